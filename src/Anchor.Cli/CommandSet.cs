@@ -1,0 +1,9 @@
+using System.CommandLine;
+
+namespace Anchor.Cli;
+
+/// <summary>The verbs of the `anchor` command; each group lives in its own file.</summary>
+public static class CommandSet
+{
+    public static IEnumerable<Command> All() => [];
+}

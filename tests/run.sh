@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The test command (README). Installs what the suites need, then runs every test project.
+# Redis and anvil are started by the tests themselves, on free loopback ports, and stopped after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+need_apt=()
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# A Debian install starts a system redis on 6379; the tests use their own instances.
+if [ -f contracts/package-lock.json ]; then
+  if [ ! -d contracts/node_modules ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then
+    echo "npm ci in contracts/"
+    (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+export ANCHOR_REPO_ROOT="$root"
+results=$(mktemp -d)
+status=0
+dotnet build Anchor.sln -c Release -nologo -v q || exit 1
+dotnet test Anchor.sln -c Release --no-build -nologo --logger "trx" --results-directory "$results" "$@" || status=$?
+
+passed=0; failed=0; skipped=0
+for f in "$results"/*.trx; do
+  [ -f "$f" ] || continue
+  line=$(grep -o '<Counters [^>]*>' "$f" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$line"); passed=$((passed + ${p:-0}))
+  x=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line"); failed=$((failed + ${x:-0}))
+  s=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$line"); skipped=$((skipped + ${s:-0}))
+done
+rm -rf "$results"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ]; then echo "no test ran"; exit 1; fi
+exit $status
