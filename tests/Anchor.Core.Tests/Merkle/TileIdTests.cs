@@ -1,0 +1,41 @@
+using Anchor.Core.Merkle;
+
+namespace Anchor.Core.Tests.Merkle;
+
+public class TileIdTests
+{
+    [Theory]
+    [InlineData(0, 0UL, 256, "tile/0/000")]
+    [InlineData(1, 1234067UL, 256, "tile/1/x001/x234/067")]
+    [InlineData(0, 5UL, 3, "tile/0/005.p/3")]
+    [InlineData(2, 1000UL, 17, "tile/2/x001/000.p/17")]
+    public void PathsFollowTlogTiles(int level, ulong index, int width, string path)
+    {
+        var tile = new TileId(level, index, width);
+        Assert.Equal(path, tile.Path);
+        Assert.True(TileId.TryParse(path["tile/".Length..], out var parsed));
+        Assert.Equal(tile, parsed);
+    }
+
+    [Theory]
+    [InlineData("0/5")]
+    [InlineData("0/0005")]
+    [InlineData("0/x000/005")]
+    [InlineData("0/001/002")]
+    [InlineData("0/000.p/0")]
+    [InlineData("0/000.p/256")]
+    [InlineData("0/000.p/07")]
+    [InlineData("a/000")]
+    public void MalformedPathsAreRejected(string path) => Assert.False(TileId.TryParse(path, out _));
+
+    [Fact]
+    public void WidthsFollowTheTreeSize()
+    {
+        Assert.Equal(256, TileId.WidthAt(0, 0, 70000));
+        Assert.Equal(70000 % 256, TileId.WidthAt(0, 70000 / 256, 70000));
+        Assert.Equal(256, TileId.WidthAt(1, 0, 70000));
+        Assert.Equal(70000 / 256 - 256, TileId.WidthAt(1, 1, 70000));
+        Assert.Equal(1, TileId.WidthAt(2, 0, 70000));
+        Assert.Equal(0, TileId.WidthAt(3, 0, 70000));
+    }
+}
