@@ -1,0 +1,21 @@
+namespace Anchor.Grains;
+
+/// <summary>One per provider id: its name, keys, revocations and the hash of its read token.</summary>
+public interface IProviderGrain : IGrainWithStringKey
+{
+    /// <summary>False when the provider already exists (nothing changes then).</summary>
+    Task<bool> Register(string name, Dictionary<string, string> keyDescriptors, byte[] readTokenHash);
+
+    /// <summary>False when the provider is unknown; throws <see cref="RecordRefusedException"/> when the key id is taken.</summary>
+    Task<bool> AddKey(string keyId, string descriptorJson);
+
+    /// <summary>Revokes from <paramref name="at"/> on; entries received before stay valid. Null when the provider is unknown, false when the key is.</summary>
+    Task<bool?> RevokeKey(string keyId, DateTimeOffset at);
+
+    [AlwaysInterleave]
+    Task<KeyLookup> GetKey(string keyId);
+
+    /// <summary>True when <paramref name="tokenHash"/> is the SHA-256 of this provider's read token.</summary>
+    [AlwaysInterleave]
+    Task<bool> CheckReadToken(byte[] tokenHash);
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Anchor.Core;
+using Anchor.Core.Checkpoints;
+using Anchor.Core.Json;
+using Anchor.Core.Merkle;
+using Anchor.Core.Records;
+using Anchor.Storage;
+
+namespace Anchor.Grains;
+
+/// <summary>
+/// Turns pools of verified records into committed batches of the log. Not thread-safe: one caller at a
+/// time (the sequencer grain). Holds the head and compact range it last committed or loaded; if anyone
+/// else moved the head, the compare-and-swap in <see cref="LogStore.TryAppendAsync"/> refuses the batch
+/// and this reloads instead of building on a head that is no longer the log's.
+/// </summary>
+public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider time)
+{
+    private LogHead? _head;
+    private CompactRange? _range;
+
+    public LogHead? Head => _head;
+
+    public async Task<LogHead> LoadAsync()
+    {
+        _head = null;
+        var head = await store.ReadHeadAsync().ConfigureAwait(false);
+        // Refuse to extend a log whose checkpoint our key did not sign: another origin's or another key's data.
+        if (head.Checkpoint is { } note)
+        {
+            var checkpoint = Checkpoint.Verify(note, signer.VerifierKey);
+            if (checkpoint.Size != head.Size || !checkpoint.Root.AsSpan().SequenceEqual(head.Root))
+                throw new InvalidOperationException($"the stored checkpoint names size {checkpoint.Size}, the head {head.Size}: storage is inconsistent");
+        }
+        _range = await store.ReadRangeAsync(head).ConfigureAwait(false);
+        _head = head;
+        return head;
+    }
+
+    /// <summary>
+    /// Appends the new records of <paramref name="records"/> as one batch and returns one result per record.
+    /// Throws <see cref="SequencerUnavailableException"/> when the batch did not commit; then nothing
+    /// of it is visible, and a retry of the same records is safe.
+    /// </summary>
+    public async Task<SequencedRecord[]> SequenceAsync(IReadOnlyList<VerifiedRecord> records)
+    {
+        if (_head is null || _range is null) await LoadAsync().ConfigureAwait(false);
+        var head = _head!;
+        var results = new SequencedRecord?[records.Count];
+        var parsed = new Evidence[records.Count];
+        var digests = new byte[records.Count][];
+        for (var i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            parsed[i] = Evidence.FromJson(Jcs.ParseStrict(Encoding.UTF8.GetBytes(r.EvidenceJson)));
+            digests[i] = ContentDigest(r.Provider, r.KeyId, parsed[i]);
+        }
+
+        // Retries: a nonce seen before, committed, returns the original; with other content it is a conflict.
+        await ResolveKnownNoncesAsync(records, parsed, digests, results, head).ConfigureAwait(false);
+
+        // Step 1, in memory only: assign indices from the head and compute the tiles they complete.
+        var batch = new LogBatch(head, _range!);
+        var receivedAt = Times.ToText(time.GetUtcNow());
+        var fresh = new List<(int Slot, LogEntry Entry, ulong Index, byte[] LeafHash)>();
+        var firstOfNonce = new Dictionary<(string, string), int>();
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (results[i] is not null) continue;
+            var r = records[i];
+            var e = parsed[i];
+            if (firstOfNonce.TryGetValue((r.Provider, e.Nonce), out var first))
+            {
+                // The same nonce twice in one pool: the second shares the first's fate, or conflicts.
+                results[i] = digests[first].AsSpan().SequenceEqual(digests[i]) ? null
+                    : SequencedRecord.Refused(ErrorCodes.NonceConflict, $"nonce {e.Nonce} of provider '{r.Provider}' is already used by other content");
+                if (results[i] is null) fresh.Add((i, null!, ulong.MaxValue, [])); // Resolved after the commit.
+                continue;
+            }
+            firstOfNonce[(r.Provider, e.Nonce)] = i;
+            var batchPath = r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null;
+            var entry = new LogEntry(r.Provider, r.KeyId, e, r.Sig, batchPath, receivedAt);
+            var leafData = entry.LeafData();
+            var leafHash = TreeHasher.HashLeaf(leafData);
+            var index = batch.Add(leafData, leafHash);
+            batch.IndexByHash(e.Hash, index);
+            batch.IndexByContract(r.Provider, e.ContractId, index);
+            batch.IndexNonce(r.Provider, e.Nonce, index, digests[i]);
+            fresh.Add((i, entry, index, leafHash));
+        }
+
+        if (batch.Count == 0)
+            return FillDuplicates(records, parsed, results, fresh, firstOfNonce);
+
+        // Step 2: sign the checkpoint of the new tree before anything is written; signing is local and cannot fail halfway.
+        var root = batch.Root();
+        var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, root));
+
+        // Step 3: one script compares the head and writes entries, tiles, indexes and the new head
+        // (LogStore.AppendScript); the head is the commit point, so nothing is acknowledged before it moved.
+        bool moved;
+        try
+        {
+            moved = await store.TryAppendAsync(batch, checkpoint).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not SequencerUnavailableException)
+        {
+            // Whether the script ran is unknown: forget the head, so the next pool starts from what Redis says.
+            _head = null;
+            throw new SequencerUnavailableException($"the log could not be written ({ex.GetType().Name}); retry the same records");
+        }
+        if (!moved)
+        {
+            // Another writer moved the head: never fork, reload and let the callers retry.
+            _head = null;
+            throw new SequencerUnavailableException("another sequencer moved the log head; retry the same records");
+        }
+
+        // Step 4: the batch is committed; only now are the callers answered.
+        _head = new LogHead(batch.NewSize, root, checkpoint);
+        _range = batch.Range;
+        foreach (var (slot, entry, index, leafHash) in fresh)
+            if (entry is not null) results[slot] = Committed(entry, index, leafHash, checkpoint);
+        return FillDuplicates(records, parsed, results, fresh, firstOfNonce);
+    }
+
+    private static SequencedRecord[] FillDuplicates(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, SequencedRecord?[] results,
+        List<(int Slot, LogEntry Entry, ulong Index, byte[] LeafHash)> fresh, Dictionary<(string, string), int> firstOfNonce)
+    {
+        foreach (var (slot, entry, _, _) in fresh)
+            if (entry is null) results[slot] = results[firstOfNonce[(records[slot].Provider, parsed[slot].Nonce)]];
+        return [.. results.Select(r => r!)];
+    }
+
+    private async Task ResolveKnownNoncesAsync(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, byte[][] digests,
+        SequencedRecord?[] results, LogHead head)
+    {
+        foreach (var group in Enumerable.Range(0, records.Count).GroupBy(i => records[i].Provider))
+        {
+            var nonces = group.Select(i => parsed[i].Nonce).Distinct().ToList();
+            var known = await store.ReadNoncesAsync(group.Key, nonces, head).ConfigureAwait(false);
+            foreach (var i in group)
+            {
+                if (!known.TryGetValue(parsed[i].Nonce, out var record)) continue;
+                var data = await store.ReadEntryAsync(record.LeafIndex, head).ConfigureAwait(false);
+                if (data is null) continue;
+                var entry = LogEntry.FromJson(Jcs.ParseStrict(data));
+                // The index is a hint: trust it only if the entry there really is this provider's nonce.
+                if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != parsed[i].Nonce) continue;
+                var stored = ContentDigest(entry.Provider, entry.KeyId, entry.Evidence);
+                results[i] = stored.AsSpan().SequenceEqual(digests[i])
+                    ? Committed(entry, record.LeafIndex, TreeHasher.HashLeaf(data), head.Checkpoint!)
+                    : SequencedRecord.Refused(ErrorCodes.NonceConflict,
+                        $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content (leaf {record.LeafIndex})");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The receipt's time is the entry's receivedAt and Ed25519 signatures are deterministic, so the
+    /// receipt of a retry is byte for byte the original one without storing receipts.
+    /// </summary>
+    private SequencedRecord Committed(LogEntry entry, ulong index, byte[] leafHash, string checkpoint)
+    {
+        var indexText = index.ToString(CultureInfo.InvariantCulture);
+        var hashHex = Hex.Encode(leafHash);
+        var sig = Convert.ToBase64String(signer.SignBytes(Receipt.SigningMessage(store.Origin, indexText, hashHex, entry.ReceivedAt)));
+        var receipt = new Receipt(store.Origin, indexText, hashHex, entry.ReceivedAt, sig);
+        return new SequencedRecord(entry.ToJson().ToJsonString(), index, receipt.ToJson().ToJsonString(), checkpoint, null, null);
+    }
+
+    /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), hashed.</summary>
+    public static byte[] ContentDigest(string provider, string keyId, Evidence evidence) =>
+        SHA256.HashData(Statements.BatchLeaf(provider, keyId, evidence));
+}

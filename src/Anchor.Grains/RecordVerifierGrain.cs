@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Anchor.Core;
+using Anchor.Core.Json;
+using Anchor.Core.Merkle;
+using Anchor.Core.Records;
+using Anchor.Core.Signatures;
+using Orleans.Concurrency;
+
+namespace Anchor.Grains;
+
+/// <summary>
+/// Checks provider signatures. Stateless workers: Orleans runs several activations on every silo, so
+/// signature checks (RSA, SM2 and secp256k1 recovery cost up to a millisecond) spread over all cores.
+/// Revocation is looked up on every call; only the parsed public key is cached.
+/// </summary>
+[StatelessWorker, Reentrant]
+public sealed class RecordVerifierGrain(TimeProvider time) : Grain, IRecordVerifierGrain
+{
+    private const int MaxCachedKeys = 10_000;
+    // Parsing a key (an RSA modulus, an SM2 point) costs more than one verification: keep it by descriptor.
+    private static readonly ConcurrentDictionary<string, SignatureVerifier> Verifiers = new(StringComparer.Ordinal);
+
+    public async Task<VerifiedRecord> VerifySingle(string provider, string keyId, string evidenceJson, string sig)
+    {
+        try { return await CheckSingle(provider, keyId, evidenceJson, sig); }
+        catch (AnchorException ex) { throw new RecordRefusedException(ex.Code, ex.Detail); }
+    }
+
+    public async Task<VerifiedRecord[]> VerifyBatch(string provider, string keyId, string[] evidenceJson, string root, string sig)
+    {
+        try { return await CheckBatch(provider, keyId, evidenceJson, root, sig); }
+        catch (AnchorException ex) { throw new RecordRefusedException(ex.Code, ex.Detail); }
+    }
+
+    private async Task<VerifiedRecord> CheckSingle(string provider, string keyId, string evidenceJson, string sig)
+    {
+        var verifier = await KeyFor(provider, keyId);
+        var evidence = Evidence.FromJson(Jcs.ParseStrict(evidenceJson));
+        if (!verifier.Verify(Statements.Single(provider, keyId, evidence), Signature(sig)))
+            throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
+        return new VerifiedRecord(provider, keyId, evidenceJson, sig, null);
+    }
+
+    private async Task<VerifiedRecord[]> CheckBatch(string provider, string keyId, string[] evidenceJson, string root, string sig)
+    {
+        var verifier = await KeyFor(provider, keyId);
+        var tree = new MemoryTree();
+        foreach (var json in evidenceJson)
+            tree.AppendData(Statements.BatchLeaf(provider, keyId, Evidence.FromJson(Jcs.ParseStrict(json))));
+        var computed = Hex.Encode(tree.Root());
+        // A root that is not the records' root means the signature does not cover these records.
+        if (!string.Equals(computed, root, StringComparison.Ordinal))
+            throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"root {Short(root)} is not the RFC 9162 root of the records ({computed})");
+        var size = (ulong)evidenceJson.Length;
+        if (!verifier.Verify(Statements.Batch(provider, keyId, root, size), Signature(sig)))
+            throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
+
+        var sizeText = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var records = new VerifiedRecord[evidenceJson.Length];
+        for (var i = 0; i < records.Length; i++)
+        {
+            var path = tree.Inclusion((ulong)i, size).Select(h => Hex.Encode(h)).ToArray();
+            var batch = new BatchRef(root, sizeText, i.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
+            records[i] = new VerifiedRecord(provider, keyId, evidenceJson[i], sig, batch);
+        }
+        return records;
+    }
+
+    private async Task<SignatureVerifier> KeyFor(string provider, string keyId)
+    {
+        var lookup = await GrainFactory.GetGrain<IProviderGrain>(provider).GetKey(keyId);
+        if (!lookup.ProviderKnown) throw new RecordRefusedException(ErrorCodes.ProviderUnknown, $"no provider '{Short(provider)}' is registered");
+        if (lookup.Key is not { } key) throw new RecordRefusedException(ErrorCodes.KeyUnknown, $"provider '{provider}' has no key '{Short(keyId)}'");
+        if (!key.ValidAt(time.GetUtcNow()))
+            throw new RecordRefusedException(ErrorCodes.KeyRevoked, $"key '{keyId}' of provider '{provider}' was revoked at {Times.ToText(key.RevokedAt!.Value)}");
+        if (Verifiers.TryGetValue(key.DescriptorJson, out var cached)) return cached;
+        var error = "not a JSON object";
+        if (JsonNode.Parse(key.DescriptorJson) is not JsonObject json || !KeyDescriptor.TryFromJson(json, out var descriptor, out error)
+            || !SignatureVerifier.TryCreate(descriptor, out var verifier, out error))
+            throw new InvalidOperationException($"stored key '{keyId}' of provider '{provider}' no longer parses: {error}");
+        if (Verifiers.Count >= MaxCachedKeys) Verifiers.Clear();
+        Verifiers[key.DescriptorJson] = verifier;
+        return verifier;
+    }
+
+    private static byte[] Signature(string sig)
+    {
+        try { return Convert.FromBase64String(sig); }
+        catch (FormatException) { throw new RecordRefusedException(ErrorCodes.Malformed, "sig must be standard base64"); }
+    }
+
+    private static string Short(string s) => s.Length <= 80 ? s : s[..80] + "…";
+}

@@ -1,0 +1,133 @@
+using Anchor.Core.Checkpoints;
+using Anchor.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Anchor.Grains;
+
+/// <summary>
+/// The one writer of a log. Callers wait in a pool; every period (or when the pool is full) the pool
+/// becomes one batch, committed by compare-and-swap of the head, and only then are callers answered
+/// (durable before acknowledged). Orleans keeps one activation per log in the cluster; should two ever
+/// exist (a partition, a stale silo), the head CAS makes the loser fail its callers instead of forking.
+/// </summary>
+[Reentrant]
+public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time,
+    IOptions<SequencerOptions> options, ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
+{
+    private readonly LogSequencer _sequencer = new(store, signer, time);
+    private readonly SequencerOptions _options = options.Value;
+    private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> _pool = [];
+    private int _pooled;
+    private bool _flushing;
+    private string? _problem;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (this.GetPrimaryKeyString() != store.Origin)
+            throw new InvalidOperationException($"this silo sequences log '{store.Origin}', not '{this.GetPrimaryKeyString()}'");
+        await TryLoadAsync();
+        // KeepAlive: an idle sequencer stays, so the next caller does not wait for a reload.
+        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(_options.Period, _options.Period) { Interleave = true, KeepAlive = true });
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    public Task<SequencedRecord[]> Append(VerifiedRecord[] records)
+    {
+        var done = new TaskCompletionSource<SequencedRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (records.Length == 0) return Task.FromResult<SequencedRecord[]>([]);
+        _pool.Add((records, done));
+        _pooled += records.Length;
+        if (_pooled >= _options.PoolSize) _ = FlushAsync();
+        return done.Task;
+    }
+
+    public Task<SequencerStatus> Status() =>
+        Task.FromResult(new SequencerStatus(_sequencer.Head is not null, _sequencer.Head?.Size ?? 0, _problem));
+
+    private async Task FlushAsync()
+    {
+        if (_flushing) return;
+        _flushing = true;
+        try
+        {
+            while (_pool.Count > 0)
+            {
+                // Whole calls only: a provider batch never spans two log batches.
+                var take = new List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)>();
+                var count = 0;
+                while (_pool.Count > 0 && (count == 0 || count + _pool[0].Records.Length <= _options.PoolSize))
+                {
+                    count += _pool[0].Records.Length;
+                    take.Add(_pool[0]);
+                    _pool.RemoveAt(0);
+                }
+                _pooled -= count;
+                await CommitAsync(take, count);
+            }
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    private async Task CommitAsync(List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> take, int count)
+    {
+        var all = new VerifiedRecord[count];
+        var at = 0;
+        foreach (var (records, _) in take)
+        {
+            records.CopyTo(all, at);
+            at += records.Length;
+        }
+        try
+        {
+            if (_sequencer.Head is null) await _sequencer.LoadAsync();
+            var results = await _sequencer.SequenceAsync(all);
+            _problem = null;
+            at = 0;
+            foreach (var (records, done) in take)
+            {
+                done.SetResult(results[at..(at + records.Length)]);
+                at += records.Length;
+            }
+            LogCommitted(logger, count, _sequencer.Head!.Size);
+        }
+        catch (Exception ex)
+        {
+            var failure = ex as SequencerUnavailableException ?? new SequencerUnavailableException($"the sequencer failed: {ex.Message}");
+            _problem = failure.Detail;
+            LogBatchFailed(logger, count, failure.Detail);
+            foreach (var (_, done) in take) done.SetException(failure);
+            await TryLoadAsync();
+        }
+    }
+
+    private async Task TryLoadAsync()
+    {
+        try
+        {
+            var head = await _sequencer.LoadAsync();
+            _problem = null;
+            LogLoaded(logger, store.Origin, head.Size);
+        }
+        catch (Exception ex)
+        {
+            _problem = $"cannot load the log head: {ex.Message}";
+            LogLoadFailed(logger, ex, store.Origin);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Committed {Count} records; log size {Size}")]
+    private static partial void LogCommitted(ILogger logger, int count, ulong size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} records did not commit: {Reason}")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sequencer of {Origin} loaded the head at size {Size}")]
+    private static partial void LogLoaded(ILogger logger, string origin, ulong size);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sequencer of {Origin} cannot load the log head")]
+    private static partial void LogLoadFailed(ILogger logger, Exception exception, string origin);
+}

@@ -1,0 +1,174 @@
+using System.Globalization;
+using Anchor.Core;
+using Anchor.Core.Merkle;
+using StackExchange.Redis;
+
+namespace Anchor.Storage;
+
+/// <summary>
+/// The log in Redis: head, hash tiles, entries, indexes and kept checkpoints (layout in <see cref="LogKeys"/>).
+/// Invariant: the head only moves by <see cref="TryAppendAsync"/>, a compare-and-swap on (size, root),
+/// so a second sequencer, a stale silo or a restored backup can never fork the log; everything at or
+/// above the head size is invisible to readers.
+/// </summary>
+public sealed class LogStore(IConnectionMultiplexer redis, string origin)
+{
+    // One script writes a whole batch. Steps, and why each is crash-safe:
+    // 1. Compare the head with the expected (size, root); on mismatch return the current head and
+    //    write nothing: the caller lost a race and must reload, never build on what it believed.
+    // 2. Write tiles, entries and indexes. They only touch tile positions and entries at indices at or
+    //    above the old size, which no reader sees yet; index records are hints that readers check
+    //    against the head size and the entry they point at, so a script aborted here (Redis killed,
+    //    out of memory mid-script) leaves nothing visible, and the next winner overwrites the same slots.
+    // 3. Write the head last: this single HSET is the commit point. AOF logs the script's effects as
+    //    one MULTI/EXEC, so after a crash either the whole batch or none of it is replayed.
+    private const string AppendScript = """
+        local cur = redis.call('HMGET', KEYS[1], 'size', 'root')
+        local size = cur[1] or '0'
+        local root = cur[2] or ARGV[7]
+        if size ~= ARGV[1] or root ~= ARGV[2] then
+          return {0, size, root}
+        end
+        local p = ARGV[6]
+        for i = 8, #ARGV, 4 do
+          local op = ARGV[i]
+          if op == 'R' then
+            redis.call('SETRANGE', p .. ARGV[i+1], tonumber(ARGV[i+2]), ARGV[i+3])
+          elseif op == 'H' then
+            redis.call('HSET', p .. ARGV[i+1], ARGV[i+2], ARGV[i+3])
+          elseif op == 'L' then
+            redis.call('RPUSH', p .. ARGV[i+1], ARGV[i+2])
+          end
+        end
+        redis.call('HSET', KEYS[1], 'size', ARGV[3], 'root', ARGV[4], 'checkpoint', ARGV[5])
+        return {1, ARGV[3], ARGV[4]}
+        """;
+
+    private static readonly string EmptyRootHex = Hex.Encode(TreeHasher.EmptyRoot());
+    private readonly IDatabase _db = redis.GetDatabase();
+
+    public LogKeys Keys { get; } = new(origin);
+    public string Origin => origin;
+
+    public async Task<LogHead> ReadHeadAsync()
+    {
+        var values = await _db.HashGetAsync(Keys.Head, ["size", "root", "checkpoint"]).ConfigureAwait(false);
+        if (values[0].IsNull) return LogHead.Empty;
+        var size = ulong.Parse((string)values[0]!, NumberStyles.None, CultureInfo.InvariantCulture);
+        return new LogHead(size, Hex.Decode((string)values[1]!), values[2].IsNull ? null : (string)values[2]!);
+    }
+
+    /// <summary>
+    /// Writes the batch and moves the head from <see cref="LogBatch.Old"/> to the batch's new size and root,
+    /// with <paramref name="checkpoint"/> as the signed note of the new head. False when the head was not
+    /// the expected one; nothing is written then.
+    /// </summary>
+    public async Task<bool> TryAppendAsync(LogBatch batch, string checkpoint)
+    {
+        var newRoot = Hex.Encode(batch.Root());
+        var args = new List<RedisValue>
+        {
+            batch.Old.Size.ToString(CultureInfo.InvariantCulture),
+            batch.Old.RootHex,
+            batch.NewSize.ToString(CultureInfo.InvariantCulture),
+            newRoot,
+            checkpoint,
+            Keys.Prefix,
+            EmptyRootHex,
+        };
+        args.AddRange(batch.Operations());
+        var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, [Keys.Head], [.. args]).ConfigureAwait(false))!;
+        return (int)result[0] == 1;
+    }
+
+    /// <summary>The hashes of perfect nodes inside the committed tree, read from the tiles that store them.</summary>
+    public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes)
+    {
+        var tiles = new Dictionary<(int, ulong), Task<RedisValue>>();
+        foreach (var node in nodes)
+        {
+            var key = TileOf(node);
+            if (!tiles.ContainsKey(key)) tiles[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
+        }
+        await Task.WhenAll(tiles.Values).ConfigureAwait(false);
+        var hashes = new List<byte[]>(nodes.Count);
+        foreach (var node in nodes)
+        {
+            var key = TileOf(node);
+            var row = (byte[]?)tiles[key].Result ?? [];
+            // Node (8L + r, i) is the subtree of the 2^r row-L hashes from i·2^r, all inside one tile.
+            var r = node.Level % TileId.Height;
+            var first = (int)((node.Index << r) % TileId.FullWidth);
+            var count = 1 << r;
+            if (row.Length < (first + count) * TreeHasher.HashSize)
+                throw new InvalidOperationException($"tile {key.Level}/{key.Index} lacks node {node}: storage is inconsistent");
+            hashes.Add(TileId.SubtreeHash(row, first, count));
+        }
+        return hashes;
+    }
+
+    private static (int Level, ulong Index) TileOf(NodeId node) =>
+        (node.Level / TileId.Height, (node.Index << (node.Level % TileId.Height)) / TileId.FullWidth);
+
+    /// <summary>The compact range of the committed tree of <paramref name="head"/>, to append after it.</summary>
+    public async Task<CompactRange> ReadRangeAsync(LogHead head)
+    {
+        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(head.Size)]).ConfigureAwait(false);
+        var range = new CompactRange(head.Size, hashes);
+        if (!range.Root().AsSpan().SequenceEqual(head.Root))
+            throw new InvalidOperationException($"tiles do not hash to the head root at size {head.Size}: storage is inconsistent");
+        return range;
+    }
+
+    /// <summary>A tile as served: exactly <paramref name="width"/> hashes, or null when the tree of the head does not have them.</summary>
+    public async Task<byte[]?> ReadTileAsync(int level, ulong index, int width, LogHead head)
+    {
+        // Only what the head covers is public: a partial tile is served at the width the head gives it.
+        var available = TileId.WidthAt(level, index, head.Size);
+        if (width > available) return null;
+        var bytes = (byte[]?)await _db.StringGetRangeAsync(Keys.Full(LogKeys.Tile(level, index)), 0, width * TreeHasher.HashSize - 1).ConfigureAwait(false);
+        return bytes is not null && bytes.Length == width * TreeHasher.HashSize ? bytes : null;
+    }
+
+    /// <summary>The leaf data of committed entry <paramref name="leafIndex"/>, or null above the head.</summary>
+    public async Task<byte[]?> ReadEntryAsync(ulong leafIndex, LogHead head)
+    {
+        if (leafIndex >= head.Size) return null;
+        return (byte[]?)await _db.HashGetAsync(Keys.Full(LogKeys.EntryBundle(leafIndex)), LogKeys.EntryField(leafIndex)).ConfigureAwait(false);
+    }
+
+    public async Task<Dictionary<string, NonceRecord>> ReadNoncesAsync(string provider, IReadOnlyList<string> nonces, LogHead head)
+    {
+        var found = new Dictionary<string, NonceRecord>(StringComparer.Ordinal);
+        if (nonces.Count == 0) return found;
+        var values = await _db.HashGetAsync(Keys.Full(LogKeys.Nonces(provider)), [.. nonces.Select(n => (RedisValue)n)]).ConfigureAwait(false);
+        for (var i = 0; i < nonces.Count; i++)
+        {
+            // A record at or above the head size was staged by a batch that never committed.
+            if (NonceRecord.Parse(values[i]) is { } record && record.LeafIndex < head.Size) found[nonces[i]] = record;
+        }
+        return found;
+    }
+
+    public Task<List<ulong>> ReadIndicesByHashAsync(string hashHex, LogHead head) => ReadIndexAsync(LogKeys.ByHash(hashHex), head);
+
+    public Task<List<ulong>> ReadIndicesByContractAsync(string provider, string contractId, LogHead head) =>
+        ReadIndexAsync(LogKeys.ByContract(provider, contractId), head);
+
+    private async Task<List<ulong>> ReadIndexAsync(string key, LogHead head, int limit = 10_000)
+    {
+        var values = await _db.ListRangeAsync(Keys.Full(key), 0, limit - 1).ConfigureAwait(false);
+        // Hints only: drop what the head does not cover, and duplicates (see AppendScript step 2).
+        var indices = new SortedSet<ulong>();
+        foreach (var v in values)
+            if (ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < head.Size) indices.Add(i);
+        return [.. indices];
+    }
+
+    /// <summary>Keeps a checkpoint beyond the head's latest one (e.g. one that was anchored).</summary>
+    public Task KeepCheckpointAsync(ulong size, string note) =>
+        _db.HashSetAsync(Keys.Checkpoints, size.ToString(CultureInfo.InvariantCulture), note);
+
+    public async Task<string?> ReadKeptCheckpointAsync(ulong size) =>
+        (string?)await _db.HashGetAsync(Keys.Checkpoints, size.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+}
