@@ -143,8 +143,8 @@ public sealed class SigningKey : IDisposable
 
     private static bool SameBase64(string stated, string? derived) =>
         derived is not null
-        && SubjectPublicKey.TryDecodeBase64(stated, out var a)
-        && SubjectPublicKey.TryDecodeBase64(derived, out var b)
+        && StandardBase64.TryDecode(stated, out var a)
+        && StandardBase64.TryDecode(derived, out var b)
         && a.AsSpan().SequenceEqual(b);
 
     private static bool SameAddress(string stated, string? derived) =>

@@ -18,6 +18,13 @@ internal static class SubjectPublicKey
     /// <summary>The leaf certificate's key when certificates are given (a publicKey alongside must equal it), else the publicKey.</summary>
     public static bool TryRead(KeyDescriptor key, [NotNullWhen(true)] out SubjectPublicKeyInfo? spki, out byte[] der, out string error)
     {
+        if (TryReadUnprefixed(key, out spki, out der, out error)) return true;
+        error = $"{SignatureAlgs.ToWire(key.Alg)}: {error}";
+        return false;
+    }
+
+    private static bool TryReadUnprefixed(KeyDescriptor key, [NotNullWhen(true)] out SubjectPublicKeyInfo? spki, out byte[] der, out string error)
+    {
         spki = null;
         der = [];
         if (key.Certificates is not null)
@@ -30,7 +37,7 @@ internal static class SubjectPublicKey
             X509CertificateStructure? leaf = null;
             for (var i = 0; i < key.Certificates.Count; i++)
             {
-                if (!TryDecodeBase64(key.Certificates[i], out var bytes) || !TryParse(bytes, X509CertificateStructure.GetInstance, requireDer: false, out var certificate))
+                if (!StandardBase64.TryDecode(key.Certificates[i], out var bytes) || !TryParse(bytes, X509CertificateStructure.GetInstance, requireDer: false, out var certificate))
                 {
                     error = $"certificates[{i}] is not a base64 DER X.509 certificate";
                     return false;
@@ -39,7 +46,7 @@ internal static class SubjectPublicKey
             }
             spki = leaf!.SubjectPublicKeyInfo;
             der = spki.GetDerEncoded();
-            if (key.PublicKey is not null && !(TryDecodeBase64(key.PublicKey, out var given) && given.AsSpan().SequenceEqual(der)))
+            if (key.PublicKey is not null && !(StandardBase64.TryDecode(key.PublicKey, out var given) && given.AsSpan().SequenceEqual(der)))
             {
                 error = "publicKey differs from the leaf certificate's SubjectPublicKeyInfo";
                 return false;
@@ -50,26 +57,13 @@ internal static class SubjectPublicKey
             error = "publicKey (base64 DER SubjectPublicKeyInfo) or certificates is required";
             return false;
         }
-        else if (!TryDecodeBase64(key.PublicKey, out der) || !TryParse(der, SubjectPublicKeyInfo.GetInstance, requireDer: true, out spki))
+        else if (!StandardBase64.TryDecode(key.PublicKey, out der) || !TryParse(der, SubjectPublicKeyInfo.GetInstance, requireDer: true, out spki))
         {
             error = "publicKey is not a base64 DER SubjectPublicKeyInfo";
             return false;
         }
 
-        if (!KeyAlgorithmIdentifier.Expect(spki.Algorithm, key.Alg, out error))
-        {
-            error = $"{SignatureAlgs.ToWire(key.Alg)}: {error}";
-            return false;
-        }
-        return true;
-    }
-
-    internal static bool TryDecodeBase64(string text, out byte[] bytes)
-    {
-        bytes = new byte[text.Length * 3 / 4];
-        if (!Convert.TryFromBase64String(text, bytes, out var written)) return false;
-        bytes = bytes[..written];
-        return true;
+        return KeyAlgorithmIdentifier.Expect(spki.Algorithm, key.Alg, out error);
     }
 
     /// <summary>
