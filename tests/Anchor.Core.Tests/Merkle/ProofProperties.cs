@@ -8,9 +8,9 @@ namespace Anchor.Core.Tests.Merkle;
 public class ProofProperties
 {
     private const int MaxSize = 1100;
-    private static readonly List<byte[]> Leaves = [.. Enumerable.Range(0, MaxSize).Select(MemoryTree.LeafData)];
+    private static readonly List<byte[]> Leaves = [.. Enumerable.Range(0, MaxSize).Select(TestLeaves.Data)];
     private static readonly MemoryTree Tree = Build();
-    private static readonly ReferenceTree Reference = new([.. Enumerable.Range(0, 2 * MaxSize + 1024).Select(MemoryTree.LeafData)]);
+    private static readonly ReferenceTree Reference = new([.. Enumerable.Range(0, 2 * MaxSize + 1024).Select(TestLeaves.Data)]);
 
     private static MemoryTree Build()
     {

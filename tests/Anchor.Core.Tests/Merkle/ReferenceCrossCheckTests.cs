@@ -6,7 +6,7 @@ namespace Anchor.Core.Tests.Merkle;
 public class ReferenceCrossCheckTests
 {
     private const int MaxSize = 300;
-    private static readonly List<byte[]> Leaves = [.. Enumerable.Range(0, MaxSize).Select(MemoryTree.LeafData)];
+    private static readonly List<byte[]> Leaves = [.. Enumerable.Range(0, MaxSize).Select(TestLeaves.Data)];
     private static readonly ReferenceTree Reference = new(Leaves);
 
     private static MemoryTree Tree()

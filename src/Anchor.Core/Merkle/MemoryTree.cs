@@ -1,8 +1,9 @@
-using Anchor.Core.Merkle;
+namespace Anchor.Core.Merkle;
 
-namespace Anchor.Core.Tests.Merkle;
-
-/// <summary>A log held in memory the way storage holds it: every perfect node, produced by the compact range.</summary>
+/// <summary>
+/// A small tree held wholly in memory, every perfect node kept as the compact range produces it:
+/// a provider batch (at most thousands of records) proves each of its records from this.
+/// </summary>
 public sealed class MemoryTree
 {
     private readonly Dictionary<NodeId, byte[]> _nodes = [];
@@ -11,12 +12,13 @@ public sealed class MemoryTree
     public ulong Size => _range.Size;
     public byte[] Root() => _range.Root();
 
-    public void AppendData(byte[] data) => _range.Append(TreeHasher.HashLeaf(data), (id, hash) => _nodes[id] = hash);
+    public void AppendLeafHash(ReadOnlySpan<byte> leafHash) => _range.Append(leafHash, (id, hash) => _nodes[id] = hash);
+    public void AppendData(ReadOnlySpan<byte> data) => AppendLeafHash(TreeHasher.HashLeaf(data));
+
+    public byte[] LeafHash(ulong index) => _nodes[new NodeId(0, index)];
 
     public List<byte[]> Inclusion(ulong index, ulong size) => Fetch(ProofShape.Inclusion(index, size));
     public List<byte[]> Consistency(ulong size1, ulong size2) => Fetch(ProofShape.Consistency(size1, size2));
 
     private List<byte[]> Fetch(ProofShape shape) => shape.Fold([.. shape.Nodes.Select(id => _nodes[id])]);
-
-    public static byte[] LeafData(int i) => [(byte)i, (byte)(i >> 8), 0xa5];
 }

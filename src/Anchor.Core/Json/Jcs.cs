@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Anchor.Core.Records;
+
+namespace Anchor.Core.Json;
+
+/// <summary>
+/// RFC 8785 JSON Canonicalization Scheme for Anchor's model, where every value is a string or an
+/// object or array of strings (DESIGN A2). Members are sorted by their UTF-16 code units; strings
+/// are written as ECMAScript JSON.stringify writes them: only '"', '\\' and controls below U+0020
+/// are escaped, everything else (e.g. 合同) is emitted as UTF-8.
+/// </summary>
+public static class Jcs
+{
+    public static byte[] Encode(JsonNode node)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Write(node, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes <paramref name="prefix"/> (an ASCII domain separator) then JCS(node).</summary>
+    public static byte[] Encode(string prefix, JsonNode node)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Encoding.ASCII.GetBytes(prefix, buffer);
+        Write(node, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static string EncodeToString(JsonNode node) => Encoding.UTF8.GetString(Encode(node));
+
+    /// <summary>
+    /// Parses JSON of the string-only model. Duplicate members, numbers, booleans and nulls are
+    /// refused, so that what a provider signed has exactly one canonical form.
+    /// </summary>
+    public static JsonNode ParseStrict(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
+            var node = ReadValue(ref reader, 0);
+            if (reader.Read()) throw new AnchorException(ErrorCodes.Malformed, "trailing content after the JSON value");
+            return node;
+        }
+        catch (JsonException e)
+        {
+            throw new AnchorException(ErrorCodes.Malformed, $"malformed JSON: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader.GetString throws this for invalid UTF-8 or escapes inside a string.
+            throw new AnchorException(ErrorCodes.Malformed, $"malformed JSON string: {e.Message}");
+        }
+    }
+
+    public static JsonNode ParseStrict(string json) => ParseStrict(Encoding.UTF8.GetBytes(json));
+
+    private static JsonNode ReadValue(ref Utf8JsonReader reader, int depth)
+    {
+        if (!reader.Read()) throw new AnchorException(ErrorCodes.Malformed, "empty JSON");
+        return ReadCurrent(ref reader, depth);
+    }
+
+    private static JsonNode ReadCurrent(ref Utf8JsonReader reader, int depth)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return JsonValue.Create(reader.GetString()!);
+            case JsonTokenType.StartObject:
+            {
+                var obj = new JsonObject();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var name = reader.GetString()!;
+                    if (obj.ContainsKey(name)) throw new AnchorException(ErrorCodes.Malformed, $"duplicate member '{name}'");
+                    obj[name] = ReadValue(ref reader, depth + 1);
+                }
+                return obj;
+            }
+            case JsonTokenType.StartArray:
+            {
+                var array = new JsonArray();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    array.Add(ReadCurrent(ref reader, depth + 1));
+                return array;
+            }
+            case JsonTokenType.Number:
+                throw new AnchorException(ErrorCodes.Malformed, "JSON numbers are not allowed: write every value as a string");
+            case JsonTokenType.True or JsonTokenType.False:
+                throw new AnchorException(ErrorCodes.Malformed, "JSON booleans are not allowed: write every value as a string");
+            case JsonTokenType.Null:
+                throw new AnchorException(ErrorCodes.Malformed, "JSON null is not allowed: omit the member instead");
+            default:
+                throw new AnchorException(ErrorCodes.Malformed, $"unexpected JSON token {reader.TokenType}");
+        }
+    }
+
+    private static void Write(JsonNode? node, ArrayBufferWriter<byte> output)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+            {
+                output.Write("{"u8);
+                var members = new List<KeyValuePair<string, JsonNode?>>(obj.Count);
+                foreach (var m in obj) members.Add(m);
+                // RFC 8785 3.2.3: sort by the UTF-16 code units of the names.
+                members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                for (var i = 0; i < members.Count; i++)
+                {
+                    if (i > 0) output.Write(","u8);
+                    WriteString(members[i].Key, output);
+                    output.Write(":"u8);
+                    Write(members[i].Value, output);
+                }
+                output.Write("}"u8);
+                break;
+            }
+            case JsonArray array:
+                output.Write("["u8);
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (i > 0) output.Write(","u8);
+                    Write(array[i], output);
+                }
+                output.Write("]"u8);
+                break;
+            case JsonValue value when value.TryGetValue<string>(out var s):
+                WriteString(s, output);
+                break;
+            default:
+                throw new AnchorException(ErrorCodes.Malformed, $"only strings, objects and arrays can be canonicalised, not {node?.GetValueKind().ToString() ?? "null"}");
+        }
+    }
+
+    private static void WriteString(string s, ArrayBufferWriter<byte> output)
+    {
+        output.Write("\""u8);
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (char.IsSurrogate(c))
+            {
+                // I-JSON (RFC 7493) strings are valid Unicode: a lone surrogate has no UTF-8 form.
+                if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
+                throw new AnchorException(ErrorCodes.Malformed, "string holds a lone surrogate");
+            }
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            Encoding.UTF8.GetBytes(s.AsSpan(start, i - start), output);
+            var escape = c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\b' => "\\b",
+                '\f' => "\\f",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ => $"\\u{(int)c:x4}",
+            };
+            Encoding.ASCII.GetBytes(escape, output);
+            start = i + 1;
+        }
+        Encoding.UTF8.GetBytes(s.AsSpan(start), output);
+        output.Write("\""u8);
+    }
+}

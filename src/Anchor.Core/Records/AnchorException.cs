@@ -1,0 +1,25 @@
+namespace Anchor.Core.Records;
+
+/// <summary>The stable error codes of the HTTP API (DESIGN A5); clients match on these, never on text.</summary>
+public static class ErrorCodes
+{
+    public const string Malformed = "malformed";
+    public const string HashMalformed = "hash_malformed";
+    public const string ProviderUnknown = "provider_unknown";
+    public const string KeyUnknown = "key_unknown";
+    public const string KeyRevoked = "key_revoked";
+    public const string SignatureInvalid = "signature_invalid";
+    public const string NonceConflict = "nonce_conflict";
+    public const string TooLarge = "too_large";
+    public const string RateLimited = "rate_limited";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
+}
+
+/// <summary>Input that Anchor refuses, with the code the API reports and a one-line reason.</summary>
+public sealed class AnchorException(string code, string detail) : Exception(detail)
+{
+    public string Code { get; } = code;
+    public string Detail => Message;
+}

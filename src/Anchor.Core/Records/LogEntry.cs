@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Anchor.Core.Json;
+using Anchor.Core.Merkle;
+
+namespace Anchor.Core.Records;
+
+/// <summary>Where a batch record sits in its provider's batch tree: the batch signature covers Root and Size.</summary>
+public sealed record BatchPath(string Root, string Size, string Index, IReadOnlyList<string> Path)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["root"] = Root,
+        ["size"] = Size,
+        ["index"] = Index,
+        ["path"] = new JsonArray([.. Path.Select(p => (JsonNode)p)]),
+    };
+
+    public static BatchPath FromJson(JsonNode? node)
+    {
+        const string what = "entry.batch";
+        var obj = JsonFields.Object(node, what);
+        JsonFields.OnlyKnown(obj, what, "root", "size", "index", "path");
+        var path = new BatchPath(
+            JsonFields.Required(obj, "root", what),
+            JsonFields.Required(obj, "size", what),
+            JsonFields.Required(obj, "index", what),
+            JsonFields.StringArray(obj, "path", what));
+        JsonFields.Hash(path.Root, what + ".root");
+        if (JsonFields.Count(path.Index, what + ".index") >= JsonFields.Count(path.Size, what + ".size"))
+            throw new AnchorException(ErrorCodes.Malformed, $"{what}.index must be below {what}.size");
+        foreach (var p in path.Path) JsonFields.Hash(p, what + ".path[]");
+        return path;
+    }
+}
+
+/// <summary>
+/// One leaf of the log (DESIGN A2). Leaf data = JCS(entry); leaf hash = SHA-256(0x00 || leaf data).
+/// For a single record Sig signs <see cref="Statements.Single"/>; for a batch record it is the batch
+/// signature and <see cref="Batch"/> links the record to the signed batch root.
+/// </summary>
+public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, string Sig, BatchPath? Batch, string ReceivedAt)
+{
+    public const string Version = "1";
+
+    public JsonObject ToJson()
+    {
+        var obj = new JsonObject
+        {
+            ["v"] = Version,
+            ["provider"] = Provider,
+            ["keyId"] = KeyId,
+            ["evidence"] = Evidence.ToJson(),
+            ["sig"] = Sig,
+        };
+        if (Batch is not null) obj["batch"] = Batch.ToJson();
+        obj["receivedAt"] = ReceivedAt;
+        return obj;
+    }
+
+    public byte[] LeafData() => Jcs.Encode(ToJson());
+    public byte[] LeafHash() => TreeHasher.HashLeaf(LeafData());
+
+    /// <summary>The bytes the provider signed for this entry.</summary>
+    public byte[] SignedStatement() => Batch is null
+        ? Statements.Single(Provider, KeyId, Evidence)
+        : Statements.Batch(Provider, KeyId, Batch.Root, JsonFields.Count(Batch.Size, "entry.batch.size"));
+
+    public static LogEntry FromJson(JsonNode? node)
+    {
+        const string what = "entry";
+        var obj = JsonFields.Object(node, what);
+        JsonFields.OnlyKnown(obj, what, "v", "provider", "keyId", "evidence", "sig", "batch", "receivedAt");
+        var v = JsonFields.Required(obj, "v", what);
+        if (v != Version) throw new AnchorException(ErrorCodes.Malformed, $"entry.v '{JsonFields.Short(v)}' is not a known version");
+        var entry = new LogEntry(
+            JsonFields.Required(obj, "provider", what),
+            JsonFields.Required(obj, "keyId", what),
+            Evidence.FromJson(obj["evidence"]),
+            JsonFields.Required(obj, "sig", what),
+            obj.ContainsKey("batch") ? BatchPath.FromJson(obj["batch"]) : null,
+            JsonFields.Required(obj, "receivedAt", what));
+        if (!Times.TryParse(entry.ReceivedAt, out _))
+            throw new AnchorException(ErrorCodes.Malformed, "entry.receivedAt must be RFC 3339 UTC with milliseconds");
+        return entry;
+    }
+}

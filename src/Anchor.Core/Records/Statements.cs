@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Anchor.Core.Json;
+using Anchor.Core.Merkle;
+
+namespace Anchor.Core.Records;
+
+/// <summary>The exact bytes providers sign (DESIGN A2). Each has its own prefix, so no signature can be replayed as another kind.</summary>
+public static class Statements
+{
+    public const string SinglePrefix = "anchor-evidence:v1\n";
+    public const string BatchPrefix = "anchor-batch:v1\n";
+
+    /// <summary><c>anchor-evidence:v1\n</c> || JCS({provider, keyId, evidence}).</summary>
+    public static byte[] Single(string provider, string keyId, Evidence evidence) =>
+        Jcs.Encode(SinglePrefix, Record(provider, keyId, evidence));
+
+    /// <summary>d_i = JCS({provider, keyId, evidence}): the leaf data of record i in a provider batch.</summary>
+    public static byte[] BatchLeaf(string provider, string keyId, Evidence evidence) =>
+        Jcs.Encode(Record(provider, keyId, evidence));
+
+    /// <summary><c>anchor-batch:v1\n</c> || JCS({provider, keyId, root, size}).</summary>
+    public static byte[] Batch(string provider, string keyId, string rootHex, ulong size) =>
+        Jcs.Encode(BatchPrefix, new JsonObject
+        {
+            ["provider"] = provider,
+            ["keyId"] = keyId,
+            ["root"] = rootHex,
+            ["size"] = JsonFields.Text(size),
+        });
+
+    /// <summary>The RFC 9162 root over the batch's d_i, and each record's leaf hash.</summary>
+    public static (byte[] Root, List<byte[]> LeafHashes) BatchTree(string provider, string keyId, IReadOnlyList<Evidence> records)
+    {
+        var leaves = new List<byte[]>(records.Count);
+        var range = new CompactRange();
+        foreach (var e in records)
+        {
+            var leaf = TreeHasher.HashLeaf(BatchLeaf(provider, keyId, e));
+            leaves.Add(leaf);
+            range.Append(leaf);
+        }
+        return (range.Root(), leaves);
+    }
+
+    private static JsonObject Record(string provider, string keyId, Evidence evidence) => new()
+    {
+        ["provider"] = provider,
+        ["keyId"] = keyId,
+        ["evidence"] = evidence.ToJson(),
+    };
+}
