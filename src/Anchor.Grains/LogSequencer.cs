@@ -41,14 +41,16 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     }
 
     /// <summary>
-    /// Appends the new records of <paramref name="records"/> as one batch and returns one result per record.
+    /// Appends the new records of <paramref name="calls"/> as one batch and returns one result per record.
+    /// Each call is all or nothing: if one of its records conflicts, none of its new records is written.
     /// Throws <see cref="SequencerUnavailableException"/> when the batch did not commit; then nothing
     /// of it is visible, and a retry of the same records is safe.
     /// </summary>
-    public async Task<SequencedRecord[]> SequenceAsync(IReadOnlyList<VerifiedRecord> records)
+    public async Task<SequencedRecord[][]> SequenceAsync(IReadOnlyList<VerifiedRecord[]> calls)
     {
         if (_head is null || _range is null) await LoadAsync().ConfigureAwait(false);
         var head = _head!;
+        var records = calls.SelectMany(c => c).ToList();
         var results = new SequencedRecord?[records.Count];
         var parsed = new Evidence[records.Count];
         var digests = new byte[records.Count][];
@@ -59,80 +61,99 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             digests[i] = ContentDigest(r.Provider, r.KeyId, parsed[i]);
         }
 
-        // Retries: a nonce seen before, committed, returns the original; with other content it is a conflict.
+        // Retries: a nonce committed before returns the original; with other content it is a conflict.
         await ResolveKnownNoncesAsync(records, parsed, digests, results, head).ConfigureAwait(false);
 
         // Step 1, in memory only: assign indices from the head and compute the tiles they complete.
         var batch = new LogBatch(head, _range!);
         var receivedAt = Times.ToText(time.GetUtcNow());
         var fresh = new List<(int Slot, LogEntry Entry, ulong Index, byte[] LeafHash)>();
-        var firstOfNonce = new Dictionary<(string, string), int>();
-        for (var i = 0; i < records.Count; i++)
+        var pooled = new Dictionary<(string, string), int>(); // (provider, nonce) → slot that carries it in this batch.
+        var shared = new List<(int Slot, int From)>();
+        var start = 0;
+        foreach (var call in calls)
         {
-            if (results[i] is not null) continue;
-            var r = records[i];
-            var e = parsed[i];
-            if (firstOfNonce.TryGetValue((r.Provider, e.Nonce), out var first))
+            var end = start + call.Length;
+            var seen = new HashSet<(string, string)>();
+            string? conflict = null;
+            for (var i = start; i < end && conflict is null; i++)
             {
-                // The same nonce twice in one pool: the second shares the first's fate, or conflicts.
-                results[i] = digests[first].AsSpan().SequenceEqual(digests[i]) ? null
-                    : SequencedRecord.Refused(ErrorCodes.NonceConflict, $"nonce {e.Nonce} of provider '{r.Provider}' is already used by other content");
-                if (results[i] is null) fresh.Add((i, null!, ulong.MaxValue, [])); // Resolved after the commit.
+                var key = (records[i].Provider, parsed[i].Nonce);
+                if (results[i]?.ErrorCode is not null) conflict = results[i]!.ErrorDetail;
+                else if (!seen.Add(key)) conflict = $"nonce {parsed[i].Nonce} appears twice in one request";
+                else if (results[i] is null && pooled.TryGetValue(key, out var other) && !digests[other].AsSpan().SequenceEqual(digests[i]))
+                    conflict = $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content";
+            }
+            if (conflict is not null)
+            {
+                // Nothing of this call is written; records that were committed before keep their originals.
+                for (var i = start; i < end; i++)
+                    if (results[i] is null || results[i]!.ErrorCode is not null) results[i] = SequencedRecord.Refused(ErrorCodes.NonceConflict, conflict);
+                start = end;
                 continue;
             }
-            firstOfNonce[(r.Provider, e.Nonce)] = i;
-            var batchPath = r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null;
-            var entry = new LogEntry(r.Provider, r.KeyId, e, r.Sig, batchPath, receivedAt);
-            var leafData = entry.LeafData();
-            var leafHash = TreeHasher.HashLeaf(leafData);
-            var index = batch.Add(leafData, leafHash);
-            batch.IndexByHash(e.Hash, index);
-            batch.IndexByContract(r.Provider, e.ContractId, index);
-            batch.IndexNonce(r.Provider, e.Nonce, index, digests[i]);
-            fresh.Add((i, entry, index, leafHash));
+            for (var i = start; i < end; i++)
+            {
+                if (results[i] is not null) continue;
+                var r = records[i];
+                var e = parsed[i];
+                // The same record in two calls of one pool (a quick retry): written once, both get its receipt.
+                if (pooled.TryGetValue((r.Provider, e.Nonce), out var from)) { shared.Add((i, from)); continue; }
+                pooled[(r.Provider, e.Nonce)] = i;
+                var batchPath = r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null;
+                var entry = new LogEntry(r.Provider, r.KeyId, e, r.Sig, batchPath, receivedAt);
+                var leafData = entry.LeafData();
+                var leafHash = TreeHasher.HashLeaf(leafData);
+                var index = batch.Add(leafData, leafHash);
+                batch.IndexByHash(e.Hash, index);
+                batch.IndexByContract(r.Provider, e.ContractId, index);
+                batch.IndexNonce(r.Provider, e.Nonce, index, digests[i]);
+                fresh.Add((i, entry, index, leafHash));
+            }
+            start = end;
         }
 
-        if (batch.Count == 0)
-            return FillDuplicates(records, parsed, results, fresh, firstOfNonce);
-
-        // Step 2: sign the checkpoint of the new tree before anything is written; signing is local and cannot fail halfway.
-        var root = batch.Root();
-        var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, root));
-
-        // Step 3: one script compares the head and writes entries, tiles, indexes and the new head
-        // (LogStore.AppendScript); the head is the commit point, so nothing is acknowledged before it moved.
-        bool moved;
-        try
+        if (batch.Count > 0)
         {
-            moved = await store.TryAppendAsync(batch, checkpoint).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not SequencerUnavailableException)
-        {
-            // Whether the script ran is unknown: forget the head, so the next pool starts from what Redis says.
-            _head = null;
-            throw new SequencerUnavailableException($"the log could not be written ({ex.GetType().Name}); retry the same records");
-        }
-        if (!moved)
-        {
-            // Another writer moved the head: never fork, reload and let the callers retry.
-            _head = null;
-            throw new SequencerUnavailableException("another sequencer moved the log head; retry the same records");
-        }
+            // Step 2: sign the checkpoint of the new tree before anything is written; signing is local and cannot fail halfway.
+            var root = batch.Root();
+            var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, root));
 
-        // Step 4: the batch is committed; only now are the callers answered.
-        _head = new LogHead(batch.NewSize, root, checkpoint);
-        _range = batch.Range;
-        foreach (var (slot, entry, index, leafHash) in fresh)
-            if (entry is not null) results[slot] = Committed(entry, index, leafHash, checkpoint);
-        return FillDuplicates(records, parsed, results, fresh, firstOfNonce);
-    }
+            // Step 3: one script compares the head and writes entries, tiles, indexes and the new head
+            // (LogStore.AppendScript); the head is the commit point, so nothing is acknowledged before it moved.
+            bool moved;
+            try
+            {
+                moved = await store.TryAppendAsync(batch, checkpoint).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Whether the script ran is unknown: forget the head, so the next pool starts from what Redis says.
+                _head = null;
+                throw new SequencerUnavailableException($"the log could not be written ({ex.GetType().Name}); retry the same records");
+            }
+            if (!moved)
+            {
+                // Another writer moved the head: never fork; reload and let the callers retry.
+                _head = null;
+                throw new SequencerUnavailableException("another sequencer moved the log head; retry the same records");
+            }
 
-    private static SequencedRecord[] FillDuplicates(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, SequencedRecord?[] results,
-        List<(int Slot, LogEntry Entry, ulong Index, byte[] LeafHash)> fresh, Dictionary<(string, string), int> firstOfNonce)
-    {
-        foreach (var (slot, entry, _, _) in fresh)
-            if (entry is null) results[slot] = results[firstOfNonce[(records[slot].Provider, parsed[slot].Nonce)]];
-        return [.. results.Select(r => r!)];
+            // Step 4: the batch is committed; only now are the callers answered.
+            _head = new LogHead(batch.NewSize, root, checkpoint);
+            _range = batch.Range;
+            foreach (var (slot, entry, index, leafHash) in fresh) results[slot] = Committed(entry, index, leafHash, checkpoint);
+        }
+        foreach (var (slot, from) in shared) results[slot] = results[from];
+
+        var answer = new SequencedRecord[calls.Count][];
+        start = 0;
+        for (var c = 0; c < calls.Count; c++)
+        {
+            answer[c] = [.. results[start..(start + calls[c].Length)].Select(r => r!)];
+            start += calls[c].Length;
+        }
+        return answer;
     }
 
     private async Task ResolveKnownNoncesAsync(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, byte[][] digests,

@@ -74,24 +74,12 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     private async Task CommitAsync(List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> take, int count)
     {
-        var all = new VerifiedRecord[count];
-        var at = 0;
-        foreach (var (records, _) in take)
-        {
-            records.CopyTo(all, at);
-            at += records.Length;
-        }
         try
         {
             if (_sequencer.Head is null) await _sequencer.LoadAsync();
-            var results = await _sequencer.SequenceAsync(all);
+            var results = await _sequencer.SequenceAsync([.. take.Select(t => t.Records)]);
             _problem = null;
-            at = 0;
-            foreach (var (records, done) in take)
-            {
-                done.SetResult(results[at..(at + records.Length)]);
-                at += records.Length;
-            }
+            for (var i = 0; i < take.Count; i++) take[i].Done.SetResult(results[i]);
             LogCommitted(logger, count, _sequencer.Head!.Size);
         }
         catch (Exception ex)

@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Anchor.Core.Records;
+using Anchor.Core.Signatures;
+using Anchor.Grains;
+
+namespace Anchor.Node.Api;
+
+/// <summary>The operator's routes: register providers, add and revoke their keys. Bearer: the admin token.</summary>
+public static class AdminEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var admin = app.MapGroup("/v1/admin").AddEndpointFilter(RequireAdmin);
+        admin.MapPost("/providers", RegisterAsync)
+            .WithSummary("Register a provider with its keys; answers its read token (shown once)")
+            .WithDescription("Body { id, name, keys: [ { keyId, alg, publicKey | address, certificates? } ] }.");
+        admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates? }");
+        admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
+            .WithSummary("Revoke a key from now on; entries received before stay valid");
+    }
+
+    private static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var token = ProofEndpoints.Bearer(context.HttpContext)
+            ?? throw new ProblemException(ErrorCodes.Unauthorized, "the admin token is required (Authorization: Bearer …)");
+        var expected = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
+        if (!expected.Matches(token)) throw new ProblemException(ErrorCodes.Forbidden, "this is not the admin token");
+        return await next(context);
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains)
+    {
+        var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
+        RequestBody.OnlyKnown(body, "id", "name", "keys");
+        var id = RequestBody.Id(body, "id");
+        var name = RequestBody.String(body, "name");
+        if (body["keys"] is not JsonArray keys || keys.Count == 0) throw new ProblemException(ErrorCodes.Malformed, "'keys' must be a non-empty array");
+        var descriptors = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            var (keyId, descriptor) = ParseKey(key);
+            if (!descriptors.TryAdd(keyId, descriptor)) throw new ProblemException(ErrorCodes.Malformed, $"key id '{keyId}' appears twice");
+        }
+        var token = NodeState.Base64Url(RandomNumberGenerator.GetBytes(32));
+        // Only the token's hash is stored: a copy of Redis does not let anyone read a provider's proofs.
+        if (!await grains.GetGrain<IProviderGrain>(id).Register(name, descriptors, SHA256.HashData(Encoding.UTF8.GetBytes(token))))
+            throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
+        return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json", statusCode: 201);
+    }
+
+    private static async Task<IResult> AddKeyAsync(HttpContext context, string id, IGrainFactory grains)
+    {
+        RequestBody.CheckId(id, "id");
+        var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
+        var (keyId, descriptor) = ParseKey(body);
+        try
+        {
+            if (!await grains.GetGrain<IProviderGrain>(id).AddKey(keyId, descriptor))
+                throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
+        }
+        catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail, StatusCodes.Status409Conflict); }
+        return Results.Text(new JsonObject { ["id"] = id, ["keyId"] = keyId }.ToJsonString(), "application/json", statusCode: 201);
+    }
+
+    private static async Task<IResult> RevokeAsync(string id, string keyId, IGrainFactory grains, TimeProvider time)
+    {
+        RequestBody.CheckId(id, "id");
+        var at = time.GetUtcNow();
+        var revoked = await grains.GetGrain<IProviderGrain>(id).RevokeKey(keyId, at);
+        if (revoked is null) throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
+        if (revoked is false) throw new ProblemException(ErrorCodes.KeyUnknown, $"provider '{id}' has no key '{keyId}'", StatusCodes.Status404NotFound);
+        return Results.Text(new JsonObject { ["id"] = id, ["keyId"] = keyId, ["revokedAt"] = Times.ToText(at) }.ToJsonString(), "application/json");
+    }
+
+    /// <summary>A key as registered: its id, and the descriptor JSON that bundles will carry as providerKey.</summary>
+    private static (string KeyId, string Descriptor) ParseKey(JsonNode? node)
+    {
+        if (node is not JsonObject obj) throw new ProblemException(ErrorCodes.Malformed, "a key must be an object { keyId, alg, publicKey | address, certificates? }");
+        RequestBody.OnlyKnown(obj, "keyId", "alg", "publicKey", "address", "certificates");
+        var keyId = RequestBody.Id(obj, "keyId");
+        if (!KeyDescriptor.TryFromJson(obj, out var descriptor, out var error) || !SignatureVerifier.TryCreate(descriptor, out _, out error))
+            throw new ProblemException(ErrorCodes.Malformed, $"key '{keyId}': {error}");
+        return (keyId, descriptor.ToJson().ToJsonString());
+    }
+}
+
+/// <summary>The operator's bearer token, compared in constant time.</summary>
+public sealed class AdminToken(string token)
+{
+    private readonly byte[] _hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    public bool Matches(string candidate) =>
+        CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
+}

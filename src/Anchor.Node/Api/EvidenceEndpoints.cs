@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anchor.Core.Json;
+using Anchor.Core.Records;
+using Anchor.Grains;
+using Anchor.Storage;
+
+namespace Anchor.Node.Api;
+
+/// <summary>POST /v1/evidence and /v1/evidence/batch: verify, sequence, answer with receipts once durable.</summary>
+public static class EvidenceEndpoints
+{
+    public const int MaxBatchRecords = 10_000;
+
+    public static void Map(WebApplication app)
+    {
+        app.MapPost("/v1/evidence", SubmitAsync)
+            .WithSummary("Submit one signed evidence record")
+            .WithDescription("Body { provider, keyId, evidence, sig }. Answers { entry, leafIndex, leafHash, receipt } once the record is durably in the log; with ?wait=checkpoint also the proof bundle at the first checkpoint that contains it.");
+        app.MapPost("/v1/evidence/batch", SubmitBatchAsync)
+            .WithSummary("Submit a provider-signed batch of up to 10,000 records")
+            .WithDescription("Body { provider, keyId, records: [evidence...], root, sig }: sig signs anchor-batch:v1 over the RFC 9162 root of the records. Answers { receipts: [...] } in record order.");
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter,
+        ProofBundles bundles, LogStore store, string? wait)
+    {
+        var waitCheckpoint = ParseWait(wait);
+        var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
+        RequestBody.OnlyKnown(body, "provider", "keyId", "evidence", "sig");
+        var provider = RequestBody.String(body, "provider");
+        limiter.Acquire(context, provider);
+        var keyId = RequestBody.String(body, "keyId");
+        var evidence = Evidence.FromJson(body["evidence"]);
+        var sig = RequestBody.String(body, "sig");
+
+        var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifySingle(provider, keyId, Jcs.EncodeToString(evidence.ToJson()), sig);
+        var result = (await grains.GetGrain<ISequencerGrain>(store.Origin).Append([verified]))[0];
+        if (result.ErrorCode is not null) throw new ProblemException(result.ErrorCode, result.ErrorDetail ?? result.ErrorCode);
+
+        var answer = Answer(result);
+        if (waitCheckpoint) answer["bundle"] = await bundles.AtCheckpointAsync(result.LeafIndex, result.Checkpoint!, context.RequestAborted);
+        return Results.Text(answer.ToJsonString(), "application/json");
+    }
+
+    private static async Task<IResult> SubmitBatchAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter, LogStore store)
+    {
+        var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.BatchLimit, context.RequestAborted);
+        RequestBody.OnlyKnown(body, "provider", "keyId", "records", "root", "sig");
+        var provider = RequestBody.String(body, "provider");
+        limiter.Acquire(context, provider);
+        var keyId = RequestBody.String(body, "keyId");
+        if (body["records"] is not JsonArray records) throw new ProblemException(ErrorCodes.Malformed, "'records' must be an array of evidence objects");
+        if (records.Count == 0) throw new ProblemException(ErrorCodes.Malformed, "'records' is empty");
+        if (records.Count > MaxBatchRecords) throw new ProblemException(ErrorCodes.TooLarge, $"a batch holds at most {MaxBatchRecords} records, this one {records.Count}");
+        var root = RequestBody.String(body, "root");
+        if (!Core.Hex.TryDecodeCanonical(root, 32, out _)) throw new ProblemException(ErrorCodes.HashMalformed, "'root' must be 64 lowercase hex characters");
+        var sig = RequestBody.String(body, "sig");
+
+        var evidence = new string[records.Count];
+        var nonces = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < records.Count; i++)
+        {
+            Evidence e;
+            try { e = Evidence.FromJson(records[i]); }
+            catch (AnchorException ex) { throw new ProblemException(ex.Code, $"records[{i}]: {ex.Detail}"); }
+            if (!nonces.Add(e.Nonce)) throw new ProblemException(ErrorCodes.NonceConflict, $"records[{i}]: nonce {e.Nonce} appears twice in the batch");
+            evidence[i] = Jcs.EncodeToString(e.ToJson());
+        }
+
+        var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifyBatch(provider, keyId, evidence, root, sig);
+        var results = await grains.GetGrain<ISequencerGrain>(store.Origin).Append(verified);
+        if (results.FirstOrDefault(r => r.ErrorCode is not null) is { } refused)
+            throw new ProblemException(refused.ErrorCode!, refused.ErrorDetail ?? refused.ErrorCode!);
+        var receipts = new JsonArray();
+        foreach (var r in results) receipts.Add(JsonNode.Parse(r.ReceiptJson!));
+        return Results.Text(new JsonObject { ["receipts"] = receipts }.ToJsonString(), "application/json");
+    }
+
+    private static JsonObject Answer(SequencedRecord result)
+    {
+        var receipt = JsonNode.Parse(result.ReceiptJson!)!.AsObject();
+        return new JsonObject
+        {
+            ["entry"] = JsonNode.Parse(result.EntryJson!),
+            ["leafIndex"] = result.LeafIndex.ToString(CultureInfo.InvariantCulture),
+            ["leafHash"] = receipt["leafHash"]!.DeepClone(),
+            ["receipt"] = receipt,
+        };
+    }
+
+    private static bool ParseWait(string? wait) => wait switch
+    {
+        null or "" => false,
+        "checkpoint" => true,
+        _ => throw new ProblemException(ErrorCodes.Malformed, $"wait must be 'checkpoint' (anchor waits are not served yet), got '{wait}'"),
+    };
+}

@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Anchor.Core.Checkpoints;
+using Anchor.Core.Merkle;
+using Anchor.Core.Records;
+using Anchor.Grains;
+using Anchor.Storage;
+
+namespace Anchor.Node.Api;
+
+/// <summary>The public face of the log: checkpoint, hash tiles (c2sp tlog-tiles), node description, anchors, health.</summary>
+public static class LogEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/checkpoint", CheckpointAsync).WithSummary("The latest signed checkpoint (C2SP signed note, text/plain)");
+        app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public");
+        app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains and version");
+        app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log, newest first (none until anchoring is configured)");
+        app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready");
+    }
+
+    private static async Task<IResult> CheckpointAsync(LogStore store, NoteSigner signer)
+    {
+        var head = await store.ReadHeadAsync();
+        // An empty log has no stored checkpoint yet; the checkpoint of size 0 is signed on demand.
+        var note = head.Checkpoint ?? signer.Sign(new Checkpoint(store.Origin, 0, head.Root));
+        return Results.Text(note, "text/plain; charset=utf-8");
+    }
+
+    private static async Task<IResult> TileAsync(HttpContext context, string path, LogStore store)
+    {
+        if (!TileId.TryParse(path, out var tile) || tile.Level < 0)
+            throw new ProblemException(ErrorCodes.NotFound, $"no tile at /tile/{(path.Length > 80 ? path[..80] : path)} (entry bundles are not public)");
+        var head = await store.ReadHeadAsync();
+        var bytes = await store.ReadTileAsync(tile.Level, tile.Index, tile.Width, head)
+            ?? throw new ProblemException(ErrorCodes.NotFound, $"tile {path} is beyond the log's size {head.Size}");
+        // A full tile never changes again; a partial one is superseded by a wider one.
+        context.Response.Headers.CacheControl = tile.IsPartial ? "no-cache" : "public, max-age=31536000, immutable";
+        return Results.Bytes(bytes, "application/octet-stream");
+    }
+
+    private static IResult Describe(LogStore store, NoteSigner signer) =>
+        Results.Text(new JsonObject
+        {
+            ["origin"] = store.Origin,
+            ["logKey"] = signer.VerifierKey.ToString(),
+            ["chains"] = new JsonArray(),
+            ["version"] = typeof(LogEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        }.ToJsonString(), "application/json");
+
+    private static async Task<IResult> AnchorsAsync(ILogAnchors anchors, CancellationToken cancellationToken)
+    {
+        var list = await anchors.ListAsync(cancellationToken);
+        return Results.Text(new JsonObject { ["anchors"] = new JsonArray([.. list.Select(a => (JsonNode)a.ToJson())]) }.ToJsonString(), "application/json");
+    }
+
+    private static async Task<IResult> HealthAsync(StackExchange.Redis.IConnectionMultiplexer redis, IGrainFactory grains, LogStore store)
+    {
+        var status = new JsonObject();
+        var healthy = true;
+        try
+        {
+            status["redisMs"] = (await redis.GetDatabase().PingAsync()).TotalMilliseconds;
+        }
+        catch (Exception ex)
+        {
+            healthy = false;
+            status["redis"] = ex.Message;
+        }
+        try
+        {
+            var sequencer = await grains.GetGrain<ISequencerGrain>(store.Origin).Status().WaitAsync(TimeSpan.FromSeconds(5));
+            status["sequencerReady"] = sequencer.Ready;
+            status["size"] = sequencer.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (sequencer.Problem is not null) status["sequencer"] = sequencer.Problem;
+            healthy &= sequencer.Ready;
+        }
+        catch (Exception ex)
+        {
+            healthy = false;
+            status["sequencer"] = ex.Message;
+        }
+        status["status"] = healthy ? "ok" : "unavailable";
+        return Results.Text(status.ToJsonString(), "application/json", statusCode: healthy ? 200 : 503);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Anchor.Core;
+using Anchor.Core.Merkle;
+using Anchor.Core.Records;
+using Anchor.Grains;
+using Anchor.Storage;
+
+namespace Anchor.Node.Api;
+
+/// <summary>Proof bundles by leaf, by evidence hash and by contract; consistency proofs.</summary>
+public static class ProofEndpoints
+{
+    /// <summary>At most this many bundles in one answer; the rest are listed as leaf indices to fetch one by one.</summary>
+    public const int MaxBundles = 1000;
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/v1/proofs/{leafIndex}", ByLeafAsync).WithSummary("The proof bundle of one leaf, at the latest (or anchored) checkpoint");
+        app.MapGet("/v1/proofs", ByHashAsync).WithSummary("Every proof bundle whose evidence hash is ?hash=<hex>");
+        app.MapGet("/v1/contracts/{contractId}/proofs", ByContractAsync)
+            .WithSummary("Every proof bundle of a contract from ?provider=P; bearer: that provider's read token");
+        app.MapGet("/v1/consistency", ConsistencyAsync).WithSummary("RFC 9162 consistency proof between tree sizes ?from=M&to=N");
+    }
+
+    private static async Task<IResult> ByLeafAsync(string leafIndex, LogStore store, ProofBundles bundles, CancellationToken cancellationToken)
+    {
+        var index = ParseCount(leafIndex, "leafIndex");
+        var head = await store.ReadHeadAsync();
+        var bundle = await bundles.ForLeafAsync(index, head, cancellationToken)
+            ?? throw new ProblemException(ErrorCodes.NotFound, $"leaf {index} is not in the log (size {head.Size})");
+        return Json(bundle);
+    }
+
+    private static async Task<IResult> ByHashAsync(string? hash, LogStore store, ProofBundles bundles, CancellationToken cancellationToken)
+    {
+        if (!Hex.TryDecodeCanonical(hash, -1, out var bytes) || bytes.Length is 0 or > 64)
+            throw new ProblemException(ErrorCodes.HashMalformed, "?hash= must be the evidence hash in lowercase hex");
+        var head = await store.ReadHeadAsync();
+        return Json(await ManyAsync(await store.ReadIndicesByHashAsync(hash!, head), head, bundles, cancellationToken));
+    }
+
+    private static async Task<IResult> ByContractAsync(HttpContext context, string contractId, string? provider, LogStore store,
+        ProofBundles bundles, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(provider)) throw new ProblemException(ErrorCodes.Malformed, "?provider= is required");
+        var token = Bearer(context) ?? throw new ProblemException(ErrorCodes.Unauthorized, "a provider read token is required (Authorization: Bearer …)");
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        if (!await grains.GetGrain<IProviderGrain>(provider).CheckReadToken(hash))
+            throw new ProblemException(ErrorCodes.Forbidden, $"this token does not read the proofs of provider '{provider}'");
+        var head = await store.ReadHeadAsync();
+        return Json(await ManyAsync(await store.ReadIndicesByContractAsync(provider, contractId, head), head, bundles, cancellationToken));
+    }
+
+    private static async Task<IResult> ConsistencyAsync(string? from, string? to, LogStore store)
+    {
+        var head = await store.ReadHeadAsync();
+        var m = ParseCount(from ?? "", "from");
+        var n = to is null ? head.Size : ParseCount(to, "to");
+        if (m > n) throw new ProblemException(ErrorCodes.Malformed, $"from ({m}) must not exceed to ({n})");
+        if (n > head.Size) throw new ProblemException(ErrorCodes.NotFound, $"the log has {head.Size} entries, fewer than {n}");
+        // From size 0 every tree is consistent and RFC 9162 has no proof to give: the empty list.
+        var shape = ProofShape.Consistency(m, n);
+        var proof = shape.Fold(await store.ReadNodeHashesAsync(shape.Nodes));
+        return Json(new JsonObject
+        {
+            ["from"] = m.ToString(CultureInfo.InvariantCulture),
+            ["to"] = n.ToString(CultureInfo.InvariantCulture),
+            ["proof"] = new JsonArray([.. proof.Select(h => (JsonNode)Hex.Encode(h))]),
+        });
+    }
+
+    private static async Task<JsonObject> ManyAsync(List<ulong> indices, LogHead head, ProofBundles bundles, CancellationToken cancellationToken)
+    {
+        var list = new JsonArray();
+        foreach (var index in indices.Take(MaxBundles))
+            if (await bundles.ForLeafAsync(index, head, cancellationToken) is { } bundle) list.Add(bundle);
+        var answer = new JsonObject { ["bundles"] = list };
+        if (indices.Count > MaxBundles)
+            answer["more"] = new JsonArray([.. indices.Skip(MaxBundles).Select(i => (JsonNode)i.ToString(CultureInfo.InvariantCulture))]);
+        return answer;
+    }
+
+    public static string? Bearer(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && header.Length > 7 ? header[7..].Trim() : null;
+    }
+
+    public static ulong ParseCount(string text, string what)
+    {
+        if (text.Length is 0 or > 20 || (text.Length > 1 && text[0] == '0')
+            || !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            throw new ProblemException(ErrorCodes.Malformed, $"{what} must be a decimal integer, got '{(text.Length > 40 ? text[..40] : text)}'");
+        return n;
+    }
+
+    private static IResult Json(JsonObject json) => Results.Text(json.ToJsonString(), "application/json");
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using Anchor.Core.Json;
+using Anchor.Core.Records;
+
+namespace Anchor.Node.Api;
+
+/// <summary>Reads a request body up to a limit and parses it with the strict JSON model (strings only, no duplicates).</summary>
+public static class RequestBody
+{
+    public const int SingleLimit = 64 * 1024;
+    public const int BatchLimit = 16 * 1024 * 1024;
+
+    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+            throw new ProblemException(ErrorCodes.TooLarge, $"the body is {request.ContentLength} bytes; this route takes at most {limit}");
+        var feature = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = limit + 1L;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit) throw new ProblemException(ErrorCodes.TooLarge, $"the body is over {limit} bytes, the limit of this route");
+            buffer.Write(chunk, 0, read);
+        }
+        var node = Jcs.ParseStrict(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        return node as JsonObject ?? throw new ProblemException(ErrorCodes.Malformed, "the body must be a JSON object");
+    }
+
+    public static string String(JsonObject obj, string name)
+    {
+        if (obj[name] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0) return s;
+        throw new ProblemException(ErrorCodes.Malformed, obj.ContainsKey(name) ? $"'{name}' must be a non-empty string" : $"'{name}' is missing");
+    }
+
+    public static void OnlyKnown(JsonObject obj, params string[] known)
+    {
+        foreach (var (name, _) in obj)
+            if (Array.IndexOf(known, name) < 0) throw new ProblemException(ErrorCodes.Malformed, $"unknown member '{name}'");
+    }
+
+    /// <summary>Provider and key ids: 1 to 64 characters of letters, digits, '.', '_', '-' (they appear in paths and keys).</summary>
+    public static string Id(JsonObject obj, string name)
+    {
+        var id = String(obj, name);
+        CheckId(id, name);
+        return id;
+    }
+
+    public static void CheckId(string id, string what)
+    {
+        if (id.Length > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            throw new ProblemException(ErrorCodes.Malformed, $"'{what}' must be 1 to 64 characters of letters, digits, '.', '_' or '-'");
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using Anchor.Core.Checkpoints;
+using Anchor.Grains;
+using Anchor.Node.Api;
+using Anchor.Storage;
+using Orleans.Configuration;
+using Scalar.AspNetCore;
+using StackExchange.Redis;
+
+namespace Anchor.Node;
+
+/// <summary>The composition root: settings, Redis, the Orleans silo and the HTTP API in one process.</summary>
+public static partial class NodeApp
+{
+    /// <summary>Builds the node; throws <see cref="NodeStartupException"/> with a fix-it message when it must not start.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var options = builder.Configuration.GetSection(AnchorOptions.Section).Get<AnchorOptions>() ?? new AnchorOptions();
+        var problems = options.Problems();
+        if (problems.Count > 0)
+            throw new NodeStartupException("the Anchor settings are not valid:\n  - " + string.Join("\n  - ", problems));
+
+        var redisConfig = ParseRedis(options.Redis.Connection);
+        var redis = ConnectRedis(redisConfig);
+        var startupLog = LoggerFactory.Create(b => b.AddConsole()).CreateLogger("Anchor.Node");
+        try
+        {
+            CheckDurability(redis, options, startupLog);
+        }
+        catch
+        {
+            redis.Dispose();
+            throw;
+        }
+
+        var signer = NodeState.LoadLogKey(options.StateDir, options.Origin);
+        var adminToken = string.IsNullOrEmpty(options.AdminToken) ? NodeState.LoadAdminToken(options.StateDir) : options.AdminToken;
+
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
+        builder.Services.AddSingleton(signer);
+        builder.Services.AddSingleton(new AdminToken(adminToken));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new LogStore(redis, options.Origin));
+        builder.Services.AddSingleton<ILogAnchors, NoAnchors>();
+        builder.Services.AddSingleton<ProofBundles>();
+        builder.Services.AddSingleton<ProviderRateLimiter>();
+        builder.Services.Configure<SequencerOptions>(s =>
+        {
+            s.Period = TimeSpan.FromMilliseconds(options.Sequencer.PeriodMilliseconds);
+            s.PoolSize = options.Sequencer.PoolSize;
+        });
+        builder.Services.AddOpenApi();
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(c =>
+            {
+                c.ClusterId = options.Silo.ClusterId;
+                c.ServiceId = options.Silo.ServiceId;
+            });
+            silo.ConfigureEndpoints(IPAddress.Parse(options.Silo.AdvertisedAddress), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: false);
+            silo.UseRedisClustering(c => c.ConfigurationOptions = redisConfig.Clone());
+            silo.AddRedisGrainStorage(ProviderGrain.StorageName, s => s.ConfigurationOptions = redisConfig.Clone());
+        });
+
+        var app = builder.Build();
+        app.UseMiddleware<ProblemWriter>();
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        AdminEndpoints.Map(app);
+        EvidenceEndpoints.Map(app);
+        ProofEndpoints.Map(app);
+        LogEndpoints.Map(app);
+        app.Lifetime.ApplicationStopped.Register(() => redis.Dispose());
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Node");
+        LogStarting(log, options.Origin, signer.VerifierKey.ToString(), options.Http.Port, options.Silo.Port);
+        return app;
+    }
+
+    private static ConfigurationOptions ParseRedis(string connection)
+    {
+        try
+        {
+            var config = ConfigurationOptions.Parse(connection);
+            config.AbortOnConnectFail = false;
+            return config;
+        }
+        catch (Exception ex)
+        {
+            throw new NodeStartupException($"Anchor:Redis:Connection '{connection}' is not a Redis connection string: {ex.Message}");
+        }
+    }
+
+    private static ConnectionMultiplexer ConnectRedis(ConfigurationOptions config)
+    {
+        var admin = config.Clone();
+        admin.AllowAdmin = true; // For CONFIG GET appendonly.
+        var redis = ConnectionMultiplexer.Connect(admin);
+        if (!redis.IsConnected)
+        {
+            redis.Dispose();
+            throw new NodeStartupException($"cannot reach Redis at {config}: start it, or fix Anchor:Redis:Connection");
+        }
+        return redis;
+    }
+
+    /// <summary>The log is only as durable as Redis: without AOF a restart loses acknowledged entries.</summary>
+    private static void CheckDurability(IConnectionMultiplexer redis, AnchorOptions options, ILogger log)
+    {
+        bool appendOnly;
+        try
+        {
+            appendOnly = RedisPersistence.AppendOnlyAsync(redis).GetAwaiter().GetResult();
+        }
+        catch (RedisException ex)
+        {
+            throw new NodeStartupException($"cannot read Redis persistence settings (CONFIG GET appendonly): {ex.Message}");
+        }
+        if (appendOnly) return;
+        if (options.Redis.Throwaway)
+        {
+            LogThrowaway(log);
+            return;
+        }
+        throw new NodeStartupException(
+            "Redis has no append-only file (CONFIG GET appendonly is 'no'), so acknowledged entries would be lost on a restart. " +
+            "Start Redis with `redis-server --appendonly yes`, or run `redis-cli CONFIG SET appendonly yes` (and `CONFIG REWRITE` to keep it); " +
+            "for a throwaway test instance set Anchor:Redis:Throwaway=true.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis has no append-only file and Anchor:Redis:Throwaway is set: this log may lose everything on restart")]
+    private static partial void LogThrowaway(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anchor node for {Origin}, log key {LogKey}, HTTP port {HttpPort}, silo port {SiloPort}")]
+    private static partial void LogStarting(ILogger logger, string origin, string logKey, int httpPort, int siloPort);
+}

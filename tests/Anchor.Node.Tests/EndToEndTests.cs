@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using Anchor.Core;
+using Anchor.Core.Checkpoints;
+using Anchor.Core.Merkle;
+using Anchor.Core.Records;
+using Anchor.Core.Signatures;
+
+namespace Anchor.Node.Tests;
+
+[Collection(NodeCollection.Name)]
+public sealed class EndToEndTests(RedisServer redis) : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;
+
+    [Fact]
+    public async Task Every_algorithm_submits_and_its_bundles_verify_offline()
+    {
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "e2e.test/log", _state));
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+
+        var providers = SignatureAlgs.All.Select(alg => new TestProvider("p-" + SignatureAlgs.ToWire(alg), alg)).ToList();
+        foreach (var p in providers) await p.RegisterAsync(node);
+
+        var submitted = new List<(TestProvider Provider, Evidence Evidence, JsonObject Answer)>();
+        foreach (var p in providers)
+        {
+            var evidence = TestProvider.NewEvidence("contract-" + p.Id);
+            var (status, answer) = await node.PostAsync("/v1/evidence?wait=checkpoint", p.Single(evidence));
+            Assert.True(status == 200, $"{p.Id}: {status} {answer.ToJsonString()}");
+            // The bundle at the first checkpoint that holds the entry verifies already.
+            await Bundles.VerifyAsync(answer["bundle"], logKey);
+            submitted.Add((p, evidence, answer));
+        }
+
+        var indices = submitted.Select(s => ulong.Parse(s.Answer["leafIndex"]!.GetValue<string>())).ToList();
+        Assert.Equal(Enumerable.Range(0, providers.Count).Select(i => (ulong)i), indices.Order());
+
+        foreach (var (p, evidence, answer) in submitted)
+        {
+            // The receipt is signed by the log key over its four members.
+            var receipt = Receipt.FromJson(answer["receipt"]);
+            var vkey = VerifierKey.Parse(logKey);
+            Assert.True(NoteVerifier.VerifyEd25519(vkey.PublicKey, receipt.SigningMessage(), Convert.FromBase64String(receipt.Sig)));
+            Assert.Equal(answer["leafHash"]!.GetValue<string>(), receipt.LeafHash);
+
+            var (status, bundle) = await node.GetAsync($"/v1/proofs/{receipt.LeafIndex}");
+            Assert.Equal(200, status);
+            Assert.Equal(providers.Count.ToString(), bundle["treeSize"]!.GetValue<string>());
+            Assert.Empty(bundle["anchors"]!.AsArray());
+            await Bundles.VerifyAsync(bundle, logKey);
+
+            var byHash = (await node.GetAsync($"/v1/proofs?hash={evidence.Hash}")).Body["bundles"]!.AsArray();
+            Assert.Single(byHash);
+            await Bundles.VerifyAsync(byHash[0], logKey);
+
+            var (contractStatus, byContract) = await node.GetAsync($"/v1/contracts/contract-{p.Id}/proofs?provider={p.Id}", p.ReadToken);
+            Assert.Equal(200, contractStatus);
+            Assert.Equal(receipt.LeafIndex, byContract["bundles"]![0]!["leafIndex"]!.GetValue<string>());
+        }
+
+        // The checkpoint and the public tiles agree with the receipts.
+        var note = await node.Http.GetStringAsync("/checkpoint");
+        var checkpoint = Checkpoint.Verify(note, VerifierKey.Parse(logKey));
+        Assert.Equal((ulong)providers.Count, checkpoint.Size);
+        var tile = await node.Http.GetByteArrayAsync($"/tile/0/000.p/{providers.Count}");
+        Assert.Equal(providers.Count * 32, tile.Length);
+        var leafHashes = submitted.OrderBy(s => ulong.Parse(s.Answer["leafIndex"]!.GetValue<string>()))
+            .Select(s => Hex.Decode(s.Answer["leafHash"]!.GetValue<string>())).ToList();
+        Assert.Equal(leafHashes.SelectMany(h => h), tile);
+        Assert.Equal(checkpoint.Root, TreeHasher.Root(leafHashes));
+        Assert.Equal(404, (int)(await node.Http.GetAsync("/tile/0/000")).StatusCode); // Not full yet.
+        Assert.Equal(404, (int)(await node.Http.GetAsync("/tile/entries/000.p/1")).StatusCode); // Entries are private.
+
+        var (apiStatus, _) = await node.GetAsync("/openapi/v1.json");
+        Assert.Equal(200, apiStatus);
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Anchor.Node.Tests;
+
+/// <summary>A real node (Kestrel, Orleans silo, Redis) started in this process on free loopback ports.</summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestNode(WebApplication app, int httpPort, string stateDir)
+    {
+        _app = app;
+        StateDir = stateDir;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HttpClient Http { get; }
+    public string StateDir { get; }
+    public IServiceProvider Services => _app.Services;
+    public string AdminToken => File.ReadAllText(Path.Combine(StateDir, NodeState.AdminTokenFile)).Trim();
+
+    public static string[] Args(string redis, string origin, string stateDir, params string[] extra)
+    {
+        var cluster = "c" + origin.GetHashCode(StringComparison.Ordinal).ToString("x8", CultureInfo.InvariantCulture);
+        return
+        [
+            $"--Anchor:Origin={origin}",
+            $"--Anchor:StateDir={stateDir}",
+            $"--Anchor:Redis:Connection={redis}",
+            "--Anchor:Http:Address=127.0.0.1",
+            $"--Anchor:Http:Port={RedisServer.FreePort()}",
+            $"--Anchor:Silo:Port={RedisServer.FreePort()}",
+            $"--Anchor:Silo:GatewayPort={RedisServer.FreePort()}",
+            $"--Anchor:Silo:ClusterId={cluster}",
+            $"--Anchor:Silo:ServiceId={cluster}",
+            "--Anchor:Sequencer:PeriodMilliseconds=50",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Orleans=Error",
+            .. extra,
+        ];
+    }
+
+    public static async Task<TestNode> StartAsync(string[] args)
+    {
+        var app = NodeApp.Build(args);
+        await app.StartAsync();
+        var port = int.Parse(args.Last(a => a.StartsWith("--Anchor:Http:Port=", StringComparison.Ordinal)).Split('=')[1], CultureInfo.InvariantCulture);
+        var stateDir = args.Last(a => a.StartsWith("--Anchor:StateDir=", StringComparison.Ordinal)).Split('=', 2)[1];
+        var node = new TestNode(app, port, stateDir);
+        await node.WaitHealthyAsync();
+        return node;
+    }
+
+    public async Task WaitHealthyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var response = await Http.GetAsync("/healthz");
+            if (response.IsSuccessStatusCode) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("node not healthy: " + await response.Content.ReadAsStringAsync());
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task<(int Status, JsonObject Body)> SendAsync(HttpMethod method, string path, JsonNode? body = null, string? bearer = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var json = text.Length > 0 && text.TrimStart().StartsWith('{') ? JsonNode.Parse(text)!.AsObject() : new JsonObject { ["text"] = text };
+        return ((int)response.StatusCode, json);
+    }
+
+    public Task<(int Status, JsonObject Body)> PostAsync(string path, JsonNode body, string? bearer = null) => SendAsync(HttpMethod.Post, path, body, bearer);
+    public Task<(int Status, JsonObject Body)> GetAsync(string path, string? bearer = null) => SendAsync(HttpMethod.Get, path, null, bearer);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
