@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Anchor.Core.Records;
+
+namespace Anchor.Node.Tests;
+
+[Collection(NodeCollection.Name)]
+public sealed class BatchTests(RedisServer redis) : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;
+
+    [Fact]
+    public async Task A_batch_of_1000_gives_receipts_in_order_and_proofs_that_carry_the_batch_path()
+    {
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "batch.test/log", _state));
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        using var provider = new TestProvider("batcher");
+        await provider.RegisterAsync(node);
+
+        // One single record first, so the batch does not start at index 0.
+        Assert.Equal(200, (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Status);
+
+        var records = Enumerable.Range(0, 1000).Select(i => TestProvider.NewEvidence("contract-b")).ToList();
+        var request = provider.Batch(records);
+        var (status, body) = await node.PostAsync("/v1/evidence/batch", request);
+        Assert.True(status == 200, body.ToJsonString());
+        var receipts = body["receipts"]!.AsArray().Select(r => Receipt.FromJson(r)).ToList();
+        Assert.Equal(1000, receipts.Count);
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => i.ToString()), receipts.Select(r => r.LeafIndex));
+
+        // A retry of the whole batch returns the very same receipts and writes nothing.
+        var (retryStatus, retry) = await node.PostAsync("/v1/evidence/batch", request);
+        Assert.Equal(200, retryStatus);
+        Assert.Equal(body["receipts"]!.ToJsonString(), retry["receipts"]!.ToJsonString());
+
+        foreach (var i in new[] { 0, 1, 2, 255, 256, 511, 512, 777, 998, 999 })
+        {
+            var (proofStatus, bundle) = await node.GetAsync($"/v1/proofs/{receipts[i].LeafIndex}");
+            Assert.Equal(200, proofStatus);
+            var batch = bundle["entry"]!["batch"]!;
+            Assert.Equal(request["root"]!.GetValue<string>(), batch["root"]!.GetValue<string>());
+            Assert.Equal("1000", batch["size"]!.GetValue<string>());
+            Assert.Equal(i.ToString(), batch["index"]!.GetValue<string>());
+            var shape = Core.Merkle.ProofShape.Inclusion((ulong)i, 1000);
+            Assert.Equal(shape.Fold([.. shape.Nodes.Select(_ => new byte[32])]).Count, batch["path"]!.AsArray().Count);
+            Assert.Equal(request["sig"]!.GetValue<string>(), bundle["entry"]!["sig"]!.GetValue<string>());
+            Assert.Equal("1001", bundle["treeSize"]!.GetValue<string>());
+            await Bundles.VerifyAsync(bundle, logKey);
+        }
+
+        var byContract = (await node.GetAsync("/v1/contracts/contract-b/proofs?provider=batcher", provider.ReadToken)).Body["bundles"]!.AsArray();
+        Assert.Equal(1000, byContract.Count);
+        Assert.Equal(256 * 32, (await node.Http.GetByteArrayAsync("/tile/0/002")).Length);
+        Assert.Equal(233 * 32, (await node.Http.GetByteArrayAsync("/tile/0/003.p/233")).Length);
+        Assert.Equal(3 * 32, (await node.Http.GetByteArrayAsync("/tile/1/000.p/3")).Length);
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+}

@@ -1,0 +1,109 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Anchor.Core.Records;
+using Anchor.Core.Signatures;
+
+namespace Anchor.Node.Tests;
+
+[Collection(NodeCollection.Name)]
+public sealed class ErrorTests(RedisServer redis) : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;
+
+    [Fact]
+    public async Task Every_error_code_comes_from_a_real_request_and_leaves_the_ledger_unchanged()
+    {
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "errors.test/log", _state,
+            "--Anchor:RateLimit:Burst=40", "--Anchor:RateLimit:PermitsPerSecond=1"));
+        using var provider = new TestProvider("errs");
+        await provider.RegisterAsync(node);
+        var good = TestProvider.NewEvidence("contract-e");
+        var (okStatus, original) = await node.PostAsync("/v1/evidence", provider.Single(good));
+        Assert.Equal(200, okStatus);
+        var checkpoint = await node.Http.GetStringAsync("/checkpoint");
+
+        async Task Expect(int status, string code, Func<Task<(int, JsonObject)>> request)
+        {
+            var (s, body) = await request();
+            Assert.True(s == status && body["code"]?.GetValue<string>() == code, $"want {status} {code}, got {s} {body.ToJsonString()}");
+            Assert.Equal("urn:anchor:error:" + code, body["type"]!.GetValue<string>());
+            Assert.Equal(checkpoint, await node.Http.GetStringAsync("/checkpoint")); // The ledger did not move.
+        }
+
+        await Expect(400, ErrorCodes.Malformed, () => Raw(node, "/v1/evidence", "{\"provider\": \"errs\", "));
+        await Expect(400, ErrorCodes.Malformed, () => Raw(node, "/v1/evidence", "{\"provider\": 7}"));
+        await Expect(400, ErrorCodes.Malformed, () => Raw(node, "/v1/evidence", "{\"provider\": \"a\", \"provider\": \"b\"}"));
+        await Expect(400, ErrorCodes.Malformed, () => node.PostAsync("/v1/evidence", provider.Single(good with { Nonce = "00" })));
+        await Expect(400, ErrorCodes.HashMalformed, () => node.PostAsync("/v1/evidence", provider.Single(good with { Hash = good.Hash.ToUpperInvariant() })));
+        await Expect(400, ErrorCodes.HashMalformed, () => node.PostAsync("/v1/evidence", provider.Single(good with { Hash = "abcd" })));
+        await Expect(400, ErrorCodes.HashMalformed, () => node.GetAsync("/v1/proofs?hash=XYZ"));
+
+        using var stranger = new TestProvider("nobody");
+        await Expect(400, ErrorCodes.ProviderUnknown, () => node.PostAsync("/v1/evidence", stranger.Single(TestProvider.NewEvidence())));
+        await Expect(400, ErrorCodes.KeyUnknown, () => node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence(), keyId: "k9")));
+
+        var tampered = provider.Single(TestProvider.NewEvidence());
+        tampered["evidence"]!["contractId"] = "someone-else";
+        await Expect(400, ErrorCodes.SignatureInvalid, () => node.PostAsync("/v1/evidence", tampered));
+        using var otherKey = SigningKey.Generate(SignatureAlg.Ed25519);
+        await Expect(400, ErrorCodes.SignatureInvalid, () => node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence(), otherKey)));
+        var badBatch = provider.Batch([TestProvider.NewEvidence(), TestProvider.NewEvidence()]);
+        badBatch["records"]!.AsArray().RemoveAt(1);
+        await Expect(400, ErrorCodes.SignatureInvalid, () => node.PostAsync("/v1/evidence/batch", badBatch));
+
+        // A retry of the same record returns the original receipt; other content under its nonce is a conflict.
+        var (retryStatus, retry) = await node.PostAsync("/v1/evidence", provider.Single(good));
+        Assert.Equal(200, retryStatus);
+        Assert.Equal(original.ToJsonString(), retry.ToJsonString());
+        await Expect(409, ErrorCodes.NonceConflict, () => node.PostAsync("/v1/evidence", provider.Single(good with { Hash = new string('a', 64) })));
+        var conflictBatch = provider.Batch([TestProvider.NewEvidence(), good with { Kind = "other" }]);
+        await Expect(409, ErrorCodes.NonceConflict, () => node.PostAsync("/v1/evidence/batch", conflictBatch));
+
+        await Expect(413, ErrorCodes.TooLarge, () => Raw(node, "/v1/evidence", "{\"provider\": \"" + new string('x', 70_000) + "\"}"));
+        await Expect(413, ErrorCodes.TooLarge, () => node.PostAsync("/v1/evidence/batch",
+            provider.Batch([.. Enumerable.Range(0, 10_001).Select(_ => TestProvider.NewEvidence())])));
+
+        await Expect(401, ErrorCodes.Unauthorized, () => node.PostAsync("/v1/admin/providers", new TestProvider("x").Registration()));
+        await Expect(403, ErrorCodes.Forbidden, () => node.PostAsync("/v1/admin/providers", new TestProvider("x").Registration(), "not-the-token"));
+        await Expect(401, ErrorCodes.Unauthorized, () => node.GetAsync("/v1/contracts/contract-e/proofs?provider=errs"));
+        using var other = new TestProvider("errs-2");
+        await other.RegisterAsync(node);
+        await Expect(403, ErrorCodes.Forbidden, () => node.GetAsync("/v1/contracts/contract-e/proofs?provider=errs", other.ReadToken));
+        Assert.Equal(200, (await node.GetAsync("/v1/contracts/contract-e/proofs?provider=errs", provider.ReadToken)).Status);
+        await Expect(404, ErrorCodes.NotFound, () => node.GetAsync("/v1/proofs/5"));
+        await Expect(400, ErrorCodes.Malformed, () => node.PostAsync("/v1/admin/providers", new JsonObject
+        {
+            ["id"] = "badkey", ["name"] = "n",
+            ["keys"] = new JsonArray(new JsonObject { ["keyId"] = "k1", ["alg"] = "ed25519", ["publicKey"] = "AAAA" }),
+        }, node.AdminToken));
+
+        // Revocation holds from now on; the entry received before it keeps a valid bundle.
+        var (revokeStatus, _) = await node.SendAsync(HttpMethod.Delete, "/v1/admin/providers/errs/keys/k1", bearer: node.AdminToken);
+        Assert.Equal(200, revokeStatus);
+        await Expect(403, ErrorCodes.KeyRevoked, () => node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence())));
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/0")).Body, logKey);
+
+        // Rate limit: a provider's bucket empties; other providers are not affected.
+        using var flood = new TestProvider("flood");
+        await flood.RegisterAsync(node);
+        var statuses = new List<int>();
+        for (var i = 0; i < 60; i++) statuses.Add((await Raw(node, "/v1/evidence", "{\"provider\": \"flood\"}")).Status);
+        Assert.Contains(429, statuses);
+        await Expect(429, ErrorCodes.RateLimited, () => node.PostAsync("/v1/evidence", flood.Single(TestProvider.NewEvidence())));
+        await Expect(400, ErrorCodes.Malformed, () => Raw(node, "/v1/evidence", "{\"provider\": \"errs-2\"}"));
+    }
+
+    private static async Task<(int Status, JsonObject Body)> Raw(TestNode node, string path, string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await node.Http.PostAsync(path, content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return ((int)response.StatusCode, JsonNode.Parse(text)!.AsObject());
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+}
