@@ -1,0 +1,85 @@
+using Anchor.Core;
+using Anchor.Core.Checkpoints;
+using Anchor.Core.Json;
+using Anchor.Core.Merkle;
+using Anchor.Grains;
+using Anchor.Storage;
+using StackExchange.Redis;
+
+namespace Anchor.Node.Tests;
+
+/// <summary>The head moves only by compare-and-swap: a stale writer fails and the log never forks.</summary>
+[Collection(NodeCollection.Name)]
+public sealed class CasTests(RedisServer redis)
+{
+    [Fact]
+    public async Task A_stale_head_write_through_the_storage_API_fails_and_writes_nothing_visible()
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var store = new LogStore(connection, "cas-store.test/log");
+        using var signer = NoteSigner.Generate("cas-store.test/log");
+
+        var empty = await store.ReadHeadAsync();
+        var range = await store.ReadRangeAsync(empty);
+        var winner = new LogBatch(empty, range);
+        var stale = new LogBatch(empty, range);
+        winner.Add("a"u8, TreeHasher.HashLeaf("a"u8));
+        winner.Add("b"u8, TreeHasher.HashLeaf("b"u8));
+        stale.Add("x"u8, TreeHasher.HashLeaf("x"u8));
+
+        Assert.True(await store.TryAppendAsync(winner, signer.Sign(new Checkpoint(store.Origin, 2, winner.Root()))));
+        // The loser built on size 0; the head is at 2 now, so its compare fails and nothing changes.
+        Assert.False(await store.TryAppendAsync(stale, signer.Sign(new Checkpoint(store.Origin, 1, stale.Root()))));
+
+        var head = await store.ReadHeadAsync();
+        Assert.Equal(2UL, head.Size);
+        Assert.Equal(winner.Root(), head.Root);
+        Assert.Equal("a"u8.ToArray(), await store.ReadEntryAsync(0, head));
+        Assert.Null(await store.ReadEntryAsync(2, head));
+        Assert.Equal(winner.Root(), (await store.ReadRangeAsync(head)).Root());
+
+        // Even a writer that knows the current size but not the root (a forked history) is refused.
+        var forged = new LogHead(2, TreeHasher.HashLeaf("fork"u8), null);
+        var fork = new LogBatch(forged, new CompactRange(2, [TreeHasher.HashLeaf("fork"u8)]));
+        fork.Add("y"u8, TreeHasher.HashLeaf("y"u8));
+        Assert.False(await store.TryAppendAsync(fork, "irrelevant"));
+        Assert.Equal(winner.Root(), (await store.ReadHeadAsync()).Root);
+    }
+
+    [Fact]
+    public async Task A_second_sequencer_loses_the_race_reloads_and_continues_without_a_fork()
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var store = new LogStore(connection, "cas-seq.test/log");
+        using var signer = NoteSigner.Generate("cas-seq.test/log");
+        var first = new LogSequencer(store, signer, TimeProvider.System);
+        var second = new LogSequencer(store, signer, TimeProvider.System);
+        await first.LoadAsync();
+        await second.LoadAsync(); // Both believe the log is empty: two activations, as after a partition.
+
+        var a = await first.SequenceAsync([Records("p", 3)]);
+        Assert.Equal([0UL, 1UL, 2UL], a[0].Select(r => r.LeafIndex));
+        var b = Records("p", 2);
+        await Assert.ThrowsAsync<SequencerUnavailableException>(() => second.SequenceAsync([b]));
+
+        var head = await store.ReadHeadAsync();
+        Assert.Equal(3UL, head.Size);
+        Assert.Equal(first.Head!.Root, head.Root);
+
+        // The loser reloaded; the callers' retry lands after the winner's entries.
+        var retried = await second.SequenceAsync([b]);
+        Assert.Equal([3UL, 4UL], retried[0].Select(r => r.LeafIndex));
+        // And the first, now stale, refuses rather than overwrite 3 and 4.
+        await Assert.ThrowsAsync<SequencerUnavailableException>(() => first.SequenceAsync([Records("p", 1)]));
+
+        head = await store.ReadHeadAsync();
+        Assert.Equal(5UL, head.Size);
+        var leaves = new List<byte[]>();
+        for (ulong i = 0; i < head.Size; i++) leaves.Add(TreeHasher.HashLeaf((await store.ReadEntryAsync(i, head))!));
+        Assert.Equal(head.Root, TreeHasher.Root(leaves));
+        Assert.Equal(5UL, Checkpoint.Verify(head.Checkpoint!, signer.VerifierKey).Size);
+    }
+
+    private static VerifiedRecord[] Records(string provider, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => new VerifiedRecord(provider, "k1", Jcs.EncodeToString(TestProvider.NewEvidence().ToJson()), "c2ln", null))];
+}
