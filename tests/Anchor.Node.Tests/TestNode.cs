@@ -24,7 +24,8 @@ public sealed class TestNode : IAsyncDisposable
 
     public static string[] Args(string redis, string origin, string stateDir, params string[] extra)
     {
-        var cluster = "c" + origin.GetHashCode(StringComparison.Ordinal).ToString("x8", CultureInfo.InvariantCulture);
+        // One cluster per log: nodes of the same origin join each other, other tests' nodes do not.
+        var cluster = "c" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(origin)))[..12];
         return
         [
             $"--Anchor:Origin={origin}",

@@ -1,0 +1,55 @@
+using Anchor.Core;
+using Anchor.Core.Checkpoints;
+using Anchor.Core.Merkle;
+
+namespace Anchor.Node.Tests;
+
+[Collection(NodeCollection.Name)]
+public sealed class RestartTests(RedisServer redis) : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;
+
+    [Fact]
+    public async Task After_a_restart_the_log_continues_without_a_gap_and_the_checkpoints_are_consistent()
+    {
+        var args = TestNode.Args(redis.Connection, "restart.test/log", _state);
+        using var provider = new TestProvider("restarter");
+        string logKey, before;
+        await using (var node = await TestNode.StartAsync(args))
+        {
+            await provider.RegisterAsync(node);
+            logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+            for (var i = 0; i < 7; i++)
+                Assert.Equal(i.ToString(), (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Body["leafIndex"]!.GetValue<string>());
+            before = await node.Http.GetStringAsync("/checkpoint");
+        }
+
+        await using (var node = await TestNode.StartAsync(args))
+        {
+            // Same state folder: same log key; the provider registration survived in grain storage.
+            Assert.Equal(logKey, (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>());
+            Assert.Equal(before, await node.Http.GetStringAsync("/checkpoint"));
+            for (var i = 7; i < 300; i++)
+            {
+                var (status, body) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()));
+                Assert.True(status == 200, body.ToJsonString());
+                Assert.Equal(i.ToString(), body["leafIndex"]!.GetValue<string>());
+            }
+            var after = await node.Http.GetStringAsync("/checkpoint");
+
+            var key = VerifierKey.Parse(logKey);
+            var old = Checkpoint.Verify(before, key);
+            var now = Checkpoint.Verify(after, key);
+            Assert.Equal(7UL, old.Size);
+            Assert.Equal(300UL, now.Size);
+            var proof = (await node.GetAsync($"/v1/consistency?from={old.Size}&to={now.Size}")).Body["proof"]!.AsArray()
+                .Select(h => Hex.Decode(h!.GetValue<string>())).ToList();
+            ProofVerifier.VerifyConsistency(old.Size, now.Size, proof, old.Root, now.Root);
+
+            await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/3")).Body, logKey);
+            await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/299")).Body, logKey);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+}
