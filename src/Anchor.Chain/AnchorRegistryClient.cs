@@ -49,7 +49,8 @@ public sealed partial class AnchorRegistryClient : IDisposable
     /// <summary>
     /// Connects and checks the endpoint: its chain ID must be <see cref="ChainTarget.ChainId"/>, and when
     /// <see cref="ChainTarget.Registry"/> is set, code must exist there. The key is <paramref name="privateKey"/>,
-    /// else the target's key file, else none (read-only).
+    /// else the target's key file, else none (read-only). A target with ChainId 0 takes the endpoint's
+    /// (for one-off tools such as the CLI; a configured chain always pins its ID).
     /// </summary>
     public static async Task<AnchorRegistryClient> ConnectAsync(ChainTarget target, string? privateKey = null, ILogger? logger = null, CancellationToken ct = default)
     {
@@ -57,9 +58,14 @@ public sealed partial class AnchorRegistryClient : IDisposable
         var client = new AnchorRegistryClient(target, privateKey, logger);
         try
         {
-            var chainId = await client.Rpc(() => client.web3.Eth.ChainId.SendRequestAsync(), ct);
-            if (chainId.Value != new BigInteger(target.ChainId))
-                throw new WrongChainIdException(target.Name, target.ChainId, (ulong)chainId.Value);
+            var chainId = (ulong)(await client.Rpc(() => client.web3.Eth.ChainId.SendRequestAsync(), ct)).Value;
+            if (target.ChainId == 0)
+            {
+                client.Dispose();
+                return await ConnectAsync(target with { ChainId = chainId }, privateKey, logger, ct);
+            }
+            if (chainId != target.ChainId)
+                throw new WrongChainIdException(target.Name, target.ChainId, chainId);
             if (target.Registry is not null)
                 await client.RequireRegistryAsync(ct);
             return client;

@@ -5,7 +5,7 @@ namespace Anchor.Chain;
 /// <summary>One chain the node anchors on (options pattern: one record per configured chain).</summary>
 /// <param name="Name">A label for logs and errors, e.g. "sepolia".</param>
 /// <param name="RpcUrl">JSON-RPC endpoint.</param>
-/// <param name="ChainId">Expected eth_chainId; a mismatch is refused at connect.</param>
+/// <param name="ChainId">Expected eth_chainId; a mismatch is refused at connect (0: take the endpoint's).</param>
 /// <param name="Registry">AnchorRegistry address; null before deployment.</param>
 /// <param name="KeyFile">File holding the operator's 0x-hex private key (one line).</param>
 public sealed record ChainTarget(string Name, string RpcUrl, ulong ChainId, string? Registry = null, string? KeyFile = null)
