@@ -10,5 +10,6 @@ public static class CommandSet
         MerkleCommand.Build(),
         CheckpointCommand.Build(),
         VerifyCommand.Build(),
+        ChainCommands.Build(),
     ];
 }
