@@ -5,5 +5,5 @@ namespace Anchor.Cli;
 /// <summary>The verbs of the `anchor` command; each group lives in its own file.</summary>
 public static class CommandSet
 {
-    public static IEnumerable<Command> All() => [];
+    public static IEnumerable<Command> All() => [KeygenCommand.Build()];
 }
