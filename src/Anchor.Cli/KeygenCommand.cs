@@ -19,13 +19,14 @@ public static class KeygenCommand
     {
         var alg = new Option<string>("--alg")
         {
-            Description = "Signature algorithm: " + string.Join(", ", SignatureAlgs.All.Select(SignatureAlgs.ToWire)) + ".",
+            Description = "Signature algorithm of the new key.",
             Required = true,
         };
         alg.AcceptOnlyFromAmong([.. SignatureAlgs.All.Select(SignatureAlgs.ToWire)]);
         var output = new Option<string>("--out")
         {
             Description = "Key file to create (JSON with the private key; written with mode 0600).",
+            HelpName = "FILE",
             Required = true,
         };
         var force = new Option<bool>("--force") { Description = "Replace the key file if it exists (the old key is lost)." };
