@@ -7,6 +7,7 @@ public static class CommandSet
 {
     public static IEnumerable<Command> All() =>
     [
+        KeygenCommand.Build(),
         MerkleCommand.Build(),
         CheckpointCommand.Build(),
         VerifyCommand.Build(),

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -14,6 +15,9 @@ namespace Anchor.Core.Signatures;
 /// </summary>
 public sealed class SigningKey : IDisposable
 {
+    /// <summary>Indented, and base64 written as it is: the default encoder would turn every '+' into \u002B.</summary>
+    private static readonly JsonSerializerOptions KeyFileFormat = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly ISchemePrivateKey key;
 
     private SigningKey(SignatureAlg alg, ISchemePrivateKey key)
@@ -125,7 +129,7 @@ public sealed class SigningKey : IDisposable
         {
             CryptographicOperations.ZeroMemory(privateKey);
         }
-        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return json.ToJsonString(KeyFileFormat) + "\n";
     }
 
     public byte[] Sign(ReadOnlySpan<byte> message) => key.Sign(message);
