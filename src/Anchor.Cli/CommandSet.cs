@@ -8,6 +8,7 @@ public static class CommandSet
     public static IEnumerable<Command> All() =>
     [
         KeygenCommand.Build(),
+        EvidenceCommand.Build(),
         MerkleCommand.Build(),
         CheckpointCommand.Build(),
         VerifyCommand.Build(),

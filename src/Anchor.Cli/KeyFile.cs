@@ -38,6 +38,13 @@ public static class KeyFile
         return true;
     }
 
+    /// <summary>
+    /// The key ID a provider uses when it names none: "key-" and the first 8 bytes of SHA-256 over the
+    /// canonical public descriptor, so the same key always gets the same ID.
+    /// </summary>
+    public static string DefaultKeyId(SigningKey key) =>
+        "key-" + Core.Hex.Encode(System.Security.Cryptography.SHA256.HashData(Core.Json.Jcs.Encode(key.Descriptor.ToJson())).AsSpan(0, 8));
+
     /// <summary>Loads a key file, throwing when <see cref="TryLoad"/> would fail.</summary>
     /// <exception cref="IOException">
     /// The file is missing (<see cref="FileNotFoundException"/>), unreadable or not a key file; the message is one line
