@@ -81,7 +81,7 @@ public static class KeyFile
         }
         catch when (overwrite)
         {
-            File.Delete(written);
+            if (File.Exists(written)) File.Delete(written); // and rethrow the original: a missing directory, a full disk
             throw;
         }
     }

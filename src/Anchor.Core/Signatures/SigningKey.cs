@@ -20,18 +20,14 @@ public sealed class SigningKey : IDisposable
 
     private readonly ISchemePrivateKey key;
 
-    private SigningKey(SignatureAlg alg, ISchemePrivateKey key)
-    {
-        Alg = alg;
-        this.key = key;
-    }
+    private SigningKey(ISchemePrivateKey key) => this.key = key;
 
-    public SignatureAlg Alg { get; }
+    public SignatureAlg Alg => key.Descriptor.Alg;
 
     /// <summary>The public half in wire form, ready for the admin API or a <see cref="SignatureVerifier"/>.</summary>
     public KeyDescriptor Descriptor => key.Descriptor;
 
-    public static SigningKey Generate(SignatureAlg alg) => new(alg, alg switch
+    public static SigningKey Generate(SignatureAlg alg) => new(alg switch
     {
         SignatureAlg.Ed25519 => Ed25519PrivateKey.Generate(),
         SignatureAlg.EcdsaP256Sha256 => EcdsaP256PrivateKey.Generate(),
@@ -56,7 +52,7 @@ public sealed class SigningKey : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(alg), alg, "not a signature algorithm"),
         };
         if (!imported) return false;
-        signingKey = new SigningKey(alg, key!);
+        signingKey = new SigningKey(key!);
         return true;
     }
 
