@@ -12,6 +12,9 @@ public static class CommandSet
         MerkleCommand.Build(),
         CheckpointCommand.Build(),
         VerifyCommand.Build(),
+        SubmitCommand.Build(),
+        ProofCommand.Build(),
+        AdminCommands.Build(),
         ChainCommands.Build(),
     ];
 }
