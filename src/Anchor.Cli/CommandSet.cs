@@ -7,8 +7,14 @@ public static class CommandSet
 {
     public static IEnumerable<Command> All() =>
     [
+        KeygenCommand.Build(),
+        EvidenceCommand.Build(),
         MerkleCommand.Build(),
         CheckpointCommand.Build(),
         VerifyCommand.Build(),
+        SubmitCommand.Build(),
+        ProofCommand.Build(),
+        AdminCommands.Build(),
+        ChainCommands.Build(),
     ];
 }

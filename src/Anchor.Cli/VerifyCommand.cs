@@ -7,7 +7,7 @@ using Anchor.Core.Verification;
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor verify BUNDLE [--file F] [--log-key VKEY] [--json]</c>: runs every check of a proof bundle,
+/// <c>anchor verify BUNDLE [--file F] [--log-key VKEY] [--rpc CHAINID=URL ...] [--min-confirmations K] [--json]</c>: runs every check of a proof bundle,
 /// prints each with ✓, ✗ or – (not checked) and the values compared, then a verdict. Exit 0 only when all pass.
 /// </summary>
 public static class VerifyCommand
@@ -18,9 +18,14 @@ public static class VerifyCommand
         var file = new Option<string?>("--file") { Description = "The original document: its digest must equal the evidence hash." };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key as published by its operator. Without it the bundle's own key is trusted on first use." };
         var minConfirmations = new Option<int>("--min-confirmations") { Description = "Confirmations an anchor needs.", DefaultValueFactory = _ => 1 };
+        var rpc = new Option<string[]>("--rpc")
+        {
+            Description = "CHAINID=URL: a JSON-RPC endpoint for the anchors on that chain (repeatable). Without one, anchors are not checked.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("verify", "Verify a proof bundle offline (and its anchors on chain when an RPC is given).")
         {
-            bundleArg, file, logKey, minConfirmations,
+            bundleArg, file, logKey, minConfirmations, rpc,
         };
         command.SetAction(async (parseResult, ct) =>
         {
@@ -28,6 +33,15 @@ public static class VerifyCommand
             ProofBundle bundle;
             try { bundle = ProofBundle.FromJson(Jcs.ParseStrict(text)); }
             catch (AnchorException e) { return CliErrors.Fail(parseResult, $"not a valid proof bundle: {e.Message}", "bundle_malformed"); }
+
+            var chains = new Dictionary<string, IAnchorLookup>();
+            foreach (var spec in parseResult.GetValue(rpc) ?? [])
+            {
+                var eq = spec.IndexOf('=');
+                if (eq <= 0 || !Uri.TryCreate(spec[(eq + 1)..], UriKind.Absolute, out _))
+                    return CliErrors.Fail(parseResult, $"--rpc takes CHAINID=URL, got '{spec}'");
+                chains[spec[..eq]] = new Chain.RpcAnchorLookup(spec[(eq + 1)..]);
+            }
 
             FileStream? document = null;
             if (parseResult.GetValue(file) is { } path)
@@ -46,6 +60,7 @@ public static class VerifyCommand
                     File = document,
                     TrustedLogKey = parseResult.GetValue(logKey),
                     MinConfirmations = parseResult.GetValue(minConfirmations),
+                    Chains = chains,
                 }, ct);
             }
             Print(parseResult, report);

@@ -12,9 +12,14 @@ internal sealed class Ed25519Verifier(PublicKey publicKey) : ISchemeVerifier
     public static bool TryCreate(KeyDescriptor key, [NotNullWhen(true)] out ISchemeVerifier? verifier, out string error)
     {
         verifier = null;
-        if (key.PublicKey is null || !StandardBase64.TryDecode(key.PublicKey, out var raw))
+        if (key.PublicKey is null)
         {
             error = "ed25519: publicKey (base64 of the raw 32-byte key) is required";
+            return false;
+        }
+        if (!StandardBase64.TryDecode(key.PublicKey, out var raw))
+        {
+            error = "ed25519: publicKey is not base64";
             return false;
         }
         if (raw.Length != PublicKeySize)

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -14,20 +15,19 @@ namespace Anchor.Core.Signatures;
 /// </summary>
 public sealed class SigningKey : IDisposable
 {
+    /// <summary>Indented, and base64 written as it is: the default encoder would turn every '+' into \u002B.</summary>
+    private static readonly JsonSerializerOptions KeyFileFormat = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly ISchemePrivateKey key;
 
-    private SigningKey(SignatureAlg alg, ISchemePrivateKey key)
-    {
-        Alg = alg;
-        this.key = key;
-    }
+    private SigningKey(ISchemePrivateKey key) => this.key = key;
 
-    public SignatureAlg Alg { get; }
+    public SignatureAlg Alg => key.Descriptor.Alg;
 
     /// <summary>The public half in wire form, ready for the admin API or a <see cref="SignatureVerifier"/>.</summary>
     public KeyDescriptor Descriptor => key.Descriptor;
 
-    public static SigningKey Generate(SignatureAlg alg) => new(alg, alg switch
+    public static SigningKey Generate(SignatureAlg alg) => new(alg switch
     {
         SignatureAlg.Ed25519 => Ed25519PrivateKey.Generate(),
         SignatureAlg.EcdsaP256Sha256 => EcdsaP256PrivateKey.Generate(),
@@ -52,7 +52,7 @@ public sealed class SigningKey : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(alg), alg, "not a signature algorithm"),
         };
         if (!imported) return false;
-        signingKey = new SigningKey(alg, key!);
+        signingKey = new SigningKey(key!);
         return true;
     }
 
@@ -125,7 +125,7 @@ public sealed class SigningKey : IDisposable
         {
             CryptographicOperations.ZeroMemory(privateKey);
         }
-        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return json.ToJsonString(KeyFileFormat) + "\n";
     }
 
     public byte[] Sign(ReadOnlySpan<byte> message) => key.Sign(message);

@@ -82,4 +82,45 @@ public sealed class OfflineCommandTests : IDisposable
         Assert.Equal(1, malformed);
         Assert.StartsWith("error: not a valid proof bundle", error);
     }
+
+    [Theory]
+    [InlineData("ed25519")]
+    [InlineData("eth-personal")]
+    [InlineData("rsa-pkcs1-sha256")]
+    public async Task EvidenceCreatePrintsASubmissionThatVerifies(string alg)
+    {
+        var keyPath = Path.Combine(_dir, "p.key");
+        Assert.Equal(0, (await CliRunner.Run("keygen", "--alg", alg, "--out", keyPath)).Exit);
+        var doc = Path.Combine(_dir, "contract.pdf");
+        File.WriteAllBytes(doc, "%PDF-1.7 合同"u8.ToArray());
+
+        var (exit, output, error) = await CliRunner.Run("evidence", "create", "--key", keyPath, "--provider", "acme",
+            "--file", doc, "--contract", "合同-2026-001", "--kind", "contract.document");
+        Assert.True(exit == 0, error);
+        var submission = Core.Json.Jcs.ParseStrict(output.Trim()).AsObject();
+        var evidence = Core.Records.Evidence.FromJson(submission["evidence"]);
+        Assert.Equal(Hex.Encode(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(doc))), evidence.Hash);
+        var keyId = submission["keyId"]!.GetValue<string>();
+        Assert.StartsWith("key-", keyId);
+
+        using var key = Anchor.Cli.KeyFile.Load(keyPath);
+        Assert.True(SignatureVerifier.TryCreate(key.Descriptor, out var verifier, out _));
+        Assert.True(verifier.Verify(Core.Records.Statements.Single("acme", keyId, evidence), Convert.FromBase64String(submission["sig"]!.GetValue<string>())));
+    }
+
+    [Fact]
+    public async Task EvidenceCreateRefusesBadInput()
+    {
+        var keyPath = Path.Combine(_dir, "p.key");
+        await CliRunner.Run("keygen", "--alg", "ed25519", "--out", keyPath);
+        string[] common = ["evidence", "create", "--key", keyPath, "--provider", "acme", "--contract", "c", "--kind", "other"];
+        var (exit, output, _) = await CliRunner.Run([.. common, "--hash", "abcd", "--json"]);
+        Assert.Equal(1, exit);
+        Assert.Equal("hash_malformed", JsonNode.Parse(output)!["code"]!.GetValue<string>());
+        Assert.Equal(1, (await CliRunner.Run([.. common, "--hash", new string('a', 64), "--file", keyPath])).Exit);
+        Assert.Equal(1, (await CliRunner.Run([.. common])).Exit);
+        var (missing, _, error) = await CliRunner.Run(["evidence", "create", "--key", Path.Combine(_dir, "none"), "--provider", "a", "--contract", "c", "--kind", "other", "--hash", new string('a', 64)]);
+        Assert.Equal(1, missing);
+        Assert.Contains("does not exist", error);
+    }
 }

@@ -24,7 +24,7 @@ public class KeyDescriptorValidationTests
         // An SPKI-wrapped Ed25519 key is 44 bytes; the error says how to fix it.
         Assert.Contains("an SPKI?", Refusal(new(SignatureAlg.Ed25519, Convert.ToBase64String(new byte[44]))));
         Assert.Contains("is required", Refusal(new(SignatureAlg.Ed25519)));
-        Assert.Contains("is required", Refusal(new(SignatureAlg.Ed25519, "not base64!")));
+        Assert.Contains("is not base64", Refusal(new(SignatureAlg.Ed25519, "not base64!")));
     }
 
     [Fact]

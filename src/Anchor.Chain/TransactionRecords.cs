@@ -1,0 +1,38 @@
+using System.Numerics;
+
+namespace Anchor.Chain;
+
+/// <summary>
+/// A transaction sent and not yet known to be mined. It holds everything needed to replace it
+/// (same nonce, to and calldata, higher fees), so a caller that persists it can resume after a restart.
+/// </summary>
+/// <param name="Hashes">Every variant sent for this nonce, oldest first; any of them may be the one mined.</param>
+public sealed record SentTransaction(
+    string From, string? To, string Data, ulong Gas, ulong Nonce,
+    BigInteger MaxFeePerGas, BigInteger MaxPriorityFeePerGas,
+    IReadOnlyList<string> Hashes, DateTimeOffset SentAt)
+{
+    /// <summary>The newest variant.</summary>
+    public string Hash => Hashes[^1];
+}
+
+/// <summary>A transaction in a block (status success). A reorg can still remove it: see CheckMinedAsync.</summary>
+public sealed record MinedTransaction(
+    string Hash, ulong Nonce, ulong BlockNumber, string BlockHash, ulong GasUsed,
+    BigInteger EffectiveGasPrice, string? ContractAddress);
+
+public enum MinedState
+{
+    /// <summary>Still where it was mined; <see cref="MinedStatus.Confirmations"/> counts its block.</summary>
+    Canonical,
+    /// <summary>The receipt is gone, or names another block, or its block is no longer canonical.</summary>
+    Reorged,
+}
+
+public sealed record MinedStatus(MinedState State, ulong Confirmations, string Detail);
+
+/// <summary>An anchor as a verifier reads it back from the chain: the members of a bundle's anchors[] (DESIGN A3).</summary>
+/// <param name="Root">Lowercase hex without prefix, like every hash in Anchor JSON.</param>
+public sealed record AnchorRecord(
+    ulong ChainId, string Registry, string LogId, ulong TreeSize, string Root,
+    string TxHash, ulong BlockNumber, string BlockHash, DateTimeOffset BlockTime, ulong Confirmations);

@@ -1,0 +1,147 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Anchor.Core.Signatures;
+
+namespace Anchor.Cli;
+
+/// <summary>
+/// <c>anchor admin provider add|list|show|add-key|revoke-key</c>: the operator's provider registry,
+/// authenticated with the admin token from a file or the environment.
+/// </summary>
+public static class AdminCommands
+{
+    public static Command Build()
+    {
+        var provider = new Command("provider", "Register providers and manage their keys.")
+        {
+            Add(), List(), Show(), AddKey(), RevokeKey(),
+        };
+        return new Command("admin", "Operator commands (need the admin token).") { provider };
+    }
+
+    private static Command Add()
+    {
+        var id = new Option<string>("--id") { Description = "The provider's ID (used in every submission).", Required = true };
+        var name = new Option<string>("--name") { Description = "A readable name.", Required = true };
+        var keys = new Option<string[]>("--key") { Description = "A key file (only its public part is sent); repeatable.", Required = true };
+        var keyIds = new Option<string[]>("--key-id") { Description = "The ID of each --key, in order (default: the key's fingerprint)." };
+        var command = new Command("add", "Register a provider with one or more keys; prints its read token once.") { id, name, keys, keyIds };
+        return WithNode(command, async (parseResult, client, ct) =>
+        {
+            var files = parseResult.GetValue(keys)!;
+            var ids = parseResult.GetValue(keyIds) ?? [];
+            if (ids.Length > files.Length) return CliErrors.Fail(parseResult, "more --key-id than --key");
+            var keyList = new JsonArray();
+            for (var i = 0; i < files.Length; i++)
+            {
+                if (!TryKey(parseResult, files[i], i < ids.Length ? ids[i] : null, out var key, out var exit)) return exit;
+                keyList.Add(key);
+            }
+            var answer = await client.PostAsync("v1/admin/providers", new JsonObject
+            {
+                ["id"] = parseResult.GetValue(id), ["name"] = parseResult.GetValue(name), ["keys"] = keyList,
+            }, ct);
+            Print(parseResult, answer, $"registered provider {parseResult.GetValue(id)}; its read token (shown once): {answer["readToken"] ?? answer["token"]}");
+            return 0;
+        });
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "List the registered providers.");
+        return WithNode(command, async (parseResult, client, ct) =>
+        {
+            var answer = await client.GetAsync("v1/admin/providers", ct);
+            if (parseResult.GetValue(GlobalOptions.Json)) { Print(parseResult, answer, ""); return 0; }
+            foreach (var p in answer["providers"] as JsonArray ?? [])
+                parseResult.InvocationConfiguration.Output.WriteLine($"{p?["id"]}\t{p?["name"]}\t{(p?["keys"] as JsonArray)?.Count ?? 0} key(s)");
+            return 0;
+        });
+    }
+
+    private static Command Show()
+    {
+        var id = new Option<string>("--id") { Description = "The provider's ID.", Required = true };
+        var command = new Command("show", "Show one provider with its keys and their revocation times.") { id };
+        return WithNode(command, async (parseResult, client, ct) =>
+        {
+            var answer = await client.GetAsync($"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}", ct);
+            Print(parseResult, answer, answer.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            return 0;
+        });
+    }
+
+    private static Command AddKey()
+    {
+        var id = new Option<string>("--id") { Description = "The provider's ID.", Required = true };
+        var key = new Option<string>("--key") { Description = "The new key's file (only its public part is sent).", Required = true };
+        var keyId = new Option<string?>("--key-id") { Description = "The new key's ID (default: its fingerprint)." };
+        var command = new Command("add-key", "Add a key to a provider.") { id, key, keyId };
+        return WithNode(command, async (parseResult, client, ct) =>
+        {
+            if (!TryKey(parseResult, parseResult.GetValue(key)!, parseResult.GetValue(keyId), out var descriptor, out var exit)) return exit;
+            var answer = await client.PostAsync($"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}/keys", descriptor, ct);
+            Print(parseResult, answer, $"added key {descriptor["keyId"]} to {parseResult.GetValue(id)}");
+            return 0;
+        });
+    }
+
+    private static Command RevokeKey()
+    {
+        var id = new Option<string>("--id") { Description = "The provider's ID.", Required = true };
+        var keyId = new Option<string>("--key-id") { Description = "The key to revoke from now on (earlier entries stay valid).", Required = true };
+        var command = new Command("revoke-key", "Revoke a provider key from this moment on.") { id, keyId };
+        return WithNode(command, async (parseResult, client, ct) =>
+        {
+            var answer = await client.DeleteAsync(
+                $"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}/keys/{Uri.EscapeDataString(parseResult.GetValue(keyId)!)}", ct);
+            Print(parseResult, answer, $"revoked key {parseResult.GetValue(keyId)} of {parseResult.GetValue(id)}");
+            return 0;
+        });
+    }
+
+    /// <summary>Adds --node and --admin-token-file, opens an authenticated client, and turns node problems into one line.</summary>
+    private static Command WithNode(Command command, Func<ParseResult, NodeClient, CancellationToken, Task<int>> run)
+    {
+        var node = NodeOptions.Node();
+        var tokenFile = NodeOptions.AdminTokenFile();
+        command.Options.Add(node);
+        command.Options.Add(tokenFile);
+        command.SetAction(async (parseResult, ct) =>
+        {
+            if (!NodeOptions.TryAdminToken(parseResult, tokenFile, out var token, out var exit)) return exit;
+            try
+            {
+                using var client = new NodeClient(parseResult.GetValue(node)!, token);
+                return await run(parseResult, client, ct);
+            }
+            catch (NodeProblemException e)
+            {
+                return CliErrors.Fail(parseResult, e.Message, e.Code);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The admin API's key object: the key file's public descriptor plus its ID.</summary>
+    private static bool TryKey(ParseResult parseResult, string file, string? keyId, out JsonObject key, out int exitCode)
+    {
+        key = [];
+        if (!KeyFile.TryLoad(file, out var signingKey, out var error))
+        {
+            exitCode = CliErrors.Fail(parseResult, error);
+            return false;
+        }
+        using (signingKey)
+        {
+            key = signingKey.Descriptor.ToJson();
+            key["keyId"] = keyId ?? KeyFile.DefaultKeyId(signingKey);
+        }
+        exitCode = 0;
+        return true;
+    }
+
+    private static void Print(ParseResult parseResult, JsonObject answer, string text) =>
+        parseResult.InvocationConfiguration.Output.WriteLine(parseResult.GetValue(GlobalOptions.Json) ? answer.ToJsonString() : text);
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Anchor.Cli;
+
+/// <summary>
+/// <c>anchor submit --node URL --key FILE --provider P (--file F | --hash HEX) --contract C --kind K
+/// [--wait checkpoint|anchor] [-o bundle.json]</c>: signs and submits one record, optionally waits
+/// until it is checkpointed or anchored (showing progress), and writes its proof bundle.
+/// </summary>
+public static class SubmitCommand
+{
+    public static Command Build()
+    {
+        var input = new EvidenceInput();
+        var node = NodeOptions.Node();
+        var wait = new Option<string?>("--wait") { Description = "checkpoint: until a signed checkpoint holds the record; anchor: until a chain anchor covers it." };
+        wait.AcceptOnlyFromAmong("checkpoint", "anchor");
+        var output = new Option<string?>("--out", "-o") { Description = "Write the proof bundle to this file." };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for --wait anchor.", DefaultValueFactory = _ => 600 };
+        var command = new Command("submit", "Sign one evidence record, submit it to a node, and fetch its proof bundle.") { node, wait, output, timeout };
+        input.AddTo(command);
+        command.SetAction(async (parseResult, ct) =>
+        {
+            if (!input.TryBuild(parseResult, out var submission, out var exit)) return exit;
+            var waitFor = parseResult.GetValue(wait);
+            var json = parseResult.GetValue(GlobalOptions.Json);
+            var progress = parseResult.InvocationConfiguration.Error;
+            try
+            {
+                using var client = new NodeClient(parseResult.GetValue(node)!);
+                var answer = await client.PostAsync(waitFor is null ? "v1/evidence" : "v1/evidence?wait=checkpoint", submission, ct);
+                var leafIndex = answer["leafIndex"]?.GetValue<string>() ?? throw new NodeProblemException(200, "bad_response", "the answer has no leafIndex");
+                if (!json) parseResult.InvocationConfiguration.Output.WriteLine($"accepted: leaf {leafIndex}, leaf hash {answer["leafHash"]}, receipt time {answer["receipt"]?["time"]}");
+
+                var bundle = answer["bundle"] as JsonObject;
+                if (waitFor == "anchor")
+                    bundle = await WaitForAnchorAsync(client, leafIndex, TimeSpan.FromSeconds(parseResult.GetValue(timeout)), progress, ct);
+                else if (bundle is null && parseResult.GetValue(output) is not null)
+                    bundle = await client.GetAsync($"v1/proofs/{leafIndex}", ct);
+
+                if (bundle is not null && parseResult.GetValue(output) is { } path)
+                {
+                    await File.WriteAllTextAsync(path, bundle.ToJsonString(), ct);
+                    if (!json) parseResult.InvocationConfiguration.Output.WriteLine($"bundle: {path} (tree size {bundle["treeSize"]}, {(bundle["anchors"] as JsonArray)?.Count ?? 0} anchor(s))");
+                }
+                if (json)
+                {
+                    if (bundle is not null) answer["bundle"] = bundle.DeepClone();
+                    parseResult.InvocationConfiguration.Output.WriteLine(answer.ToJsonString());
+                }
+                return 0;
+            }
+            catch (NodeProblemException e)
+            {
+                return CliErrors.Fail(parseResult, e.Message, e.Code);
+            }
+            catch (TimeoutException e)
+            {
+                return CliErrors.Fail(parseResult, e.Message, "timeout");
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Polls the record's bundle until it carries an anchor, with a progress line on stderr.</summary>
+    public static async Task<JsonObject> WaitForAnchorAsync(NodeClient client, string leafIndex, TimeSpan timeout, TextWriter progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var bundle = await client.GetAsync($"v1/proofs/{leafIndex}", ct);
+            if (bundle["anchors"] is JsonArray { Count: > 0 } anchors)
+            {
+                progress.WriteLine($"\ranchored on chain {anchors[0]?["chainId"]} in block {anchors[0]?["blockNumber"]} after {clock.Elapsed.TotalSeconds:0} s          ");
+                return bundle;
+            }
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"leaf {leafIndex} was not anchored within {timeout.TotalSeconds:0} s; fetch it later with `anchor proof --index {leafIndex}`");
+            progress.Write($"\rwaiting for an anchor of leaf {leafIndex}: {clock.Elapsed.TotalSeconds:0} s, checkpoint size {bundle["treeSize"]}   ");
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+    }
+}
