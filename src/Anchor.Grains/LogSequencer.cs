@@ -54,12 +54,13 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var results = new SequencedRecord?[records.Count];
         var parsed = new Evidence[records.Count];
         var digests = new byte[records.Count][];
-        for (var i = 0; i < records.Count; i++)
+        // Pure CPU per record (parse, canonical JSON, SHA-256): spread over the cores.
+        Parallel.For(0, records.Count, i =>
         {
             var r = records[i];
             parsed[i] = Evidence.FromJson(Jcs.ParseStrict(Encoding.UTF8.GetBytes(r.EvidenceJson)));
             digests[i] = ContentDigest(r.Provider, r.KeyId, parsed[i]);
-        }
+        });
 
         // Retries: a nonce committed before returns the original; with other content it is a conflict.
         await ResolveKnownNoncesAsync(records, parsed, digests, results, head).ConfigureAwait(false);
@@ -101,16 +102,25 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 if (pooled.TryGetValue((r.Provider, e.Nonce), out var from)) { shared.Add((i, from)); continue; }
                 pooled[(r.Provider, e.Nonce)] = i;
                 var batchPath = r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null;
-                var entry = new LogEntry(r.Provider, r.KeyId, e, r.Sig, batchPath, receivedAt);
-                var leafData = entry.LeafData();
-                var leafHash = TreeHasher.HashLeaf(leafData);
-                var index = batch.Add(leafData, leafHash);
-                batch.IndexByHash(e.Hash, index);
-                batch.IndexByContract(r.Provider, e.ContractId, index);
-                batch.IndexNonce(r.Provider, e.Nonce, index, digests[i]);
-                fresh.Add((i, entry, index, leafHash));
+                fresh.Add((i, new LogEntry(r.Provider, r.KeyId, e, r.Sig, batchPath, receivedAt), 0, []));
             }
             start = end;
+        }
+
+        var leaves = new (byte[] Data, byte[] Hash)[fresh.Count];
+        Parallel.For(0, fresh.Count, f =>
+        {
+            var data = fresh[f].Entry.LeafData();
+            leaves[f] = (data, TreeHasher.HashLeaf(data));
+        });
+        for (var f = 0; f < fresh.Count; f++)
+        {
+            var (slot, entry, _, _) = fresh[f];
+            var index = batch.Add(leaves[f].Data, leaves[f].Hash);
+            batch.IndexByHash(entry.Evidence.Hash, index);
+            batch.IndexByContract(entry.Provider, entry.Evidence.ContractId, index);
+            batch.IndexNonce(entry.Provider, entry.Evidence.Nonce, index, digests[slot]);
+            fresh[f] = (slot, entry, index, leaves[f].Hash);
         }
 
         if (batch.Count > 0)
@@ -142,7 +152,8 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             // Step 4: the batch is committed; only now are the callers answered.
             _head = new LogHead(batch.NewSize, root, checkpoint);
             _range = batch.Range;
-            foreach (var (slot, entry, index, leafHash) in fresh) results[slot] = Committed(entry, index, leafHash, checkpoint);
+            // Receipts are one Ed25519 signature each: sign them in parallel.
+            Parallel.ForEach(fresh, f => results[f.Slot] = Committed(f.Entry, f.Index, f.LeafHash, checkpoint));
         }
         foreach (var (slot, from) in shared) results[slot] = results[from];
 

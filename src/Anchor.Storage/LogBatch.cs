@@ -41,39 +41,47 @@ public sealed class LogBatch
     }
 
     public void IndexByHash(string hashHex, ulong leafIndex) =>
-        Op("L", LogKeys.ByHash(hashHex), leafIndex.ToString(CultureInfo.InvariantCulture), "");
+        Op("L", LogKeys.ByHash(hashHex), leafIndex.ToString(CultureInfo.InvariantCulture));
 
     public void IndexByContract(string provider, string contractId, ulong leafIndex) =>
-        Op("L", LogKeys.ByContract(provider, contractId), leafIndex.ToString(CultureInfo.InvariantCulture), "");
+        Op("L", LogKeys.ByContract(provider, contractId), leafIndex.ToString(CultureInfo.InvariantCulture));
 
     public void IndexNonce(string provider, string nonce, ulong leafIndex, ReadOnlySpan<byte> digest) =>
         Op("H", LogKeys.Nonces(provider), nonce, NonceRecord.Format(leafIndex, digest));
 
-    /// <summary>The Lua arguments after the head fields: tile writes, then the other operations.</summary>
+    /// <summary>
+    /// The Lua arguments after the head fields: operations <c>op, key, n, arg1..argn</c>, tile writes first.
+    /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list),
+    /// in chunks small enough for Lua's unpack.
+    /// </summary>
     internal List<RedisValue> Operations()
     {
-        var args = new List<RedisValue>(_opValues.Count + _tileWrites.Count * 4);
+        var args = new List<RedisValue>();
         foreach (var ((level, index), (offset, hashes)) in _tileWrites)
         {
             var bytes = new byte[hashes.Count * TreeHasher.HashSize];
             for (var i = 0; i < hashes.Count; i++) hashes[i].CopyTo(bytes, i * TreeHasher.HashSize);
-            args.Add("R");
-            args.Add(LogKeys.Tile(level, index));
-            args.Add(offset * TreeHasher.HashSize);
-            args.Add(bytes);
+            args.AddRange(["R", LogKeys.Tile(level, index), 2, offset * TreeHasher.HashSize, bytes]);
         }
-        args.AddRange(_opValues);
+        foreach (var ((op, key), values) in _ops)
+        {
+            for (var at = 0; at < values.Count; at += MaxArgsPerCommand)
+            {
+                var n = Math.Min(MaxArgsPerCommand, values.Count - at);
+                args.AddRange([op, key, n]);
+                args.AddRange(values.Skip(at).Take(n));
+            }
+        }
         return args;
     }
 
-    private readonly List<RedisValue> _opValues = [];
+    private const int MaxArgsPerCommand = 512; // Even, so HSET field/value pairs never split.
+    private readonly Dictionary<(string Op, string Key), List<RedisValue>> _ops = [];
 
-    private void Op(string op, string key, RedisValue a, RedisValue b)
+    private void Op(string op, string key, params ReadOnlySpan<RedisValue> values)
     {
-        _opValues.Add(op);
-        _opValues.Add(key);
-        _opValues.Add(a);
-        _opValues.Add(b);
+        if (!_ops.TryGetValue((op, key), out var list)) _ops[(op, key)] = list = [];
+        list.AddRange(values);
     }
 
     // Only nodes on Merkle levels 8·L are stored (tile level L); the levels between are recomputed

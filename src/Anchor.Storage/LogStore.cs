@@ -30,15 +30,17 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
           return {0, size, root}
         end
         local p = ARGV[6]
-        for i = 8, #ARGV, 4 do
-          local op = ARGV[i]
+        local i = 8
+        while i <= #ARGV do
+          local op, key, n = ARGV[i], p .. ARGV[i+1], tonumber(ARGV[i+2])
           if op == 'R' then
-            redis.call('SETRANGE', p .. ARGV[i+1], tonumber(ARGV[i+2]), ARGV[i+3])
+            redis.call('SETRANGE', key, tonumber(ARGV[i+3]), ARGV[i+4])
           elseif op == 'H' then
-            redis.call('HSET', p .. ARGV[i+1], ARGV[i+2], ARGV[i+3])
+            redis.call('HSET', key, unpack(ARGV, i+3, i+2+n))
           elseif op == 'L' then
-            redis.call('RPUSH', p .. ARGV[i+1], ARGV[i+2])
+            redis.call('RPUSH', key, unpack(ARGV, i+3, i+2+n))
           end
+          i = i + 3 + n
         end
         redis.call('HSET', KEYS[1], 'size', ARGV[3], 'root', ARGV[4], 'checkpoint', ARGV[5])
         return {1, ARGV[3], ARGV[4]}
