@@ -71,8 +71,11 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
         Assert.Equal(404, (int)(await node.Http.GetAsync("/tile/0/000")).StatusCode); // Not full yet.
         Assert.Equal(404, (int)(await node.Http.GetAsync("/tile/entries/000.p/1")).StatusCode); // Entries are private.
 
-        var (apiStatus, _) = await node.GetAsync("/openapi/v1.json");
+        var (apiStatus, api) = await node.GetAsync("/openapi/v1.json");
         Assert.Equal(200, apiStatus);
+        Assert.NotNull(api["paths"]!["/v1/evidence"]);
+        Assert.Equal(200, (int)(await node.Http.GetAsync("/scalar")).StatusCode);
+        Assert.Equal("ok", (await node.GetAsync("/healthz")).Body["status"]!.GetValue<string>());
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
