@@ -1,5 +1,4 @@
 using System.Text;
-using NSec.Cryptography;
 
 namespace Anchor.Core.Checkpoints;
 
@@ -21,17 +20,10 @@ public static class NoteVerifier
         {
             var key = keys.Find(k => k.Name == sig.Name && k.KeyId == sig.KeyId);
             if (key is null || !seen.Add((sig.Name, sig.KeyId))) continue;
-            if (!VerifyEd25519(key.PublicKey, text, sig.Signature)) throw new InvalidSignatureError(sig.Name);
+            if (!Signatures.Ed25519Verifier.VerifyRaw(key.PublicKey, text, sig.Signature)) throw new InvalidSignatureError(sig.Name);
             verified++;
         }
         if (verified == 0) throw new UnverifiedNoteError([.. parsed.Signatures.Select(s => s.Name).Distinct()]);
         return parsed;
-    }
-
-    public static bool VerifyEd25519(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
-    {
-        if (signature.Length != 64 || publicKey.Length != 32) return false;
-        if (!PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null) return false;
-        return SignatureAlgorithm.Ed25519.Verify(key, message, signature);
     }
 }

@@ -22,6 +22,19 @@ public sealed record Receipt(string Origin, string LeafIndex, string LeafHash, s
 
     public byte[] SigningMessage() => SigningMessage(Origin, LeafIndex, LeafHash, Time);
 
+    /// <summary>True when <see cref="Sig"/> is the log key's signature over the other four members.</summary>
+    public bool VerifySignature(Checkpoints.VerifierKey logKey)
+    {
+        try
+        {
+            return Signatures.Ed25519Verifier.VerifyRaw(logKey.PublicKey, SigningMessage(), Convert.FromBase64String(Sig));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     public JsonObject ToJson() => new()
     {
         ["origin"] = Origin,

@@ -38,6 +38,12 @@ internal sealed class Ed25519Verifier(PublicKey publicKey) : ISchemeVerifier
         return true;
     }
 
+    /// <summary>Verifies with a raw 32-byte key: the checkpoint (signed-note) verifier uses this too.</summary>
+    public static bool VerifyRaw(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+        signature.Length == SignatureSize && publicKey.Length == PublicKeySize
+        && PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var key) && key is not null
+        && SignatureAlgorithm.Ed25519.Verify(key, message, signature);
+
     public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
         signature.Length == SignatureSize && SignatureAlgorithm.Ed25519.Verify(publicKey, message, signature);
 }

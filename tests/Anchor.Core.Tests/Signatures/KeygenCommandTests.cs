@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
 using Anchor.Cli;
 using Anchor.Core.Signatures;
@@ -12,15 +11,7 @@ public sealed class KeygenCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    private static (int Exit, string Output, string Error) Anchor(params string[] args)
-    {
-        var root = new RootCommand { Options = { GlobalOptions.Json } };
-        foreach (var command in CommandSet.All()) root.Subcommands.Add(command);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Anchor(params string[] args) => Cli.CliRunner.RunSync(args);
 
     [Theory]
     [InlineData("ed25519")]
