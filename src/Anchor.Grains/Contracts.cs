@@ -71,3 +71,10 @@ public sealed class SequencerUnavailableException(string detail) : Exception(det
 {
     [Id(0)] public string Detail { get; } = detail;
 }
+
+/// <summary>A provider as the operator sees it (never the read token, not even its hash).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ProviderDescription(
+    [property: Id(0)] string Name,
+    [property: Id(1)] DateTimeOffset RegisteredAt,
+    [property: Id(2)] Dictionary<string, ProviderKeyState> Keys);

@@ -15,6 +15,10 @@ public interface IProviderGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<KeyLookup> GetKey(string keyId);
 
+    /// <summary>Name, registration time and every key with its revocation; null when the provider is unknown.</summary>
+    [AlwaysInterleave]
+    Task<ProviderDescription?> Describe();
+
     /// <summary>True when <paramref name="tokenHash"/> is the SHA-256 of this provider's read token.</summary>
     [AlwaysInterleave]
     Task<bool> CheckReadToken(byte[] tokenHash);

@@ -60,6 +60,9 @@ public sealed class ProviderGrain(
     public Task<KeyLookup> GetKey(string keyId) =>
         Task.FromResult(new KeyLookup(Known, Known && state.State.Keys.TryGetValue(keyId, out var key) ? key : null));
 
+    public Task<ProviderDescription?> Describe() =>
+        Task.FromResult(Known ? new ProviderDescription(state.State.Name!, state.State.RegisteredAt, new(state.State.Keys, StringComparer.Ordinal)) : null);
+
     public Task<bool> CheckReadToken(byte[] tokenHash) =>
         Task.FromResult(Known && state.State.ReadTokenHash is { } stored && CryptographicOperations.FixedTimeEquals(stored, tokenHash));
 }

@@ -18,6 +18,7 @@ namespace Anchor.Storage;
 /// ix/contract/SHA256(P,C)      LIST   leaf indices of contract C from provider P
 /// ix/nonce/P                   HASH   nonce → "index:digest" (retries and nonce conflicts)
 /// checkpoints                  HASH   size → signed note, for checkpoints asked to be kept
+/// providers                    SET    registered provider ids (their keys live in Orleans grain storage)
 /// </remarks>
 public sealed class LogKeys(string origin)
 {
@@ -25,6 +26,7 @@ public sealed class LogKeys(string origin)
 
     public RedisKey Head => Prefix + "head";
     public RedisKey Checkpoints => Prefix + "checkpoints";
+    public RedisKey Providers => Prefix + "providers";
 
     public static string Tile(int level, ulong index) =>
         "tile/" + level.ToString(CultureInfo.InvariantCulture) + "/" + index.ToString(CultureInfo.InvariantCulture);

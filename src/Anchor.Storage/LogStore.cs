@@ -167,6 +167,12 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return [.. indices];
     }
 
+    /// <summary>Remembers a provider id for the operator's list (grain storage cannot enumerate).</summary>
+    public Task AddProviderAsync(string id) => _db.SetAddAsync(Keys.Providers, id);
+
+    public async Task<List<string>> ReadProvidersAsync() =>
+        [.. (await _db.SetMembersAsync(Keys.Providers).ConfigureAwait(false)).Select(v => (string)v!).Order(StringComparer.Ordinal)];
+
     /// <summary>Keeps a checkpoint beyond the head's latest one (e.g. one that was anchored).</summary>
     public Task KeepCheckpointAsync(ulong size, string note) =>
         _db.HashSetAsync(Keys.Checkpoints, size.ToString(CultureInfo.InvariantCulture), note);

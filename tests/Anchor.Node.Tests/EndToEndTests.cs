@@ -39,8 +39,7 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
         {
             // The receipt is signed by the log key over its four members.
             var receipt = Receipt.FromJson(answer["receipt"]);
-            var vkey = VerifierKey.Parse(logKey);
-            Assert.True(NoteVerifier.VerifyEd25519(vkey.PublicKey, receipt.SigningMessage(), Convert.FromBase64String(receipt.Sig)));
+            Assert.True(receipt.VerifySignature(VerifierKey.Parse(logKey)));
             Assert.Equal(answer["leafHash"]!.GetValue<string>(), receipt.LeafHash);
 
             var (status, bundle) = await node.GetAsync($"/v1/proofs/{receipt.LeafIndex}");

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
+using Anchor.Node.Api;
 
 namespace Anchor.Node.Tests;
 
@@ -78,10 +79,18 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
             ["keys"] = new JsonArray(new JsonObject { ["keyId"] = "k1", ["alg"] = "ed25519", ["publicKey"] = "AAAA" }),
         }, node.AdminToken));
 
+        await Expect(409, Problem.ProviderExists, () => node.PostAsync("/v1/admin/providers", provider.Registration(), node.AdminToken));
+        await Expect(404, ErrorCodes.ProviderUnknown, () => node.GetAsync("/v1/admin/providers/nobody", node.AdminToken));
+
         // Revocation holds from now on; the entry received before it keeps a valid bundle.
         var (revokeStatus, _) = await node.SendAsync(HttpMethod.Delete, "/v1/admin/providers/errs/keys/k1", bearer: node.AdminToken);
         Assert.Equal(200, revokeStatus);
         await Expect(403, ErrorCodes.KeyRevoked, () => node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence())));
+        var shown = (await node.GetAsync("/v1/admin/providers/errs", node.AdminToken)).Body;
+        Assert.Equal("k1", shown["keys"]![0]!["keyId"]!.GetValue<string>());
+        Assert.NotNull(shown["keys"]![0]!["revokedAt"]);
+        var listed = (await node.GetAsync("/v1/admin/providers", node.AdminToken)).Body["providers"]!.AsArray();
+        Assert.Equal(["errs", "errs-2"], listed.Select(p => p!["id"]!.GetValue<string>()));
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
         await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/0")).Body, logKey);
 

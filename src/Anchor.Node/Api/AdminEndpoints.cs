@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
 using Anchor.Grains;
+using Anchor.Storage;
 
 namespace Anchor.Node.Api;
 
@@ -16,6 +17,8 @@ public static class AdminEndpoints
         admin.MapPost("/providers", RegisterAsync)
             .WithSummary("Register a provider with its keys; answers its read token (shown once)")
             .WithDescription("Body { id, name, keys: [ { keyId, alg, publicKey | address, certificates? } ] }.");
+        admin.MapGet("/providers", ListAsync).WithSummary("Every registered provider with its keys");
+        admin.MapGet("/providers/{id}", ShowAsync).WithSummary("One provider with its keys and their revocation times");
         admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates? }");
         admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
             .WithSummary("Revoke a key from now on; entries received before stay valid");
@@ -30,7 +33,37 @@ public static class AdminEndpoints
         return await next(context);
     }
 
-    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> ListAsync(IGrainFactory grains, LogStore store)
+    {
+        var list = new JsonArray();
+        foreach (var id in await store.ReadProvidersAsync())
+            if (await grains.GetGrain<IProviderGrain>(id).Describe() is { } provider) list.Add(Describe(id, provider));
+        return Results.Text(new JsonObject { ["providers"] = list }.ToJsonString(), "application/json");
+    }
+
+    private static async Task<IResult> ShowAsync(string id, IGrainFactory grains)
+    {
+        RequestBody.CheckId(id, "id");
+        var provider = await grains.GetGrain<IProviderGrain>(id).Describe()
+            ?? throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
+        return Results.Text(Describe(id, provider).ToJsonString(), "application/json");
+    }
+
+    private static JsonObject Describe(string id, ProviderDescription provider)
+    {
+        var keys = new JsonArray();
+        foreach (var (keyId, key) in provider.Keys.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            var json = (JsonObject)JsonNode.Parse(key.DescriptorJson)!;
+            json.Insert(0, "keyId", keyId);
+            json["addedAt"] = Times.ToText(key.AddedAt);
+            if (key.RevokedAt is { } revoked) json["revokedAt"] = Times.ToText(revoked);
+            keys.Add(json);
+        }
+        return new JsonObject { ["id"] = id, ["name"] = provider.Name, ["registeredAt"] = Times.ToText(provider.RegisteredAt), ["keys"] = keys };
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains, LogStore store)
     {
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
         RequestBody.OnlyKnown(body, "id", "name", "keys");
@@ -47,6 +80,7 @@ public static class AdminEndpoints
         // Only the token's hash is stored: a copy of Redis does not let anyone read a provider's proofs.
         if (!await grains.GetGrain<IProviderGrain>(id).Register(name, descriptors, SHA256.HashData(Encoding.UTF8.GetBytes(token))))
             throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
+        await store.AddProviderAsync(id);
         return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json", statusCode: 201);
     }
 
