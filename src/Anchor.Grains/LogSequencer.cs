@@ -174,11 +174,14 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         {
             var nonces = group.Select(i => parsed[i].Nonce).Distinct().ToList();
             var known = await store.ReadNoncesAsync(group.Key, nonces, head).ConfigureAwait(false);
-            foreach (var i in group)
+            var hits = group.Where(i => known.ContainsKey(parsed[i].Nonce)).ToList();
+            // A retried batch can bring thousands of known nonces: read their entries concurrently.
+            var entries = await Task.WhenAll(hits.Select(i => store.ReadEntryAsync(known[parsed[i].Nonce].LeafIndex, head))).ConfigureAwait(false);
+            for (var h = 0; h < hits.Count; h++)
             {
-                if (!known.TryGetValue(parsed[i].Nonce, out var record)) continue;
-                var data = await store.ReadEntryAsync(record.LeafIndex, head).ConfigureAwait(false);
-                if (data is null) continue;
+                var i = hits[h];
+                var record = known[parsed[i].Nonce];
+                if (entries[h] is not { } data) continue;
                 var entry = LogEntry.FromJson(Jcs.ParseStrict(data));
                 // The index is a hint: trust it only if the entry there really is this provider's nonce.
                 if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != parsed[i].Nonce) continue;

@@ -23,10 +23,10 @@ public static partial class NodeApp
 
         var redisConfig = ParseRedis(options.Redis.Connection);
         var redis = ConnectRedis(redisConfig);
-        var startupLog = LoggerFactory.Create(b => b.AddConsole()).CreateLogger("Anchor.Node");
+        using var startupLogs = LoggerFactory.Create(b => b.AddConsole());
         try
         {
-            CheckDurability(redis, options, startupLog);
+            CheckDurability(redis, options, startupLogs.CreateLogger("Anchor.Node"));
         }
         catch
         {
