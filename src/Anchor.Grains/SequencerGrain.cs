@@ -32,6 +32,18 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         await base.OnActivateAsync(cancellationToken);
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A silo shutting down (or a rebalance) must not strand waiting callers: commit what is pooled,
+        // and fail anything still waiting with a retryable error; the next activation serves the retries.
+        try { await FlushAsync(); }
+        catch (Exception ex) { LogBatchFailed(logger, _pooled, ex.Message); }
+        foreach (var (_, done) in _pool) done.TrySetException(new SequencerUnavailableException("the sequencer is moving to another silo; retry the same records"));
+        _pool = [];
+        _pooled = 0;
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
     public Task<SequencedRecord[]> Append(VerifiedRecord[] records)
     {
         var done = new TaskCompletionSource<SequencedRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);

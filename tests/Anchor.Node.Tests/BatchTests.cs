@@ -54,5 +54,18 @@ public sealed class BatchTests(RedisServer redis) : IDisposable
         Assert.Equal(3 * 32, (await node.Http.GetByteArrayAsync("/tile/1/000.p/3")).Length);
     }
 
+    [Fact]
+    public async Task A_batch_of_the_maximum_10000_records_is_sequenced_whole()
+    {
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "batch-max.test/log", _state));
+        using var provider = new TestProvider("bigbatch");
+        await provider.RegisterAsync(node);
+        var (status, body) = await node.PostAsync("/v1/evidence/batch", provider.Batch([.. Enumerable.Range(0, 10_000).Select(_ => TestProvider.NewEvidence())]));
+        Assert.True(status == 200, body.ToJsonString());
+        Assert.Equal("9999", body["receipts"]![9999]!["leafIndex"]!.GetValue<string>());
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/6789")).Body, logKey);
+    }
+
     public void Dispose() => Directory.Delete(_state, recursive: true);
 }

@@ -80,6 +80,48 @@ public sealed class CasTests(RedisServer redis)
         Assert.Equal(5UL, Checkpoint.Verify(head.Checkpoint!, signer.VerifierKey).Size);
     }
 
+    [Fact]
+    public async Task Data_staged_above_the_head_by_a_dead_writer_is_invisible_and_overwritten()
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var store = new LogStore(connection, "cas-staged.test/log");
+        using var signer = NoteSigner.Generate("cas-staged.test/log");
+        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        var first = await sequencer.SequenceAsync([Records("p", 2)]);
+
+        // A writer that died half-way through its script left entries, a tile tail and index hints at 2 and 3.
+        var db = connection.GetDatabase();
+        var staged = TestProvider.NewEvidence();
+        await db.HashSetAsync(store.Keys.Full(LogKeys.EntryBundle(2)), [new("2", "junk"), new("3", "junk")]);
+        await db.StringSetRangeAsync(store.Keys.Full(LogKeys.Tile(0, 0)), 64, new byte[64]);
+        await db.ListRightPushAsync(store.Keys.Full(LogKeys.ByHash(staged.Hash)), "2");
+        await db.HashSetAsync(store.Keys.Full(LogKeys.Nonces("p")), staged.Nonce, NonceRecord.Format(3, new byte[32]));
+
+        var head = await store.ReadHeadAsync();
+        Assert.Null(await store.ReadEntryAsync(2, head));
+        Assert.Null(await store.ReadTileAsync(0, 0, 3, head));
+        Assert.Equal(64, (await store.ReadTileAsync(0, 0, 2, head))!.Length);
+        Assert.Empty(await store.ReadIndicesByHashAsync(staged.Hash, head));
+        Assert.Empty(await store.ReadNoncesAsync("p", [staged.Nonce], head));
+
+        // The staged nonce does not pass for a committed record: the record is sequenced anew, over the junk.
+        var record = new VerifiedRecord("p", "k1", Jcs.EncodeToString(staged.ToJson()), "c2ln", null);
+        var second = await sequencer.SequenceAsync([[record, .. Records("p", 1)]]);
+        Assert.Equal([2UL, 3UL], second[0].Select(r => r.LeafIndex));
+        head = await store.ReadHeadAsync();
+        var leaves = new List<byte[]>();
+        for (ulong i = 0; i < head.Size; i++) leaves.Add(TreeHasher.HashLeaf((await store.ReadEntryAsync(i, head))!));
+        Assert.Equal(head.Root, TreeHasher.Root(leaves));
+        Assert.Equal(leaves.SelectMany(l => l), await store.ReadTileAsync(0, 0, 4, head));
+        Assert.Equal([2UL], await store.ReadIndicesByHashAsync(staged.Hash, head));
+
+        // A fresh sequencer (a restart) rebuilds the same range from the tiles and continues.
+        var restarted = new LogSequencer(store, signer, TimeProvider.System);
+        Assert.Equal(4UL, (await restarted.LoadAsync()).Size);
+        Assert.Equal([4UL], (await restarted.SequenceAsync([Records("p", 1)]))[0].Select(r => r.LeafIndex));
+        Assert.Equal(2, first[0].Length);
+    }
+
     private static VerifiedRecord[] Records(string provider, int count) =>
         [.. Enumerable.Range(0, count).Select(_ => new VerifiedRecord(provider, "k1", Jcs.EncodeToString(TestProvider.NewEvidence().ToJson()), "c2ln", null))];
 }
