@@ -38,7 +38,7 @@ public sealed record SequencedRecord(
 
 /// <summary>What the sequencer reports for health checks.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id(1)] ulong Size, [property: Id(2)] string? Problem);
+public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id(1)] ulong Size, [property: Id(2)] string? Problem, [property: Id(3)] string Silo);
 
 /// <summary>A key as registered: its descriptor JSON and when it stops being valid.</summary>
 [GenerateSerializer, Immutable]

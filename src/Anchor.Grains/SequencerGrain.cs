@@ -11,7 +11,7 @@ namespace Anchor.Grains;
 /// (durable before acknowledged). Orleans keeps one activation per log in the cluster; should two ever
 /// exist (a partition, a stale silo), the head CAS makes the loser fail its callers instead of forking.
 /// </summary>
-[Reentrant]
+[Reentrant, Orleans.Placement.PreferLocalPlacement] // Local: the first silo to need the sequencer runs it, without a network hop for its callers.
 public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time,
     IOptions<SequencerOptions> options, ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
@@ -55,7 +55,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     }
 
     public Task<SequencerStatus> Status() =>
-        Task.FromResult(new SequencerStatus(_sequencer.Head is not null, _sequencer.Head?.Size ?? 0, _problem));
+        Task.FromResult(new SequencerStatus(_sequencer.Head is not null, _sequencer.Head?.Size ?? 0, _problem, this.RuntimeIdentity));
 
     private async Task FlushAsync()
     {

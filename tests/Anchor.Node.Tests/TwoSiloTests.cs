@@ -64,5 +64,47 @@ public sealed class TwoSiloTests(RedisServer redis, Xunit.Abstractions.ITestOutp
         Assert.Equal(acknowledged.Select(x => x.Nonce).Order(), all.Select(x => x!["entry"]!["evidence"]!["nonce"]!.GetValue<string>()).Order());
     }
 
+    [Fact]
+    public async Task When_one_silo_leaves_the_other_takes_over_the_log_without_a_gap()
+    {
+        const string origin = "failover.test/log";
+        var a = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, _state));
+        await using var b = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, _state));
+        using var provider = new TestProvider("failover");
+        await provider.RegisterAsync(a);
+        var acknowledged = new ConcurrentBag<ulong>();
+        var retries = 0;
+
+        async Task Submit(TestNode node, int count) => await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var request = provider.Single(TestProvider.NewEvidence());
+            for (var attempt = 0; ; attempt++)
+            {
+                var (status, body) = await node.PostAsync("/v1/evidence", request);
+                if (status == 503 && attempt < 50) { Interlocked.Increment(ref retries); await Task.Delay(200); continue; }
+                Assert.True(status == 200, body.ToJsonString());
+                acknowledged.Add(ulong.Parse(body["leafIndex"]!.GetValue<string>()));
+                break;
+            }
+        });
+
+        // The sequencer is placed on the first silo that calls it (a), so stopping a moves it to b.
+        await Submit(a, 50);
+        var before = (await b.GetAsync("/healthz")).Body["sequencerSilo"]!.GetValue<string>();
+        var stopping = a.DisposeAsync().AsTask();
+        await Task.WhenAll(Submit(b, 100), stopping);
+        await Submit(b, 50);
+        var after = (await b.GetAsync("/healthz")).Body["sequencerSilo"]!.GetValue<string>();
+        output.WriteLine($"200 entries across a silo leaving, {retries} retryable refusals; sequencer on {before}, then {after}");
+        Assert.NotEqual(before, after);
+
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (ulong)i), acknowledged.Order());
+        var checkpoint = await b.Http.GetStringAsync("/checkpoint");
+        Assert.Equal("200", checkpoint.Split('\n')[1]);
+        var logKey = (await b.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        await Bundles.VerifyAsync((await b.GetAsync("/v1/proofs/0")).Body, logKey);
+        await Bundles.VerifyAsync((await b.GetAsync("/v1/proofs/199")).Body, logKey);
+    }
+
     public void Dispose() => Directory.Delete(_state, recursive: true);
 }

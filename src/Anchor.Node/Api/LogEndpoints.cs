@@ -71,6 +71,7 @@ public static class LogEndpoints
         {
             var sequencer = await grains.GetGrain<ISequencerGrain>(store.Origin).Status().WaitAsync(TimeSpan.FromSeconds(5));
             status["sequencerReady"] = sequencer.Ready;
+            status["sequencerSilo"] = sequencer.Silo;
             status["size"] = sequencer.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (sequencer.Problem is not null) status["sequencer"] = sequencer.Problem;
             healthy &= sequencer.Ready;

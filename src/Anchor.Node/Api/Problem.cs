@@ -65,6 +65,12 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
             context.Response.Headers.RetryAfter = "1";
             problem = Problem.Result(Problem.Unavailable, ex.Detail);
         }
+        catch (Exception ex) when (ex is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException)
+        {
+            // The cluster is changing (a silo left, the sequencer is moving): the same request can be retried.
+            context.Response.Headers.RetryAfter = "1";
+            problem = Problem.Result(Problem.Unavailable, "the cluster is changing; retry the same request: " + ex.GetType().Name);
+        }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             problem = Problem.Result(ErrorCodes.TooLarge, ex.Message);
