@@ -38,7 +38,9 @@ public static partial class NodeApp
         var adminToken = string.IsNullOrEmpty(options.AdminToken) ? NodeState.LoadAdminToken(options.StateDir) : options.AdminToken;
 
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port));
-        builder.Services.AddSingleton(options);
+        // The options pattern for the rest of the node; the same checks already ran above, before Redis was touched.
+        builder.Services.AddOptions<AnchorOptions>().Bind(builder.Configuration.GetSection(AnchorOptions.Section))
+            .Validate(o => o.Problems().Count == 0, "the Anchor settings are not valid").ValidateOnStart();
         builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
         builder.Services.AddSingleton(signer);
         builder.Services.AddSingleton(new AdminToken(adminToken));

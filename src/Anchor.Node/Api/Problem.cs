@@ -65,11 +65,13 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
             context.Response.Headers.RetryAfter = "1";
             problem = Problem.Result(Problem.Unavailable, ex.Detail);
         }
-        catch (Exception ex) when (ex is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException)
+        catch (Exception ex) when (ex is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
+            or TimeoutException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException)
         {
-            // The cluster is changing (a silo left, the sequencer is moving): the same request can be retried.
+            // The cluster is changing (a silo left, the sequencer is moving) or Redis is out of reach: retry the same request.
+            LogTransient(logger, ex.GetType().Name, context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "1";
-            problem = Problem.Result(Problem.Unavailable, "the cluster is changing; retry the same request: " + ex.GetType().Name);
+            problem = Problem.Result(Problem.Unavailable, "the node cannot answer right now (" + ex.GetType().Name + "); retry the same request");
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -86,6 +88,9 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
         context.Response.Clear();
         if (problem is not null) await problem.ExecuteAsync(context);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Transient {Failure} in {Method} {Path}; answered 503")]
+    private static partial void LogTransient(ILogger logger, string failure, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled failure in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -12,9 +12,9 @@ public sealed class ProviderRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
 
-    public ProviderRateLimiter(AnchorOptions options)
+    public ProviderRateLimiter(Microsoft.Extensions.Options.IOptions<AnchorOptions> options)
     {
-        var settings = options.RateLimit;
+        var settings = options.Value.RateLimit;
         _limiter = PartitionedRateLimiter.Create<string, string>(provider => RateLimitPartition.GetTokenBucketLimiter(provider, _ =>
             new TokenBucketRateLimiterOptions
             {
