@@ -23,6 +23,37 @@ public sealed class AnchorOptions
     public SequencerSettings Sequencer { get; set; } = new();
     public RateLimitSettings RateLimit { get; set; } = new();
 
+    /// <summary>The chains the log is anchored on; none means the node runs without anchoring.</summary>
+    public List<ChainSettings> Chains { get; set; } = [];
+    public AnchoringSettings Anchoring { get; set; } = new();
+
+    /// <summary>One anchoring target (<c>Anchor:Chains:0:RpcUrl</c>, env <c>Anchor__Chains__0__RpcUrl</c>).</summary>
+    public sealed class ChainSettings
+    {
+        /// <summary>A label for logs and metrics, e.g. "local" or "sepolia".</summary>
+        public string Name { get; set; } = "";
+        public string RpcUrl { get; set; } = "";
+        /// <summary>Checked against eth_chainId at start.</summary>
+        public ulong ChainId { get; set; }
+        /// <summary>The AnchorRegistry address (deploy it with `anchor chain deploy`).</summary>
+        public string Registry { get; set; } = "";
+        /// <summary>File holding the operator account's 0x-hex private key (one line, mode 0600).</summary>
+        public string KeyFile { get; set; } = "";
+        /// <summary>Confirmations before an anchor is recorded as confirmed.</summary>
+        public int Confirmations { get; set; } = 1;
+        /// <summary>A transaction not mined after this many seconds is replaced with higher fees.</summary>
+        public int StuckAfterSeconds { get; set; } = 180;
+        /// <summary>Caps on EIP-1559 fees, in gwei.</summary>
+        public decimal MaxFeeGwei { get; set; } = 1000;
+        public decimal MaxPriorityFeeGwei { get; set; } = 100;
+    }
+
+    public sealed class AnchoringSettings
+    {
+        /// <summary>How often each chain's anchor grain anchors the newest checkpoint, if the log grew.</summary>
+        public int IntervalSeconds { get; set; } = 10;
+    }
+
     public sealed class HttpSettings
     {
         public string Address { get; set; } = "0.0.0.0";
@@ -83,6 +114,22 @@ public sealed class AnchorOptions
         if (Sequencer.PeriodMilliseconds is < 10 or > 60_000) problems.Add("Anchor:Sequencer:PeriodMilliseconds must be between 10 and 60000");
         if (Sequencer.PoolSize is < 1 or > 100_000) problems.Add("Anchor:Sequencer:PoolSize must be between 1 and 100000");
         if (RateLimit.PermitsPerSecond < 1 || RateLimit.Burst < 1) problems.Add("Anchor:RateLimit:PermitsPerSecond and Burst must be at least 1");
+        if (Anchoring.IntervalSeconds is < 1 or > 86_400) problems.Add("Anchor:Anchoring:IntervalSeconds must be between 1 and 86400");
+        for (var i = 0; i < Chains.Count; i++)
+        {
+            var c = Chains[i];
+            var at = $"Anchor:Chains:{i}";
+            if (string.IsNullOrWhiteSpace(c.Name)) problems.Add($"{at}:Name is required (a label such as \"local\")");
+            if (!Uri.TryCreate(c.RpcUrl, UriKind.Absolute, out var rpc) || rpc.Scheme is not ("http" or "https"))
+                problems.Add($"{at}:RpcUrl must be an http(s) JSON-RPC URL, got '{c.RpcUrl}'");
+            if (c.ChainId == 0) problems.Add($"{at}:ChainId is required (the chain's EIP-155 ID, checked against eth_chainId)");
+            if (!Anchor.Core.Hex.TryDecode(c.Registry, out var registry, allowPrefix: true) || registry.Length != 20 || !c.Registry.StartsWith("0x", StringComparison.Ordinal))
+                problems.Add($"{at}:Registry must be the 0x address of an AnchorRegistry (deploy one with `anchor chain deploy`)");
+            if (string.IsNullOrWhiteSpace(c.KeyFile)) problems.Add($"{at}:KeyFile must name the file with the account's private key");
+            if (c.Confirmations is < 1 or > 1000) problems.Add($"{at}:Confirmations must be between 1 and 1000");
+            if (c.StuckAfterSeconds < 1) problems.Add($"{at}:StuckAfterSeconds must be at least 1");
+        }
+        if (Chains.Select(c => c.Name).Distinct().Count() != Chains.Count) problems.Add("Anchor:Chains names must be unique");
         return problems;
     }
 
