@@ -240,6 +240,59 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.Equal(2, report.Checks.Count(c => c.Name.EndsWith("block time", StringComparison.Ordinal)));
     }
 
+    private static async Task<(int Exit, string Output, string Error)> CliAsync(params string[] args)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        var exit = await AnchorCli.Root().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The five-minute tour with the real CLI: keygen, admin provider add, submit --wait anchor, proof, verify.</summary>
+    [Fact]
+    public async Task The_cli_registers_submits_waits_for_the_anchor_fetches_and_verifies()
+    {
+        await using var anvil = await Anvil.StartAsync(31337);
+        var chain = await DeployAsync(anvil);
+        await using var node = await TestNode.StartAsync(NodeArgs("anchoring.test/cli", chain));
+        var url = node.Http.BaseAddress!.ToString();
+        var tokenFile = Path.Combine(_state, "node", NodeState.AdminTokenFile);
+        var key = Path.Combine(_state, "acme.key");
+        var doc = Path.Combine(_state, "contract.pdf");
+        await File.WriteAllTextAsync(doc, "合同 2026-001: the parties agree.");
+
+        Assert.Equal(0, (await CliAsync("keygen", "--alg", "ecdsa-p256-sha256", "--out", key)).Exit);
+        var (added, addOut, addErr) = await CliAsync("admin", "provider", "add", "--node", url, "--admin-token-file", tokenFile,
+            "--id", "acme", "--name", "ACME e-contracts", "--key", key, "--json");
+        Assert.True(added == 0, addOut + addErr);
+        var readToken = JsonNode.Parse(addOut)!["readToken"]!.GetValue<string>();
+
+        var bundleFile = Path.Combine(_state, "submitted.json");
+        var (submitted, submitOut, submitErr) = await CliAsync("submit", "--node", url, "--key", key, "--provider", "acme",
+            "--file", doc, "--contract", "合同-2026-001", "--kind", "contract.document", "--wait", "anchor", "-o", bundleFile, "--timeout", "60");
+        Assert.True(submitted == 0, submitOut + submitErr);
+        Assert.Contains("anchored on chain 31337", submitErr);
+        Assert.NotEmpty(JsonNode.Parse(await File.ReadAllTextAsync(bundleFile))!["anchors"]!.AsArray());
+
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        var (verified, verifyOut, _) = await CliAsync("verify", bundleFile, "--file", doc, "--log-key", logKey, "--rpc", $"31337={anvil.Url}");
+        Assert.True(verified == 0, verifyOut);
+
+        var byFile = Path.Combine(_state, "by-file");
+        Assert.Equal(0, (await CliAsync("proof", "--node", url, "--file", doc, "-o", byFile)).Exit);
+        var byContract = Path.Combine(_state, "by-contract");
+        var (fetched, fetchOut, fetchErr) = await CliAsync("proof", "--node", url, "--contract", "合同-2026-001", "--provider", "acme", "--token", readToken, "-o", byContract);
+        Assert.True(fetched == 0, fetchOut + fetchErr);
+        Assert.Single(Directory.GetFiles(byFile));
+        Assert.Equal(Directory.GetFiles(byFile).Select(Path.GetFileName), Directory.GetFiles(byContract).Select(Path.GetFileName));
+        var (wrongToken, _, tokenErr) = await CliAsync("proof", "--node", url, "--contract", "合同-2026-001", "--provider", "acme", "--token", "nope", "-o", byContract);
+        Assert.Equal(1, wrongToken);
+        Assert.Contains("(forbidden, HTTP 403)", tokenErr);
+
+        var (listed, listOut, _) = await CliAsync("admin", "provider", "list", "--node", url, "--admin-token-file", tokenFile);
+        Assert.Equal(0, listed);
+        Assert.StartsWith("acme\tACME e-contracts\t1 key(s)", listOut);
+    }
+
     private static string Mutate(string value)
     {
         if (value.Length == 0) return "x";
