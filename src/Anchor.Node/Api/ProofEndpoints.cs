@@ -46,6 +46,7 @@ public static class ProofEndpoints
         ProofBundles bundles, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(provider)) throw new ProblemException(ErrorCodes.Malformed, "?provider= is required");
+        RequestBody.CheckId(provider, "provider");
         var token = Bearer(context) ?? throw new ProblemException(ErrorCodes.Unauthorized, "a provider read token is required (Authorization: Bearer …)");
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
         if (!await grains.GetGrain<IProviderGrain>(provider).CheckReadToken(hash))
