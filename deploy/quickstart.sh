@@ -23,7 +23,7 @@ detach=0 demo=1 do_build=1 stop=0
 
 usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
-port_arg() { need "$1" "${2:-}"; [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be a TCP port, got '$2'"; }
+port_arg() { need "$1" "${2:-}"; [[ "$2" =~ ^[1-9][0-9]*$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be a TCP port, got '$2'"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port_arg "$@"; http_port=$2; shift 2 ;;

@@ -8,9 +8,9 @@ using StackExchange.Redis;
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor audit --redis HOST:PORT --origin O [--log-key VKEY] [--json]</c>: reads a log straight from
+/// <c>anchor audit --redis HOST:PORT --origin O [--log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log straight from
 /// Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint or index
-/// that does not agree. Exit 0 only when nothing differs.
+/// or anchor that does not agree. Exit 0 only when nothing differs.
 /// </summary>
 public static class AuditCommand
 {
@@ -22,7 +22,8 @@ public static class AuditCommand
         var redis = new Option<string>("--redis") { Description = "The log's Redis, as HOST:PORT or a StackExchange.Redis connection string.", Required = true };
         var origin = new Option<string>("--origin") { Description = "The log's origin (its checkpoints' first line).", Required = true };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node); without it checkpoint signatures are not checked." };
-        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint and index against it.") { redis, origin, logKey };
+        var rpc = RpcOption.Create();
+        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index and anchor against it.") { redis, origin, logKey, rpc };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -32,6 +33,7 @@ public static class AuditCommand
                 return CliErrors.Fail(parseResult, $"--log-key: {keyError}");
             var name = parseResult.GetValue(origin)!;
             if (key is not null && key.Name != name) return CliErrors.Fail(parseResult, $"--log-key names '{key.Name}', not the origin '{name}'");
+            if (!RpcOption.TryParse(parseResult, rpc, out var chains, out var rpcExit)) return rpcExit;
 
             ConfigurationOptions config;
             try { config = ConfigurationOptions.Parse(parseResult.GetValue(redis)!); }
@@ -44,7 +46,7 @@ public static class AuditCommand
             AuditReport report;
             try
             {
-                report = await new LogAudit(connection, name).RunAsync(key, bar, ct);
+                report = await new LogAudit(connection, name).RunAsync(key, chains, bar, ct);
             }
             catch (RedisException e)
             {
@@ -64,6 +66,8 @@ public static class AuditCommand
                     ["size"] = report.Size.ToString(CultureInfo.InvariantCulture),
                     ["signaturesChecked"] = report.SignaturesChecked,
                     ["keptCheckpoints"] = report.KeptCheckpoints.ToString(CultureInfo.InvariantCulture),
+                    ["anchors"] = report.Anchors.ToString(CultureInfo.InvariantCulture),
+                    ["uncheckedChains"] = new JsonArray([.. report.UncheckedChains.Select(c => (JsonNode)c)]),
                     ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject { ["subject"] = f.Subject, ["problem"] = f.Problem })]),
                 }.ToJsonString());
             }
@@ -71,8 +75,9 @@ public static class AuditCommand
             {
                 foreach (var f in report.Findings) output.WriteLine($"{f.Subject}: {f.Problem}");
                 if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --log-key)");
+                foreach (var chain in report.UncheckedChains) output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --rpc {chain}=URL)");
                 output.WriteLine(report.Clean
-                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s) and indexes agree"
+                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s) and indexes agree"
                     : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count} problem(s) in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)");
             }
             return report.Clean ? 0 : 1;

@@ -5,6 +5,7 @@ using Anchor.Core.Checkpoints;
 using Anchor.Core.Json;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
+using Anchor.Core.Verification;
 using StackExchange.Redis;
 
 namespace Anchor.Storage;
@@ -12,7 +13,9 @@ namespace Anchor.Storage;
 /// <summary>One thing the audit found wrong: what (e.g. "entry 12", "tile 0/3", "checkpoint 40") and how.</summary>
 public sealed record AuditFinding(string Subject, string Problem);
 
-public sealed record AuditReport(string Origin, ulong Size, bool SignaturesChecked, int KeptCheckpoints, IReadOnlyList<AuditFinding> Findings)
+/// <param name="UncheckedChains">Chain IDs with confirmed anchors that were only checked against the tree, not the chain (no lookup given).</param>
+public sealed record AuditReport(string Origin, ulong Size, bool SignaturesChecked, int KeptCheckpoints, int Anchors,
+    IReadOnlyList<string> UncheckedChains, IReadOnlyList<AuditFinding> Findings)
 {
     public bool Clean => Findings.Count == 0;
 }
@@ -20,7 +23,8 @@ public sealed record AuditReport(string Origin, ulong Size, bool SignaturesCheck
 /// <summary>
 /// Recomputes a whole log from its stored entries and checks everything else in Redis against it: the
 /// hash tiles of every level, the head root, the head checkpoint and every kept checkpoint (signature and
-/// root at its size), and the hash, contract and nonce indexes of every entry.
+/// root at its size), the hash, contract and nonce indexes of every entry, and every confirmed anchor
+/// (its root against the tree at its size, and against its chain when a lookup for that chain is given).
 /// </summary>
 /// <remarks>
 /// The reference tree is the one the signed head vouches for. When the entries hash to the signed root,
@@ -35,7 +39,8 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly LogStore _store = new(redis, origin);
 
-    public async Task<AuditReport> RunAsync(VerifierKey? logKey, IProgress<(ulong Done, ulong Total)>? progress, CancellationToken ct)
+    public async Task<AuditReport> RunAsync(VerifierKey? logKey, IReadOnlyDictionary<string, IAnchorLookup> chains,
+        IProgress<(ulong Done, ulong Total)>? progress, CancellationToken ct)
     {
         var findings = new List<AuditFinding>();
         var head = await _store.ReadHeadAsync().ConfigureAwait(false);
@@ -77,8 +82,8 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         }
 
         var signedRoot = CheckHead(head, logKey, findings);
-        var entriesRoot = Root(fromEntries);
-        var tilesRoot = Root(fromTiles);
+        var entriesRoot = RootsAt(fromEntries, [size])[size];
+        var tilesRoot = RootsAt(fromTiles, [size])[size];
         byte[] reference;
         if (entriesRoot.AsSpan().SequenceEqual(signedRoot) || !tilesRoot.AsSpan().SequenceEqual(signedRoot))
         {
@@ -96,9 +101,14 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         }
 
         await CheckTilesAsync(reference, fromTiles, findings, ct).ConfigureAwait(false);
-        var kept = await CheckKeptCheckpointsAsync(reference, size, logKey, findings).ConfigureAwait(false);
+        var checkpoints = await ReadKeptCheckpointsAsync(size, findings).ConfigureAwait(false);
+        var anchors = await ReadConfirmedAnchorsAsync(size, findings).ConfigureAwait(false);
+        var roots = RootsAt(reference, [.. checkpoints.Keys, .. anchors.Select(a => a.Size)]);
+        CheckKeptCheckpoints(checkpoints, roots, logKey, findings);
+        var uncheckedChains = await CheckAnchorsAsync(anchors, roots, chains, findings, ct).ConfigureAwait(false);
         await CheckIndexesAsync(entries, findings, ct).ConfigureAwait(false);
-        return new AuditReport(origin, size, logKey is not null, kept, [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)]);
+        return new AuditReport(origin, size, logKey is not null, checkpoints.Count, anchors.Count, uncheckedChains,
+            [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)]);
     }
 
     /// <summary>The root the head vouches for: its signed checkpoint's (when it verifies), else the head's own.</summary>
@@ -165,26 +175,96 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         }
     }
 
-    private async Task<int> CheckKeptCheckpointsAsync(byte[] leaves, ulong size, VerifierKey? logKey, List<AuditFinding> findings)
+    private async Task<SortedDictionary<ulong, string>> ReadKeptCheckpointsAsync(ulong size, List<AuditFinding> findings)
     {
         var kept = await _db.HashGetAllAsync(_store.Keys.Checkpoints).ConfigureAwait(false);
-        var wanted = new SortedDictionary<ulong, string>();
+        var notes = new SortedDictionary<ulong, string>();
         foreach (var k in kept)
         {
-            if (ulong.TryParse((string?)k.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var at) && at <= size) wanted[at] = (string)k.Value!;
+            if (ulong.TryParse((string?)k.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var at) && at <= size) notes[at] = (string)k.Value!;
             else findings.Add(new($"checkpoint {k.Name}", $"is kept under a size beyond the head ({size})"));
         }
-        // One pass over the leaves gives the root at every kept size.
-        var range = new CompactRange();
-        foreach (var (at, note) in wanted)
+        return notes;
+    }
+
+    private void CheckKeptCheckpoints(SortedDictionary<ulong, string> notes, Dictionary<ulong, byte[]> roots, VerifierKey? logKey, List<AuditFinding> findings)
+    {
+        foreach (var (at, note) in notes)
         {
-            while (range.Size < at) range.Append(leaves.AsSpan((int)range.Size * Hash, Hash));
             if (CheckNote(note, logKey, $"checkpoint {at}", findings) is not { } checkpoint) continue;
             if (checkpoint.Size != at) findings.Add(new($"checkpoint {at}", $"is kept under size {at} but names size {checkpoint.Size}"));
-            else if (!checkpoint.Root.AsSpan().SequenceEqual(range.Root()))
-                findings.Add(new($"checkpoint {at}", $"root {Hex.Encode(checkpoint.Root)} is not the log's root at that size, {Hex.Encode(range.Root())}: it is inconsistent with the log"));
+            else if (!checkpoint.Root.AsSpan().SequenceEqual(roots[at]))
+                findings.Add(new($"checkpoint {at}", $"root {Hex.Encode(checkpoint.Root)} is not the log's root at that size, {Hex.Encode(roots[at])}: it is inconsistent with the log"));
         }
-        return wanted.Count;
+    }
+
+    /// <summary>The confirmed anchor records of every chain (keys anchors/CHAIN, see <see cref="AnchorStore"/>); pending and orphaned ones prove nothing.</summary>
+    private async Task<List<(string Subject, ulong Size, ChainAnchor Anchor)>> ReadConfirmedAnchorsAsync(ulong size, List<AuditFinding> findings)
+    {
+        var result = new List<(string, ulong, ChainAnchor)>();
+        var prefix = _store.Keys.Prefix + "anchors/";
+        var pattern = System.Text.RegularExpressions.Regex.Replace(prefix, @"[*?\[\]\\]", m => "\\" + m.Value) + "*";
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            await foreach (var key in redis.GetServer(endpoint).KeysAsync(pattern: pattern).ConfigureAwait(false))
+            {
+                var chain = ((string)key!)[prefix.Length..];
+                if (chain.Contains('/', StringComparison.Ordinal)) continue; // anchors/CHAIN/pending and /status
+                foreach (var record in await _db.HashGetAllAsync(key).ConfigureAwait(false))
+                {
+                    var subject = $"anchor {chain}/{record.Name}";
+                    try
+                    {
+                        var json = Jcs.ParseStrict((string)record.Value!);
+                        if (json["state"]?.GetValue<string>() != "confirmed") continue;
+                        var anchor = ChainAnchor.FromJson(json);
+                        subject = $"anchor {chain}/{anchor.TreeSize}";
+                        if (!ulong.TryParse(anchor.TreeSize, NumberStyles.None, CultureInfo.InvariantCulture, out var at) || at > size)
+                            findings.Add(new(subject, $"anchors size {anchor.TreeSize}, beyond the log's {size}"));
+                        else result.Add((subject, at, anchor));
+                    }
+                    catch (Exception ex) when (ex is AnchorException or System.Text.Json.JsonException or InvalidOperationException)
+                    {
+                        findings.Add(new(subject, $"is not an anchor record: {ex.Message}"));
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <returns>The chain IDs that had anchors but no lookup.</returns>
+    private async Task<List<string>> CheckAnchorsAsync(List<(string Subject, ulong Size, ChainAnchor Anchor)> anchors, Dictionary<ulong, byte[]> roots,
+        IReadOnlyDictionary<string, IAnchorLookup> chains, List<AuditFinding> findings, CancellationToken ct)
+    {
+        var uncheckedChains = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (subject, size, anchor) in anchors)
+        {
+            var root = anchor.Root.StartsWith("0x", StringComparison.Ordinal) ? anchor.Root[2..] : anchor.Root;
+            if (!string.Equals(root, Hex.Encode(roots[size]), StringComparison.OrdinalIgnoreCase))
+                findings.Add(new(subject, $"root {root} is not the log's root at size {size}, {Hex.Encode(roots[size])}"));
+            if (!chains.TryGetValue(anchor.ChainId, out var lookup))
+            {
+                uncheckedChains.Add(anchor.ChainId);
+                continue;
+            }
+            foreach (var check in await lookup.CheckAsync(anchor, 1, ct).ConfigureAwait(false))
+                if (check.Status == CheckStatus.Fail) findings.Add(new(subject, $"{check.Name}: {check.Detail}"));
+        }
+        return [.. uncheckedChains];
+    }
+
+    /// <summary>The root of the tree at each of <paramref name="sizes"/>, in one pass over the leaves.</summary>
+    private static Dictionary<ulong, byte[]> RootsAt(byte[] leaves, IEnumerable<ulong> sizes)
+    {
+        var roots = new Dictionary<ulong, byte[]>();
+        var range = new CompactRange();
+        foreach (var at in sizes.Distinct().Order())
+        {
+            while (range.Size < at) range.Append(leaves.AsSpan((int)range.Size * Hash, Hash));
+            roots[at] = range.Root();
+        }
+        return roots;
     }
 
     /// <summary>Every entry is findable by its hash, its contract and its nonce; the lists point at entries that match.</summary>
@@ -239,13 +319,6 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
             findings.Add(new($"entry {index}", $"is not a log entry: {ex.Message}"));
             return null;
         }
-    }
-
-    private static byte[] Root(byte[] leaves)
-    {
-        var range = new CompactRange();
-        for (var at = 0; at < leaves.Length; at += Hash) range.Append(leaves.AsSpan(at, Hash));
-        return range.Root();
     }
 
     /// <summary>"entry 9" before "entry 10": subjects sort by kind, then number.</summary>
