@@ -8,9 +8,14 @@ namespace Anchor.Node.Tests;
 /// <summary>Runs a script of deploy/ with bash, as an operator would, and keeps what it printed.</summary>
 public static class DeployScript
 {
-    public static async Task<(int Exit, string Output)> RunAsync(string script, TimeSpan timeout, params string[] args)
+    public static Task<(int Exit, string Output)> RunAsync(string script, TimeSpan timeout, params string[] args) =>
+        RunAsync(script, timeout, new Dictionary<string, string>(), args);
+
+    /// <param name="environment">Extra environment for the script and the processes it starts (node settings such as Anchor__Silo__…).</param>
+    public static async Task<(int Exit, string Output)> RunAsync(string script, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(RepoRoot.Path, "deploy", script));
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
