@@ -1,6 +1,9 @@
 using System.Net;
 using Anchor.Core.Checkpoints;
+using Anchor.Chain;
 using Anchor.Grains;
+using Anchor.Grains.Anchoring;
+using Anchor.Node.Anchoring;
 using Anchor.Node.Api;
 using Anchor.Storage;
 using Orleans.Configuration;
@@ -46,7 +49,15 @@ public static partial class NodeApp
         builder.Services.AddSingleton(new AdminToken(adminToken));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new LogStore(redis, options.Origin));
-        builder.Services.AddSingleton<ILogAnchors, NoAnchors>();
+        builder.Services.AddSingleton(new AnchorStore(redis, options.Origin));
+        builder.Services.Configure<AnchoringOptions>(a =>
+        {
+            a.Interval = TimeSpan.FromSeconds(options.Anchoring.IntervalSeconds);
+            a.Chains = [.. options.Chains.Select(ToTarget)];
+        });
+        builder.Services.AddSingleton<ILogAnchors, RecordedAnchors>();
+        builder.Services.AddSingleton<IAnchoringStatus, AnchoringStatusReader>();
+        builder.Services.AddHostedService<AnchoringStarter>();
         builder.Services.AddSingleton<ProofBundles>();
         builder.Services.AddSingleton<ProviderRateLimiter>();
         builder.Services.Configure<SequencerOptions>(s =>
@@ -66,6 +77,8 @@ public static partial class NodeApp
             silo.ConfigureEndpoints(IPAddress.Parse(options.Silo.AdvertisedAddress), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(c => c.ConfigurationOptions = redisConfig.Clone());
             silo.AddRedisGrainStorage(ProviderGrain.StorageName, s => s.ConfigurationOptions = redisConfig.Clone());
+            // Reminders (in Redis) revive each chain's anchor grain on a surviving silo after a silo is lost.
+            silo.UseRedisReminderService(r => r.ConfigurationOptions = redisConfig.Clone());
         });
 
         var app = builder.Build();
@@ -81,6 +94,16 @@ public static partial class NodeApp
         LogStarting(log, options.Origin, signer.VerifierKey.ToString(), options.Http.Port, options.Silo.Port);
         return app;
     }
+
+    /// <summary>One chain's settings as the chain client takes them; fee caps go from gwei to wei.</summary>
+    private static ChainTarget ToTarget(AnchorOptions.ChainSettings c) => new(c.Name, c.RpcUrl, c.ChainId, c.Registry, c.KeyFile)
+    {
+        Confirmations = c.Confirmations,
+        StuckAfter = TimeSpan.FromSeconds(c.StuckAfterSeconds),
+        MaxFeePerGasCap = new System.Numerics.BigInteger(c.MaxFeeGwei * 1_000_000_000m),
+        MaxPriorityFeePerGasCap = new System.Numerics.BigInteger(c.MaxPriorityFeeGwei * 1_000_000_000m),
+        PollInterval = TimeSpan.FromMilliseconds(500),
+    };
 
     private static ConfigurationOptions ParseRedis(string connection)
     {
