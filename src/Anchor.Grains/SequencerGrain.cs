@@ -15,6 +15,7 @@ namespace Anchor.Grains;
 public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time,
     IOptions<SequencerOptions> options, ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
+    private const int MaxWaitingPools = 8;
     private readonly LogSequencer _sequencer = new(store, signer, time);
     private readonly SequencerOptions _options = options.Value;
     private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> _pool = [];
@@ -48,6 +49,9 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     {
         var done = new TaskCompletionSource<SequencedRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (records.Length == 0) return Task.FromResult<SequencedRecord[]>([]);
+        // Backpressure: when Redis is slower than the callers, refuse early rather than hold unbounded memory.
+        if (_pooled + records.Length > MaxWaitingPools * _options.PoolSize && _pooled > 0)
+            return Task.FromException<SequencedRecord[]>(new SequencerUnavailableException($"{_pooled} records are waiting to be sequenced; retry shortly"));
         _pool.Add((records, done));
         _pooled += records.Length;
         if (_pooled >= _options.PoolSize) _ = FlushAsync();
