@@ -16,5 +16,7 @@ public static class CommandSet
         ProofCommand.Build(),
         AdminCommands.Build(),
         ChainCommands.Build(),
+        StatusCommand.Build(),
+        AuditCommand.Build(),
     ];
 }

@@ -90,18 +90,21 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     private async Task CommitAsync(List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> take, int count)
     {
+        var started = SequencerMetrics.CommitStarted();
         try
         {
             if (_sequencer.Head is null) await _sequencer.LoadAsync();
             var results = await _sequencer.SequenceAsync([.. take.Select(t => t.Records)]);
             _problem = null;
             for (var i = 0; i < take.Count; i++) take[i].Done.SetResult(results[i]);
+            SequencerMetrics.Committed(started, count);
             LogCommitted(logger, count, _sequencer.Head!.Size);
         }
         catch (Exception ex)
         {
             var failure = ex as SequencerUnavailableException ?? new SequencerUnavailableException($"the sequencer failed: {ex.Message}");
             _problem = failure.Detail;
+            SequencerMetrics.CommitFailed();
             LogBatchFailed(logger, count, failure.Detail);
             foreach (var (_, done) in take) done.SetException(failure);
             await TryLoadAsync();

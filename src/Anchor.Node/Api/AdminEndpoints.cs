@@ -23,6 +23,7 @@ public static class AdminEndpoints
         admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates? }");
         admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
             .WithSummary("Revoke a key from now on; entries received before stay valid");
+        Observability.StatusEndpoint.Map(admin);
     }
 
     private static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -13,13 +13,13 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
             await next(context);
             return;
         }
-        catch (ProblemException ex) { problem = Problem.Result(ex.Code, ex.Message, ex.Status); }
-        catch (AnchorException ex) { problem = Problem.Result(ex.Code, ex.Detail); }
-        catch (Grains.RecordRefusedException ex) { problem = Problem.Result(ex.Code, ex.Detail); }
+        catch (ProblemException ex) { problem = Fail(context, ex.Code, ex.Message, ex.Status); }
+        catch (AnchorException ex) { problem = Fail(context, ex.Code, ex.Detail); }
+        catch (Grains.RecordRefusedException ex) { problem = Fail(context, ex.Code, ex.Detail); }
         catch (Grains.SequencerUnavailableException ex)
         {
             context.Response.Headers.RetryAfter = "1";
-            problem = Problem.Result(Problem.Unavailable, ex.Detail);
+            problem = Fail(context, Problem.Unavailable, ex.Detail);
         }
         catch (Exception ex) when (ex is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
             or TimeoutException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException)
@@ -27,22 +27,29 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
             // The cluster is changing (a silo left, the sequencer is moving) or Redis is out of reach: retry the same request.
             LogTransient(logger, ex.GetType().Name, context.Request.Method, context.Request.Path);
             context.Response.Headers.RetryAfter = "1";
-            problem = Problem.Result(Problem.Unavailable, "the node cannot answer right now (" + ex.GetType().Name + "); retry the same request");
+            problem = Fail(context, Problem.Unavailable, "the node cannot answer right now (" + ex.GetType().Name + "); retry the same request");
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            problem = Problem.Result(ErrorCodes.TooLarge, ex.Message);
+            problem = Fail(context, ErrorCodes.TooLarge, ex.Message);
         }
-        catch (BadHttpRequestException ex) { problem = Problem.Result(ErrorCodes.Malformed, ex.Message, ex.StatusCode); }
+        catch (BadHttpRequestException ex) { problem = Fail(context, ErrorCodes.Malformed, ex.Message, ex.StatusCode); }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { return; }
         catch (Exception ex)
         {
             LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
-            problem = Problem.Result(Problem.Internal, "the node failed to answer; it is logged");
+            problem = Fail(context, Problem.Internal, "the node failed to answer; it is logged");
         }
         if (context.Response.HasStarted) return;
         context.Response.Clear();
         if (problem is not null) await problem.ExecuteAsync(context);
+    }
+
+    /// <summary>The problem to answer; its code is left for <see cref="Observability.SubmissionMetrics"/>.</summary>
+    private static IResult Fail(HttpContext context, string code, string detail, int? status = null)
+    {
+        context.Items[Observability.SubmissionMetrics.ProblemCodeItem] = code;
+        return Problem.Result(code, detail, status);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transient {Failure} in {Method} {Path}; answered 503")]
