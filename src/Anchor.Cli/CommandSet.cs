@@ -16,5 +16,6 @@ public static class CommandSet
         ProofCommand.Build(),
         AdminCommands.Build(),
         ChainCommands.Build(),
+        BenchCommand.Build(),
     ];
 }
