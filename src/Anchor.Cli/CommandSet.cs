@@ -18,5 +18,6 @@ public static class CommandSet
         ChainCommands.Build(),
         StatusCommand.Build(),
         AuditCommand.Build(),
+        BenchCommand.Build(),
     ];
 }

@@ -6,15 +6,16 @@ using Microsoft.Extensions.Options;
 namespace Anchor.Grains;
 
 /// <summary>
-/// The one writer of a log. Callers wait in a pool; every period (or when the pool is full) the pool
-/// becomes one batch, committed by compare-and-swap of the head, and only then are callers answered
-/// (durable before acknowledged). Orleans keeps one activation per log in the cluster; should two ever
+/// The one writer of a log. Callers wait in a pool; whenever no batch is being written (group commit; the
+/// period timer is a backstop) the pool becomes batches of at most PoolSize records, each committed by
+/// compare-and-swap of the head, and only then are callers answered (durable before acknowledged). Orleans keeps one activation per log in the cluster; should two ever
 /// exist (a partition, a stale silo), the head CAS makes the loser fail its callers instead of forking.
 /// </summary>
 [Reentrant, Orleans.Placement.PreferLocalPlacement] // Local: the first silo to need the sequencer runs it, without a network hop for its callers.
 public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time,
     IOptions<SequencerOptions> options, ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
+    private const int MaxWaitingPools = 8;
     private readonly LogSequencer _sequencer = new(store, signer, time);
     private readonly SequencerOptions _options = options.Value;
     private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> _pool = [];
@@ -48,14 +49,26 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     {
         var done = new TaskCompletionSource<SequencedRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (records.Length == 0) return Task.FromResult<SequencedRecord[]>([]);
+        // Backpressure: when Redis is slower than the callers, refuse early rather than hold unbounded memory.
+        if (_pooled + records.Length > MaxWaitingPools * _options.PoolSize && _pooled > 0)
+            return Task.FromException<SequencedRecord[]>(new SequencerUnavailableException($"{_pooled} records are waiting to be sequenced; retry shortly"));
         _pool.Add((records, done));
         _pooled += records.Length;
-        if (_pooled >= _options.PoolSize) _ = FlushAsync();
+        // Group commit: an idle sequencer starts a batch at once; while one is being written, callers pool up and
+        // the flush loop takes them as soon as it returns. The timer only sweeps what a failed flush left behind.
+        if (!_flushing) _ = FlushSoonAsync();
         return done.Task;
     }
 
     public Task<SequencerStatus> Status() =>
         Task.FromResult(new SequencerStatus(_sequencer.Head is not null, _sequencer.Head?.Size ?? 0, _problem, this.RuntimeIdentity));
+
+    /// <summary>Lets the caller's turn end first, so calls arriving in the same instant join one batch.</summary>
+    private async Task FlushSoonAsync()
+    {
+        await Task.Yield();
+        await FlushAsync();
+    }
 
     private async Task FlushAsync()
     {

@@ -20,6 +20,15 @@ public static class TreeHasher
 
     public static void HashLeaf(ReadOnlySpan<byte> leafData, Span<byte> destination)
     {
+        // Entries are a few hundred bytes: one-shot hashing of a copy costs less than creating an incremental context.
+        if (leafData.Length < 4096)
+        {
+            Span<byte> buffer = stackalloc byte[1 + leafData.Length];
+            buffer[0] = 0x00;
+            leafData.CopyTo(buffer[1..]);
+            SHA256.HashData(buffer, destination);
+            return;
+        }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData([0x00]);
         sha.AppendData(leafData);

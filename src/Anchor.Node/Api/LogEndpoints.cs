@@ -14,8 +14,10 @@ public static class LogEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/checkpoint", CheckpointAsync).WithSummary("The latest signed checkpoint (C2SP signed note, text/plain)");
-        app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public");
+        app.MapGet("/checkpoint", CheckpointAsync).WithSummary("The latest signed checkpoint (C2SP signed note, text/plain)")
+            .Produces<string>(200, "text/plain");
+        app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public")
+            .Produces<byte[]>(200, "application/octet-stream").ProducesProblem(404);
         app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains and version");
         app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
         app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready");

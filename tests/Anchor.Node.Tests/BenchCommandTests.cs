@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anchor.Cli;
+
+namespace Anchor.Node.Tests;
+
+/// <summary>
+/// <c>anchor bench</c> against a real node: the JSON report has its documented shape, and what it counts as accepted
+/// is exactly how much the log grew. No timing is asserted: figures on a shared machine vary.
+/// </summary>
+[Collection(NodeCollection.Name)]
+public sealed class BenchCommandTests(RedisServer redis) : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;
+
+    [Theory]
+    [InlineData("single", "ed25519", 60, 1)]
+    [InlineData("batch", "ecdsa-p256-sha256", 300, 100)]
+    public async Task Reports_accepted_records_equal_to_the_log_growth(string mode, string alg, int records, int batchSize)
+    {
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, $"bench-{mode}.test/log", _state,
+            "--Anchor:RateLimit:PermitsPerSecond=100000", "--Anchor:RateLimit:Burst=100000"));
+        var tokenFile = Path.Combine(_state, "admin-token");
+        var before = await SizeAsync(node);
+
+        var (exit, output, error) = await RunAsync("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile,
+            "--mode", mode, "--alg", alg, "--records", records.ToString(CultureInfo.InvariantCulture),
+            "--batch-size", batchSize.ToString(CultureInfo.InvariantCulture), "--concurrency", "8", "--json");
+        Assert.True(exit == 0, output + error);
+
+        var report = JsonNode.Parse(output)!.AsObject();
+        var after = await SizeAsync(node);
+        Assert.Equal(mode, (string?)report["mode"]);
+        Assert.Equal(alg, (string?)report["alg"]);
+        Assert.Equal(records, (long)report["records"]!);
+        Assert.Equal(records, (long)report["accepted"]!);
+        Assert.Equal(after - before, (ulong)report["accepted"]!);
+        Assert.Equal(before, (ulong)report["logSizeBefore"]!);
+        Assert.Equal(after, (ulong)report["logSizeAfter"]!);
+        Assert.Empty(report["errors"]!.AsObject());
+        Assert.True((double)report["recordsPerSecond"]! > 0);
+        Assert.True((double)report["verifyOnly"]!["perSecond"]! > 0);
+        Assert.Equal(Environment.ProcessorCount, (int)report["verifyOnly"]!["cores"]!);
+        foreach (var which in new[] { "receipt", "checkpointed" })
+        {
+            var p = report["latencyMs"]![which]!.AsObject();
+            Assert.Equal(records / batchSize, (int)p["count"]!);
+            Assert.True((double)p["p50"]! <= (double)p["p90"]! && (double)p["p90"]! <= (double)p["p99"]! && (double)p["p99"]! <= (double)p["max"]!, p.ToJsonString());
+        }
+        // Each request is credited a checkpoint only after its receipt, so every percentile of one bounds the other's.
+        foreach (var q in new[] { "p50", "p90", "p99", "max" })
+            Assert.True((double)report["latencyMs"]!["checkpointed"]![q]! >= (double)report["latencyMs"]!["receipt"]![q]!, q);
+        Assert.Contains("accepted", error); // the live progress line
+
+        // The throwaway provider really was registered, with a key of the chosen algorithm.
+        var (status, provider) = await node.GetAsync($"/v1/admin/providers/{report["provider"]}", node.AdminToken);
+        Assert.Equal(200, status);
+        Assert.Equal(alg, (string?)provider["keys"]![0]!["alg"]);
+
+        // Proof mode over the leaves just written: every GET answers, none fails.
+        (exit, output, error) = await RunAsync("bench", "--node", node.Http.BaseAddress!.ToString(), "--proofs", "--records", "40", "--concurrency", "4", "--json");
+        Assert.True(exit == 0, output + error);
+        var proofs = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal("proofs", (string?)proofs["mode"]);
+        Assert.Equal(after, (ulong)proofs["logSize"]!);
+        Assert.Equal(40, (int)proofs["accepted"]!);
+        Assert.Empty(proofs["errors"]!.AsObject());
+    }
+
+    [Fact]
+    public async Task A_wrong_admin_token_fails_with_the_nodes_code_and_writes_nothing()
+    {
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "bench-auth.test/log", _state));
+        var tokenFile = Path.Combine(_state, "wrong-token");
+        await File.WriteAllTextAsync(tokenFile, "not-the-token");
+        var (exit, output, _) = await RunAsync("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile, "--records", "5", "--json");
+        Assert.Equal(1, exit);
+        Assert.Equal("forbidden", (string?)JsonNode.Parse(output)!["code"]);
+        Assert.Equal(0UL, await SizeAsync(node));
+    }
+
+    private static async Task<ulong> SizeAsync(TestNode node)
+    {
+        var response = await node.Http.GetAsync("/checkpoint");
+        if (!response.IsSuccessStatusCode) return 0;
+        return ulong.Parse((await response.Content.ReadAsStringAsync()).Split('\n')[1], CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        var exit = await AnchorCli.Root().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+}

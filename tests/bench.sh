@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Reproduces docs/performance.md: builds Release, starts a private Redis (AOF, everysec) and one node on loopback,
+# runs `anchor bench` for each figure, and prints Redis memory per record. Everything it starts it stops.
+# Usage: tests/bench.sh [RECORDS_SINGLE] [RECORDS_BATCH]     (defaults 20000 and 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SINGLE=${1:-20000}
+BATCH=${2:-1000000}
+WORK=$(mktemp -d /tmp/anchor-bench.XXXXXX)
+REDIS_PORT=${REDIS_PORT:-16399}
+HTTP_PORT=${HTTP_PORT:-18080}
+dotnet build -c Release src/Anchor.Node/Anchor.Node.csproj -v q -nologo >/dev/null
+dotnet build -c Release src/Anchor.Cli/Anchor.Cli.csproj -v q -nologo >/dev/null
+ANCHOR="dotnet src/Anchor.Cli/bin/Release/net10.0/anchor.dll"
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync everysec --save "" --dir "$WORK" --daemonize no >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+NODE_PID=
+cleanup() { [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null; kill "$REDIS_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+until redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; do sleep 0.1; done
+
+dotnet src/Anchor.Node/bin/Release/net10.0/Anchor.Node.dll --Anchor:Origin=bench.local/log --Anchor:StateDir="$WORK/state" \
+  --Anchor:Redis:Connection=127.0.0.1:"$REDIS_PORT" --Anchor:Http:Address=127.0.0.1 --Anchor:Http:Port="$HTTP_PORT" \
+  --Anchor:Silo:Port=21111 --Anchor:Silo:GatewayPort=23000 \
+  --Anchor:RateLimit:PermitsPerSecond=10000000 --Anchor:RateLimit:Burst=10000000 \
+  --Logging:LogLevel:Default=Warning >"$WORK/node.log" 2>&1 &
+NODE_PID=$!
+NODE=http://127.0.0.1:$HTTP_PORT
+until curl -sf "$NODE/healthz" >/dev/null; do sleep 0.2; done
+TOKEN="$WORK/state/admin-token"
+used() { redis-cli -p "$REDIS_PORT" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r'; }
+size() { curl -sf "$NODE/checkpoint" | sed -n 2p; }
+
+echo "== single ed25519, closed loop (maximum rate)"
+$ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode single --records "$SINGLE" --concurrency 64 | tee "$WORK/single.txt"
+MAX=$(awk '/records\/s/{for(i=1;i<=NF;i++) if($i=="records/s") print $(i-1)}' "$WORK/single.txt" | head -1)
+HALF=$(awk -v m="$MAX" 'BEGIN{printf "%d", m/2}')
+echo "== single ed25519 at half the maximum ($HALF records/s, open loop)"
+$ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode single --records "$SINGLE" --concurrency 256 --rate "$HALF"
+
+echo "== batches of 1000, $BATCH records; Redis memory per record"
+M0=$(used); S0=$(size)
+$ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode batch --batch-size 1000 --records "$BATCH" --concurrency 4
+M1=$(used); S1=$(size)
+echo "redis used_memory delta $((M1 - M0)) bytes over $((S1 - S0)) records = $(( (M1 - M0) / (S1 - S0) )) bytes/record"
+
+echo "== proof GETs on a log of $(size) entries"
+$ANCHOR bench --node "$NODE" --proofs --records 50000 --concurrency 64 --duration 20
