@@ -7,7 +7,8 @@ namespace Anchor.Node.Tests;
 
 /// <summary>
 /// deploy/quickstart.sh as the README runs it: Redis, anvil, the registry and a node, detached; then the README's
-/// tour with the real CLI (provider, submit --wait anchor, verify against the chain), an audit, and --stop by pid.
+/// tour with the real CLI (provider, submit --wait anchor, verify against the chain), an audit, --stop by pid,
+/// and a second run on the same folder that resumes the same log and chain.
 /// </summary>
 public sealed class QuickstartTests : IDisposable
 {
@@ -75,14 +76,32 @@ public sealed class QuickstartTests : IDisposable
             var (auditExit, json, error) = await CliRunner.Run([.. audit, "--json"]);
             Assert.True(auditExit == 1, json + error);
             Assert.Equal([$"anchor local/{edited["treeSize"]}"], JsonNode.Parse(json)!["findings"]!.AsArray().Select(f => f!["subject"]!.GetValue<string>()).Distinct());
+            await db.HashSetAsync(records, confirmed.Name, confirmed.Value);
             Assert.DoesNotContain((await File.ReadAllTextAsync(tokenFile)).Trim(), output + await File.ReadAllTextAsync(Path.Combine(_state, "node.log")), StringComparison.Ordinal);
+
+            await StopAsync();
+            foreach (var (name, pid) in pids) Assert.False(DeployScript.Alive(pid), $"{name} (pid {pid}) still runs after --stop");
+
+            // Again with the same folder and no ports given: the same log on the same chain, with its record and anchor.
+            (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(3), "--detach", "--no-demo", "--no-build", "--state", _state);
+            Assert.True(exit == 0, output);
+            var resumed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
+            Assert.Equal(info.ToJsonString(), resumed.ToJsonString());
+            Assert.Equal("1", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/0"))!;
+            Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["leafHash"]!.GetValue<string>(), again["leafHash"]!.GetValue<string>());
+            Assert.NotEmpty(again["anchors"]!.AsArray());
         }
         finally
         {
-            var (stopExit, stopOutput) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(1), "--stop", "--state", _state);
-            Assert.True(stopExit == 0, stopOutput);
+            await StopAsync();
         }
-        foreach (var (name, pid) in pids) Assert.False(DeployScript.Alive(pid), $"{name} (pid {pid}) still runs after --stop");
+    }
+
+    private async Task StopAsync()
+    {
+        var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(1), "--stop", "--state", _state);
+        Assert.True(exit == 0, output);
     }
 
     private static async Task<string> Cli(int expectedExit, params string[] args)
