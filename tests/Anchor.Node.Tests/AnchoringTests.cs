@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Anchor.Chain;
 using Anchor.Chain.Tests;
-using Anchor.Cli;
 using Anchor.Core.Records;
 using Anchor.Core.Verification;
 
@@ -96,11 +95,9 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         // The real CLI: `anchor verify BUNDLE --log-key VKEY --rpc 31337=URL` prints only ✓ lines and exits 0.
         var file = Path.Combine(_state, "bundle.json");
         await File.WriteAllTextAsync(file, bundle.ToJsonString());
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var exit = await AnchorCli.Root().Parse(["verify", file, "--log-key", logKey, "--rpc", $"31337={anvil.Url}"])
-            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-        Assert.True(exit == 0, output + error.ToString());
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var (exit, output, error) = await CliAsync("verify", file, "--log-key", logKey, "--rpc", $"31337={anvil.Url}");
+        Assert.True(exit == 0, output + error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines.Where(l => !l.StartsWith("verdict", StringComparison.Ordinal)), l => Assert.StartsWith("✓", l));
         Assert.Contains(lines, l => l.Contains("block time", StringComparison.Ordinal));
         Assert.StartsWith("verdict: VALID: ", lines[^1]);
@@ -243,12 +240,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.Equal(2, report.Checks.Count(c => c.Name.EndsWith("block time", StringComparison.Ordinal)));
     }
 
-    private static async Task<(int Exit, string Output, string Error)> CliAsync(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var exit = await AnchorCli.Root().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Output, string Error)> CliAsync(params string[] args) => Anchor.Core.Tests.Cli.CliRunner.Run(args);
 
     /// <summary>The five-minute tour with the real CLI: keygen, admin provider add, submit --wait anchor, proof, verify.</summary>
     [Fact]
