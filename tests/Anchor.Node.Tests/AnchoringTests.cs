@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Anchor.Chain;
 using Anchor.Chain.Tests;
 using Anchor.Core.Records;
+using Anchor.Core.Tests.Verification;
 using Anchor.Core.Verification;
 
 namespace Anchor.Node.Tests;
@@ -131,12 +132,11 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
 
     private static async Task EveryFieldMutationFailsOnTheRightCheck(JsonObject bundle, string logKey, Chain chain)
     {
-        var leaves = StringLeaves(bundle, "").Where(l => l.Path is not ("/format" or "/logKey")).ToList();
+        var leaves = BundleMutations.StringLeaves(bundle).Where(l => l.Path is not ("/format" or "/logKey")).ToList();
         Assert.True(leaves.Count > 25, "too few fields to mutate");
         foreach (var (path, value) in leaves)
         {
-            var mutated = (JsonObject)bundle.DeepClone();
-            Set(mutated, path, Mutate(value));
+            var mutated = BundleMutations.With(bundle, path);
             ProofBundle parsed;
             try { parsed = ProofBundle.FromJson(mutated); }
             catch (AnchorException) { continue; } // Refused outright: caught.
@@ -286,32 +286,5 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var (listed, listOut, _) = await CliAsync("admin", "provider", "list", "--node", url, "--admin-token-file", tokenFile);
         Assert.Equal(0, listed);
         Assert.StartsWith("acme\tACME e-contracts\t1 key(s)", listOut);
-    }
-
-    private static string Mutate(string value)
-    {
-        if (value.Length == 0) return "x";
-        var i = value.EndsWith('=') || value.StartsWith("0x", StringComparison.Ordinal) ? Math.Min(2, value.Length - 1) : value.Length - 1;
-        var c = value[i];
-        var r = c switch { >= '0' and <= '8' => (char)(c + 1), '9' => '0', >= 'a' and <= 'e' => (char)(c + 1), 'f' => 'a', 'Z' or 'z' => 'A', _ => 'B' };
-        if (r == c) r = 'C';
-        return value[..i] + r + value[(i + 1)..];
-    }
-
-    private static IEnumerable<(string Path, string Value)> StringLeaves(JsonNode? node, string path) => node switch
-    {
-        JsonObject o => o.SelectMany(kv => StringLeaves(kv.Value, path + "/" + kv.Key)),
-        JsonArray a => a.SelectMany((v, i) => StringLeaves(v, path + "/" + i.ToString(CultureInfo.InvariantCulture))),
-        JsonValue v => [(path, v.GetValue<string>())],
-        _ => [],
-    };
-
-    private static void Set(JsonNode root, string path, string value)
-    {
-        var parts = path.Trim('/').Split('/');
-        var node = root;
-        foreach (var part in parts[..^1]) node = node is JsonArray arr ? arr[int.Parse(part, CultureInfo.InvariantCulture)]! : node[part]!;
-        if (node is JsonArray array) array[int.Parse(parts[^1], CultureInfo.InvariantCulture)] = value;
-        else node[parts[^1]] = value;
     }
 }
