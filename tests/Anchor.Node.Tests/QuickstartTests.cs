@@ -19,12 +19,13 @@ public sealed class QuickstartTests : IDisposable
     {
         var port = RedisServer.FreePort();
         var redisPort = RedisServer.FreePort();
+        var operatorPort = RedisServer.FreePort();
         string[] args =
         [
             "--detach", "--no-demo", "--no-build", "--state", _state, "--port", port.ToString(),
             "--redis-port", redisPort.ToString(), "--anvil-port", RedisServer.FreePort().ToString(),
             "--silo-port", RedisServer.FreePort().ToString(), "--gateway-port", RedisServer.FreePort().ToString(),
-            "--operator-port", RedisServer.FreePort().ToString(),
+            "--operator-port", operatorPort.ToString(),
         ];
         var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(3), args);
         Dictionary<string, int> pids = [];
@@ -61,6 +62,17 @@ public sealed class QuickstartTests : IDisposable
                 "--contract", "c-42", "--kind", "contract.document", "--wait", "anchor", "--timeout", "60", "-o", bundle);
             var verdict = await Cli(0, "verify", bundle, "--file", document, "--log-key", logKey, "--rpc", rpc);
             Assert.Contains("verdict: VALID:", verdict, StringComparison.Ordinal);
+
+            // The anchoring gauges on the operator port follow the chain (sampled every 5 s).
+            using (var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{operatorPort}") })
+            {
+                var anchored = "";
+                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored is not ("1" or "2"); await Task.Delay(500))
+                    anchored = (await ops.GetStringAsync("/metrics")).Split('\n')
+                        .FirstOrDefault(l => l.StartsWith("anchor_anchoring_anchored_size{", StringComparison.Ordinal) && l.Contains("chain=\"local\"", StringComparison.Ordinal))
+                        ?.Split('}')[1].Trim().Split(' ')[0] ?? "";
+                Assert.Equal("1", anchored);
+            }
 
             // The audit agrees with everything, anchors included; an anchor record edited in Redis is named.
             string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--origin", info["origin"]!.GetValue<string>(), "--log-key", logKey, "--rpc", rpc];
