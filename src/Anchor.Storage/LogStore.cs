@@ -39,6 +39,10 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
             redis.call('HSET', key, unpack(ARGV, i+3, i+2+n))
           elseif op == 'L' then
             redis.call('RPUSH', key, unpack(ARGV, i+3, i+2+n))
+          elseif op == 'A' then
+            for j = i+3, i+2+n, 2 do
+              redis.call('HSET', key, ARGV[j], (redis.call('HGET', key, ARGV[j]) or '') .. ARGV[j+1])
+            end
           end
           i = i + 3 + n
         end
@@ -136,14 +140,16 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     public async Task<byte[]?> ReadEntryAsync(ulong leafIndex, LogHead head)
     {
         if (leafIndex >= head.Size) return null;
-        return (byte[]?)await _db.HashGetAsync(Keys.Full(LogKeys.EntryBundle(leafIndex)), LogKeys.EntryField(leafIndex)).ConfigureAwait(false);
+        var stored = (byte[]?)await _db.HashGetAsync(Keys.Full(LogKeys.EntryBundle(leafIndex)), LogKeys.EntryField(leafIndex)).ConfigureAwait(false);
+        return stored is null ? null : EntryCodec.Unpack(stored);
     }
 
     public async Task<Dictionary<string, NonceRecord>> ReadNoncesAsync(string provider, IReadOnlyList<string> nonces, LogHead head)
     {
         var found = new Dictionary<string, NonceRecord>(StringComparer.Ordinal);
         if (nonces.Count == 0) return found;
-        var values = await _db.HashGetAsync(Keys.Full(LogKeys.Nonces(provider)), [.. nonces.Select(n => (RedisValue)n)]).ConfigureAwait(false);
+        var reads = nonces.Select(n => LogKeys.ByNonce(provider, n)).Select(k => _db.HashGetAsync(Keys.Full(k.Key), k.Field)).ToList();
+        var values = await Task.WhenAll(reads).ConfigureAwait(false);
         for (var i = 0; i < nonces.Count; i++)
         {
             // A record at or above the head size was staged by a batch that never committed.
@@ -152,7 +158,19 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return found;
     }
 
-    public Task<List<ulong>> ReadIndicesByHashAsync(string hashHex, LogHead head) => ReadIndexAsync(LogKeys.ByHash(hashHex), head);
+    /// <summary>Leaf indices whose evidence hash is <paramref name="hashHex"/> (lowercase hex), oldest first.</summary>
+    public async Task<List<ulong>> ReadIndicesByHashAsync(string hashHex, LogHead head)
+    {
+        var (key, field) = LogKeys.ByHash(hashHex);
+        var value = (byte[]?)await _db.HashGetAsync(Keys.Full(key), field).ConfigureAwait(false) ?? [];
+        var indices = new SortedSet<ulong>();
+        for (var at = 0; at + 8 <= value.Length; at += 8)
+        {
+            var i = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value.AsSpan(at, 8));
+            if (i < head.Size) indices.Add(i); // Hints only, as below.
+        }
+        return [.. indices];
+    }
 
     public Task<List<ulong>> ReadIndicesByContractAsync(string provider, string contractId, LogHead head) =>
         ReadIndexAsync(LogKeys.ByContract(provider, contractId), head);
