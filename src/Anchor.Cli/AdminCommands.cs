@@ -102,7 +102,7 @@ public static class AdminCommands
     }
 
     /// <summary>Adds --node and --admin-token-file, opens an authenticated client, and turns node problems into one line.</summary>
-    private static Command WithNode(Command command, Func<ParseResult, NodeClient, CancellationToken, Task<int>> run)
+    internal static Command WithNode(Command command, Func<ParseResult, NodeClient, CancellationToken, Task<int>> run)
     {
         var node = NodeOptions.Node();
         var tokenFile = NodeOptions.AdminTokenFile();

@@ -16,6 +16,8 @@ public static class CommandSet
         ProofCommand.Build(),
         AdminCommands.Build(),
         ChainCommands.Build(),
+        StatusCommand.Build(),
+        AuditCommand.Build(),
         BenchCommand.Build(),
     ];
 }

@@ -18,11 +18,7 @@ public static class VerifyCommand
         var file = new Option<string?>("--file") { Description = "The original document: its digest must equal the evidence hash." };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key as published by its operator. Without it the bundle's own key is trusted on first use." };
         var minConfirmations = new Option<int>("--min-confirmations") { Description = "Confirmations an anchor needs.", DefaultValueFactory = _ => 1 };
-        var rpc = new Option<string[]>("--rpc")
-        {
-            Description = "CHAINID=URL: a JSON-RPC endpoint for the anchors on that chain (repeatable). Without one, anchors are not checked.",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var rpc = RpcOption.Create();
         var command = new Command("verify", "Verify a proof bundle offline (and its anchors on chain when an RPC is given).")
         {
             bundleArg, file, logKey, minConfirmations, rpc,
@@ -34,14 +30,7 @@ public static class VerifyCommand
             try { bundle = ProofBundle.FromJson(Jcs.ParseStrict(text)); }
             catch (AnchorException e) { return CliErrors.Fail(parseResult, $"not a valid proof bundle: {e.Message}", "bundle_malformed"); }
 
-            var chains = new Dictionary<string, IAnchorLookup>();
-            foreach (var spec in parseResult.GetValue(rpc) ?? [])
-            {
-                var eq = spec.IndexOf('=');
-                if (eq <= 0 || !Uri.TryCreate(spec[(eq + 1)..], UriKind.Absolute, out _))
-                    return CliErrors.Fail(parseResult, $"--rpc takes CHAINID=URL, got '{spec}'");
-                chains[spec[..eq]] = new Chain.RpcAnchorLookup(spec[(eq + 1)..]);
-            }
+            if (!RpcOption.TryParse(parseResult, rpc, out var chains, out exit)) return exit;
 
             FileStream? document = null;
             if (parseResult.GetValue(file) is { } path)

@@ -15,6 +15,7 @@ namespace Anchor.Grains;
 public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time,
     IOptions<SequencerOptions> options, ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
+    private const int MaxWaitingPools = 8;
     private readonly LogSequencer _sequencer = new(store, signer, time);
     private readonly SequencerOptions _options = options.Value;
     private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> _pool = [];
@@ -48,6 +49,9 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     {
         var done = new TaskCompletionSource<SequencedRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (records.Length == 0) return Task.FromResult<SequencedRecord[]>([]);
+        // Backpressure: when Redis is slower than the callers, refuse early rather than hold unbounded memory.
+        if (_pooled + records.Length > MaxWaitingPools * _options.PoolSize && _pooled > 0)
+            return Task.FromException<SequencedRecord[]>(new SequencerUnavailableException($"{_pooled} records are waiting to be sequenced; retry shortly"));
         _pool.Add((records, done));
         _pooled += records.Length;
         // Group commit: an idle sequencer starts a batch at once; while one is being written, callers pool up and
@@ -95,18 +99,21 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     private async Task CommitAsync(List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> take, int count)
     {
+        var started = SequencerMetrics.CommitStarted();
         try
         {
             if (_sequencer.Head is null) await _sequencer.LoadAsync();
             var results = await _sequencer.SequenceAsync([.. take.Select(t => t.Records)]);
             _problem = null;
             for (var i = 0; i < take.Count; i++) take[i].Done.SetResult(results[i]);
+            SequencerMetrics.Committed(started, count);
             LogCommitted(logger, count, _sequencer.Head!.Size);
         }
         catch (Exception ex)
         {
             var failure = ex as SequencerUnavailableException ?? new SequencerUnavailableException($"the sequencer failed: {ex.Message}");
             _problem = failure.Detail;
+            SequencerMetrics.CommitFailed();
             LogBatchFailed(logger, count, failure.Detail);
             foreach (var (_, done) in take) done.SetException(failure);
             await TryLoadAsync();

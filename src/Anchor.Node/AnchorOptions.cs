@@ -58,6 +58,9 @@ public sealed class AnchorOptions
     {
         public string Address { get; set; } = "0.0.0.0";
         public int Port { get; set; } = 8080;
+        /// <summary>When set, /metrics and /dashboard answer only on this port (keep it off the public network); 0 serves them on Port.</summary>
+        public int OperatorPort { get; set; }
+        public string OperatorAddress { get; set; } = "127.0.0.1";
     }
 
     public sealed class RedisSettings
@@ -105,6 +108,13 @@ public sealed class AnchorOptions
         if (!IPAddress.TryParse(Http.Address, out _)) problems.Add($"Anchor:Http:Address '{Http.Address}' is not an IP address");
         if (!IPAddress.TryParse(Silo.AdvertisedAddress, out _)) problems.Add($"Anchor:Silo:AdvertisedAddress '{Silo.AdvertisedAddress}' is not an IP address");
         CheckPort(problems, "Anchor:Http:Port", Http.Port);
+        if (Http.OperatorPort != 0)
+        {
+            CheckPort(problems, "Anchor:Http:OperatorPort", Http.OperatorPort);
+            if (!IPAddress.TryParse(Http.OperatorAddress, out _)) problems.Add($"Anchor:Http:OperatorAddress '{Http.OperatorAddress}' is not an IP address");
+            if (Http.OperatorPort == Http.Port || Http.OperatorPort == Silo.Port || Http.OperatorPort == Silo.GatewayPort)
+                problems.Add("Anchor:Http:OperatorPort must differ from the HTTP and silo ports");
+        }
         CheckPort(problems, "Anchor:Silo:Port", Silo.Port);
         CheckPort(problems, "Anchor:Silo:GatewayPort", Silo.GatewayPort);
         if (Http.Port == Silo.Port || Http.Port == Silo.GatewayPort || Silo.Port == Silo.GatewayPort)

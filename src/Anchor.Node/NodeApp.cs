@@ -1,9 +1,15 @@
 using System.Net;
 using Anchor.Core.Checkpoints;
+using Anchor.Chain;
 using Anchor.Grains;
+using Anchor.Grains.Anchoring;
+using Anchor.Node.Anchoring;
 using Anchor.Node.Api;
+using Anchor.Node.Observability;
 using Anchor.Storage;
 using Orleans.Configuration;
+using Orleans.Dashboard;
+using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 using StackExchange.Redis;
 
@@ -37,7 +43,11 @@ public static partial class NodeApp
         var signer = NodeState.LoadLogKey(options.StateDir, options.Origin);
         var adminToken = string.IsNullOrEmpty(options.AdminToken) ? NodeState.LoadAdminToken(options.StateDir) : options.AdminToken;
 
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port);
+            if (options.Http.OperatorPort != 0) k.Listen(IPAddress.Parse(options.Http.OperatorAddress), options.Http.OperatorPort);
+        });
         // The options pattern for the rest of the node; the same checks already ran above, before Redis was touched.
         builder.Services.AddOptions<AnchorOptions>().Bind(builder.Configuration.GetSection(AnchorOptions.Section))
             .Validate(o => o.Problems().Count == 0, "the Anchor settings are not valid").ValidateOnStart();
@@ -46,7 +56,15 @@ public static partial class NodeApp
         builder.Services.AddSingleton(new AdminToken(adminToken));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new LogStore(redis, options.Origin));
-        builder.Services.AddSingleton<ILogAnchors, NoAnchors>();
+        builder.Services.AddSingleton(new AnchorStore(redis, options.Origin));
+        builder.Services.Configure<AnchoringOptions>(a =>
+        {
+            a.Interval = TimeSpan.FromSeconds(options.Anchoring.IntervalSeconds);
+            a.Chains = [.. options.Chains.Select(ToTarget)];
+        });
+        builder.Services.AddSingleton<ILogAnchors, RecordedAnchors>();
+        builder.Services.AddSingleton<IAnchoringStatus, AnchoringStatusReader>();
+        builder.Services.AddHostedService<AnchoringStarter>();
         builder.Services.AddSingleton<ProofBundles>();
         builder.Services.AddSingleton<ProviderRateLimiter>();
         builder.Services.Configure<SequencerOptions>(s =>
@@ -55,6 +73,11 @@ public static partial class NodeApp
             s.PoolSize = options.Sequencer.PoolSize;
         });
         builder.Services.AddOpenApi();
+        // Every meter named Anchor.* (node, sequencer, anchoring, …) is exported, whichever component made it.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("Anchor.*").AddPrometheusExporter());
+        builder.Services.AddSingleton<NodeProbes>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeProbes>());
+        builder.Services.AddSingleton<NodeMetrics>();
 
         builder.UseOrleans(silo =>
         {
@@ -66,9 +89,15 @@ public static partial class NodeApp
             silo.ConfigureEndpoints(IPAddress.Parse(options.Silo.AdvertisedAddress), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(c => c.ConfigurationOptions = redisConfig.Clone());
             silo.AddRedisGrainStorage(ProviderGrain.StorageName, s => s.ConfigurationOptions = redisConfig.Clone());
+            // Reminders (in Redis) revive each chain's anchor grain on a surviving silo after a silo is lost.
+            silo.UseRedisReminderService(r => r.ConfigurationOptions = redisConfig.Clone());
+            // How fast a dead silo is declared dead (ProbeTimeout, NumMissedProbesLimit, …): Orleans' defaults unless set.
+            silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Anchor:Silo:Membership"));
+            silo.AddDashboard();
         });
 
         var app = builder.Build();
+        app.UseMiddleware<SubmissionMetrics>();
         app.UseMiddleware<ProblemWriter>();
         app.MapOpenApi();
         app.MapScalarApiReference();
@@ -76,11 +105,29 @@ public static partial class NodeApp
         EvidenceEndpoints.Map(app);
         ProofEndpoints.Map(app);
         LogEndpoints.Map(app);
+        var operatorHost = options.Http.OperatorPort != 0 ? $"*:{options.Http.OperatorPort}" : null;
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (operatorHost is not null)
+        {
+            metrics.RequireHost(operatorHost);
+            dashboard.RequireHost(operatorHost);
+        }
         app.Lifetime.ApplicationStopped.Register(() => redis.Dispose());
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Node");
         LogStarting(log, options.Origin, signer.VerifierKey.ToString(), options.Http.Port, options.Silo.Port);
         return app;
     }
+
+    /// <summary>One chain's settings as the chain client takes them; fee caps go from gwei to wei.</summary>
+    private static ChainTarget ToTarget(AnchorOptions.ChainSettings c) => new(c.Name, c.RpcUrl, c.ChainId, c.Registry, c.KeyFile)
+    {
+        Confirmations = c.Confirmations,
+        StuckAfter = TimeSpan.FromSeconds(c.StuckAfterSeconds),
+        MaxFeePerGasCap = new System.Numerics.BigInteger(c.MaxFeeGwei * 1_000_000_000m),
+        MaxPriorityFeePerGasCap = new System.Numerics.BigInteger(c.MaxPriorityFeeGwei * 1_000_000_000m),
+        PollInterval = TimeSpan.FromMilliseconds(500),
+    };
 
     private static ConfigurationOptions ParseRedis(string connection)
     {

@@ -63,6 +63,15 @@ public sealed class LogKeys(string origin)
         return bytes;
     }
 
+    /// <summary>The leaf indices an index value holds, in the order they were appended.</summary>
+    public static List<ulong> IndexValues(byte[]? value)
+    {
+        var indices = new List<ulong>();
+        for (var at = 0; value is not null && at + 8 <= value.Length; at += 8)
+            indices.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value.AsSpan(at, 8)));
+        return indices;
+    }
+
     private static string Bucket(ReadOnlySpan<byte> digest) => Hex.Encode(digest[..BucketBytes]);
 
     /// <summary>Hashed so that any UTF-8 contract id and provider id make one unambiguous key.</summary>

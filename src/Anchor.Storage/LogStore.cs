@@ -162,14 +162,8 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     public async Task<List<ulong>> ReadIndicesByHashAsync(string hashHex, LogHead head)
     {
         var (key, field) = LogKeys.ByHash(hashHex);
-        var value = (byte[]?)await _db.HashGetAsync(Keys.Full(key), field).ConfigureAwait(false) ?? [];
-        var indices = new SortedSet<ulong>();
-        for (var at = 0; at + 8 <= value.Length; at += 8)
-        {
-            var i = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value.AsSpan(at, 8));
-            if (i < head.Size) indices.Add(i); // Hints only, as below.
-        }
-        return [.. indices];
+        var values = LogKeys.IndexValues((byte[]?)await _db.HashGetAsync(Keys.Full(key), field).ConfigureAwait(false));
+        return [.. new SortedSet<ulong>(values.Where(i => i < head.Size))]; // Hints only, as below.
     }
 
     public Task<List<ulong>> ReadIndicesByContractAsync(string provider, string contractId, LogHead head) =>

@@ -75,6 +75,10 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
         Assert.NotNull(api["paths"]!["/v1/evidence"]);
         Assert.Equal(200, (int)(await node.Http.GetAsync("/scalar")).StatusCode);
         Assert.Equal("ok", (await node.GetAsync("/healthz")).Body["status"]!.GetValue<string>());
+
+        // The secrets were generated into the state folder, readable by the owner only.
+        foreach (var file in new[] { NodeState.LogKeyFile, NodeState.AdminTokenFile })
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_state, file)));
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);

@@ -46,13 +46,35 @@ public sealed class TestNode : IAsyncDisposable
 
     public static async Task<TestNode> StartAsync(string[] args)
     {
-        var app = NodeApp.Build(args);
-        await app.StartAsync();
-        var port = int.Parse(args.Last(a => a.StartsWith("--Anchor:Http:Port=", StringComparison.Ordinal)).Split('=')[1], CultureInfo.InvariantCulture);
-        var stateDir = args.Last(a => a.StartsWith("--Anchor:StateDir=", StringComparison.Ordinal)).Split('=', 2)[1];
-        var node = new TestNode(app, port, stateDir);
-        await node.WaitHealthyAsync();
-        return node;
+        // A free port can be taken by someone else between choosing and binding it: choose again then.
+        for (var attempt = 1; ; attempt++)
+        {
+            var app = NodeApp.Build(args);
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception ex) when (attempt < 3 && IsAddressInUse(ex))
+            {
+                await app.DisposeAsync();
+                args = [.. args.Select(a => a.StartsWith("--Anchor:Http:Port=", StringComparison.Ordinal) || a.StartsWith("--Anchor:Silo:Port=", StringComparison.Ordinal)
+                    || a.StartsWith("--Anchor:Silo:GatewayPort=", StringComparison.Ordinal) ? a.Split('=')[0] + "=" + RedisServer.FreePort() : a)];
+                continue;
+            }
+            var port = int.Parse(args.Last(a => a.StartsWith("--Anchor:Http:Port=", StringComparison.Ordinal)).Split('=')[1], CultureInfo.InvariantCulture);
+            var stateDir = args.Last(a => a.StartsWith("--Anchor:StateDir=", StringComparison.Ordinal)).Split('=', 2)[1];
+            var node = new TestNode(app, port, stateDir);
+            await node.WaitHealthyAsync();
+            return node;
+        }
+    }
+
+    private static bool IsAddressInUse(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } || e is IOException { Message: var m } && m.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                return true;
+        return ex is AggregateException a && a.InnerExceptions.Any(IsAddressInUse);
     }
 
     public async Task WaitHealthyAsync()

@@ -13,7 +13,8 @@ public static class AdminEndpoints
 {
     public static void Map(WebApplication app)
     {
-        var admin = app.MapGroup("/v1/admin").AddEndpointFilter(RequireAdmin);
+        var admin = app.MapGroup("/v1/admin").AddEndpointFilter(RequireAdmin)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         admin.MapPost("/providers", RegisterAsync)
             .WithSummary("Register a provider with its keys; answers its read token (shown once)")
             .WithDescription("Body { id, name, keys: [ { keyId, alg, publicKey | address, certificates? } ] }.");
@@ -22,6 +23,7 @@ public static class AdminEndpoints
         admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates? }");
         admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
             .WithSummary("Revoke a key from now on; entries received before stay valid");
+        Observability.StatusEndpoint.Map(admin);
     }
 
     private static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -118,13 +120,4 @@ public static class AdminEndpoints
             throw new ProblemException(ErrorCodes.Malformed, $"key '{keyId}': {error}");
         return (keyId, descriptor.ToJson().ToJsonString());
     }
-}
-
-/// <summary>The operator's bearer token, compared in constant time.</summary>
-public sealed class AdminToken(string token)
-{
-    private readonly byte[] _hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-
-    public bool Matches(string candidate) =>
-        CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
 }

@@ -1,27 +1,22 @@
 using Anchor.Core.Records;
+using Anchor.Grains.Anchoring;
 
 namespace Anchor.Node.Api;
 
 /// <summary>
-/// The seam for anchoring: which chain anchors cover a tree size, and which checkpoint a bundle should
-/// be built at. Until anchoring lands, <see cref="NoAnchors"/> says "none" and bundles use the latest checkpoint.
+/// What anchoring has recorded, as the API needs it: every anchor with its state, and for a leaf the
+/// anchored tree its bundle should name.
 /// </summary>
 public interface ILogAnchors
 {
-    /// <summary>All anchors of the log, newest first.</summary>
-    Task<IReadOnlyList<ChainAnchor>> ListAsync(CancellationToken cancellationToken);
+    /// <summary>All anchors of the log on every chain, newest first, whatever their state.</summary>
+    Task<IReadOnlyList<StoredAnchor>> ListAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// The anchored tree a bundle for <paramref name="leafIndex"/> should name (its size, checkpoint and anchors),
-    /// or null to use the latest checkpoint.
+    /// or null while no confirmed anchor covers the leaf (the bundle then uses the latest checkpoint).
     /// </summary>
     Task<AnchoredTree?> ForLeafAsync(ulong leafIndex, CancellationToken cancellationToken);
 }
 
 public sealed record AnchoredTree(ulong Size, string Checkpoint, IReadOnlyList<ChainAnchor> Anchors);
-
-public sealed class NoAnchors : ILogAnchors
-{
-    public Task<IReadOnlyList<ChainAnchor>> ListAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ChainAnchor>>([]);
-    public Task<AnchoredTree?> ForLeafAsync(ulong leafIndex, CancellationToken cancellationToken) => Task.FromResult<AnchoredTree?>(null);
-}

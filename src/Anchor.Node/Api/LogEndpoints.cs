@@ -3,6 +3,8 @@ using Anchor.Core.Checkpoints;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Grains;
+using Anchor.Grains.Anchoring;
+using Anchor.Node.Anchoring;
 using Anchor.Storage;
 
 namespace Anchor.Node.Api;
@@ -12,10 +14,12 @@ public static class LogEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/checkpoint", CheckpointAsync).WithSummary("The latest signed checkpoint (C2SP signed note, text/plain)");
-        app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public");
+        app.MapGet("/checkpoint", CheckpointAsync).WithSummary("The latest signed checkpoint (C2SP signed note, text/plain)")
+            .Produces<string>(200, "text/plain");
+        app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public")
+            .Produces<byte[]>(200, "application/octet-stream").ProducesProblem(404);
         app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains and version");
-        app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log, newest first (none until anchoring is configured)");
+        app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
         app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready");
     }
 
@@ -29,7 +33,8 @@ public static class LogEndpoints
 
     private static async Task<IResult> TileAsync(HttpContext context, string path, LogStore store)
     {
-        if (!TileId.TryParse(path, out var tile) || tile.Level < 0)
+        // Tile level 7 already holds Merkle level 56; no log of 2^64 entries needs more.
+        if (!TileId.TryParse(path, out var tile) || tile.Level is < 0 or > 7)
             throw new ProblemException(ErrorCodes.NotFound, $"no tile at /tile/{(path.Length > 80 ? path[..80] : path)} (entry bundles are not public)");
         var head = await store.ReadHeadAsync();
         var bytes = await store.ReadTileAsync(tile.Level, tile.Index, tile.Width, head)
@@ -39,12 +44,19 @@ public static class LogEndpoints
         return Results.Bytes(bytes, "application/octet-stream");
     }
 
-    private static IResult Describe(LogStore store, NoteSigner signer) =>
+    private static IResult Describe(LogStore store, NoteSigner signer, Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring) =>
         Results.Text(new JsonObject
         {
             ["origin"] = store.Origin,
             ["logKey"] = signer.VerifierKey.ToString(),
-            ["chains"] = new JsonArray(),
+            ["logId"] = EvidenceDigest.LogId(store.Origin),
+            ["chains"] = new JsonArray([.. anchoring.Value.Chains.Select(c => (JsonNode)new JsonObject
+            {
+                ["name"] = c.Name,
+                ["chainId"] = c.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["rpc"] = c.RpcUrl,
+                ["registry"] = c.Registry,
+            })]),
             ["version"] = typeof(LogEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         }.ToJsonString(), "application/json");
 
@@ -54,7 +66,8 @@ public static class LogEndpoints
         return Results.Text(new JsonObject { ["anchors"] = new JsonArray([.. list.Select(a => (JsonNode)a.ToJson())]) }.ToJsonString(), "application/json");
     }
 
-    private static async Task<IResult> HealthAsync(StackExchange.Redis.IConnectionMultiplexer redis, IGrainFactory grains, LogStore store)
+    private static async Task<IResult> HealthAsync(StackExchange.Redis.IConnectionMultiplexer redis, IGrainFactory grains, LogStore store,
+        IAnchoringStatus anchoring, CancellationToken cancellationToken)
     {
         var status = new JsonObject();
         var healthy = true;
@@ -80,6 +93,30 @@ public static class LogEndpoints
         {
             healthy = false;
             status["sequencer"] = ex.Message;
+        }
+        try
+        {
+            // Anchoring trouble does not make the node unhealthy: the ledger keeps accepting evidence.
+            var chains = new JsonArray();
+            foreach (var c in await anchoring.ChainsAsync(cancellationToken))
+            {
+                var chain = new JsonObject
+                {
+                    ["name"] = c.Name,
+                    ["chainId"] = c.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["state"] = c.State,
+                    ["lastAnchoredSize"] = c.LastAnchoredSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["lagEntries"] = c.LagEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                if (c.LagSeconds is { } lag) chain["lagSeconds"] = Math.Round(lag, 1);
+                if (c.LastError is not null) chain["lastError"] = c.LastError;
+                chains.Add(chain);
+            }
+            status["chains"] = chains;
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            status["chains"] = ex.Message;
         }
         status["status"] = healthy ? "ok" : "unavailable";
         return Results.Text(status.ToJsonString(), "application/json", statusCode: healthy ? 200 : 503);

@@ -18,11 +18,15 @@ public static class ProofEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/v1/proofs/{leafIndex}", ByLeafAsync).WithSummary("The proof bundle of one leaf, at the latest (or anchored) checkpoint");
-        app.MapGet("/v1/proofs", ByHashAsync).WithSummary("Every proof bundle whose evidence hash is ?hash=<hex>");
+        app.MapGet("/v1/proofs/{leafIndex}", ByLeafAsync).WithSummary("The proof bundle of one leaf, at the latest (or anchored) checkpoint")
+            .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(404);
+        app.MapGet("/v1/proofs", ByHashAsync).WithSummary("Every proof bundle whose evidence hash is ?hash=<hex>")
+            .Produces<JsonObject>().ProducesProblem(400);
         app.MapGet("/v1/contracts/{contractId}/proofs", ByContractAsync)
-            .WithSummary("Every proof bundle of a contract from ?provider=P; bearer: that provider's read token");
-        app.MapGet("/v1/consistency", ConsistencyAsync).WithSummary("RFC 9162 consistency proof between tree sizes ?from=M&to=N");
+            .WithSummary("Every proof bundle of a contract from ?provider=P; bearer: that provider's read token")
+            .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
+        app.MapGet("/v1/consistency", ConsistencyAsync).WithSummary("RFC 9162 consistency proof between tree sizes ?from=M&to=N")
+            .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(404);
     }
 
     private static async Task<IResult> ByLeafAsync(string leafIndex, LogStore store, ProofBundles bundles, CancellationToken cancellationToken)
@@ -46,6 +50,7 @@ public static class ProofEndpoints
         ProofBundles bundles, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(provider)) throw new ProblemException(ErrorCodes.Malformed, "?provider= is required");
+        RequestBody.CheckId(provider, "provider");
         var token = Bearer(context) ?? throw new ProblemException(ErrorCodes.Unauthorized, "a provider read token is required (Authorization: Bearer …)");
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
         if (!await grains.GetGrain<IProviderGrain>(provider).CheckReadToken(hash))

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# N silos of one Anchor log on this machine: one Redis (the cluster's membership table and the log), and
+# N node processes, each an Orleans silo with its own HTTP port. See docs/operations.md.
+#
+#   deploy/cluster.sh [--nodes N] [--state DIR] [--base-port P] [--redis HOST:PORT] [--origin O] [--no-build] [--detach]
+#   deploy/cluster.sh --stop [--state DIR]
+#
+# Node i answers HTTP on base-port + i (default 8080 + i). Without --redis a private Redis (AOF on) is
+# started in DIR. Settings in the environment (Anchor__Silo__Membership__ProbeTimeout=00:00:01, …)
+# reach every node. DIR/cluster.json lists the nodes; DIR/pids/nodeI.pid their process IDs.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+nodes=3
+state=${ANCHOR_STATE:-$root/.state/cluster}
+base_port=8080
+redis=""
+origin=${ANCHOR_ORIGIN:-cluster.anchor.local/log}
+detach=0 do_build=1 stop=0
+
+usage() { sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nodes) need "$@"; [[ "$2" =~ ^[1-9][0-9]?$ ]] || die "--nodes must be 1-99, got '$2'"; nodes=$2; shift 2 ;;
+    --base-port) need "$@"; [[ "$2" =~ ^[1-9][0-9]*$ ]] && [ "$2" -le 65000 ] || die "--base-port must be a TCP port, got '$2'"; base_port=$2; shift 2 ;;
+    --redis) need "$@"; redis=$2; shift 2 ;;
+    --origin) need "$@"; origin=$2; shift 2 ;;
+    --state) need "$@"; state=$2; shift 2 ;;
+    --detach) detach=1; shift ;;
+    --no-build) do_build=0; shift ;;
+    --stop) stop=1; shift ;;
+    -h|--help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+mkdir -p "$state/pids"
+state=$(cd "$state" && pwd)
+
+if [ $stop -eq 1 ]; then
+  stop_all
+  say "stopped everything recorded in $state/pids"
+  exit 0
+fi
+for f in "$state"/pids/node*.pid; do
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && die "a cluster of $state is running; stop it with: $0 --stop --state $state"
+done
+
+install_missing
+[ $do_build -eq 1 ] && build
+[ -f "$node_dll" ] || die "the node is not built: run without --no-build"
+if [ $detach -eq 0 ]; then trap 'echo >&2; stop_all; exit 130' INT TERM; fi
+
+if [ -z "$redis" ]; then
+  redis_port=$(free_port)
+  start_redis "$redis_port"
+  redis="127.0.0.1:$redis_port"
+fi
+
+# One state folder for all: every silo signs with the same log key and accepts the same admin token.
+mkdir -p "$state/node"
+cluster_id="anchor-$(printf '%s' "$origin" | cksum | cut -d' ' -f1)"
+entries=()
+for i in $(seq 0 $((nodes - 1))); do
+  http_port=$((base_port + i)) silo_port=$(free_port) gateway_port=$(free_port)
+  say "starting node $i: http://127.0.0.1:$http_port (silo port $silo_port)"
+  (
+    cd "$(dirname "$node_dll")"
+    export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="$redis" \
+      Anchor__Http__Address=127.0.0.1 Anchor__Http__Port="$http_port" \
+      Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
+      Anchor__Silo__ClusterId="$cluster_id" Anchor__Silo__ServiceId="$cluster_id"
+    start "node$i" "$state/node$i.log" dotnet "$node_dll"
+  )
+  entries+=("{\"url\":\"http://127.0.0.1:$http_port\",\"siloPort\":$silo_port,\"pid\":$(cat "$state/pids/node$i.pid"),\"log\":\"$state/node$i.log\"}")
+  # The first silo creates the log key and admin token; the others then read the same files.
+  if [ "$i" -eq 0 ]; then
+    wait_until 90 node0 http_ok "http://127.0.0.1:$http_port/healthz" || die "node 0 did not become healthy; see $state/node0.log"
+  fi
+done
+for i in $(seq 1 $((nodes - 1))); do
+  wait_until 90 "node$i" http_ok "http://127.0.0.1:$((base_port + i))/healthz" || die "node $i did not become healthy; see $state/node$i.log"
+done
+(IFS=,; printf '{"origin":"%s","redis":"%s","adminTokenFile":"%s","nodes":[%s]}\n' "$origin" "$redis" "$state/node/admin-token" "${entries[*]}") >"$state/cluster.json"
+
+say "$nodes nodes of $origin are up, sharing Redis $redis"
+for i in $(seq 0 $((nodes - 1))); do echo "  node $i  http://127.0.0.1:$((base_port + i))"; done
+echo "  cluster.json  $state/cluster.json"
+echo "  stop with     $0 --stop --state $state"
+if [ $detach -eq 1 ]; then exit 0; fi
+say "running in the foreground; Ctrl-C stops every node"
+while true; do
+  alive=0
+  for f in "$state"/pids/node*.pid; do [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1; done
+  [ $alive -eq 1 ] || break
+  sleep 1
+done
+say "every node exited"
+stop_all

@@ -1,0 +1,140 @@
+# Shared by quickstart.sh and cluster.sh: installs, builds, runs and stops the parts of a local Anchor.
+# Every process started is recorded as STATE/pids/NAME.pid so that --stop ends exactly those.
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+node_dll="$root/src/Anchor.Node/bin/Release/net10.0/Anchor.Node.dll"
+cli_dll="$root/src/Anchor.Cli/bin/Release/net10.0/anchor.dll"
+# Anvil's well-known development account 0: public, funded only on local dev chains. Never use it elsewhere.
+anvil_dev_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+anchor() { dotnet "$cli_dll" "$@"; }
+
+# rpc URL METHOD PARAMS_JSON: one JSON-RPC call (node's fetch: nothing beyond Node.js is needed); prints the result.
+rpc() {
+  node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:process.argv[2],params:JSON.parse(process.argv[3])})})
+    .then(r=>r.json()).then(j=>{if(j.error)process.exit(2);console.log(typeof j.result==="string"?j.result:JSON.stringify(j.result))}).catch(()=>process.exit(1))' "$@"
+}
+
+# http_ok URL: succeeds when URL answers 2xx.
+http_ok() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))' "$1"; }
+
+# http_get URL: prints the body of a 2xx answer.
+http_get() { node -e 'fetch(process.argv[1]).then(async r=>{if(!r.ok)process.exit(1);process.stdout.write(await r.text())}).catch(()=>process.exit(1))' "$1"; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
+    || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+install_missing() {
+  if ! command -v redis-server >/dev/null 2>&1; then
+    say "installing redis-server (apt)"
+    [ "$(id -u)" -eq 0 ] && sudo= || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server >/dev/null
+  fi
+  if [ ! -d "$root/contracts/node_modules" ] || [ "$root/contracts/package-lock.json" -nt "$root/contracts/node_modules/.package-lock.json" ]; then
+    say "npm ci in contracts/"
+    (cd "$root/contracts" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+build() {
+  say "building (dotnet build -c Release)"
+  dotnet build "$root/Anchor.sln" -c Release -nologo -v q >/dev/null || die "the build failed: run 'dotnet build Anchor.sln -c Release' to see why"
+}
+
+anvil_bin() {
+  local os=linux arch=amd64
+  [ "$(uname -s)" = Darwin ] && os=darwin
+  case "$(uname -m)" in aarch64|arm64) arch=arm64 ;; esac
+  # The platform binary itself, not node_modules/.bin/anvil (a node wrapper): SIGTERM must reach anvil so it dumps --state.
+  local bin="$root/contracts/node_modules/@foundry-rs/anvil-$os-$arch/bin/anvil"
+  [ -x "$bin" ] || die "anvil is missing ($bin): run 'npm ci' in contracts/"
+  echo "$bin"
+}
+
+# start NAME LOGFILE COMMAND...: runs COMMAND in the background, records its pid.
+start() {
+  local name=$1 log=$2; shift 2
+  # Its own session: a detached run outlives this shell and the terminal; --stop and Ctrl-C end it by pid.
+  if command -v setsid >/dev/null 2>&1; then setsid "$@" </dev/null >>"$log" 2>&1 &
+  else "$@" </dev/null >>"$log" 2>&1 &
+  fi
+  echo $! >"$state/pids/$name.pid"
+}
+
+running() { [ -f "$state/pids/$1.pid" ] && kill -0 "$(cat "$state/pids/$1.pid")" 2>/dev/null; }
+
+# wait_until SECONDS WHAT COMMAND...: polls COMMAND until it succeeds.
+wait_until() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
+start_redis() {
+  local port=$1
+  mkdir -p "$state/redis"
+  if running redis; then return; fi
+  say "starting Redis on 127.0.0.1:$port (AOF on, data in $state/redis)"
+  start redis "$state/redis.log" redis-server --port "$port" --bind 127.0.0.1 --appendonly yes --appendfsync everysec \
+    --dir "$state/redis" --save "" --daemonize no
+  wait_until 15 redis redis-cli -p "$port" ping || die "Redis did not start; see $state/redis.log"
+}
+
+start_anvil() {
+  local port=$1
+  if running anvil; then return; fi
+  say "starting anvil on 127.0.0.1:$port (chain 31337, state in $state/anvil-state.json)"
+  # --state loads the chain at start and dumps it on exit; --state-interval also dumps it every 5 s (a kill -9 loses little).
+  start anvil "$state/anvil.log" "$(anvil_bin)" --host 127.0.0.1 --port "$port" --chain-id 31337 \
+    --state "$state/anvil-state.json" --state-interval 5 --silent
+  wait_until 20 anvil rpc "http://127.0.0.1:$port" eth_chainId '[]' || die "anvil did not start; see $state/anvil.log"
+}
+
+# The registry recorded in STATE/registry, if it still has code on the chain; else a fresh deployment.
+ensure_registry() {
+  local rpc=$1 key=$2
+  if [ -f "$state/registry" ]; then
+    local code
+    code=$(rpc "$rpc" eth_getCode "[\"$(cat "$state/registry")\",\"latest\"]" || true)
+    case "$code" in 0x|'') ;; *) cat "$state/registry"; return ;; esac
+  fi
+  say "deploying the AnchorRegistry"
+  anchor chain deploy --rpc "$rpc" --key "$key" --chain-id 31337 >"$state/registry.tmp" || die "anchor chain deploy failed"
+  tr -d '\n' <"$state/registry.tmp" >"$state/registry" && rm -f "$state/registry.tmp"
+  cat "$state/registry"
+}
+
+write_dev_key() {
+  local file=$1
+  if [ ! -f "$file" ]; then
+    (umask 077 && echo "$anvil_dev_key" >"$file")
+  fi
+  chmod 600 "$file"
+}
+
+# stop_all: TERM to every recorded process (nodes first, then anvil and Redis), KILL after 15 s.
+stop_all() {
+  local order=() f
+  for f in "$state"/pids/node*.pid; do [ -f "$f" ] && order+=("$f"); done
+  for f in "$state/pids/anvil.pid" "$state/pids/redis.pid"; do [ -f "$f" ] && order+=("$f"); done
+  for f in "${order[@]}"; do
+    local pid
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then
+      say "stopping $(basename "$f" .pid) (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      local deadline=$((SECONDS + 15))
+      while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$f"
+  done
+}

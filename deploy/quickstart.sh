@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Anchor on one machine, for trying it out: Redis, a local chain (anvil), the registry contract, one node,
+# and a demo record that is submitted, anchored and verified. See README.md and docs/operations.md.
+#
+#   deploy/quickstart.sh [--port P] [--state DIR] [--detach] [--no-demo] [--no-build]
+#                        [--redis-port P] [--anvil-port P] [--silo-port P] [--gateway-port P] [--operator-port P]
+#   deploy/quickstart.sh --stop [--state DIR]
+#
+# Ports not given (flags, or ANCHOR_REDIS_PORT, ANCHOR_ANVIL_PORT, …) are picked free on the first run and
+# recorded in DIR/ports, so a second run with the same DIR resumes the same log on the same chain state.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+http_port=${ANCHOR_HTTP_PORT:-}
+redis_port=${ANCHOR_REDIS_PORT:-}
+anvil_port=${ANCHOR_ANVIL_PORT:-}
+silo_port=${ANCHOR_SILO_PORT:-}
+gateway_port=${ANCHOR_GATEWAY_PORT:-}
+operator_port=${ANCHOR_OPERATOR_PORT:-}
+state=${ANCHOR_STATE:-$root/.state}
+origin=${ANCHOR_ORIGIN:-quickstart.anchor.local/log}
+detach=0 demo=1 do_build=1 stop=0
+
+usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
+port_arg() { need "$1" "${2:-}"; [[ "$2" =~ ^[1-9][0-9]*$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be a TCP port, got '$2'"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) port_arg "$@"; http_port=$2; shift 2 ;;
+    --redis-port) port_arg "$@"; redis_port=$2; shift 2 ;;
+    --anvil-port) port_arg "$@"; anvil_port=$2; shift 2 ;;
+    --silo-port) port_arg "$@"; silo_port=$2; shift 2 ;;
+    --gateway-port) port_arg "$@"; gateway_port=$2; shift 2 ;;
+    --operator-port) port_arg "$@"; operator_port=$2; shift 2 ;;
+    --state) need "$@"; state=$2; shift 2 ;;
+    --detach) detach=1; shift ;;
+    --no-demo) demo=0; shift ;;
+    --no-build) do_build=0; shift ;;
+    --stop) stop=1; shift ;;
+    -h|--help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+mkdir -p "$state/pids"
+state=$(cd "$state" && pwd)
+
+if [ $stop -eq 1 ]; then
+  stop_all
+  say "stopped everything recorded in $state/pids"
+  exit 0
+fi
+if running node; then die "a node of $state is already running (pid $(cat "$state/pids/node.pid")); stop it with: $0 --stop --state $state"; fi
+
+# Ports: flag or environment, else what the last run of this state folder used, else defaults and free ones.
+if [ -f "$state/ports" ]; then source "$state/ports"; fi
+http_port=${http_port:-${recorded_http_port:-8080}}
+redis_port=${redis_port:-${recorded_redis_port:-$(free_port)}}
+anvil_port=${anvil_port:-${recorded_anvil_port:-$(free_port)}}
+silo_port=${silo_port:-${recorded_silo_port:-$(free_port)}}
+gateway_port=${gateway_port:-${recorded_gateway_port:-$(free_port)}}
+operator_port=${operator_port:-${recorded_operator_port:-$(free_port)}}
+origin=${recorded_origin:-$origin}
+cat >"$state/ports" <<PORTS
+recorded_http_port=$http_port
+recorded_redis_port=$redis_port
+recorded_anvil_port=$anvil_port
+recorded_silo_port=$silo_port
+recorded_gateway_port=$gateway_port
+recorded_operator_port=$operator_port
+recorded_origin=$origin
+PORTS
+
+install_missing
+[ $do_build -eq 1 ] && build
+[ -f "$node_dll" ] && [ -f "$cli_dll" ] || die "the node is not built: run without --no-build"
+
+if [ $detach -eq 0 ]; then trap 'echo >&2; stop_all; exit 130' INT TERM; fi
+start_redis "$redis_port"
+start_anvil "$anvil_port"
+rpc_url="http://127.0.0.1:$anvil_port"
+chain_key="$state/chain-key"
+write_dev_key "$chain_key"
+registry=$(ensure_registry "$rpc_url" "$chain_key")
+say "registry $registry on chain 31337"
+
+url="http://127.0.0.1:$http_port"
+say "starting the node on $url (log $origin)"
+mkdir -p "$state/node"
+(
+  cd "$(dirname "$node_dll")"
+  export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="127.0.0.1:$redis_port" \
+    Anchor__Http__Address=127.0.0.1 Anchor__Http__Port="$http_port" \
+    Anchor__Http__OperatorAddress=127.0.0.1 Anchor__Http__OperatorPort="$operator_port" \
+    Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
+    Anchor__Chains__0__Name=local Anchor__Chains__0__RpcUrl="$rpc_url" Anchor__Chains__0__ChainId=31337 \
+    Anchor__Chains__0__Registry="$registry" Anchor__Chains__0__KeyFile="$chain_key" Anchor__Anchoring__IntervalSeconds=2
+  start node "$state/node.log" dotnet "$node_dll"
+)
+if ! wait_until 90 node http_ok "$url/healthz"; then
+  tail -n 20 "$state/node.log" >&2 || true
+  die "the node did not become healthy in 90 s; see $state/node.log"
+fi
+
+# What a client needs to find this node, written for scripts and tests.
+node_info=$(http_get "$url/v1/node")
+node -e '
+  const [info, url, tokenFile, rpc, registry, out] = process.argv.slice(1);
+  const n = JSON.parse(info);
+  const chains = (n.chains && n.chains.length) ? n.chains : [{ chainId: "31337", rpc, registry }];
+  require("fs").writeFileSync(out, JSON.stringify({ url, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin, chains }, null, 2) + "\n");
+' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$state/node.json"
+anchoring=$(node -e 'const n=JSON.parse(process.argv[1]); console.log(n.chains && n.chains.length ? "yes" : "no")' "$node_info")
+
+export ANCHOR_NODE="$url" ANCHOR_ADMIN_TOKEN_FILE="$state/node/admin-token"
+if [ $demo -eq 1 ]; then
+  say "demo: a provider, one record, its proof"
+  key="$state/demo-provider.key"
+  [ -f "$key" ] || anchor keygen --alg ed25519 --out "$key" >/dev/null
+  anchor admin provider show --id demo >/dev/null 2>&1 \
+    || anchor admin provider add --id demo --name "Demo provider" --key "$key" --key-id demo-1 >/dev/null
+  doc="$state/demo-contract.txt"
+  echo "Demo contract, signed $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$doc"
+  wait_for=anchor
+  if [ "$anchoring" = no ]; then
+    say "this node build does not anchor yet: waiting for a checkpoint instead"
+    wait_for=checkpoint
+  fi
+  anchor submit --provider demo --key "$key" --key-id demo-1 --file "$doc" --contract demo-contract-1 \
+    --kind contract.document --wait "$wait_for" --timeout 120 -o "$state/demo-bundle.json"
+  anchor verify "$state/demo-bundle.json" --file "$doc" --log-key "$(node -p 'require(process.argv[1]).logKey' "$state/node.json")" --rpc "31337=$rpc_url"
+fi
+
+cat <<DONE
+
+Anchor is running.
+  node           $url
+  API reference  $url/scalar   (OpenAPI document: $url/openapi/v1.json)
+  dashboard      http://127.0.0.1:$operator_port/dashboard   (metrics: http://127.0.0.1:$operator_port/metrics)
+  admin token    $state/node/admin-token   (keep it secret)
+  node.json      $state/node.json
+  logs           $state/node.log, $state/redis.log, $state/anvil.log
+
+Try next (the CLI is: dotnet $cli_dll):
+  export ANCHOR_NODE=$url ANCHOR_ADMIN_TOKEN_FILE=$state/node/admin-token
+  anchor status
+  anchor admin provider list
+  anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait anchor -o bundle.json
+  anchor verify bundle.json --file README.md --rpc 31337=$rpc_url
+  anchor audit --redis 127.0.0.1:$redis_port --origin $origin
+  $0 --stop --state $state
+DONE
+
+if [ $detach -eq 1 ]; then exit 0; fi
+say "running in the foreground; Ctrl-C stops everything"
+while running node; do sleep 1; done
+say "the node exited; see $state/node.log"
+stop_all
+exit 1

@@ -1,0 +1,50 @@
+using Anchor.Node.Anchoring;
+using StackExchange.Redis;
+
+namespace Anchor.Node.Observability;
+
+/// <summary>
+/// Samples what observable gauges report (Redis round trip, anchoring status) every few seconds in the
+/// background: a scrape must not wait on Redis or a chain RPC, and gauge callbacks cannot be async.
+/// </summary>
+public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServiceProvider services, ILogger<NodeProbes> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    public double? RedisLatencySeconds { get; private set; }
+    public IReadOnlyList<ChainStatus> Chains { get; private set; } = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Registered by anchoring when chains are configured; without it there is nothing to report per chain.
+        var anchoring = services.GetService<IAnchoringStatus>();
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            try
+            {
+                RedisLatencySeconds = (await redis.GetDatabase().PingAsync()).TotalSeconds;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                RedisLatencySeconds = null;
+                LogProbeFailed(logger, "Redis", ex.GetType().Name);
+            }
+            if (anchoring is not null)
+            {
+                try
+                {
+                    Chains = await anchoring.ChainsAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogProbeFailed(logger, "anchoring status", ex.GetType().Name);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Metrics probe of {Target} failed: {Failure}")]
+    private static partial void LogProbeFailed(ILogger logger, string target, string failure);
+}

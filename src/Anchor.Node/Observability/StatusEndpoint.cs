@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anchor.Core.Records;
+using Anchor.Node.Anchoring;
+using Anchor.Storage;
+using Orleans.Runtime;
+using StackExchange.Redis;
+
+namespace Anchor.Node.Observability;
+
+/// <summary>
+/// GET /v1/admin/status (operator): what `anchor status` prints. The log head and the age of its
+/// checkpoint, every chain's anchoring, the cluster's silos, and Redis persistence. Each part is
+/// gathered on its own, so one unreachable part is reported as such and the rest still answers.
+/// </summary>
+public static class StatusEndpoint
+{
+    public static void Map(RouteGroupBuilder admin) =>
+        admin.MapGet("/status", StatusAsync).WithSummary("Log size and checkpoint age, anchoring per chain, cluster silos, Redis persistence");
+
+    private static async Task<IResult> StatusAsync(LogStore store, IGrainFactory grains, IConnectionMultiplexer redis,
+        IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var status = new JsonObject { ["origin"] = store.Origin, ["time"] = Times.ToText(now) };
+        status["log"] = await Part(() => LogAsync(store, now));
+        status["chains"] = await Part(() => ChainsAsync(services, cancellationToken));
+        status["silos"] = await Part(() => SilosAsync(grains));
+        status["redis"] = await Part(() => RedisAsync(redis));
+        return Results.Text(status.ToJsonString(), "application/json");
+    }
+
+    private static async Task<JsonNode> Part(Func<Task<JsonNode>> gather)
+    {
+        try
+        {
+            return await gather().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception ex)
+        {
+            return new JsonObject { ["error"] = ex.GetType().Name + ": " + ex.Message };
+        }
+    }
+
+    private static async Task<JsonNode> LogAsync(LogStore store, DateTimeOffset now)
+    {
+        var head = await store.ReadHeadAsync();
+        var log = new JsonObject { ["size"] = head.Size.ToString(CultureInfo.InvariantCulture), ["root"] = head.RootHex };
+        // The checkpoint is signed in the batch that sequenced the last entry, so that entry's receivedAt is its time.
+        if (head.Size > 0 && await store.ReadEntryAsync(head.Size - 1, head) is { } last
+            && JsonNode.Parse(last)?["receivedAt"]?.GetValue<string>() is { } receivedAt
+            && DateTimeOffset.TryParse(receivedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            log["checkpointTime"] = receivedAt;
+            log["checkpointAgeSeconds"] = Math.Round(Math.Max(0, (now - at).TotalSeconds), 3);
+        }
+        return log;
+    }
+
+    private static async Task<JsonNode> ChainsAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<IAnchoringStatus>() is not { } anchoring)
+            return new JsonObject { ["error"] = "anchoring is not available in this node" };
+        var list = new JsonArray();
+        foreach (var c in await anchoring.ChainsAsync(cancellationToken))
+        {
+            var chain = new JsonObject
+            {
+                ["name"] = c.Name,
+                ["chainId"] = c.ChainId.ToString(CultureInfo.InvariantCulture),
+                ["registry"] = c.Registry,
+                ["state"] = c.State,
+                ["lastAnchoredSize"] = c.LastAnchoredSize.ToString(CultureInfo.InvariantCulture),
+                ["lagEntries"] = c.LagEntries.ToString(CultureInfo.InvariantCulture),
+                ["confirmations"] = c.Confirmations.ToString(CultureInfo.InvariantCulture),
+            };
+            if (c.Account is not null) chain["account"] = c.Account;
+            if (c.LastAnchorAt is { } anchoredAt) chain["lastAnchorAt"] = Times.ToText(anchoredAt);
+            if (c.LagSeconds is { } lag) chain["lagSeconds"] = Math.Round(lag, 3);
+            if (c.BalanceWei is not null) chain["balanceWei"] = c.BalanceWei;
+            if (c.LastGasUsed is { } gas) chain["lastGasUsed"] = gas.ToString(CultureInfo.InvariantCulture);
+            if (c.LastError is not null) chain["lastError"] = c.LastError;
+            list.Add(chain);
+        }
+        return list;
+    }
+
+    private static async Task<JsonNode> SilosAsync(IGrainFactory grains)
+    {
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        var list = new JsonArray();
+        foreach (var h in hosts.OrderBy(h => h.SiloAddress.ToString(), StringComparer.Ordinal))
+        {
+            list.Add(new JsonObject
+            {
+                ["address"] = h.SiloAddress.ToString(),
+                ["name"] = h.SiloName,
+                ["status"] = h.Status.ToString(),
+                ["startTime"] = Times.ToText(h.StartTime),
+            });
+        }
+        return list;
+    }
+
+    private static async Task<JsonNode> RedisAsync(IConnectionMultiplexer redis)
+    {
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var info = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var result = new JsonObject { ["endpoint"] = server.EndPoint.ToString() };
+        foreach (var key in new[] { "aof_enabled", "aof_last_write_status", "aof_last_bgrewrite_status", "aof_rewrite_in_progress", "rdb_last_bgsave_status", "rdb_changes_since_last_save", "loading" })
+            if (info.TryGetValue(key, out var value)) result[key] = value;
+        result["latencyMs"] = Math.Round((await redis.GetDatabase().PingAsync()).TotalMilliseconds, 3);
+        return result;
+    }
+}

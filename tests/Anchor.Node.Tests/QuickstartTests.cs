@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using Anchor.Chain.Tests;
+using Anchor.Core.Tests.Cli;
+using StackExchange.Redis;
+
+namespace Anchor.Node.Tests;
+
+/// <summary>
+/// deploy/quickstart.sh as the README runs it: Redis, anvil, the registry and a node, detached; then the README's
+/// tour with the real CLI (provider, submit --wait anchor, verify against the chain), an audit, and --stop by pid.
+/// </summary>
+public sealed class QuickstartTests : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("anchor-quickstart-").FullName;
+
+    [Fact]
+    public async Task Quickstart_detached_serves_a_node_that_accepts_and_proves_a_record_and_stop_ends_it()
+    {
+        var port = RedisServer.FreePort();
+        var redisPort = RedisServer.FreePort();
+        string[] args =
+        [
+            "--detach", "--no-demo", "--no-build", "--state", _state, "--port", port.ToString(),
+            "--redis-port", redisPort.ToString(), "--anvil-port", RedisServer.FreePort().ToString(),
+            "--silo-port", RedisServer.FreePort().ToString(), "--gateway-port", RedisServer.FreePort().ToString(),
+            "--operator-port", RedisServer.FreePort().ToString(),
+        ];
+        var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(3), args);
+        Dictionary<string, int> pids = [];
+        try
+        {
+            Assert.True(exit == 0, output);
+            pids = DeployScript.Pids(_state);
+            Assert.Equal(["anvil", "node", "redis"], pids.Keys.Order());
+
+            var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
+            Assert.Equal($"http://127.0.0.1:{port}", info["url"]!.GetValue<string>());
+            using var http = new HttpClient { BaseAddress = new Uri(info["url"]!.GetValue<string>()), Timeout = TimeSpan.FromSeconds(60) };
+            var node = JsonNode.Parse(await http.GetStringAsync("/v1/node"))!;
+            Assert.Equal(info["origin"]!.GetValue<string>(), node["origin"]!.GetValue<string>());
+            Assert.Equal(info["logKey"]!.GetValue<string>(), node["logKey"]!.GetValue<string>());
+
+            // The registry the script deployed is a contract on the chain it started.
+            var chain = info["chains"]!.AsArray().Single()!;
+            Assert.Equal("31337", chain["chainId"]!.ToString());
+            var code = await DeployScript.RpcAsync(http, chain["rpc"]!.GetValue<string>(), "eth_getCode", chain["registry"]!.GetValue<string>(), "latest");
+            Assert.True(code.GetValue<string>().Length > 100, "no registry code at " + chain["registry"]);
+
+            // The README's tour, with the real CLI against the node the script started.
+            var url = info["url"]!.GetValue<string>();
+            var tokenFile = info["adminTokenFile"]!.GetValue<string>();
+            var logKey = info["logKey"]!.GetValue<string>();
+            var rpc = $"31337={chain["rpc"]}";
+            var key = Path.Combine(_state, "acme.key");
+            var bundle = Path.Combine(_state, "bundle.json");
+            var document = Path.Combine(RepoRoot.Path, "README.md");
+            await Cli(0, "keygen", "--alg", "ed25519", "--out", key);
+            await Cli(0, "admin", "provider", "add", "--node", url, "--admin-token-file", tokenFile, "--id", "acme", "--name", "Acme e-contracts", "--key", key, "--key-id", "acme-1");
+            await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
+                "--contract", "c-42", "--kind", "contract.document", "--wait", "anchor", "--timeout", "60", "-o", bundle);
+            var verdict = await Cli(0, "verify", bundle, "--file", document, "--log-key", logKey, "--rpc", rpc);
+            Assert.Contains("verdict: VALID:", verdict, StringComparison.Ordinal);
+
+            // The audit agrees with everything, anchors included; an anchor record edited in Redis is named.
+            string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--origin", info["origin"]!.GetValue<string>(), "--log-key", logKey, "--rpc", rpc];
+            Assert.Contains(" anchor(s) and indexes agree", await Cli(0, audit), StringComparison.Ordinal);
+            using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort}");
+            var db = connection.GetDatabase();
+            var records = new Anchor.Storage.LogKeys(info["origin"]!.GetValue<string>()).Full("anchors/local");
+            var confirmed = (await db.HashGetAllAsync(records)).First(r => JsonNode.Parse((string)r.Value!)!["state"]!.GetValue<string>() == "confirmed");
+            var edited = JsonNode.Parse((string)confirmed.Value!)!;
+            var root = edited["root"]!.GetValue<string>();
+            edited["root"] = (root[0] == 'a' ? "b" : "a") + root[1..];
+            await db.HashSetAsync(records, confirmed.Name, edited.ToJsonString());
+            var (auditExit, json, error) = await CliRunner.Run([.. audit, "--json"]);
+            Assert.True(auditExit == 1, json + error);
+            Assert.Equal([$"anchor local/{edited["treeSize"]}"], JsonNode.Parse(json)!["findings"]!.AsArray().Select(f => f!["subject"]!.GetValue<string>()).Distinct());
+            Assert.DoesNotContain((await File.ReadAllTextAsync(tokenFile)).Trim(), output + await File.ReadAllTextAsync(Path.Combine(_state, "node.log")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            var (stopExit, stopOutput) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(1), "--stop", "--state", _state);
+            Assert.True(stopExit == 0, stopOutput);
+        }
+        foreach (var (name, pid) in pids) Assert.False(DeployScript.Alive(pid), $"{name} (pid {pid}) still runs after --stop");
+    }
+
+    private static async Task<string> Cli(int expectedExit, params string[] args)
+    {
+        var (exit, output, error) = await CliRunner.Run(args);
+        Assert.True(exit == expectedExit, $"anchor {string.Join(' ', args)}: exit {exit}\n{output}\n{error}");
+        return output;
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+}
