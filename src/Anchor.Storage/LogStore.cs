@@ -88,20 +88,32 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     }
 
     /// <summary>The hashes of perfect nodes inside the committed tree, read from the tiles that store them.</summary>
-    public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes)
+    /// <param name="committedSize">
+    /// The size of a committed head. Tiles it covers in full are immutable (the head only moves forward, by CAS) and
+    /// are kept in memory; partial tiles, and tiles beyond it that a dead writer may have staged, are always read.
+    /// </param>
+    public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes, ulong committedSize = 0)
     {
         var tiles = new Dictionary<(int, ulong), Task<RedisValue>>();
         foreach (var node in nodes)
         {
             var key = TileOf(node);
-            if (!tiles.ContainsKey(key)) tiles[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
+            if (!tiles.ContainsKey(key) && !_fullTiles.ContainsKey(key)) tiles[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
         }
         await Task.WhenAll(tiles.Values).ConfigureAwait(false);
         var hashes = new List<byte[]>(nodes.Count);
         foreach (var node in nodes)
         {
             var key = TileOf(node);
-            var row = (byte[]?)tiles[key].Result ?? [];
+            if (!_fullTiles.TryGetValue(key, out var row))
+            {
+                row = (byte[]?)tiles[key].Result ?? [];
+                if (row.Length == TileId.FullWidth * TreeHasher.HashSize && FullyCommitted(key, committedSize))
+                {
+                    if (_fullTiles.Count >= MaxCachedTiles) _fullTiles.Clear();
+                    _fullTiles[key] = row;
+                }
+            }
             // Node (8L + r, i) is the subtree of the 2^r row-L hashes from i·2^r, all inside one tile.
             var r = node.Level % TileId.Height;
             var first = (int)((node.Index << r) % TileId.FullWidth);
@@ -113,13 +125,28 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return hashes;
     }
 
+    private const int MaxCachedTiles = 4096; // 32 MiB of full tiles; a proof at 1 M entries touches 3.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, ulong Index), byte[]> _fullTiles = new();
+
+    /// <summary>Tile (L, N) is complete within the tree of size <paramref name="size"/>: it holds leaves below (N + 1)·256^(L+1).</summary>
+    private static bool FullyCommitted((int Level, ulong Index) tile, ulong size)
+    {
+        var leavesPerTile = (ulong)TileId.FullWidth;
+        for (var l = 0; l < tile.Level; l++)
+        {
+            if (leavesPerTile > ulong.MaxValue / (ulong)TileId.FullWidth) return false;
+            leavesPerTile *= (ulong)TileId.FullWidth;
+        }
+        return tile.Index < size / leavesPerTile;
+    }
+
     private static (int Level, ulong Index) TileOf(NodeId node) =>
         (node.Level / TileId.Height, (node.Index << (node.Level % TileId.Height)) / TileId.FullWidth);
 
     /// <summary>The compact range of the committed tree of <paramref name="head"/>, to append after it.</summary>
     public async Task<CompactRange> ReadRangeAsync(LogHead head)
     {
-        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(head.Size)]).ConfigureAwait(false);
+        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(head.Size)], head.Size).ConfigureAwait(false);
         var range = new CompactRange(head.Size, hashes);
         if (!range.Root().AsSpan().SequenceEqual(head.Root))
             throw new InvalidOperationException($"tiles do not hash to the head root at size {head.Size}: storage is inconsistent");
