@@ -119,7 +119,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var index = batch.Add(leaves[f].Data, leaves[f].Hash);
             batch.IndexByHash(entry.Evidence.Hash, index);
             batch.IndexByContract(entry.Provider, entry.Evidence.ContractId, index);
-            batch.IndexNonce(entry.Provider, entry.Evidence.Nonce, index, digests[slot]);
+            batch.IndexNonce(entry.Provider, entry.Evidence.Nonce, index);
             fresh[f] = (slot, entry, index, leaves[f].Hash);
         }
 

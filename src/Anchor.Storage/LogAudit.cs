@@ -36,6 +36,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
 {
     private const int Hash = TreeHasher.HashSize;
     private const int ParallelReads = 16;
+    private const string HashIndex = "hash:"; // Names an evidence hash's index here; it lives in a bucket (LogKeys.ByHash).
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly LogStore _store = new(redis, origin);
 
@@ -72,6 +73,12 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                     if (!fields.TryGetValue(LogKeys.EntryField(i), out var data))
                     {
                         findings.Add(new($"entry {i}", "missing from storage"));
+                        continue;
+                    }
+                    try { data = EntryCodec.Unpack(data); }
+                    catch (InvalidDataException ex)
+                    {
+                        findings.Add(new($"entry {i}", ex.Message));
                         continue;
                     }
                     TreeHasher.HashLeaf(data, fromEntries.AsSpan(at, Hash));
@@ -274,8 +281,16 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         async Task<HashSet<ulong>> ListAsync(string key)
         {
             if (lists.TryGetValue(key, out var set)) return set;
-            var values = await _db.ListRangeAsync(_store.Keys.Full(key)).ConfigureAwait(false);
-            set = [.. values.Select(v => ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var x) ? x : ulong.MaxValue)];
+            if (key.StartsWith(HashIndex, StringComparison.Ordinal))
+            {
+                var (bucket, field) = LogKeys.ByHash(key[HashIndex.Length..]);
+                set = [.. LogKeys.IndexValues((byte[]?)await _db.HashGetAsync(_store.Keys.Full(bucket), field).ConfigureAwait(false))];
+            }
+            else
+            {
+                var values = await _db.ListRangeAsync(_store.Keys.Full(key)).ConfigureAwait(false);
+                set = [.. values.Select(v => ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var x) ? x : ulong.MaxValue)];
+            }
             lists[key] = set;
             return set;
         }
@@ -283,11 +298,12 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         {
             if (i % 4096 == 0) ct.ThrowIfCancellationRequested();
             if (entries[i] is not { } e) continue;
-            if (!(await ListAsync(LogKeys.ByHash(e.Evidence.Hash)).ConfigureAwait(false)).Contains(i))
+            if (!(await ListAsync(HashIndex + e.Evidence.Hash).ConfigureAwait(false)).Contains(i))
                 findings.Add(new($"entry {i}", "is missing from the index of its evidence hash"));
             if (!(await ListAsync(LogKeys.ByContract(e.Provider, e.Evidence.ContractId)).ConfigureAwait(false)).Contains(i))
                 findings.Add(new($"entry {i}", "is missing from the index of its contract"));
-            var nonce = NonceRecord.Parse(await _db.HashGetAsync(_store.Keys.Full(LogKeys.Nonces(e.Provider)), e.Evidence.Nonce).ConfigureAwait(false));
+            var (nonceBucket, nonceField) = LogKeys.ByNonce(e.Provider, e.Evidence.Nonce);
+            var nonce = NonceRecord.Parse((byte[]?)await _db.HashGetAsync(_store.Keys.Full(nonceBucket), nonceField).ConfigureAwait(false));
             if (nonce?.LeafIndex != i) findings.Add(new($"entry {i}", $"its nonce is indexed {(nonce is { } n ? "at entry " + n.LeafIndex : "nowhere")}"));
         }
         // The other direction, for every list read above: an index below the head names an entry that carries its key.
@@ -295,14 +311,14 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         for (ulong i = 0; i < (ulong)entries.Length; i++)
         {
             if (entries[i] is not { } e) continue;
-            foreach (var key in new[] { LogKeys.ByHash(e.Evidence.Hash), LogKeys.ByContract(e.Provider, e.Evidence.ContractId) })
+            foreach (var key in new[] { HashIndex + e.Evidence.Hash, LogKeys.ByContract(e.Provider, e.Evidence.ContractId) })
                 (byKey.TryGetValue(key, out var l) ? l : byKey[key] = []).Add(i);
         }
         foreach (var (key, listed) in lists)
         {
             var owners = byKey.TryGetValue(key, out var o) ? o.ToHashSet() : [];
             foreach (var i in listed.Where(i => i < (ulong)entries.Length && entries[i] is not null && !owners.Contains(i)))
-                findings.Add(new($"entry {i}", $"is listed under {(key.StartsWith("ix/hash/", StringComparison.Ordinal) ? "an evidence hash" : "a contract")} it does not carry"));
+                findings.Add(new($"entry {i}", $"is listed under {(key.StartsWith(HashIndex, StringComparison.Ordinal) ? "an evidence hash" : "a contract")} it does not carry"));
         }
     }
 

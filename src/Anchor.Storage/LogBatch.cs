@@ -36,22 +36,29 @@ public sealed class LogBatch
     {
         var index = _range.Size;
         _range.Append(leafHash, RecordTileNode);
-        Op("H", LogKeys.EntryBundle(index), LogKeys.EntryField(index), leafData.ToArray());
+        Op("H", LogKeys.EntryBundle(index), LogKeys.EntryField(index), EntryCodec.Pack(leafData));
         return index;
     }
 
-    public void IndexByHash(string hashHex, ulong leafIndex) =>
-        Op("L", LogKeys.ByHash(hashHex), leafIndex.ToString(CultureInfo.InvariantCulture));
+    public void IndexByHash(string hashHex, ulong leafIndex)
+    {
+        var (key, field) = LogKeys.ByHash(hashHex);
+        Op("A", key, field, LogKeys.IndexValue(leafIndex));
+    }
 
     public void IndexByContract(string provider, string contractId, ulong leafIndex) =>
         Op("L", LogKeys.ByContract(provider, contractId), leafIndex.ToString(CultureInfo.InvariantCulture));
 
-    public void IndexNonce(string provider, string nonce, ulong leafIndex, ReadOnlySpan<byte> digest) =>
-        Op("H", LogKeys.Nonces(provider), nonce, NonceRecord.Format(leafIndex, digest));
+    public void IndexNonce(string provider, string nonce, ulong leafIndex)
+    {
+        var (key, field) = LogKeys.ByNonce(provider, nonce);
+        Op("H", key, field, LogKeys.IndexValue(leafIndex));
+    }
 
     /// <summary>
     /// The Lua arguments after the head fields: operations <c>op, key, n, arg1..argn</c>, tile writes first.
-    /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list),
+    /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list; an
+    /// <c>A</c> op appends each value to its hash field),
     /// in chunks small enough for Lua's unpack.
     /// </summary>
     internal List<RedisValue> Operations()

@@ -13,10 +13,10 @@ namespace Anchor.Storage;
 /// <remarks>
 /// head                         HASH   size, root (hex), checkpoint (signed note)
 /// tile/L/N                     STRING row hashes of tile N at tile level L, 32 bytes each (c2sp tlog-tiles)
-/// entries/N                    HASH   i (0..255) → leaf data of entry 256·N + i  (private, never served)
-/// ix/hash/HEX                  LIST   leaf indices whose evidence hash is HEX
+/// entries/N                    HASH   i (0..255) → leaf data of entry 256·N + i, hex runs packed (EntryCodec; private, never served)
+/// ix/hash/B                    HASH   evidence hash (bytes) → leaf indices (8 bytes each, big-endian); B = SHA-256(hash)[:2] hex
 /// ix/contract/SHA256(P,C)      LIST   leaf indices of contract C from provider P
-/// ix/nonce/P                   HASH   nonce → "index:digest" (retries and nonce conflicts)
+/// ix/nonce/B                   HASH   SHA-256(P \n nonce)[:16] → leaf index (8 bytes, big-endian); B = its first 2 bytes hex
 /// checkpoints                  HASH   size → signed note, for checkpoints asked to be kept
 /// providers                    SET    registered provider ids (their keys live in Orleans grain storage)
 /// </remarks>
@@ -34,7 +34,45 @@ public sealed class LogKeys(string origin)
     public static string EntryBundle(ulong leafIndex) => "entries/" + (leafIndex / 256).ToString(CultureInfo.InvariantCulture);
     public static string EntryField(ulong leafIndex) => (leafIndex % 256).ToString(CultureInfo.InvariantCulture);
 
-    public static string ByHash(string hashHex) => "ix/hash/" + hashHex;
+    /// <summary>
+    /// Indexes are bucketed: 65,536 hashes per index, each a small Redis hash that stays in Redis's compact listpack
+    /// encoding, with binary fields, instead of one key per record. The bucket is taken from SHA-256 of the field, so a
+    /// client choosing its hashes or nonces cannot pile them into one bucket.
+    /// </summary>
+    public const int BucketBytes = 2;
+
+    /// <summary>The bucket and field of an evidence hash: field = the hash's bytes, value = 8-byte big-endian leaf indices.</summary>
+    public static (string Key, byte[] Field) ByHash(string hashHex)
+    {
+        var hash = Hex.Decode(hashHex);
+        return ("ix/hash/" + Bucket(SHA256.HashData(hash)), hash);
+    }
+
+    /// <summary>The bucket and field of a (provider, nonce): field = the first 16 bytes of SHA-256(provider \n nonce), value = 8-byte big-endian leaf index.</summary>
+    public static (string Key, byte[] Field) ByNonce(string provider, string nonce)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\n" + nonce));
+        return ("ix/nonce/" + Bucket(digest), digest[..16]);
+    }
+
+    /// <summary>A leaf index as index values hold it: 8 bytes, big-endian.</summary>
+    public static byte[] IndexValue(ulong leafIndex)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, leafIndex);
+        return bytes;
+    }
+
+    /// <summary>The leaf indices an index value holds, in the order they were appended.</summary>
+    public static List<ulong> IndexValues(byte[]? value)
+    {
+        var indices = new List<ulong>();
+        for (var at = 0; value is not null && at + 8 <= value.Length; at += 8)
+            indices.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value.AsSpan(at, 8)));
+        return indices;
+    }
+
+    private static string Bucket(ReadOnlySpan<byte> digest) => Hex.Encode(digest[..BucketBytes]);
 
     /// <summary>Hashed so that any UTF-8 contract id and provider id make one unambiguous key.</summary>
     public static string ByContract(string provider, string contractId)
@@ -42,8 +80,6 @@ public sealed class LogKeys(string origin)
         var bytes = Encoding.UTF8.GetBytes(provider + "\n" + contractId);
         return "ix/contract/" + Hex.Encode(SHA256.HashData(bytes));
     }
-
-    public static string Nonces(string provider) => "ix/nonce/" + provider;
 
     public RedisKey Full(string suffix) => Prefix + suffix;
 }

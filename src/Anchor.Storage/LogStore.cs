@@ -39,6 +39,10 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
             redis.call('HSET', key, unpack(ARGV, i+3, i+2+n))
           elseif op == 'L' then
             redis.call('RPUSH', key, unpack(ARGV, i+3, i+2+n))
+          elseif op == 'A' then
+            for j = i+3, i+2+n, 2 do
+              redis.call('HSET', key, ARGV[j], (redis.call('HGET', key, ARGV[j]) or '') .. ARGV[j+1])
+            end
           end
           i = i + 3 + n
         end
@@ -84,20 +88,32 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     }
 
     /// <summary>The hashes of perfect nodes inside the committed tree, read from the tiles that store them.</summary>
-    public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes)
+    /// <param name="committedSize">
+    /// The size of a committed head. Tiles it covers in full are immutable (the head only moves forward, by CAS) and
+    /// are kept in memory; partial tiles, and tiles beyond it that a dead writer may have staged, are always read.
+    /// </param>
+    public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes, ulong committedSize = 0)
     {
         var tiles = new Dictionary<(int, ulong), Task<RedisValue>>();
         foreach (var node in nodes)
         {
             var key = TileOf(node);
-            if (!tiles.ContainsKey(key)) tiles[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
+            if (!tiles.ContainsKey(key) && !_fullTiles.ContainsKey(key)) tiles[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
         }
         await Task.WhenAll(tiles.Values).ConfigureAwait(false);
         var hashes = new List<byte[]>(nodes.Count);
         foreach (var node in nodes)
         {
             var key = TileOf(node);
-            var row = (byte[]?)tiles[key].Result ?? [];
+            if (!_fullTiles.TryGetValue(key, out var row))
+            {
+                row = (byte[]?)tiles[key].Result ?? [];
+                if (row.Length == TileId.FullWidth * TreeHasher.HashSize && FullyCommitted(key, committedSize))
+                {
+                    if (_fullTiles.Count >= MaxCachedTiles) _fullTiles.Clear();
+                    _fullTiles[key] = row;
+                }
+            }
             // Node (8L + r, i) is the subtree of the 2^r row-L hashes from i·2^r, all inside one tile.
             var r = node.Level % TileId.Height;
             var first = (int)((node.Index << r) % TileId.FullWidth);
@@ -109,13 +125,28 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return hashes;
     }
 
+    private const int MaxCachedTiles = 4096; // 32 MiB of full tiles; a proof at 1 M entries touches 3.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, ulong Index), byte[]> _fullTiles = new();
+
+    /// <summary>Tile (L, N) is complete within the tree of size <paramref name="size"/>: it holds leaves below (N + 1)·256^(L+1).</summary>
+    private static bool FullyCommitted((int Level, ulong Index) tile, ulong size)
+    {
+        var leavesPerTile = (ulong)TileId.FullWidth;
+        for (var l = 0; l < tile.Level; l++)
+        {
+            if (leavesPerTile > ulong.MaxValue / (ulong)TileId.FullWidth) return false;
+            leavesPerTile *= (ulong)TileId.FullWidth;
+        }
+        return tile.Index < size / leavesPerTile;
+    }
+
     private static (int Level, ulong Index) TileOf(NodeId node) =>
         (node.Level / TileId.Height, (node.Index << (node.Level % TileId.Height)) / TileId.FullWidth);
 
     /// <summary>The compact range of the committed tree of <paramref name="head"/>, to append after it.</summary>
     public async Task<CompactRange> ReadRangeAsync(LogHead head)
     {
-        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(head.Size)]).ConfigureAwait(false);
+        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(head.Size)], head.Size).ConfigureAwait(false);
         var range = new CompactRange(head.Size, hashes);
         if (!range.Root().AsSpan().SequenceEqual(head.Root))
             throw new InvalidOperationException($"tiles do not hash to the head root at size {head.Size}: storage is inconsistent");
@@ -136,14 +167,16 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     public async Task<byte[]?> ReadEntryAsync(ulong leafIndex, LogHead head)
     {
         if (leafIndex >= head.Size) return null;
-        return (byte[]?)await _db.HashGetAsync(Keys.Full(LogKeys.EntryBundle(leafIndex)), LogKeys.EntryField(leafIndex)).ConfigureAwait(false);
+        var stored = (byte[]?)await _db.HashGetAsync(Keys.Full(LogKeys.EntryBundle(leafIndex)), LogKeys.EntryField(leafIndex)).ConfigureAwait(false);
+        return stored is null ? null : EntryCodec.Unpack(stored);
     }
 
     public async Task<Dictionary<string, NonceRecord>> ReadNoncesAsync(string provider, IReadOnlyList<string> nonces, LogHead head)
     {
         var found = new Dictionary<string, NonceRecord>(StringComparer.Ordinal);
         if (nonces.Count == 0) return found;
-        var values = await _db.HashGetAsync(Keys.Full(LogKeys.Nonces(provider)), [.. nonces.Select(n => (RedisValue)n)]).ConfigureAwait(false);
+        var reads = nonces.Select(n => LogKeys.ByNonce(provider, n)).Select(k => _db.HashGetAsync(Keys.Full(k.Key), k.Field)).ToList();
+        var values = await Task.WhenAll(reads).ConfigureAwait(false);
         for (var i = 0; i < nonces.Count; i++)
         {
             // A record at or above the head size was staged by a batch that never committed.
@@ -152,7 +185,13 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return found;
     }
 
-    public Task<List<ulong>> ReadIndicesByHashAsync(string hashHex, LogHead head) => ReadIndexAsync(LogKeys.ByHash(hashHex), head);
+    /// <summary>Leaf indices whose evidence hash is <paramref name="hashHex"/> (lowercase hex), oldest first.</summary>
+    public async Task<List<ulong>> ReadIndicesByHashAsync(string hashHex, LogHead head)
+    {
+        var (key, field) = LogKeys.ByHash(hashHex);
+        var values = LogKeys.IndexValues((byte[]?)await _db.HashGetAsync(Keys.Full(key), field).ConfigureAwait(false));
+        return [.. new SortedSet<ulong>(values.Where(i => i < head.Size))]; // Hints only, as below.
+    }
 
     public Task<List<ulong>> ReadIndicesByContractAsync(string provider, string contractId, LogHead head) =>
         ReadIndexAsync(LogKeys.ByContract(provider, contractId), head);

@@ -94,8 +94,10 @@ public sealed class CasTests(RedisServer redis)
         var staged = TestProvider.NewEvidence();
         await db.HashSetAsync(store.Keys.Full(LogKeys.EntryBundle(2)), [new("2", "junk"), new("3", "junk")]);
         await db.StringSetRangeAsync(store.Keys.Full(LogKeys.Tile(0, 0)), 64, new byte[64]);
-        await db.ListRightPushAsync(store.Keys.Full(LogKeys.ByHash(staged.Hash)), "2");
-        await db.HashSetAsync(store.Keys.Full(LogKeys.Nonces("p")), staged.Nonce, NonceRecord.Format(3, new byte[32]));
+        var (hashKey, hashField) = LogKeys.ByHash(staged.Hash);
+        await db.HashSetAsync(store.Keys.Full(hashKey), hashField, LogKeys.IndexValue(2));
+        var (nonceKey, nonceField) = LogKeys.ByNonce("p", staged.Nonce);
+        await db.HashSetAsync(store.Keys.Full(nonceKey), nonceField, LogKeys.IndexValue(3));
 
         var head = await store.ReadHeadAsync();
         Assert.Null(await store.ReadEntryAsync(2, head));

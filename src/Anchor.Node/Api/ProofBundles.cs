@@ -13,6 +13,9 @@ namespace Anchor.Node.Api;
 /// <summary>Builds <c>anchor-proof/v1</c> bundles from storage: the entry, its provider key, an inclusion proof from the tiles, and a checkpoint of the same size.</summary>
 public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigner signer, ILogAnchors anchors)
 {
+    private const int MaxCachedKeys = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), string> _descriptors = new();
+
     /// <summary>A bundle at the anchored tree if there is one, else at <paramref name="head"/>; null when the leaf is not in the log.</summary>
     public async Task<JsonObject?> ForLeafAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
     {
@@ -37,11 +40,21 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         var data = await store.ReadEntryAsync(leafIndex, head);
         if (data is null) return null;
         var entry = LogEntry.FromJson(Jcs.ParseStrict(data));
-        var lookup = await grains.GetGrain<IProviderGrain>(entry.Provider).GetKey(entry.KeyId);
-        // The key that signed stays in the provider's record after revocation: old bundles still verify.
-        var providerKey = lookup.Key is { } key ? (JsonObject)JsonNode.Parse(key.DescriptorJson)! : new JsonObject();
+        // The key that signed stays in the provider's record after revocation: old bundles still verify. A key id
+        // names one key forever (re-adding it is key_exists), so its descriptor is kept after the first lookup.
+        if (!_descriptors.TryGetValue((entry.Provider, entry.KeyId), out var descriptor))
+        {
+            var lookup = await grains.GetGrain<IProviderGrain>(entry.Provider).GetKey(entry.KeyId);
+            descriptor = lookup.Key?.DescriptorJson;
+            if (descriptor is not null)
+            {
+                if (_descriptors.Count >= MaxCachedKeys) _descriptors.Clear();
+                _descriptors[(entry.Provider, entry.KeyId)] = descriptor;
+            }
+        }
+        var providerKey = descriptor is not null ? (JsonObject)JsonNode.Parse(descriptor)! : new JsonObject();
         var shape = ProofShape.Inclusion(leafIndex, size);
-        var proof = shape.Fold(await store.ReadNodeHashesAsync(shape.Nodes));
+        var proof = shape.Fold(await store.ReadNodeHashesAsync(shape.Nodes, head.Size));
         var bundle = new ProofBundle(
             entry,
             providerKey,
