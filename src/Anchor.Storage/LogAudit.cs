@@ -250,6 +250,9 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
             var root = anchor.Root.StartsWith("0x", StringComparison.Ordinal) ? anchor.Root[2..] : anchor.Root;
             if (!string.Equals(root, Hex.Encode(roots[size]), StringComparison.OrdinalIgnoreCase))
                 findings.Add(new(subject, $"root {root} is not the log's root at size {size}, {Hex.Encode(roots[size])}"));
+            var logId = Anchor.Core.Records.EvidenceDigest.LogId(_store.Origin);
+            if (!string.Equals(anchor.LogId, logId, StringComparison.OrdinalIgnoreCase))
+                findings.Add(new(subject, $"logId {anchor.LogId} is not keccak256(origin) = {logId}"));
             if (!chains.TryGetValue(anchor.ChainId, out var lookup))
             {
                 uncheckedChains.Add(anchor.ChainId);
