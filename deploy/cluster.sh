@@ -19,7 +19,6 @@ origin=${ANCHOR_ORIGIN:-cluster.anchor.local/log}
 detach=0 do_build=1 stop=0
 
 usage() { sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) need "$@"; [[ "$2" =~ ^[1-9][0-9]?$ ]] || die "--nodes must be 1-99, got '$2'"; nodes=$2; shift 2 ;;
@@ -34,14 +33,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
-mkdir -p "$state/pids"
-state=$(cd "$state" && pwd)
-
-if [ $stop -eq 1 ]; then
-  stop_all
-  say "stopped everything recorded in $state/pids"
-  exit 0
-fi
+prepare_state
 for f in "$state"/pids/node*.pid; do
   [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && die "a cluster of $state is running; stop it with: $0 --stop --state $state"
 done

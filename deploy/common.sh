@@ -7,6 +7,19 @@ cli_dll="$root/src/Anchor.Cli/bin/Release/net10.0/anchor.dll"
 # Anvil's well-known development account 0: public, funded only on local dev chains. Never use it elsewhere.
 anvil_dev_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 
+need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
+
+# prepare_state: creates STATE/pids and makes $state absolute; with --stop ($stop=1) stops what was recorded there and exits.
+prepare_state() {
+  mkdir -p "$state/pids"
+  state=$(cd "$state" && pwd)
+  if [ "$stop" -eq 1 ]; then
+    stop_all
+    say "stopped everything recorded in $state/pids"
+    exit 0
+  fi
+}
+
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 anchor() { dotnet "$cli_dll" "$@"; }

@@ -22,7 +22,6 @@ origin=${ANCHOR_ORIGIN:-quickstart.anchor.local/log}
 detach=0 demo=1 do_build=1 stop=0
 
 usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
 port_arg() { need "$1" "${2:-}"; [[ "$2" =~ ^[1-9][0-9]*$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be a TCP port, got '$2'"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,14 +40,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
-mkdir -p "$state/pids"
-state=$(cd "$state" && pwd)
-
-if [ $stop -eq 1 ]; then
-  stop_all
-  say "stopped everything recorded in $state/pids"
-  exit 0
-fi
+prepare_state
 if running node; then die "a node of $state is already running (pid $(cat "$state/pids/node.pid")); stop it with: $0 --stop --state $state"; fi
 
 # Ports: flag or environment, else what the last run of this state folder used, else defaults and free ones.

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Anchor.Chain;
 using Anchor.Chain.Tests;
-using Anchor.Cli;
 using Anchor.Core.Records;
+using Anchor.Core.Tests.Verification;
 using Anchor.Core.Verification;
 
 namespace Anchor.Node.Tests;
@@ -96,11 +96,9 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         // The real CLI: `anchor verify BUNDLE --log-key VKEY --rpc 31337=URL` prints only ✓ lines and exits 0.
         var file = Path.Combine(_state, "bundle.json");
         await File.WriteAllTextAsync(file, bundle.ToJsonString());
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var exit = await AnchorCli.Root().Parse(["verify", file, "--log-key", logKey, "--rpc", $"31337={anvil.Url}"])
-            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-        Assert.True(exit == 0, output + error.ToString());
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var (exit, output, error) = await CliAsync("verify", file, "--log-key", logKey, "--rpc", $"31337={anvil.Url}");
+        Assert.True(exit == 0, output + error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines.Where(l => !l.StartsWith("verdict", StringComparison.Ordinal)), l => Assert.StartsWith("✓", l));
         Assert.Contains(lines, l => l.Contains("block time", StringComparison.Ordinal));
         Assert.StartsWith("verdict: VALID: ", lines[^1]);
@@ -134,12 +132,11 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
 
     private static async Task EveryFieldMutationFailsOnTheRightCheck(JsonObject bundle, string logKey, Chain chain)
     {
-        var leaves = StringLeaves(bundle, "").Where(l => l.Path is not ("/format" or "/logKey")).ToList();
+        var leaves = BundleMutations.StringLeaves(bundle).Where(l => l.Path is not ("/format" or "/logKey")).ToList();
         Assert.True(leaves.Count > 25, "too few fields to mutate");
         foreach (var (path, value) in leaves)
         {
-            var mutated = (JsonObject)bundle.DeepClone();
-            Set(mutated, path, Mutate(value));
+            var mutated = BundleMutations.With(bundle, path);
             ProofBundle parsed;
             try { parsed = ProofBundle.FromJson(mutated); }
             catch (AnchorException) { continue; } // Refused outright: caught.
@@ -243,12 +240,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.Equal(2, report.Checks.Count(c => c.Name.EndsWith("block time", StringComparison.Ordinal)));
     }
 
-    private static async Task<(int Exit, string Output, string Error)> CliAsync(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var exit = await AnchorCli.Root().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Output, string Error)> CliAsync(params string[] args) => Anchor.Core.Tests.Cli.CliRunner.Run(args);
 
     /// <summary>The five-minute tour with the real CLI: keygen, admin provider add, submit --wait anchor, proof, verify.</summary>
     [Fact]
@@ -294,32 +286,5 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var (listed, listOut, _) = await CliAsync("admin", "provider", "list", "--node", url, "--admin-token-file", tokenFile);
         Assert.Equal(0, listed);
         Assert.StartsWith("acme\tACME e-contracts\t1 key(s)", listOut);
-    }
-
-    private static string Mutate(string value)
-    {
-        if (value.Length == 0) return "x";
-        var i = value.EndsWith('=') || value.StartsWith("0x", StringComparison.Ordinal) ? Math.Min(2, value.Length - 1) : value.Length - 1;
-        var c = value[i];
-        var r = c switch { >= '0' and <= '8' => (char)(c + 1), '9' => '0', >= 'a' and <= 'e' => (char)(c + 1), 'f' => 'a', 'Z' or 'z' => 'A', _ => 'B' };
-        if (r == c) r = 'C';
-        return value[..i] + r + value[(i + 1)..];
-    }
-
-    private static IEnumerable<(string Path, string Value)> StringLeaves(JsonNode? node, string path) => node switch
-    {
-        JsonObject o => o.SelectMany(kv => StringLeaves(kv.Value, path + "/" + kv.Key)),
-        JsonArray a => a.SelectMany((v, i) => StringLeaves(v, path + "/" + i.ToString(CultureInfo.InvariantCulture))),
-        JsonValue v => [(path, v.GetValue<string>())],
-        _ => [],
-    };
-
-    private static void Set(JsonNode root, string path, string value)
-    {
-        var parts = path.Trim('/').Split('/');
-        var node = root;
-        foreach (var part in parts[..^1]) node = node is JsonArray arr ? arr[int.Parse(part, CultureInfo.InvariantCulture)]! : node[part]!;
-        if (node is JsonArray array) array[int.Parse(parts[^1], CultureInfo.InvariantCulture)] = value;
-        else node[parts[^1]] = value;
     }
 }

@@ -7,7 +7,8 @@ namespace Anchor.Node.Tests;
 
 /// <summary>
 /// deploy/quickstart.sh as the README runs it: Redis, anvil, the registry and a node, detached; then the README's
-/// tour with the real CLI (provider, submit --wait anchor, verify against the chain), an audit, and --stop by pid.
+/// tour with the real CLI (provider, submit --wait anchor, verify against the chain), an audit, --stop by pid,
+/// and a second run on the same folder that resumes the same log and chain.
 /// </summary>
 public sealed class QuickstartTests : IDisposable
 {
@@ -18,12 +19,13 @@ public sealed class QuickstartTests : IDisposable
     {
         var port = RedisServer.FreePort();
         var redisPort = RedisServer.FreePort();
+        var operatorPort = RedisServer.FreePort();
         string[] args =
         [
             "--detach", "--no-demo", "--no-build", "--state", _state, "--port", port.ToString(),
             "--redis-port", redisPort.ToString(), "--anvil-port", RedisServer.FreePort().ToString(),
             "--silo-port", RedisServer.FreePort().ToString(), "--gateway-port", RedisServer.FreePort().ToString(),
-            "--operator-port", RedisServer.FreePort().ToString(),
+            "--operator-port", operatorPort.ToString(),
         ];
         var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(3), args);
         Dictionary<string, int> pids = [];
@@ -61,6 +63,17 @@ public sealed class QuickstartTests : IDisposable
             var verdict = await Cli(0, "verify", bundle, "--file", document, "--log-key", logKey, "--rpc", rpc);
             Assert.Contains("verdict: VALID:", verdict, StringComparison.Ordinal);
 
+            // The anchoring gauges on the operator port follow the chain (sampled every 5 s).
+            using (var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{operatorPort}") })
+            {
+                var anchored = "";
+                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored is not ("1" or "2"); await Task.Delay(500))
+                    anchored = (await ops.GetStringAsync("/metrics")).Split('\n')
+                        .FirstOrDefault(l => l.StartsWith("anchor_anchoring_anchored_size{", StringComparison.Ordinal) && l.Contains("chain=\"local\"", StringComparison.Ordinal))
+                        ?.Split('}')[1].Trim().Split(' ')[0] ?? "";
+                Assert.Equal("1", anchored);
+            }
+
             // The audit agrees with everything, anchors included; an anchor record edited in Redis is named.
             string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--origin", info["origin"]!.GetValue<string>(), "--log-key", logKey, "--rpc", rpc];
             Assert.Contains(" anchor(s) and indexes agree", await Cli(0, audit), StringComparison.Ordinal);
@@ -75,14 +88,32 @@ public sealed class QuickstartTests : IDisposable
             var (auditExit, json, error) = await CliRunner.Run([.. audit, "--json"]);
             Assert.True(auditExit == 1, json + error);
             Assert.Equal([$"anchor local/{edited["treeSize"]}"], JsonNode.Parse(json)!["findings"]!.AsArray().Select(f => f!["subject"]!.GetValue<string>()).Distinct());
+            await db.HashSetAsync(records, confirmed.Name, confirmed.Value);
             Assert.DoesNotContain((await File.ReadAllTextAsync(tokenFile)).Trim(), output + await File.ReadAllTextAsync(Path.Combine(_state, "node.log")), StringComparison.Ordinal);
+
+            await StopAsync();
+            foreach (var (name, pid) in pids) Assert.False(DeployScript.Alive(pid), $"{name} (pid {pid}) still runs after --stop");
+
+            // Again with the same folder and no ports given: the same log on the same chain, with its record and anchor.
+            (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(3), "--detach", "--no-demo", "--no-build", "--state", _state);
+            Assert.True(exit == 0, output);
+            var resumed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
+            Assert.Equal(info.ToJsonString(), resumed.ToJsonString());
+            Assert.Equal("1", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/0"))!;
+            Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["leafHash"]!.GetValue<string>(), again["leafHash"]!.GetValue<string>());
+            Assert.NotEmpty(again["anchors"]!.AsArray());
         }
         finally
         {
-            var (stopExit, stopOutput) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(1), "--stop", "--state", _state);
-            Assert.True(stopExit == 0, stopOutput);
+            await StopAsync();
         }
-        foreach (var (name, pid) in pids) Assert.False(DeployScript.Alive(pid), $"{name} (pid {pid}) still runs after --stop");
+    }
+
+    private async Task StopAsync()
+    {
+        var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(1), "--stop", "--state", _state);
+        Assert.True(exit == 0, output);
     }
 
     private static async Task<string> Cli(int expectedExit, params string[] args)

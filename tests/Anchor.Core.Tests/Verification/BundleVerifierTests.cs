@@ -83,64 +83,16 @@ public class BundleVerifierTests
         using var _l = log;
         var bundle = batched ? batch : single;
         var json = bundle.ToJson();
-        var paths = StringLeaves(json, "").ToList();
+        var paths = BundleMutations.StringLeaves(json).ToList();
         Assert.True(paths.Count > 20);
         foreach (var (path, value) in paths)
         {
-            var mutated = (JsonObject)json.DeepClone();
-            Set(mutated, path, Mutate(value));
+            var mutated = BundleMutations.With(json, path);
             ProofBundle parsed;
             try { parsed = ProofBundle.FromJson(mutated); }
             catch (AnchorException) { continue; } // Refused at parsing: caught.
             var report = await BundleVerifier.VerifyAsync(parsed, new VerifyOptions());
             Assert.True(report.AnyFailed, $"mutating {path} ('{value}') went unnoticed");
         }
-    }
-
-    private static string Mutate(string value)
-    {
-        if (value.Length == 0) return "x";
-        // Change one character to another of the same class, so hex stays hex and digits stay digits.
-        // The last one of a padded base64 string may carry only padding bits, so a hash-like value
-        // changes its last character and everything else its first.
-        var i = value.EndsWith('=') || value.StartsWith("0x", StringComparison.Ordinal) ? 2 : value.Length - 1;
-        if (i >= value.Length) i = value.Length - 1;
-        var c = value[i];
-        var replacement = c switch
-        {
-            >= '0' and <= '8' => (char)(c + 1),
-            '9' => '0',
-            >= 'a' and <= 'e' => (char)(c + 1),
-            'f' => 'a',
-            'Z' or 'z' => 'A',
-            _ => 'B',
-        };
-        if (replacement == c) replacement = 'C';
-        return value[..i] + replacement + value[(i + 1)..];
-    }
-
-    private static IEnumerable<(string Path, string Value)> StringLeaves(JsonNode? node, string path)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                foreach (var (k, v) in o) foreach (var leaf in StringLeaves(v, path + "/" + k)) yield return leaf;
-                break;
-            case JsonArray a:
-                for (var i = 0; i < a.Count; i++) foreach (var leaf in StringLeaves(a[i], path + "/" + i)) yield return leaf;
-                break;
-            case JsonValue v:
-                yield return (path, v.GetValue<string>());
-                break;
-        }
-    }
-
-    private static void Set(JsonNode root, string path, string value)
-    {
-        var parts = path.Trim('/').Split('/');
-        var node = root;
-        foreach (var part in parts[..^1]) node = node is JsonArray arr ? arr[int.Parse(part)]! : node[part]!;
-        if (node is JsonArray array) array[int.Parse(parts[^1])] = value;
-        else node[parts[^1]] = value;
     }
 }
