@@ -14,6 +14,7 @@ namespace Anchor.Node.Tests;
 /// clients keep submitting. Every acknowledged record must be in the log and verify, the survivors must
 /// keep serving, and the sequencer must come back on a survivor.
 /// </summary>
+[Collection(DeployCollection.Name)]
 public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("anchor-cluster-").FullName;

@@ -61,3 +61,10 @@ public static class DeployScript
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["result"]!;
     }
 }
+
+/// <summary>The deploy/ script tests start several processes each; they run alone, so other suites' timings are not disturbed by them, nor they by others.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DeployCollection
+{
+    public const string Name = "deploy";
+}

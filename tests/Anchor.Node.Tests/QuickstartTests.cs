@@ -10,6 +10,7 @@ namespace Anchor.Node.Tests;
 /// tour with the real CLI (provider, submit --wait anchor, verify against the chain), an audit, --stop by pid,
 /// and a second run on the same folder that resumes the same log and chain.
 /// </summary>
+[Collection(DeployCollection.Name)]
 public sealed class QuickstartTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("anchor-quickstart-").FullName;
