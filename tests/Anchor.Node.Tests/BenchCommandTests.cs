@@ -1,7 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Anchor.Cli;
+using Anchor.Core.Tests.Cli;
 
 namespace Anchor.Node.Tests;
 
@@ -24,7 +23,7 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         var tokenFile = Path.Combine(_state, "admin-token");
         var before = await SizeAsync(node);
 
-        var (exit, output, error) = await RunAsync("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile,
+        var (exit, output, error) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile,
             "--mode", mode, "--alg", alg, "--records", records.ToString(CultureInfo.InvariantCulture),
             "--batch-size", batchSize.ToString(CultureInfo.InvariantCulture), "--concurrency", "8", "--json");
         Assert.True(exit == 0, output + error);
@@ -59,7 +58,7 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         Assert.Equal(alg, (string?)provider["keys"]![0]!["alg"]);
 
         // Proof mode over the leaves just written: every GET answers, none fails.
-        (exit, output, error) = await RunAsync("bench", "--node", node.Http.BaseAddress!.ToString(), "--proofs", "--records", "40", "--concurrency", "4", "--json");
+        (exit, output, error) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--proofs", "--records", "40", "--concurrency", "4", "--json");
         Assert.True(exit == 0, output + error);
         var proofs = JsonNode.Parse(output)!.AsObject();
         Assert.Equal("proofs", (string?)proofs["mode"]);
@@ -74,7 +73,7 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "bench-auth.test/log", _state));
         var tokenFile = Path.Combine(_state, "wrong-token");
         await File.WriteAllTextAsync(tokenFile, "not-the-token");
-        var (exit, output, _) = await RunAsync("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile, "--records", "5", "--json");
+        var (exit, output, _) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile, "--records", "5", "--json");
         Assert.Equal(1, exit);
         Assert.Equal("forbidden", (string?)JsonNode.Parse(output)!["code"]);
         Assert.Equal(0UL, await SizeAsync(node));
@@ -85,13 +84,6 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         var response = await node.Http.GetAsync("/checkpoint");
         if (!response.IsSuccessStatusCode) return 0;
         return ulong.Parse((await response.Content.ReadAsStringAsync()).Split('\n')[1], CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var exit = await AnchorCli.Root().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
