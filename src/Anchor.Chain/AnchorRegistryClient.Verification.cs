@@ -33,7 +33,7 @@ public sealed partial class AnchorRegistryClient
             ? Check.Pass($"{label} transaction", $"{anchor.TxHash} succeeded, sent to registry {registry}")
             : Check.Fail($"{label} transaction", $"{anchor.TxHash}: status {receipt.Status?.Value}, to {receipt.To}, registry {registry}"));
 
-        var expectedRoot = anchor.Root.StartsWith("0x", StringComparison.Ordinal) ? anchor.Root[2..] : anchor.Root;
+        var expectedRoot = anchor.RootHex;
         var events = receipt.DecodeAllEvents<AnchoredEvent>()
             .Where(e => string.Equals(e.Log.Address, registry, StringComparison.OrdinalIgnoreCase)).Select(e => e.Event).ToList();
         var matching = events.Where(e => "0x" + Hex.Encode(e.LogId) == anchor.LogId.ToLowerInvariant()

@@ -247,7 +247,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         var uncheckedChains = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (subject, size, anchor) in anchors)
         {
-            var root = anchor.Root.StartsWith("0x", StringComparison.Ordinal) ? anchor.Root[2..] : anchor.Root;
+            var root = anchor.RootHex;
             if (!string.Equals(root, Hex.Encode(roots[size]), StringComparison.OrdinalIgnoreCase))
                 findings.Add(new(subject, $"root {root} is not the log's root at size {size}, {Hex.Encode(roots[size])}"));
             var logId = Anchor.Core.Records.EvidenceDigest.LogId(_store.Origin);

@@ -14,6 +14,9 @@ public sealed record ChainAnchor(
     string BlockHash,
     string BlockTime)
 {
+    /// <summary>The root as lowercase hex without a 0x prefix, whichever way the record spells it.</summary>
+    public string RootHex => (Root.StartsWith("0x", StringComparison.Ordinal) ? Root[2..] : Root).ToLowerInvariant();
+
     public JsonObject ToJson() => new()
     {
         ["chainId"] = ChainId,

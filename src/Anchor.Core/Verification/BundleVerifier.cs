@@ -175,7 +175,7 @@ public static class BundleVerifier
     {
         var name = $"{label} names this tree";
         var rootHex = root is null ? "(none)" : Hex.Encode(root);
-        var anchorRoot = anchor.Root.StartsWith("0x", StringComparison.Ordinal) ? anchor.Root[2..] : anchor.Root;
+        var anchorRoot = anchor.RootHex;
         var logId = checkpoint is null ? null : EvidenceDigest.LogId(checkpoint.Origin);
         if (!TryCount(anchor.TreeSize, out var anchorSize) || anchorSize != size)
             return Check.Fail(name, $"anchor treeSize {anchor.TreeSize}, proof treeSize {size}");

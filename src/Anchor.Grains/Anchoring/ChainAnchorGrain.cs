@@ -157,9 +157,7 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
 
     private async Task OrphanPendingAsync(PendingAnchor pending, string why)
     {
-        var anchor = new ChainAnchor(_target.ChainId.ToString(CultureInfo.InvariantCulture), _target.Registry!.ToLowerInvariant(), "0x" + Hex.Encode(_logId),
-            pending.TreeSize.ToString(CultureInfo.InvariantCulture), pending.Root, pending.Sent.Hash, "", "", "");
-        await anchors.SaveRecordAsync(Chain, pending.RecordId, new StoredAnchor(pending.RecordId, Chain, anchor, AnchorStates.Orphaned, null, Now(), why).ToJson().ToJsonString());
+        await anchors.SaveRecordAsync(Chain, pending.RecordId, new StoredAnchor(pending.RecordId, Chain, Unmined(pending), AnchorStates.Orphaned, null, Now(), why).ToJson().ToJsonString());
         await anchors.ClearPendingAsync(Chain);
         LogOrphaned(_logger, Chain, pending.TreeSize, why);
     }
@@ -200,9 +198,7 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         // Recorded right after sending (before waiting): a crash now leaves a pending record to resume.
         var pending = new PendingAnchor(StoredAnchor.NewId(head.Size), head.Size, head.RootHex, sent);
         await anchors.SavePendingAsync(Chain, pending.ToJson());
-        var anchor = new ChainAnchor(_target.ChainId.ToString(CultureInfo.InvariantCulture), _target.Registry!.ToLowerInvariant(), "0x" + Hex.Encode(_logId),
-            head.Size.ToString(CultureInfo.InvariantCulture), head.RootHex, sent.Hash, "", "", "");
-        await anchors.SaveRecordAsync(Chain, pending.RecordId, new StoredAnchor(pending.RecordId, Chain, anchor, AnchorStates.Pending, null, Now(), null).ToJson().ToJsonString());
+        await anchors.SaveRecordAsync(Chain, pending.RecordId, new StoredAnchor(pending.RecordId, Chain, Unmined(pending), AnchorStates.Pending, null, Now(), null).ToJson().ToJsonString());
         await FinishPendingAsync(client, ct);
     }
 
@@ -226,6 +222,11 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
     private TimeSpan RoundBudget => options.Value.Interval * 3 + _target.PollInterval * 4;
 
     private string Now() => Times.ToText(time.GetUtcNow());
+
+    /// <summary>The anchor of a transaction that is not (or no longer) in a block: its block fields are empty.</summary>
+    private ChainAnchor Unmined(PendingAnchor pending) => new(
+        _target.ChainId.ToString(CultureInfo.InvariantCulture), _target.Registry!.ToLowerInvariant(), "0x" + Hex.Encode(_logId),
+        pending.TreeSize.ToString(CultureInfo.InvariantCulture), pending.Root, pending.Sent.Hash, "", "", "");
 
     private static ChainAnchor ToChainAnchor(AnchorRecord r) => new(
         r.ChainId.ToString(CultureInfo.InvariantCulture), r.Registry, r.LogId, r.TreeSize.ToString(CultureInfo.InvariantCulture), r.Root,
