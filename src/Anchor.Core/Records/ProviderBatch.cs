@@ -1,0 +1,23 @@
+using Anchor.Core.Merkle;
+
+namespace Anchor.Core.Records;
+
+/// <summary>
+/// What the records of one provider batch share in the log (DESIGN A2): who signed, the one signature, the batch root
+/// and size it covers, and when the node received it. A record adds its evidence, its index and its path.
+/// </summary>
+public sealed record ProviderBatch(string Provider, string KeyId, string Sig, string Root, ulong Size, string ReceivedAt)
+{
+    /// <summary>The log entry of record <paramref name="index"/>: the one construction that writes it and that rebuilds it from storage.</summary>
+    public LogEntry Entry(ulong index, Evidence evidence, IReadOnlyList<byte[]> path)
+    {
+        var hexPath = new string[path.Count];
+        for (var i = 0; i < path.Count; i++)
+        {
+            if (path[i].Length != TreeHasher.HashSize) throw new ArgumentException("path hashes must be 32 bytes");
+            hexPath[i] = Hex.Encode(path[i]);
+        }
+        return new LogEntry(Provider, KeyId, evidence, Sig,
+            new BatchPath(Root, JsonFields.Text(Size), JsonFields.Text(index), hexPath), ReceivedAt);
+    }
+}
