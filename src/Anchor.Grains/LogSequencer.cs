@@ -54,12 +54,15 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var results = new SequencedRecord?[records.Count];
         var parsed = new Evidence[records.Count];
         var digests = new byte[records.Count][];
+        var batchLeaves = new byte[records.Count][]; // Leaf hashes of d_i in the provider's batch tree, for batch records.
         // Pure CPU per record (parse, canonical JSON, SHA-256): spread over the cores.
         Parallel.For(0, records.Count, i =>
         {
             var r = records[i];
             parsed[i] = Evidence.FromJson(Jcs.ParseStrict(Encoding.UTF8.GetBytes(r.EvidenceJson)));
-            digests[i] = ContentDigest(r.Provider, r.KeyId, parsed[i]);
+            var leaf = Statements.BatchLeaf(r.Provider, r.KeyId, parsed[i]);
+            digests[i] = SHA256.HashData(leaf); // ContentDigest, from the bytes at hand.
+            batchLeaves[i] = r.Batch is null ? [] : TreeHasher.HashLeaf(leaf);
         });
 
         // Retries: a nonce committed before returns the original; with other content it is a conflict.
@@ -68,7 +71,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         // Step 1, in memory only: assign indices from the head and compute the tiles they complete.
         var batch = new LogBatch(head, _range!);
         var receivedAt = Times.ToText(time.GetUtcNow());
-        var fresh = new List<(int Slot, LogEntry Entry, ulong Index, byte[] LeafHash)>();
+        var fresh = new List<(int Slot, LogEntry Entry, ulong Index, byte[] LeafHash, StoredBatch? Batch, ulong InBatch)>();
         var pooled = new Dictionary<(string, string), int>(); // (provider, nonce) → slot that carries it in this batch.
         var shared = new List<(int Slot, int From)>();
         var start = 0;
@@ -93,6 +96,8 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 start = end;
                 continue;
             }
+            StoredBatch? providerBatch = null;
+            var batchChecked = false;
             for (var i = start; i < end; i++)
             {
                 if (results[i] is not null) continue;
@@ -101,8 +106,17 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 // The same record in two calls of one pool (a quick retry): written once, both get its receipt.
                 if (pooled.TryGetValue((r.Provider, e.Nonce), out var from)) { shared.Add((i, from)); continue; }
                 pooled[(r.Provider, e.Nonce)] = i;
-                var batchPath = r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null;
-                fresh.Add((i, new LogEntry(r.Provider, r.KeyId, e, r.Sig, batchPath, receivedAt), 0, []));
+                if (r.Batch is not null && !batchChecked)
+                {
+                    providerBatch = BatchOf(call, batchLeaves[start..end], receivedAt);
+                    batchChecked = true;
+                }
+                var inBatch = (ulong)(i - start);
+                // A record of a whole provider batch is stored as its evidence and place, its path rebuilt from the batch's tree.
+                var entry = providerBatch is not null
+                    ? providerBatch.Shared.Entry(inBatch, e, providerBatch.Inclusion(inBatch))
+                    : new LogEntry(r.Provider, r.KeyId, e, r.Sig, r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null, receivedAt);
+                fresh.Add((i, entry, 0, [], providerBatch, inBatch));
             }
             start = end;
         }
@@ -115,12 +129,14 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         });
         for (var f = 0; f < fresh.Count; f++)
         {
-            var (slot, entry, _, _) = fresh[f];
-            var index = batch.Add(leaves[f].Data, leaves[f].Hash);
+            var (slot, entry, _, _, providerBatch, inBatch) = fresh[f];
+            var index = providerBatch is null
+                ? batch.Add(leaves[f].Data, leaves[f].Hash)
+                : batch.Add(leaves[f].Hash, providerBatch, inBatch, Encoding.UTF8.GetBytes(records[slot].EvidenceJson));
             batch.IndexByHash(entry.Evidence.Hash, index);
             batch.IndexByContract(entry.Provider, entry.Evidence.ContractId, index);
             batch.IndexNonce(entry.Provider, entry.Evidence.Nonce, index);
-            fresh[f] = (slot, entry, index, leaves[f].Hash);
+            fresh[f] = (slot, entry, index, leaves[f].Hash, providerBatch, inBatch);
         }
 
         if (batch.Count > 0)
@@ -165,6 +181,26 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             start += calls[c].Length;
         }
         return answer;
+    }
+
+    /// <summary>
+    /// The shared part and tree of a provider batch when <paramref name="call"/> is one whole batch, as the verifier
+    /// passes it (record i has index i, all name one root, size, signer and signature, and their d_i hash to that root);
+    /// otherwise null, and its records are stored whole with the verifier's paths.
+    /// </summary>
+    private static StoredBatch? BatchOf(VerifiedRecord[] call, byte[][] leafHashes, string receivedAt)
+    {
+        var head = call[0];
+        if (head.Batch is not { } first) return null;
+        var size = ((ulong)call.Length).ToString(CultureInfo.InvariantCulture);
+        for (var i = 0; i < call.Length; i++)
+        {
+            var r = call[i];
+            if (r.Batch is not { } b || b.Root != first.Root || b.Size != size || b.Index != i.ToString(CultureInfo.InvariantCulture)
+                || r.Provider != head.Provider || r.KeyId != head.KeyId || r.Sig != head.Sig)
+                return null;
+        }
+        return StoredBatch.FromLeaves(new ProviderBatch(head.Provider, head.KeyId, head.Sig, first.Root, (ulong)call.Length, receivedAt), leafHashes);
     }
 
     private async Task ResolveKnownNoncesAsync(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, byte[][] digests,

@@ -52,6 +52,8 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         var fromEntries = new byte[checked((int)size * Hash)];
         var fromTiles = new byte[fromEntries.Length];
         var entries = new LogEntry?[size];
+        // Provider batches that the records of a window point at (F of batch/F → the batch, or what is wrong with it).
+        var batches = new Dictionary<ulong, (StoredBatch? Batch, string? Problem)>();
         for (ulong first = 0; first < bundles; first += ParallelReads)
         {
             ct.ThrowIfCancellationRequested();
@@ -61,6 +63,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                 reads.Add((b, _db.HashGetAllAsync(_store.Keys.Full("entries/" + b.ToString(CultureInfo.InvariantCulture))),
                     _db.StringGetAsync(_store.Keys.Full(LogKeys.Tile(0, b)))));
             await Task.WhenAll(reads.SelectMany(r => new Task[] { r.Entries, r.Tile })).ConfigureAwait(false);
+            batches = await ReadBatchesAsync(reads.Select(r => (r.Bundle, r.Entries.Result)), batches).ConfigureAwait(false);
             foreach (var (bundle, entryRead, tileRead) in reads)
             {
                 var fields = entryRead.Result.ToDictionary(e => (string)e.Name!, e => (byte[])e.Value!, StringComparer.Ordinal);
@@ -75,7 +78,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                         findings.Add(new($"entry {i}", "missing from storage"));
                         continue;
                     }
-                    try { data = EntryCodec.Unpack(data); }
+                    try { data = BatchRecord.TryParse(data, out var record) ? Rebuild(i, record, batches) : EntryCodec.Unpack(data); }
                     catch (InvalidDataException ex)
                     {
                         findings.Add(new($"entry {i}", ex.Message));
@@ -116,6 +119,53 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         await CheckIndexesAsync(entries, findings, ct).ConfigureAwait(false);
         return new AuditReport(origin, size, logKey is not null, checkpoints.Count, anchors.Count, uncheckedChains,
             [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)]);
+    }
+
+    /// <summary>
+    /// The batches that the batch records of one window of bundles point at, decoded once each: those already in
+    /// <paramref name="known"/> (a batch spans windows) are kept, the others read whole; the rest is dropped.
+    /// </summary>
+    private async Task<Dictionary<ulong, (StoredBatch? Batch, string? Problem)>> ReadBatchesAsync(
+        IEnumerable<(ulong Bundle, HashEntry[] Fields)> bundles, Dictionary<ulong, (StoredBatch? Batch, string? Problem)> known)
+    {
+        var wanted = new Dictionary<ulong, ulong>(); // F → the batch size its first record names
+        foreach (var (bundle, fields) in bundles)
+        {
+            foreach (var field in fields)
+            {
+                if (!ulong.TryParse((string?)field.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var at)) continue;
+                try
+                {
+                    if (BatchRecord.TryParse((byte[])field.Value!, out var record) && record.Back <= bundle * 256 + at)
+                        wanted.TryAdd(bundle * 256 + at - record.Back, record.Size);
+                }
+                catch (InvalidDataException) { } // Reported where the entry is rebuilt.
+            }
+        }
+        var reads = wanted.Keys.Where(f => !known.ContainsKey(f)).Select(f => (First: f, Read: _db.StringGetAsync(_store.Keys.Full(LogKeys.Batch(f))))).ToList();
+        await Task.WhenAll(reads.Select(r => r.Read)).ConfigureAwait(false);
+        var batches = wanted.Keys.Where(known.ContainsKey).ToDictionary(f => f, f => known[f]);
+        foreach (var (first, read) in reads)
+        {
+            var name = LogKeys.Batch(first);
+            try
+            {
+                batches[first] = (byte[]?)read.Result is { } value ? (StoredBatch.Decode(value, wanted[first], name), null) : (null, $"{name} is missing from storage");
+            }
+            catch (InvalidDataException ex) { batches[first] = (null, ex.Message); }
+        }
+        return batches;
+    }
+
+    /// <summary>The leaf data of batch record <paramref name="index"/>, rebuilt from its batch.</summary>
+    private static byte[] Rebuild(ulong index, BatchRecord record, Dictionary<ulong, (StoredBatch? Batch, string? Problem)> batches)
+    {
+        if (record.Back > index) throw new InvalidDataException($"names a batch {record.Back} entries back, below entry 0");
+        var name = LogKeys.Batch(index - record.Back);
+        var (batch, problem) = batches[index - record.Back];
+        if (batch is null) throw new InvalidDataException(problem);
+        if (batch.Size != record.Size) throw new InvalidDataException($"names a batch of {record.Size}, {name} is one of {batch.Size}: storage is inconsistent");
+        return StoredBatch.LeafData(batch.Shared, record, batch.Inclusion(record.Index), $"entry {index}");
     }
 
     /// <summary>The root the head vouches for: its signed checkpoint's (when it verifies), else the head's own.</summary>

@@ -31,7 +31,7 @@ public sealed class LogBatch
 
     public byte[] Root() => _range.Root();
 
-    /// <summary>Appends one entry; returns its leaf index.</summary>
+    /// <summary>Appends one entry, stored whole; returns its leaf index.</summary>
     public ulong Add(ReadOnlySpan<byte> leafData, ReadOnlySpan<byte> leafHash)
     {
         var index = _range.Size;
@@ -39,6 +39,27 @@ public sealed class LogBatch
         Op("H", LogKeys.EntryBundle(index), LogKeys.EntryField(index), EntryCodec.Pack(leafData));
         return index;
     }
+
+    /// <summary>
+    /// Appends record <paramref name="indexInBatch"/> of a provider batch, whose leaf data is
+    /// <c>batch.Shared.Entry(indexInBatch, evidence, batch.Inclusion(indexInBatch))</c>: only its evidence and place are
+    /// stored with it. The batch itself is written once, as <c>batch/F</c> with F the first of its records in this append.
+    /// </summary>
+    public ulong Add(ReadOnlySpan<byte> leafHash, StoredBatch batch, ulong indexInBatch, ReadOnlySpan<byte> evidenceJson)
+    {
+        if (indexInBatch >= batch.Size) throw new ArgumentOutOfRangeException(nameof(indexInBatch), $"index {indexInBatch} is not below batch size {batch.Size}");
+        var index = _range.Size;
+        _range.Append(leafHash, RecordTileNode);
+        if (!_batches.TryGetValue(batch, out var first))
+        {
+            _batches[batch] = first = index;
+            Op("S", LogKeys.Batch(first), batch.Encode());
+        }
+        Op("H", LogKeys.EntryBundle(index), LogKeys.EntryField(index), BatchRecord.Encode(index - first, indexInBatch, batch.Size, evidenceJson));
+        return index;
+    }
+
+    private readonly Dictionary<StoredBatch, ulong> _batches = new(ReferenceEqualityComparer.Instance);
 
     public void IndexByHash(string hashHex, ulong leafIndex)
     {
@@ -58,7 +79,7 @@ public sealed class LogBatch
     /// <summary>
     /// The Lua arguments after the head fields: operations <c>op, key, n, arg1..argn</c>, tile writes first.
     /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list; an
-    /// <c>A</c> op appends each value to its hash field),
+    /// <c>A</c> op appends each value to its hash field; an <c>S</c> op SETs a batch's one value),
     /// in chunks small enough for Lua's unpack.
     /// </summary>
     internal List<RedisValue> Operations()

@@ -13,7 +13,11 @@ namespace Anchor.Storage;
 /// <remarks>
 /// head                         HASH   size, root (hex), checkpoint (signed note)
 /// tile/L/N                     STRING row hashes of tile N at tile level L, 32 bytes each (c2sp tlog-tiles)
-/// entries/N                    HASH   i (0..255) → leaf data of entry 256·N + i, hex runs packed (EntryCodec; private, never served)
+/// entries/N                    HASH   i (0..255) → entry 256·N + i (private, never served), one of:
+///                                       a whole entry: its leaf data, hex runs packed (EntryCodec); single records, and values written before batch/F
+///                                       a batch record: 0x03, back, index in batch, batch size, its evidence packed (BatchRecord); the rest is in batch/F
+/// batch/F                      STRING a provider batch whose first record written by one append is entry F: every perfect node of its tree,
+///                                     level by level (FlatTree), then JCS of its shared part {provider, keyId, sig, root, size, receivedAt} (StoredBatch)
 /// ix/hash/B                    HASH   evidence hash (bytes) → leaf indices (8 bytes each, big-endian); B = SHA-256(hash)[:2] hex
 /// ix/contract/SHA256(P,C)      LIST   leaf indices of contract C from provider P
 /// ix/nonce/B                   HASH   SHA-256(P \n nonce)[:16] → leaf index (8 bytes, big-endian); B = its first 2 bytes hex
@@ -33,6 +37,9 @@ public sealed class LogKeys(string origin)
 
     public static string EntryBundle(ulong leafIndex) => "entries/" + (leafIndex / 256).ToString(CultureInfo.InvariantCulture);
     public static string EntryField(ulong leafIndex) => (leafIndex % 256).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The batch whose first record in the append that wrote it is entry <paramref name="firstLeafIndex"/>.</summary>
+    public static string Batch(ulong firstLeafIndex) => "batch/" + firstLeafIndex.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Indexes are bucketed: 65,536 hashes per index, each a small Redis hash that stays in Redis's compact listpack

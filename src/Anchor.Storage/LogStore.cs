@@ -16,10 +16,13 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     // One script writes a whole batch. Steps, and why each is crash-safe:
     // 1. Compare the head with the expected (size, root); on mismatch return the current head and
     //    write nothing: the caller lost a race and must reload, never build on what it believed.
-    // 2. Write tiles, entries and indexes. They only touch tile positions and entries at indices at or
-    //    above the old size, which no reader sees yet; index records are hints that readers check
-    //    against the head size and the entry they point at, so a script aborted here (Redis killed,
+    // 2. Write tiles, entries, provider batches and indexes. They only touch tile positions, entries and
+    //    batch/F keys at indices at or above the old size, which no reader sees yet (a batch is reached only
+    //    from an entry below the head, written by the same script); index records are hints that readers
+    //    check against the head size and the entry they point at, so a script aborted here (Redis killed,
     //    out of memory mid-script) leaves nothing visible, and the next winner overwrites the same slots.
+    //    A batch/F is SET whole by the script whose records point at it, F at or above its old size: a dead
+    //    writer's batch is either replaced whole or pointed at by nothing below the head.
     // 3. Write the head last: this single HSET is the commit point. AOF logs the script's effects as
     //    one MULTI/EXEC, so after a crash either the whole batch or none of it is replayed.
     private const string AppendScript = """
@@ -37,6 +40,8 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
             redis.call('SETRANGE', key, tonumber(ARGV[i+3]), ARGV[i+4])
           elseif op == 'H' then
             redis.call('HSET', key, unpack(ARGV, i+3, i+2+n))
+          elseif op == 'S' then
+            redis.call('SET', key, ARGV[i+3])
           elseif op == 'L' then
             redis.call('RPUSH', key, unpack(ARGV, i+3, i+2+n))
           elseif op == 'A' then
@@ -163,12 +168,40 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return bytes is not null && bytes.Length == width * TreeHasher.HashSize ? bytes : null;
     }
 
-    /// <summary>The leaf data of committed entry <paramref name="leafIndex"/>, or null above the head.</summary>
+    /// <summary>
+    /// The leaf data of committed entry <paramref name="leafIndex"/>, or null above the head. A record of a provider
+    /// batch is rebuilt from its batch, and checked against the leaf hash in the tile before it is returned.
+    /// </summary>
     public async Task<byte[]?> ReadEntryAsync(ulong leafIndex, LogHead head)
     {
         if (leafIndex >= head.Size) return null;
         var stored = (byte[]?)await _db.HashGetAsync(Keys.Full(LogKeys.EntryBundle(leafIndex)), LogKeys.EntryField(leafIndex)).ConfigureAwait(false);
-        return stored is null ? null : EntryCodec.Unpack(stored);
+        if (stored is null) return null;
+        return BatchRecord.TryParse(stored, out var record) ? await RebuildAsync(leafIndex, record, head).ConfigureAwait(false) : EntryCodec.Unpack(stored);
+    }
+
+    /// <summary>One round trip after the record: the batch's shared part, the nodes of the record's path (GETRANGE each), and the leaf's tile.</summary>
+    private async Task<byte[]> RebuildAsync(ulong leafIndex, BatchRecord record, LogHead head)
+    {
+        if (record.Back > leafIndex) throw new InvalidDataException($"entry {leafIndex} names a batch {record.Back} entries back: storage is inconsistent");
+        var name = LogKeys.Batch(leafIndex - record.Back);
+        var key = Keys.Full(name);
+        var shape = ProofShape.Inclusion(record.Index, record.Size);
+        var header = _db.StringGetRangeAsync(key, StoredBatch.HeaderOffset(record.Size), -1);
+        var nodes = shape.Nodes.Select(n => StoredBatch.NodeOffset(record.Size, n))
+            .Select(at => _db.StringGetRangeAsync(key, at, at + TreeHasher.HashSize - 1)).ToList();
+        var leaf = ReadNodeHashesAsync([new NodeId(0, leafIndex)], head.Size);
+        await Task.WhenAll([header, leaf, .. nodes]).ConfigureAwait(false);
+
+        var hashes = nodes.Select(n => (byte[]?)n.Result ?? []).ToList();
+        if (hashes.Any(h => h.Length != TreeHasher.HashSize))
+            throw new InvalidDataException($"{name} lacks nodes of the path of entry {leafIndex} (index {record.Index} of {record.Size}): storage is inconsistent");
+        var shared = StoredBatch.DecodeShared((byte[]?)header.Result ?? [], record.Size, name);
+        var data = StoredBatch.LeafData(shared, record, shape.Fold(hashes), $"entry {leafIndex}");
+        var hash = TreeHasher.HashLeaf(data);
+        if (!hash.AsSpan().SequenceEqual(leaf.Result[0]))
+            throw new InvalidDataException($"entry {leafIndex} rebuilt from {name} hashes to {Hex.Encode(hash)}, the log's leaf is {Hex.Encode(leaf.Result[0])}: storage is inconsistent");
+        return data;
     }
 
     public async Task<Dictionary<string, NonceRecord>> ReadNoncesAsync(string provider, IReadOnlyList<string> nonces, LogHead head)

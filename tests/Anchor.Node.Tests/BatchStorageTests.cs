@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anchor.Core;
+using Anchor.Core.Checkpoints;
+using Anchor.Core.Json;
+using Anchor.Core.Merkle;
+using Anchor.Core.Records;
+using Anchor.Grains;
+using Anchor.Storage;
+using StackExchange.Redis;
+
+namespace Anchor.Node.Tests;
+
+/// <summary>
+/// Records of provider batches are stored as their evidence and place, their batch once: every reader must give back
+/// the leaf data the entry had when it was sequenced, byte for byte.
+/// </summary>
+[Collection(NodeCollection.Name)]
+public sealed class BatchStorageTests(RedisServer redis)
+{
+    private const string KeyId = "k1";
+    private const string Sig = "c2lnbmF0dXJlIG9mIHRoZSBiYXRjaA==";
+
+    [Fact]
+    public async Task Batch_records_of_every_size_read_back_as_the_leaf_data_they_were_sequenced_with()
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var (store, signer, sequencer) = Log(connection, "batch-store.test/log");
+        using var _ = signer;
+
+        // One pool of several batches (several batch/F written by one script), then more sizes in later appends.
+        var pools = new[] { new[] { 1, 2, 3 }, [7, 1000], [5, 257, 256, 13] };
+        var single = Single("p");
+        var written = new List<(ulong Index, byte[] LeafData)>();
+        var first = true;
+        foreach (var sizes in pools)
+        {
+            var batches = sizes.Select(n => Batch("p", TestEvidence(n))).ToList();
+            VerifiedRecord[][] calls = first ? [[single], .. batches.Select(b => b.Records)] : [.. batches.Select(b => b.Records)];
+            var results = await sequencer.SequenceAsync(calls);
+            var offset = first ? 1 : 0;
+            for (var c = 0; c < batches.Count; c++)
+            {
+                for (var i = 0; i < batches[c].Records.Length; i++)
+                {
+                    var result = results[c + offset][i];
+                    var expected = Expected(batches[c], i, result);
+                    Assert.Equal(Hex.Encode(TreeHasher.HashLeaf(expected)), Receipt.FromJson(JsonNode.Parse(result.ReceiptJson!)).LeafHash);
+                    written.Add((result.LeafIndex, expected));
+                }
+                // The batch is written once, under the log index of its first record.
+                Assert.True(await connection.GetDatabase().KeyExistsAsync(store.Keys.Full(LogKeys.Batch(results[c + offset][0].LeafIndex))));
+            }
+            first = false;
+        }
+
+        var head = await store.ReadHeadAsync();
+        Assert.Equal((ulong)written.Count + 1, head.Size);
+        var db = connection.GetDatabase();
+        foreach (var (index, expected) in written)
+        {
+            Assert.Equal(expected, await store.ReadEntryAsync(index, head));
+            var stored = (byte[])(await db.HashGetAsync(store.Keys.Full(LogKeys.EntryBundle(index)), LogKeys.EntryField(index)))!;
+            Assert.Equal(BatchRecord.Marker, stored[0]);
+            Assert.True(stored.Length < expected.Length / 2, $"entry {index}: {stored.Length} bytes stored for {expected.Length}");
+        }
+        Assert.Equal(0x00, ((byte[])(await db.HashGetAsync(store.Keys.Full(LogKeys.EntryBundle(0)), LogKeys.EntryField(0)))!)[0]); // Single records stay whole.
+
+        var report = await new LogAudit(connection, store.Origin).RunAsync(signer.VerifierKey, new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>(), null, default);
+        Assert.True(report.Clean, string.Join("\n", report.Findings));
+    }
+
+    [Fact]
+    public async Task A_retried_batch_commits_only_its_new_records_and_each_keeps_its_index_in_the_batch()
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var (store, signer, sequencer) = Log(connection, "batch-retry.test/log");
+        using var _ = signer;
+
+        // Records 1, 2 and 5 of the batch of 7 were sequenced before, in another batch: a retry returns their receipts.
+        var evidence = TestEvidence(7);
+        var earlier = Batch("p", [evidence[1], evidence[2], evidence[5]]);
+        var before = (await sequencer.SequenceAsync([[Single("p")], earlier.Records]))[1];
+        Assert.Equal([1UL, 2UL, 3UL], before.Select(r => r.LeafIndex));
+
+        var batch = Batch("p", evidence);
+        var results = (await sequencer.SequenceAsync([[Single("p")], batch.Records]))[1];
+        Assert.Equal(before[0], results[1]);
+        Assert.Equal(before[1], results[2]);
+        Assert.Equal(before[2], results[5]);
+        // The new ones, 0, 3, 4 and 6 of the batch, are entries 5 to 8: not their places in the batch.
+        int[] fresh = [0, 3, 4, 6];
+        Assert.Equal([5UL, 6UL, 7UL, 8UL], fresh.Select(i => results[i].LeafIndex));
+
+        var head = await store.ReadHeadAsync();
+        foreach (var i in fresh)
+            Assert.Equal(Expected(batch, i, results[i]), await store.ReadEntryAsync(results[i].LeafIndex, head));
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(Expected(earlier, i, before[i]), await store.ReadEntryAsync(before[i].LeafIndex, head));
+
+        // A second retry finds every record through the nonce index and the rebuilt entries: the same receipts again.
+        var again = (await sequencer.SequenceAsync([batch.Records]))[0];
+        Assert.Equal(results.Select(r => (r.EntryJson, r.LeafIndex, r.ReceiptJson)), again.Select(r => (r.EntryJson, r.LeafIndex, r.ReceiptJson)));
+        Assert.Equal(9UL, (await store.ReadHeadAsync()).Size);
+    }
+
+    [Fact]
+    public async Task Whole_entries_of_the_old_layout_still_read_and_a_damaged_batch_is_named()
+    {
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var (store, signer, sequencer) = Log(connection, "batch-old.test/log");
+        using var _ = signer;
+        var db = connection.GetDatabase();
+
+        // Entries written before batch/F existed: every batch record whole, with its path.
+        var old = Batch("p", TestEvidence(3));
+        var oldEntries = Enumerable.Range(0, 3).Select(i => Entry(old, i, "2026-11-26T11:00:00.000Z")).ToList();
+        var empty = await store.ReadHeadAsync();
+        var append = new LogBatch(empty, await store.ReadRangeAsync(empty));
+        foreach (var entry in oldEntries)
+        {
+            var index = append.Add(entry.LeafData(), entry.LeafHash());
+            append.IndexByHash(entry.Evidence.Hash, index);
+            append.IndexByContract(entry.Provider, entry.Evidence.ContractId, index);
+            append.IndexNonce(entry.Provider, entry.Evidence.Nonce, index);
+        }
+        Assert.True(await store.TryAppendAsync(append, signer.Sign(new Checkpoint(store.Origin, 3, append.Root()))));
+
+        var batch = Batch("p", TestEvidence(6));
+        var results = (await sequencer.SequenceAsync([batch.Records]))[0];
+        var head = await store.ReadHeadAsync();
+        for (var i = 0; i < 3; i++) Assert.Equal(oldEntries[i].LeafData(), await store.ReadEntryAsync((ulong)i, head));
+        for (var i = 0; i < 6; i++) Assert.Equal(Expected(batch, i, results[i]), await store.ReadEntryAsync(results[i].LeafIndex, head));
+        var audit = new LogAudit(connection, store.Origin);
+        var none = new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>();
+        var clean = await audit.RunAsync(signer.VerifierKey, none, null, default);
+        Assert.True(clean.Clean, string.Join("\n", clean.Findings));
+
+        // One bit of the leaf hash of record 4 (entry 7) inside batch/3: record 5's path uses it, record 4's does not.
+        var key = store.Keys.Full(LogKeys.Batch(3));
+        var value = (byte[])(await db.StringGetAsync(key))!;
+        var damaged = value.ToArray();
+        damaged[4 * 32 + 9] ^= 0x01;
+        await db.StringSetAsync(key, damaged);
+        Assert.Equal(Expected(batch, 4, results[4]), await store.ReadEntryAsync(7, head));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadEntryAsync(8, head));
+        Assert.Contains("entry 8 rebuilt from batch/3", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["entry 8"], (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings.Select(f => f.Subject));
+
+        // The shared part names another size than the records do.
+        var header = System.Text.Encoding.UTF8.GetString(value.AsSpan((int)StoredBatch.HeaderOffset(6))).Replace("\"size\":\"6\"", "\"size\":\"7\"", StringComparison.Ordinal);
+        byte[] resized = [.. value.AsSpan(0, (int)StoredBatch.HeaderOffset(6)), .. System.Text.Encoding.UTF8.GetBytes(header)];
+        await db.StringSetAsync(key, resized);
+        error = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadEntryAsync(5, head));
+        Assert.Contains("batch/3 is a batch of 7, its record says 6", error.Message, StringComparison.Ordinal);
+
+        // And no batch at all.
+        await db.KeyDeleteAsync(key);
+        await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadEntryAsync(3, head));
+        var findings = (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings;
+        Assert.Equal(Enumerable.Range(3, 6).Select(i => $"entry {i}"), findings.Select(f => f.Subject).Distinct());
+        Assert.Contains(findings, f => f.Problem.Contains("batch/3 is missing", StringComparison.Ordinal));
+
+        await db.StringSetAsync(key, value);
+        Assert.True((await audit.RunAsync(signer.VerifierKey, none, null, default)).Clean);
+    }
+
+    private static (LogStore, NoteSigner, LogSequencer) Log(IConnectionMultiplexer connection, string origin)
+    {
+        var store = new LogStore(connection, origin);
+        var signer = NoteSigner.Generate(origin);
+        return (store, signer, new LogSequencer(store, signer, TimeProvider.System));
+    }
+
+    private sealed record ProviderBatchRecords(string Provider, List<Evidence> Evidence, string Root, List<List<byte[]>> Paths, VerifiedRecord[] Records);
+
+    private static List<Evidence> TestEvidence(int count) => [.. Enumerable.Range(0, count).Select(_ => TestProvider.NewEvidence())];
+
+    /// <summary>A provider batch as the verifier grain hands it on: the root over d_i, and each record's path.</summary>
+    private static ProviderBatchRecords Batch(string provider, List<Evidence> evidence)
+    {
+        var tree = new MemoryTree();
+        foreach (var e in evidence) tree.AppendData(Statements.BatchLeaf(provider, KeyId, e));
+        var root = Hex.Encode(tree.Root());
+        var size = (ulong)evidence.Count;
+        var paths = Enumerable.Range(0, evidence.Count).Select(i => tree.Inclusion((ulong)i, size)).ToList();
+        var records = evidence.Select((e, i) => new VerifiedRecord(provider, KeyId, Jcs.EncodeToString(e.ToJson()), Sig,
+            new BatchRef(root, Text(size), Text((ulong)i), [.. paths[i].Select(h => Hex.Encode(h))]))).ToArray();
+        return new(provider, evidence, root, paths, records);
+    }
+
+    private static VerifiedRecord Single(string provider) =>
+        new(provider, KeyId, Jcs.EncodeToString(TestProvider.NewEvidence().ToJson()), Sig, null);
+
+    /// <summary>The entry of DESIGN A2, built here from the verifier's path, not from anything storage keeps.</summary>
+    private static LogEntry Entry(ProviderBatchRecords batch, int i, string receivedAt) =>
+        new(batch.Provider, KeyId, batch.Evidence[i], Sig,
+            new BatchPath(batch.Root, Text((ulong)batch.Evidence.Count), Text((ulong)i), [.. batch.Paths[i].Select(h => Hex.Encode(h))]), receivedAt);
+
+    private static byte[] Expected(ProviderBatchRecords batch, int i, SequencedRecord result)
+    {
+        Assert.Null(result.ErrorCode);
+        var receivedAt = JsonNode.Parse(result.EntryJson!)!["receivedAt"]!.GetValue<string>();
+        var expected = Entry(batch, i, receivedAt).LeafData();
+        Assert.Equal(expected, Jcs.Encode(JsonNode.Parse(result.EntryJson!)!)); // What the caller was answered.
+        return expected;
+    }
+
+    private static string Text(ulong n) => n.ToString(CultureInfo.InvariantCulture);
+}
