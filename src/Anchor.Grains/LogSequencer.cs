@@ -112,7 +112,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                     batchChecked = true;
                 }
                 var inBatch = (ulong)(i - start);
-                // A record of a whole provider batch is stored as its evidence and place, its path rebuilt from the batch's tree.
+                // A record of a whole provider batch is stored as its evidence and place; its path comes from the tree readers rebuild it from.
                 var entry = providerBatch is not null
                     ? providerBatch.Shared.Entry(inBatch, e, providerBatch.Inclusion(inBatch))
                     : new LogEntry(r.Provider, r.KeyId, e, r.Sig, r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null, receivedAt);

@@ -7,6 +7,7 @@ namespace Anchor.Storage;
 /// nonces, batch roots and paths) stored as its bytes. Decoding gives back the identical bytes, so the leaf hash
 /// is unchanged. A packed value starts with 0x00; bytes that hold the markers themselves (never JCS text) are kept
 /// behind 0x02; any other value is read as it is, which is how values written before this encoding are read.
+/// A stored entry starting with 0x03 is not a whole entry but a record of a provider batch (<see cref="BatchRecord"/>).
 /// </summary>
 public static class EntryCodec
 {
