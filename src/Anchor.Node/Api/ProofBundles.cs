@@ -23,7 +23,8 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     private const int MaxCachedKeys = 10_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), byte[]> _descriptors = new();
     private readonly string _logKey = signer.VerifierKey.ToString();
-    private (LogHead Head, long ReadAt)? _recentHead;
+    private sealed record RecentHead(LogHead Head, long ReadAt);
+    private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
     /// <summary>How old a head <see cref="HeadForAsync"/> may answer with: any committed head gives a valid bundle.</summary>
     public static readonly TimeSpan HeadMaxAge = TimeSpan.FromMilliseconds(250);
@@ -37,7 +38,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     {
         if (_recentHead is { } recent && leafIndex < recent.Head.Size && time.GetElapsedTime(recent.ReadAt) < HeadMaxAge) return recent.Head;
         var head = await store.ReadHeadAsync();
-        _recentHead = (head, time.GetTimestamp());
+        _recentHead = new RecentHead(head, time.GetTimestamp());
         return head;
     }
 
