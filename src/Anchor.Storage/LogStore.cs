@@ -94,56 +94,70 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
 
     /// <summary>The hashes of perfect nodes inside the committed tree, read from the tiles that store them.</summary>
     /// <param name="committedSize">
-    /// The size of a committed head. Tiles it covers in full are immutable (the head only moves forward, by CAS) and
-    /// are kept in memory; partial tiles, and tiles beyond it that a dead writer may have staged, are always read.
+    /// The size of a committed head. What it covers of a tile is immutable (the head only moves forward, by CAS), so
+    /// each tile's inner nodes are computed once per width and kept in memory; with 0, or for anything beyond it
+    /// (a dead writer may have staged hashes there), tiles are read and hashed for this call only.
     /// </param>
     public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes, ulong committedSize = 0)
     {
-        var tiles = new Dictionary<(int, ulong), Task<RedisValue>>();
+        var trees = new Dictionary<(int Level, ulong Index), (int Width, byte[] Tree)>();
+        var reads = new Dictionary<(int Level, ulong Index), Task<RedisValue>>();
         foreach (var node in nodes)
         {
             var key = TileOf(node);
-            if (!tiles.ContainsKey(key) && !_fullTiles.ContainsKey(key)) tiles[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
+            if (trees.ContainsKey(key) || reads.ContainsKey(key)) continue;
+            if (_tileTrees.TryGetValue(key, out var cached) && cached.Width == CommittedWidth(key, committedSize)) trees[key] = cached;
+            else reads[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
         }
-        await Task.WhenAll(tiles.Values).ConfigureAwait(false);
+        await Task.WhenAll(reads.Values).ConfigureAwait(false);
+        foreach (var (key, read) in reads)
+        {
+            var row = (byte[]?)read.Result ?? [];
+            var committed = CommittedWidth(key, committedSize);
+            // Uncommitted callers get every hash the tile holds; committed ones only what the head covers.
+            var width = committed > 0 ? committed : Math.Min(TileId.FullWidth, row.Length / TreeHasher.HashSize);
+            if (width == 0 || row.Length < width * TreeHasher.HashSize)
+                throw new InvalidOperationException($"tile {key.Level}/{key.Index} holds {row.Length / TreeHasher.HashSize} hashes, fewer than the {width} the log needs: storage is inconsistent");
+            trees[key] = (width, TileId.Tree(row, width));
+            if (committed > 0)
+            {
+                if (_tileTrees.Count >= MaxCachedTiles) EvictOneTile();
+                _tileTrees[key] = trees[key];
+            }
+        }
         var hashes = new List<byte[]>(nodes.Count);
         foreach (var node in nodes)
         {
             var key = TileOf(node);
-            if (!_fullTiles.TryGetValue(key, out var row))
-            {
-                row = (byte[]?)tiles[key].Result ?? [];
-                if (row.Length == TileId.FullWidth * TreeHasher.HashSize && FullyCommitted(key, committedSize))
-                {
-                    if (_fullTiles.Count >= MaxCachedTiles) _fullTiles.Clear();
-                    _fullTiles[key] = row;
-                }
-            }
             // Node (8L + r, i) is the subtree of the 2^r row-L hashes from i·2^r, all inside one tile.
             var r = node.Level % TileId.Height;
             var first = (int)((node.Index << r) % TileId.FullWidth);
-            var count = 1 << r;
-            if (row.Length < (first + count) * TreeHasher.HashSize)
+            var (width, tree) = trees[key];
+            if (first + (1 << r) > width)
                 throw new InvalidOperationException($"tile {key.Level}/{key.Index} lacks node {node}: storage is inconsistent");
-            hashes.Add(TileId.SubtreeHash(row, first, count));
+            hashes.Add(TileId.NodeInTree(tree, r, first >> r).ToArray());
         }
         return hashes;
     }
 
-    private const int MaxCachedTiles = 4096; // 32 MiB of full tiles; a proof at 1 M entries touches 3.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, ulong Index), byte[]> _fullTiles = new();
+    // 16 KiB per tile (its row and the levels above it). A proof at 1 M entries touches three tiles; 4,096 tiles
+    // (64 MiB) cover every level-0 tile of a log of a million entries.
+    private const int MaxCachedTiles = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, ulong Index), (int Width, byte[] Tree)> _tileTrees = new();
 
-    /// <summary>Tile (L, N) is complete within the tree of size <paramref name="size"/>: it holds leaves below (N + 1)·256^(L+1).</summary>
-    private static bool FullyCommitted((int Level, ulong Index) tile, ulong size)
+    /// <summary>
+    /// Makes room for one tile. Dropping one (not all) keeps the hit rate of random reads at cache size ÷ tiles even on a
+    /// log with more tiles than the cache holds; the dictionary's own enumerator neither locks nor copies the keys.
+    /// </summary>
+    private void EvictOneTile()
     {
-        var leavesPerTile = (ulong)TileId.FullWidth;
-        for (var l = 0; l < tile.Level; l++)
-        {
-            if (leavesPerTile > ulong.MaxValue / (ulong)TileId.FullWidth) return false;
-            leavesPerTile *= (ulong)TileId.FullWidth;
-        }
-        return tile.Index < size / leavesPerTile;
+        using var any = _tileTrees.GetEnumerator();
+        if (any.MoveNext()) _tileTrees.TryRemove(any.Current.Key, out _);
     }
+
+    /// <summary>How many hashes of tile (L, N) the committed tree of <paramref name="size"/> covers (0 when none, or no size).</summary>
+    private static int CommittedWidth((int Level, ulong Index) tile, ulong size) =>
+        tile.Level * TileId.Height >= 64 ? 0 : TileId.WidthAt(tile.Level, tile.Index, size);
 
     private static (int Level, ulong Index) TileOf(NodeId node) =>
         (node.Level / TileId.Height, (node.Index << (node.Level % TileId.Height)) / TileId.FullWidth);

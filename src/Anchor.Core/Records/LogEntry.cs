@@ -65,6 +65,33 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
         ? Statements.Single(Provider, KeyId, Evidence)
         : Statements.Batch(Provider, KeyId, Batch.Root, JsonFields.Count(Batch.Size, "entry.batch.size"));
 
+    /// <summary>
+    /// The provider and key id of stored leaf data, read without parsing the whole entry (a proof GET needs only
+    /// these to look up the key). Throws <see cref="AnchorException"/> when the data is not an entry object with both.
+    /// </summary>
+    public static (string Provider, string KeyId) ReadSigner(ReadOnlySpan<byte> leafData)
+    {
+        string? provider = null, keyId = null;
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(leafData);
+            if (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.StartObject)
+                while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && (provider is null || keyId is null))
+                {
+                    var isProvider = reader.ValueTextEquals("provider"u8);
+                    var isKeyId = !isProvider && reader.ValueTextEquals("keyId"u8);
+                    reader.Read();
+                    if (isProvider && reader.TokenType == System.Text.Json.JsonTokenType.String) provider = reader.GetString();
+                    else if (isKeyId && reader.TokenType == System.Text.Json.JsonTokenType.String) keyId = reader.GetString();
+                    else reader.Skip();
+                }
+        }
+        catch (System.Text.Json.JsonException) { }
+        return provider is not null && keyId is not null
+            ? (provider, keyId)
+            : throw new AnchorException(ErrorCodes.Malformed, "entry: not an object with provider and keyId");
+    }
+
     public static LogEntry FromJson(JsonNode? node)
     {
         const string what = "entry";

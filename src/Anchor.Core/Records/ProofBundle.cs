@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Anchor.Core.Records;
@@ -19,19 +22,42 @@ public sealed record ProofBundle(
 {
     public const string FormatName = "anchor-proof/v1";
 
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
-        ["format"] = FormatName,
-        ["entry"] = Entry.ToJson(),
-        ["providerKey"] = ProviderKey.DeepClone(),
-        ["leafIndex"] = LeafIndex,
-        ["leafHash"] = LeafHash,
-        ["treeSize"] = TreeSize,
-        ["inclusion"] = new JsonArray([.. Inclusion.Select(h => (JsonNode)h)]),
-        ["checkpoint"] = Checkpoint,
-        ["logKey"] = LogKey,
-        ["anchors"] = new JsonArray([.. Anchors.Select(a => (JsonNode)a.ToJson())]),
-    };
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+            Write(writer, Entry.LeafData(), Encoding.UTF8.GetBytes(ProviderKey.ToJsonString()), LeafIndex, LeafHash, TreeSize, Inclusion,
+                Checkpoint, LogKey, Anchors);
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+    }
+
+    /// <summary>
+    /// The one encoder of the bundle format. The entry goes in as its leaf data (the JCS bytes the leaf hash covers)
+    /// and the provider key as its descriptor JSON, both copied as they are: a node serving bundles writes what it
+    /// stored without parsing it into objects and back.
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> entryJson, ReadOnlySpan<byte> providerKeyJson, string leafIndex,
+        string leafHash, string treeSize, IEnumerable<string> inclusion, string checkpoint, string logKey, IReadOnlyList<ChainAnchor> anchors)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("format"u8, FormatName);
+        writer.WritePropertyName("entry"u8);
+        writer.WriteRawValue(entryJson);
+        writer.WritePropertyName("providerKey"u8);
+        writer.WriteRawValue(providerKeyJson);
+        writer.WriteString("leafIndex"u8, leafIndex);
+        writer.WriteString("leafHash"u8, leafHash);
+        writer.WriteString("treeSize"u8, treeSize);
+        writer.WriteStartArray("inclusion"u8);
+        foreach (var hash in inclusion) writer.WriteStringValue(hash);
+        writer.WriteEndArray();
+        writer.WriteString("checkpoint"u8, checkpoint);
+        writer.WriteString("logKey"u8, logKey);
+        writer.WriteStartArray("anchors"u8);
+        foreach (var anchor in anchors) anchor.ToJson().WriteTo(writer);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
 
     public static ProofBundle FromJson(JsonNode? node)
     {

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Checkpoints;
@@ -10,14 +13,86 @@ using Anchor.Storage;
 
 namespace Anchor.Node.Api;
 
-/// <summary>Builds <c>anchor-proof/v1</c> bundles from storage: the entry, its provider key, an inclusion proof from the tiles, and a checkpoint of the same size.</summary>
-public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigner signer, ILogAnchors anchors)
+/// <summary>
+/// Builds <c>anchor-proof/v1</c> bundles from storage: the entry, its provider key, an inclusion proof from the tiles,
+/// and a checkpoint of the same size. The stored entry and key descriptor are written into the answer as they are
+/// (<see cref="ProofBundle.Write"/>), never parsed into objects and serialised again.
+/// </summary>
+public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigner signer, ILogAnchors anchors, TimeProvider time)
 {
     private const int MaxCachedKeys = 10_000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), string> _descriptors = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), byte[]> _descriptors = new();
+    private readonly string _logKey = signer.VerifierKey.ToString();
+    private sealed record RecentHead(LogHead Head, long ReadAt);
+    private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
-    /// <summary>A bundle at the anchored tree if there is one, else at <paramref name="head"/>; null when the leaf is not in the log.</summary>
-    public async Task<JsonObject?> ForLeafAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
+    /// <summary>How old a head <see cref="HeadForAsync"/> may answer with: any committed head gives a valid bundle.</summary>
+    public static readonly TimeSpan HeadMaxAge = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// A committed head that contains <paramref name="leafIndex"/> if the log does: one read at most every
+    /// <see cref="HeadMaxAge"/> under load, and a fresh read whenever the remembered head is too small for the leaf,
+    /// so an entry is served as soon as its receipt was sent.
+    /// </summary>
+    public async Task<LogHead> HeadForAsync(ulong leafIndex)
+    {
+        if (_recentHead is { } recent && leafIndex < recent.Head.Size && time.GetElapsedTime(recent.ReadAt) < HeadMaxAge) return recent.Head;
+        var head = await store.ReadHeadAsync();
+        _recentHead = new RecentHead(head, time.GetTimestamp());
+        return head;
+    }
+
+    /// <summary>The bundle at the anchored tree if there is one, else at <paramref name="head"/>, as JSON; null when the leaf is not in the log.</summary>
+    public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync(leafIndex, head, cancellationToken);
+        if (parts is null) return null;
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, parts);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// <c>{"bundles": [...]}</c> for the first <paramref name="max"/> of <paramref name="indices"/> (leaves not in the
+    /// log are left out), and <c>"more"</c> listing the leaf indices beyond them to fetch one by one.
+    /// </summary>
+    public async Task<byte[]> ManyAsync(IReadOnlyList<ulong> indices, int max, LogHead head, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("bundles"u8);
+            foreach (var index in indices.Take(max))
+                if (await PartsAsync(index, head, cancellationToken) is { } parts) Write(writer, parts);
+            writer.WriteEndArray();
+            if (indices.Count > max)
+            {
+                writer.WriteStartArray("more"u8);
+                foreach (var index in indices.Skip(max)) writer.WriteStringValue(index.ToString(CultureInfo.InvariantCulture));
+                writer.WriteEndArray();
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A bundle at the tree of a given signed checkpoint (the one that first contained the entry).</summary>
+    public async Task<JsonObject> AtCheckpointAsync(ulong leafIndex, string checkpoint, CancellationToken cancellationToken)
+    {
+        var size = Checkpoint.ParseBody(SignedNote.Parse(checkpoint).Text).Size;
+        var head = await store.ReadHeadAsync();
+        var parts = await BuildAsync(leafIndex, size, checkpoint, [], head)
+            ?? throw new InvalidOperationException($"leaf {leafIndex} is not in the committed log");
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, parts);
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+    }
+
+    private sealed record Parts(byte[] Entry, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
+        IReadOnlyList<ChainAnchor> Anchors);
+
+    private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
     {
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
         var anchored = await anchors.ForLeafAsync(leafIndex, cancellationToken);
@@ -26,45 +101,31 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head);
     }
 
-    /// <summary>A bundle at the tree of a given signed checkpoint (the one that first contained the entry).</summary>
-    public async Task<JsonObject> AtCheckpointAsync(ulong leafIndex, string checkpoint, CancellationToken cancellationToken)
+    private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head)
     {
-        var size = Checkpoint.ParseBody(SignedNote.Parse(checkpoint).Text).Size;
-        var head = await store.ReadHeadAsync();
-        return await BuildAsync(leafIndex, size, checkpoint, [], head)
-            ?? throw new InvalidOperationException($"leaf {leafIndex} is not in the committed log");
-    }
-
-    private async Task<JsonObject?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head)
-    {
-        var data = await store.ReadEntryAsync(leafIndex, head);
+        var entryTask = store.ReadEntryAsync(leafIndex, head);
+        var shape = ProofShape.Inclusion(leafIndex, size);
+        var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head.Size);
+        var data = await entryTask;
+        var nodes = await nodesTask;
         if (data is null) return null;
-        var entry = LogEntry.FromJson(Jcs.ParseStrict(data));
+        var (provider, keyId) = LogEntry.ReadSigner(data);
         // The key that signed stays in the provider's record after revocation: old bundles still verify. A key id
         // names one key forever (re-adding it is key_exists), so its descriptor is kept after the first lookup.
-        if (!_descriptors.TryGetValue((entry.Provider, entry.KeyId), out var descriptor))
+        if (!_descriptors.TryGetValue((provider, keyId), out var descriptor))
         {
-            var lookup = await grains.GetGrain<IProviderGrain>(entry.Provider).GetKey(entry.KeyId);
-            descriptor = lookup.Key?.DescriptorJson;
+            var lookup = await grains.GetGrain<IProviderGrain>(provider).GetKey(keyId);
+            descriptor = lookup.Key is { } key ? Encoding.UTF8.GetBytes(key.DescriptorJson) : null;
             if (descriptor is not null)
             {
                 if (_descriptors.Count >= MaxCachedKeys) _descriptors.Clear();
-                _descriptors[(entry.Provider, entry.KeyId)] = descriptor;
+                _descriptors[(provider, keyId)] = descriptor;
             }
         }
-        var providerKey = descriptor is not null ? (JsonObject)JsonNode.Parse(descriptor)! : new JsonObject();
-        var shape = ProofShape.Inclusion(leafIndex, size);
-        var proof = shape.Fold(await store.ReadNodeHashesAsync(shape.Nodes, head.Size));
-        var bundle = new ProofBundle(
-            entry,
-            providerKey,
-            leafIndex.ToString(CultureInfo.InvariantCulture),
-            Hex.Encode(TreeHasher.HashLeaf(data)),
-            size.ToString(CultureInfo.InvariantCulture),
-            [.. proof.Select(h => Hex.Encode(h))],
-            checkpoint,
-            signer.VerifierKey.ToString(),
-            anchorList);
-        return bundle.ToJson();
+        return new Parts(data, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes), checkpoint, anchorList);
     }
+
+    private void Write(Utf8JsonWriter writer, Parts p) =>
+        ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(TreeHasher.HashLeaf(p.Entry)),
+            p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey, p.Anchors);
 }

@@ -29,13 +29,13 @@ public static class ProofEndpoints
             .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(404);
     }
 
-    private static async Task<IResult> ByLeafAsync(string leafIndex, LogStore store, ProofBundles bundles, CancellationToken cancellationToken)
+    private static async Task<IResult> ByLeafAsync(string leafIndex, ProofBundles bundles, CancellationToken cancellationToken)
     {
         var index = ParseCount(leafIndex, "leafIndex");
-        var head = await store.ReadHeadAsync();
+        var head = await bundles.HeadForAsync(index);
         var bundle = await bundles.ForLeafAsync(index, head, cancellationToken)
             ?? throw new ProblemException(ErrorCodes.NotFound, $"leaf {index} is not in the log (size {head.Size})");
-        return Json(bundle);
+        return Results.Bytes(bundle, "application/json");
     }
 
     private static async Task<IResult> ByHashAsync(string? hash, LogStore store, ProofBundles bundles, CancellationToken cancellationToken)
@@ -43,7 +43,7 @@ public static class ProofEndpoints
         if (!Hex.TryDecodeCanonical(hash, -1, out var bytes) || bytes.Length is 0 or > 64)
             throw new ProblemException(ErrorCodes.HashMalformed, "?hash= must be the evidence hash in lowercase hex");
         var head = await store.ReadHeadAsync();
-        return Json(await ManyAsync(await store.ReadIndicesByHashAsync(hash!, head), head, bundles, cancellationToken));
+        return Results.Bytes(await bundles.ManyAsync(await store.ReadIndicesByHashAsync(hash!, head), MaxBundles, head, cancellationToken), "application/json");
     }
 
     private static async Task<IResult> ByContractAsync(HttpContext context, string contractId, string? provider, LogStore store,
@@ -56,7 +56,8 @@ public static class ProofEndpoints
         if (!await grains.GetGrain<IProviderGrain>(provider).CheckReadToken(hash))
             throw new ProblemException(ErrorCodes.Forbidden, $"this token does not read the proofs of provider '{provider}'");
         var head = await store.ReadHeadAsync();
-        return Json(await ManyAsync(await store.ReadIndicesByContractAsync(provider, contractId, head), head, bundles, cancellationToken));
+        return Results.Bytes(await bundles.ManyAsync(await store.ReadIndicesByContractAsync(provider, contractId, head), MaxBundles, head, cancellationToken),
+            "application/json");
     }
 
     private static async Task<IResult> ConsistencyAsync(string? from, string? to, LogStore store)
@@ -75,17 +76,6 @@ public static class ProofEndpoints
             ["to"] = n.ToString(CultureInfo.InvariantCulture),
             ["proof"] = new JsonArray([.. proof.Select(h => (JsonNode)Hex.Encode(h))]),
         });
-    }
-
-    private static async Task<JsonObject> ManyAsync(List<ulong> indices, LogHead head, ProofBundles bundles, CancellationToken cancellationToken)
-    {
-        var list = new JsonArray();
-        foreach (var index in indices.Take(MaxBundles))
-            if (await bundles.ForLeafAsync(index, head, cancellationToken) is { } bundle) list.Add(bundle);
-        var answer = new JsonObject { ["bundles"] = list };
-        if (indices.Count > MaxBundles)
-            answer["more"] = new JsonArray([.. indices.Skip(MaxBundles).Select(i => (JsonNode)i.ToString(CultureInfo.InvariantCulture))]);
-        return answer;
     }
 
     public static string? Bearer(HttpContext context)

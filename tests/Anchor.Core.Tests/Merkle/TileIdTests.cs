@@ -38,4 +38,26 @@ public class TileIdTests
         Assert.Equal(1, TileId.WidthAt(2, 0, 70000));
         Assert.Equal(0, TileId.WidthAt(3, 0, 70000));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(100)]
+    [InlineData(255)]
+    [InlineData(256)]
+    public void TileTreeHoldsEveryPerfectNodeAsTheRfcDefinesIt(int width)
+    {
+        // Row = leaf hashes; node (r, i) of the tile must be MTH of leaves [i·2^r, (i+1)·2^r), from the RFC recursion.
+        var data = Enumerable.Range(0, width).Select(i => System.Text.Encoding.UTF8.GetBytes($"leaf {i}")).ToList();
+        var reference = new ReferenceTree(data);
+        var row = data.SelectMany(d => TreeHasher.HashLeaf(d)).ToArray();
+        var tree = TileId.Tree(row, width);
+        var checkedNodes = 0;
+        for (var r = 0; r <= TileId.Height; r++)
+            for (var i = 0; (i + 1) << r <= width; i++, checkedNodes++)
+                Assert.Equal(reference.Mth(i << r, (i + 1) << r), TileId.NodeInTree(tree, r, i).ToArray());
+        Assert.True(checkedNodes >= width);
+        Assert.Throws<ArgumentException>(() => TileId.Tree(row, width + 1));
+    }
 }
