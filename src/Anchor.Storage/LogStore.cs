@@ -199,24 +199,40 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     {
         if (record.Back > leafIndex) throw new InvalidDataException($"entry {leafIndex} names a batch {record.Back} entries back: storage is inconsistent");
         var name = LogKeys.Batch(leafIndex - record.Back);
-        var key = Keys.Full(name);
-        var shape = ProofShape.Inclusion(record.Index, record.Size);
-        var header = _db.StringGetRangeAsync(key, StoredBatch.HeaderOffset(record.Size), -1);
-        var nodes = shape.Nodes.Select(n => StoredBatch.NodeOffset(record.Size, n))
-            .Select(at => _db.StringGetRangeAsync(key, at, at + TreeHasher.HashSize - 1)).ToList();
         var leaf = ReadNodeHashesAsync([new NodeId(0, leafIndex)], head.Size);
-        await Task.WhenAll([header, leaf, .. nodes]).ConfigureAwait(false);
-
-        var hashes = nodes.Select(n => (byte[]?)n.Result ?? []).ToList();
-        if (hashes.Any(h => h.Length != TreeHasher.HashSize))
-            throw new InvalidDataException($"{name} lacks nodes of the path of entry {leafIndex} (index {record.Index} of {record.Size}): storage is inconsistent");
-        var shared = StoredBatch.DecodeShared((byte[]?)header.Result ?? [], record.Size, name);
-        var data = StoredBatch.LeafData(shared, record, shape.Fold(hashes), $"entry {leafIndex}");
+        var batch = await ReadBatchAsync(name, record.Size).ConfigureAwait(false);
+        var data = StoredBatch.LeafData(batch.Shared, record, batch.Inclusion(record.Index), $"entry {leafIndex}");
         var hash = TreeHasher.HashLeaf(data);
-        if (!hash.AsSpan().SequenceEqual(leaf.Result[0]))
-            throw new InvalidDataException($"entry {leafIndex} rebuilt from {name} hashes to {Hex.Encode(hash)}, the log's leaf is {Hex.Encode(leaf.Result[0])}: storage is inconsistent");
+        var logLeaf = (await leaf.ConfigureAwait(false))[0];
+        if (!hash.AsSpan().SequenceEqual(logLeaf))
+            throw new InvalidDataException($"entry {leafIndex} rebuilt from {name} hashes to {Hex.Encode(hash)}, the log's leaf is {Hex.Encode(logLeaf)}: storage is inconsistent");
         return data;
     }
+
+    /// <summary>
+    /// The batch <paramref name="name"/> that a committed record points at. A committed batch never changes (it was
+    /// written above the old head by the append that moved the head past it), so it is read whole once and kept:
+    /// up to <see cref="MaxCachedBatchBytes"/> of trees, one batch dropped at a time when full.
+    /// </summary>
+    private async Task<StoredBatch> ReadBatchAsync(string name, ulong size)
+    {
+        if (_batches.TryGetValue(name, out var cached) && cached.Size == size) return cached;
+        var value = (byte[]?)await _db.StringGetAsync(Keys.Full(name)).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"{name} is missing: storage is inconsistent");
+        var batch = StoredBatch.Decode(value, size, name);
+        while (Interlocked.Read(ref _batchBytes) + batch.Tree.Length > MaxCachedBatchBytes && !_batches.IsEmpty)
+        {
+            using var any = _batches.GetEnumerator();
+            if (any.MoveNext() && _batches.TryRemove(any.Current.Key, out var dropped)) Interlocked.Add(ref _batchBytes, -dropped.Tree.Length);
+        }
+        if (_batches.TryAdd(name, batch)) Interlocked.Add(ref _batchBytes, batch.Tree.Length);
+        return batch;
+    }
+
+    /// <summary>64 MiB: the trees of every batch of a log of a million records in batches of 1,000.</summary>
+    private const long MaxCachedBatchBytes = 64L << 20;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredBatch> _batches = new(StringComparer.Ordinal);
+    private long _batchBytes;
 
     public async Task<Dictionary<string, NonceRecord>> ReadNoncesAsync(string provider, IReadOnlyList<string> nonces, LogHead head)
     {

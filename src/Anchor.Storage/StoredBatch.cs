@@ -10,8 +10,8 @@ namespace Anchor.Storage;
 /// <summary>
 /// A provider batch as Redis keeps it, once (key <c>batch/F</c>, F the leaf index of the batch's first record in the
 /// append that wrote it): its <see cref="FlatTree"/> (2N − popcount(N) hashes), then the JCS of
-/// <c>{v, provider, keyId, sig, root, size, receivedAt}</c>. Both offsets follow from N, so a reader fetches a record's
-/// path with one GETRANGE per node, and the shared part with one GETRANGE from the end of the tree.
+/// <c>{v, provider, keyId, sig, root, size, receivedAt}</c>. Both offsets follow from N. A committed batch never
+/// changes, so the node reads each whole once and keeps it (<see cref="LogStore"/>).
 /// </summary>
 public sealed class StoredBatch
 {
