@@ -52,15 +52,10 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var head = _head!;
         var records = calls.SelectMany(c => c).ToList();
         var results = new SequencedRecord?[records.Count];
-        var parsed = new Evidence[records.Count];
-        var digests = new byte[records.Count][];
-        // Pure CPU per record (parse, canonical JSON, SHA-256): spread over the cores.
-        Parallel.For(0, records.Count, i =>
-        {
-            var r = records[i];
-            parsed[i] = Evidence.FromJson(Jcs.ParseStrict(Encoding.UTF8.GetBytes(r.EvidenceJson)));
-            digests[i] = ContentDigest(r.Provider, r.KeyId, parsed[i]);
-        });
+        // The API parsed and validated the evidence and the verifier hashed d_i: nothing is parsed or encoded again here.
+        var parsed = records.Select(r => r.Evidence.ToEvidence()).ToArray();
+        var digests = records.Select(r => r.ContentDigest).ToArray();
+        var paths = BatchPaths(records);
 
         // Retries: a nonce committed before returns the original; with other content it is a conflict.
         await ResolveKnownNoncesAsync(records, parsed, digests, results, head).ConfigureAwait(false);
@@ -101,7 +96,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 // The same record in two calls of one pool (a quick retry): written once, both get its receipt.
                 if (pooled.TryGetValue((r.Provider, e.Nonce), out var from)) { shared.Add((i, from)); continue; }
                 pooled[(r.Provider, e.Nonce)] = i;
-                var batchPath = r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null;
+                var batchPath = paths[i];
                 fresh.Add((i, new LogEntry(r.Provider, r.KeyId, e, r.Sig, batchPath, receivedAt), 0, []));
             }
             start = end;
@@ -110,7 +105,8 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var leaves = new (byte[] Data, byte[] Hash)[fresh.Count];
         Parallel.For(0, fresh.Count, f =>
         {
-            var data = fresh[f].Entry.LeafData();
+            var (slot, entry, _, _) = fresh[f];
+            var data = LogEntry.LeafData(entry.Provider, entry.KeyId, records[slot].Evidence.Jcs, entry.Sig, entry.Batch, entry.ReceivedAt);
             leaves[f] = (data, TreeHasher.HashLeaf(data));
         });
         for (var f = 0; f < fresh.Count; f++)
@@ -153,7 +149,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             _head = new LogHead(batch.NewSize, root, checkpoint);
             _range = batch.Range;
             // Receipts are one Ed25519 signature each: sign them in parallel.
-            Parallel.ForEach(fresh, f => results[f.Slot] = Committed(f.Entry, f.Index, f.LeafHash, checkpoint));
+            Parallel.For(0, fresh.Count, f => results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Entry.ReceivedAt, fresh[f].Index, fresh[f].LeafHash, checkpoint));
         }
         foreach (var (slot, from) in shared) results[slot] = results[from];
 
@@ -187,7 +183,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != parsed[i].Nonce) continue;
                 var stored = ContentDigest(entry.Provider, entry.KeyId, entry.Evidence);
                 results[i] = stored.AsSpan().SequenceEqual(digests[i])
-                    ? Committed(entry, record.LeafIndex, TreeHasher.HashLeaf(data), head.Checkpoint!)
+                    ? Committed(data, entry.ReceivedAt, record.LeafIndex, TreeHasher.HashLeaf(data), head.Checkpoint!)
                     : SequencedRecord.Refused(ErrorCodes.NonceConflict,
                         $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content (leaf {record.LeafIndex})");
             }
@@ -198,13 +194,42 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     /// The receipt's time is the entry's receivedAt and Ed25519 signatures are deterministic, so the
     /// receipt of a retry is byte for byte the original one without storing receipts.
     /// </summary>
-    private SequencedRecord Committed(LogEntry entry, ulong index, byte[] leafHash, string checkpoint)
+    private SequencedRecord Committed(byte[] leafData, string receivedAt, ulong index, byte[] leafHash, string checkpoint)
     {
         var indexText = index.ToString(CultureInfo.InvariantCulture);
         var hashHex = Hex.Encode(leafHash);
-        var sig = Convert.ToBase64String(signer.SignBytes(Receipt.SigningMessage(store.Origin, indexText, hashHex, entry.ReceivedAt)));
-        var receipt = new Receipt(store.Origin, indexText, hashHex, entry.ReceivedAt, sig);
-        return new SequencedRecord(entry.ToJson().ToJsonString(), index, receipt.ToJson().ToJsonString(), checkpoint, null, null);
+        var sig = Convert.ToBase64String(signer.SignBytes(Receipt.SigningMessage(store.Origin, indexText, hashHex, receivedAt)));
+        var receipt = new Receipt(store.Origin, indexText, hashHex, receivedAt, sig);
+        // Leaf data is JCS(entry): the answer's entry as it is.
+        return new SequencedRecord(leafData, index, receipt.Canonical(), checkpoint, null, null, hashHex);
+    }
+
+    /// <summary>
+    /// entry.batch of each batch record (null for single records): each provider tree is rebuilt once from its leaf
+    /// hashes, which the verifier checked against the signed root, and the paths are taken from it in parallel.
+    /// </summary>
+    private static BatchPath?[] BatchPaths(List<VerifiedRecord> records)
+    {
+        var paths = new BatchPath?[records.Count];
+        // Same root and size means the same leaves (SHA-256), so a retried batch in the same pool shares its tree.
+        var trees = new Dictionary<(string, string), MemoryTree>();
+        foreach (var r in records)
+        {
+            if (r.Batch is not { } b || trees.ContainsKey((b.Root, b.Size))) continue;
+            var tree = new MemoryTree();
+            for (var offset = 0; offset < b.LeafHashes.Length; offset += TreeHasher.HashSize)
+                tree.AppendLeafHash(b.LeafHashes.AsSpan(offset, TreeHasher.HashSize));
+            trees[(b.Root, b.Size)] = tree;
+        }
+        if (trees.Count == 0) return paths;
+        Parallel.For(0, records.Count, i =>
+        {
+            if (records[i].Batch is not { } b) return;
+            var tree = trees[(b.Root, b.Size)];
+            var path = tree.Inclusion((ulong)records[i].BatchIndex, tree.Size).Select(h => Hex.Encode(h)).ToArray();
+            paths[i] = new BatchPath(b.Root, b.Size, records[i].BatchIndex.ToString(CultureInfo.InvariantCulture), path);
+        });
+        return paths;
     }
 
     /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), hashed.</summary>
