@@ -103,6 +103,19 @@ public sealed record KeyLookup(
     [property: Id(0)] bool ProviderKnown,
     [property: Id(1)] ProviderKeyState? Key);
 
+/// <summary>
+/// All keys of a provider (none when it is unknown), for a silo's <see cref="ProviderKeyCache"/>: valid for
+/// <see cref="Lease"/>, during which the provider grain tells the subscriber of every change before acknowledging it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ProviderKeys(
+    [property: Id(0)] bool ProviderKnown,
+    [property: Id(1)] Dictionary<string, ProviderKeyState> Keys,
+    [property: Id(2)] TimeSpan Lease)
+{
+    public KeyLookup Lookup(string keyId) => new(ProviderKnown, Keys.GetValueOrDefault(keyId));
+}
+
 /// <summary>A refusal that carries the API error code across a grain call.</summary>
 [GenerateSerializer]
 public sealed class RecordRefusedException(string code, string detail) : Exception(detail)

@@ -12,10 +12,11 @@ namespace Anchor.Grains;
 /// <summary>
 /// Checks provider signatures. Stateless workers: Orleans runs several activations on every silo, so
 /// signature checks (RSA, SM2 and secp256k1 recovery cost up to a millisecond) spread over all cores.
-/// Revocation is looked up on every call; only the parsed public key is cached.
+/// Keys and revocations come from the silo's <see cref="ProviderKeyCache"/>, which the provider grain tells of every
+/// change before acknowledging it; the parsed public key is cached by descriptor.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class RecordVerifierGrain(TimeProvider time) : Grain, IRecordVerifierGrain
+public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys) : Grain, IRecordVerifierGrain
 {
     private const int MaxCachedKeys = 10_000;
     // Parsing a key (an RSA modulus, an SM2 point) costs more than one verification: keep it by descriptor.
@@ -74,7 +75,7 @@ public sealed class RecordVerifierGrain(TimeProvider time) : Grain, IRecordVerif
 
     private async Task<SignatureVerifier> KeyFor(string provider, string keyId)
     {
-        var lookup = await GrainFactory.GetGrain<IProviderGrain>(provider).GetKey(keyId);
+        var lookup = await keys.GetAsync(provider, keyId);
         if (!lookup.ProviderKnown) throw new RecordRefusedException(ErrorCodes.ProviderUnknown, $"no provider '{Short(provider)}' is registered");
         if (lookup.Key is not { } key) throw new RecordRefusedException(ErrorCodes.KeyUnknown, $"provider '{provider}' has no key '{Short(keyId)}'");
         if (!key.ValidAt(time.GetUtcNow()))
