@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 
 namespace Anchor.Grains;
@@ -28,7 +28,8 @@ public sealed record CanonicalEvidence(
 
 /// <summary>
 /// One record on its way into the log, after its signature was checked. <see cref="ContentDigest"/> is
-/// SHA-256(d_i), d_i = JCS({provider, keyId, evidence}): what "the same content" means for a retry.
+/// SHA-256(0x00 || d_i), d_i = JCS({provider, keyId, evidence}), what "the same content" means for a retry: the
+/// record's leaf hash in its provider batch tree, which the verifier of a batch computes anyway.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record VerifiedRecord(
@@ -42,7 +43,7 @@ public sealed record VerifiedRecord(
 {
     /// <summary>A single record; d_i is computed here (the verifier has it from the statement and passes it in).</summary>
     public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig) =>
-        new(provider, keyId, evidence, sig, null, 0, SHA256.HashData(Statements.BatchLeaf(provider, keyId, evidence.Jcs)));
+        new(provider, keyId, evidence, sig, null, 0, TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence.Jcs)));
 }
 
 /// <summary>

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Checkpoints;
 using Anchor.Core.Json;
@@ -232,7 +229,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         return paths;
     }
 
-    /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), hashed.</summary>
+    /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), leaf-hashed (as <see cref="VerifiedRecord.ContentDigest"/>).</summary>
     public static byte[] ContentDigest(string provider, string keyId, Evidence evidence) =>
-        SHA256.HashData(Statements.BatchLeaf(provider, keyId, evidence));
+        TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence));
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Merkle;
@@ -40,8 +39,8 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         var statement = Statements.Single(provider, keyId, evidence.Jcs);
         if (!verifier.Verify(statement, Signature(sig)))
             throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
-        // The statement is the prefix then d_i: its digest is the record's content digest.
-        var digest = SHA256.HashData(statement.AsSpan(Statements.SinglePrefix.Length));
+        // The statement is the prefix then d_i: the content digest is d_i's leaf hash.
+        var digest = TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length));
         return new VerifiedRecord(provider, keyId, evidence, sig, null, 0, digest);
     }
 
@@ -57,7 +56,7 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
             var hash = TreeHasher.HashLeaf(leaf);
             hash.CopyTo(leafHashes, i * TreeHasher.HashSize);
             range.Append(hash);
-            digests[i] = SHA256.HashData(leaf);
+            digests[i] = hash; // The content digest is d_i's leaf hash (VerifiedRecord).
         }
         var computed = Hex.Encode(range.Root());
         // A root that is not the records' root means the signature does not cover these records.
