@@ -26,8 +26,8 @@ public sealed class ProviderGrain(
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<IProviderKeysObserver, DateTimeOffset> _leases = [];
-    // Leases granted by an earlier activation (one on a silo that crashed) are unknown here: until this time has
-    // passed, a change waits until it has.
+    // Leases granted by an earlier activation (deactivated, or on a silo that crashed) are unknown here: until this
+    // time has passed, a change waits until it has. (Deactivation does not end them: a silo shutting down may no longer reach its caches.)
     private DateTimeOffset _unknownLeasesEnd;
 
     private bool Known => state.State.Name is not null;
@@ -36,13 +36,6 @@ public sealed class ProviderGrain(
     {
         if (Known) _unknownLeasesEnd = time.GetUtcNow() + Lease;
         return base.OnActivateAsync(cancellationToken);
-    }
-
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        // The next activation will not know these leases: end them now, so it need not wait them out.
-        await TellCachesAsync(waitUnknown: false);
-        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     public async Task<bool> Register(string name, Dictionary<string, string> keyDescriptors, byte[] readTokenHash)
@@ -99,7 +92,7 @@ public sealed class ProviderGrain(
     /// Tells every cache holding a lease that the keys changed and waits for each; one that does not answer is waited
     /// out until its lease ends. Caches subscribe again on their next lookup and get the new state.
     /// </summary>
-    private async Task TellCachesAsync(bool waitUnknown = true)
+    private async Task TellCachesAsync()
     {
         var provider = this.GetPrimaryKeyString();
         var now = time.GetUtcNow();
@@ -118,7 +111,7 @@ public sealed class ProviderGrain(
             }
         }));
         var unknown = _unknownLeasesEnd - time.GetUtcNow();
-        if (waitUnknown && unknown > TimeSpan.Zero) await Task.Delay(unknown, time);
+        if (unknown > TimeSpan.Zero) await Task.Delay(unknown, time);
     }
 
     public Task<ProviderDescription?> Describe() =>
