@@ -9,6 +9,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anchor.Core;
+using Anchor.Core.Checkpoints;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
 
@@ -16,11 +17,12 @@ namespace Anchor.Cli;
 
 /// <summary>
 /// <c>anchor bench --node URL --admin-token-file F [--mode single|batch] [--batch-size B] [--alg A] [--records N]
-/// [--concurrency C] [--duration S] [--rate R] [--proofs] [--json]</c>: registers a throwaway provider, signs every
-/// record before the clock starts, submits them, and reports accepted records/s, submit→receipt and
-/// submit→checkpointed latency percentiles, errors by code, and the ratio of the ingest rate to the verify-only rate
-/// of the same algorithm measured on all cores of this machine in the same run. <c>--proofs</c> instead fetches
-/// proof bundles of random existing leaves.
+/// [--concurrency C] [--duration S] [--rate R] [--warmup S] [--proofs] [--json]</c>: registers a throwaway provider, signs
+/// every record before the clock starts, warms the node up with records beyond N (excluded from every figure), submits
+/// the N, and reports accepted records/s, submit→receipt and submit→checkpointed latency percentiles, errors by code,
+/// and the ratio of the ingest rate to the verify-only rate of the same algorithm measured on all cores of this machine
+/// in the same run; in batch mode also to the node's receipt-sign-only rate (one Ed25519 signature per record, so a
+/// ceiling for batch ingest on this machine). <c>--proofs</c> instead fetches proof bundles of random existing leaves.
 /// </summary>
 public static class BenchCommand
 {
@@ -37,10 +39,11 @@ public static class BenchCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 64 };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds even if records remain." };
         var rate = new Option<double?>("--rate") { Description = "Offer at most this many records/s (open loop), e.g. half the maximum for latency." };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of warm-up (pre-signed records beyond --records, excluded from all figures) before measuring: a fresh node runs tier-0 code.", DefaultValueFactory = _ => 5 };
         var proofs = new Option<bool>("--proofs") { Description = "Measure GET /v1/proofs/{i} per second over random existing leaves instead of submitting." };
         var command = new Command("bench", "Load a node: records/s, latency percentiles, errors, and the ratio to this machine's verify-only rate.")
         {
-            node, tokenFile, mode, batchSize, alg, records, concurrency, duration, rate, proofs,
+            node, tokenFile, mode, batchSize, alg, records, concurrency, duration, rate, warmup, proofs,
         };
         command.SetAction(async (parseResult, ct) =>
         {
@@ -51,7 +54,8 @@ public static class BenchCommand
                 Math.Max(1, parseResult.GetValue(records)),
                 Math.Max(1, parseResult.GetValue(concurrency)),
                 parseResult.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
-                parseResult.GetValue(rate));
+                parseResult.GetValue(rate),
+                TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(warmup))));
             var progress = parseResult.InvocationConfiguration.Error;
             try
             {
@@ -80,7 +84,7 @@ public static class BenchCommand
         return command;
     }
 
-    private sealed record BenchSettings(bool Batch, int BatchSize, SignatureAlg Alg, int Records, int Concurrency, TimeSpan? Duration, double? Rate);
+    private sealed record BenchSettings(bool Batch, int BatchSize, SignatureAlg Alg, int Records, int Concurrency, TimeSpan? Duration, double? Rate, TimeSpan Warmup);
 
     /// <summary>One pre-built request: its body and how many records it carries.</summary>
     private sealed record Request(byte[] Body, int Records);
@@ -104,14 +108,22 @@ public static class BenchCommand
             await admin.PostAsync("v1/admin/providers", new JsonObject { ["id"] = provider, ["name"] = "anchor bench (throwaway)", ["keys"] = new JsonArray(keyJson) }, ct);
 
         // Everything is signed before the clock starts: the bench measures the node, not its own signing.
-        progress.Write($"\rsigning {s.Records} records ({SignatureAlgs.ToWire(s.Alg)})…");
-        var requests = Build(key, provider, keyId, s, out var sample);
+        // Warm-up records are extra (at most --records, at most WarmupRecords): signed too, sent first, counted nowhere.
+        var warmupRecords = s.Warmup > TimeSpan.Zero ? Math.Min(s.Records, WarmupRecords) : 0;
+        progress.Write($"\rsigning {s.Records} + {warmupRecords} warm-up records ({SignatureAlgs.ToWire(s.Alg)})…");
+        var requests = Build(key, provider, keyId, s, s.Records, out var sample);
+        var warmupRequests = Build(key, provider, keyId, s, warmupRecords, out _);
         progress.Write($"\rmeasuring the verify-only rate on {Environment.ProcessorCount} cores…          ");
         var verifyRate = VerifyOnlyRate(key, sample);
+        double? signRate = null;
+        if (s.Batch)
+        {
+            progress.Write($"\rmeasuring the receipt-sign-only rate on {Environment.ProcessorCount} cores…          ");
+            signRate = ReceiptSignOnlyRate();
+        }
 
-        var sizeBefore = await CheckpointSizeAsync(http, ct);
         var path = s.Batch ? "v1/evidence/batch" : "v1/evidence";
-        var run = await RunAsync(http, requests, s, progress, ct, async (request, token) =>
+        async Task<(bool, string, ulong)> Send(Request request, CancellationToken token)
         {
             using var content = new ByteArrayContent(request.Body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -119,7 +131,16 @@ public static class BenchCommand
             var bytes = await response.Content.ReadAsByteArrayAsync(token);
             if (!response.IsSuccessStatusCode) return (false, ProblemCode(response.StatusCode, bytes), 0UL);
             return (true, "", LastLeafIndex(bytes, s.Batch));
-        });
+        }
+        RunResult? warm = null;
+        if (warmupRequests.Count > 0)
+        {
+            progress.WriteLine($"\rwarm-up: up to {s.Warmup.TotalSeconds:0.#} s or {warmupRecords} records, excluded from all figures");
+            warm = await RunAsync(http, warmupRequests, s with { Duration = s.Warmup, Rate = null }, progress, ct, Send);
+        }
+
+        var sizeBefore = await CheckpointSizeAsync(http, ct);
+        var run = await RunAsync(http, requests, s, progress, ct, Send);
         var sizeAfter = await CheckpointSizeAsync(http, ct);
 
         var rate = run.AcceptedRecords / run.Seconds;
@@ -141,13 +162,27 @@ public static class BenchCommand
             ["errors"] = Errors(run.Errors),
             ["verifyOnly"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["perSecond"] = Math.Round(verifyRate, 1) },
             ["ratioToVerifyOnly"] = Math.Round(rate / verifyRate, 3),
+            ["warmup"] = new JsonObject
+            {
+                ["seconds"] = Math.Round(warm?.Seconds ?? 0, 3), ["records"] = warm?.SentRecords ?? 0, ["accepted"] = warm?.AcceptedRecords ?? 0,
+                ["recordsPerSecond"] = warm is null ? 0 : Math.Round(warm.AcceptedRecords / warm.Seconds, 1),
+            },
             ["logSizeBefore"] = sizeBefore,
             ["logSizeAfter"] = sizeAfter,
         };
+        if (signRate is { } sign)
+        {
+            report["receiptSignOnly"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["perSecond"] = Math.Round(sign, 1) };
+            report["ratioToReceiptSignOnly"] = Math.Round(rate / sign, 3);
+        }
         return report;
     }
 
-    private static List<Request> Build(SigningKey key, string provider, string keyId, BenchSettings s, out List<(byte[] Message, byte[] Sig)> sample)
+    /// <summary>At most this many warm-up records: enough for a few seconds of tier-1 code at any rate this machine reaches.</summary>
+    private const int WarmupRecords = 50_000;
+
+    /// <summary><paramref name="total"/> records in requests of s.BatchSize (or one each), all signed.</summary>
+    private static List<Request> Build(SigningKey key, string provider, string keyId, BenchSettings s, int total, out List<(byte[] Message, byte[] Sig)> sample)
     {
         sample = [];
         var requests = new List<Request>();
@@ -157,9 +192,9 @@ public static class BenchCommand
             Hex.Encode(RandomNumberGenerator.GetBytes(Evidence.NonceBytes)));
         if (!s.Batch)
         {
-            var bodies = new Request[s.Records];
-            var signed = new (byte[], byte[])[s.Records];
-            Parallel.For(0, s.Records, i =>
+            var bodies = new Request[total];
+            var signed = new (byte[], byte[])[total];
+            Parallel.For(0, total, i =>
             {
                 var evidence = NewEvidence();
                 var statement = Statements.Single(provider, keyId, evidence);
@@ -174,12 +209,12 @@ public static class BenchCommand
             sample.AddRange(signed.Take(1024));
             return requests;
         }
-        var count = (s.Records + s.BatchSize - 1) / s.BatchSize;
+        var count = (total + s.BatchSize - 1) / s.BatchSize;
         var batches = new Request[count];
         var batchSigned = new (byte[], byte[])[count];
         Parallel.For(0, count, b =>
         {
-            var records = Enumerable.Range(0, Math.Min(s.BatchSize, s.Records - b * s.BatchSize)).Select(_ => NewEvidence()).ToList();
+            var records = Enumerable.Range(0, Math.Min(s.BatchSize, total - b * s.BatchSize)).Select(_ => NewEvidence()).ToList();
             var (root, _) = Statements.BatchTree(provider, keyId, records);
             var rootHex = Hex.Encode(root);
             var statement = Statements.Batch(provider, keyId, rootHex, (ulong)records.Count);
@@ -214,6 +249,33 @@ public static class BenchCommand
             {
                 var (message, sig) = sample[i % sample.Count];
                 if (!verifier.Verify(message, sig)) throw new InvalidOperationException("a pre-signed record does not verify");
+                n++;
+            }
+            Interlocked.Add(ref done, n);
+        });
+        return done / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Ed25519 receipt signatures per second with every core busy, by the node's own code (<see cref="NoteSigner.SignBytes"/>
+    /// over <see cref="Receipt.SigningMessage(string, string, string, string)"/>): every batch record costs the node one, so
+    /// this is a ceiling for batch ingest on this machine.
+    /// </summary>
+    private static double ReceiptSignOnlyRate()
+    {
+        using var signer = NoteSigner.Generate("bench.local/log");
+        var time = Times.ToText(DateTimeOffset.UtcNow);
+        var messages = Enumerable.Range(0, 1024).Select(i => Receipt.SigningMessage("bench.local/log",
+            (1_000_000 + i).ToString(CultureInfo.InvariantCulture), Hex.Encode(RandomNumberGenerator.GetBytes(32)), time)).ToArray();
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        var budget = TimeSpan.FromSeconds(2);
+        Parallel.For(0, Environment.ProcessorCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, worker =>
+        {
+            var n = 0L;
+            for (var i = worker; clock.Elapsed < budget; i++)
+            {
+                if (signer.SignBytes(messages[i % messages.Length]).Length != 64) throw new InvalidOperationException("an Ed25519 signature is 64 bytes");
                 n++;
             }
             Interlocked.Add(ref done, n);
@@ -416,11 +478,15 @@ public static class BenchCommand
         }
         else
         {
+            var w = r["warmup"]!;
+            sb.Append(CultureInfo.InvariantCulture, $"warm-up (excluded): {w["accepted"]} of {w["records"]} records in {w["seconds"]} s = {w["recordsPerSecond"]} records/s\n");
             sb.Append(CultureInfo.InvariantCulture, $"{r["mode"]} {r["alg"]}, batch size {r["batchSize"]}, concurrency {r["concurrency"]}: ");
             sb.Append(CultureInfo.InvariantCulture, $"{r["accepted"]} of {r["records"]} records accepted in {r["seconds"]} s = {r["recordsPerSecond"]} records/s\n");
             sb.Append(CultureInfo.InvariantCulture, $"submit→receipt ms:      {Line(r["latencyMs"]!["receipt"]!)}\n");
             sb.Append(CultureInfo.InvariantCulture, $"submit→checkpointed ms: {Line(r["latencyMs"]!["checkpointed"]!)}\n");
             sb.Append(CultureInfo.InvariantCulture, $"verify-only on {r["verifyOnly"]!["cores"]} cores: {r["verifyOnly"]!["perSecond"]}/s; ingest ÷ verify-only = {r["ratioToVerifyOnly"]}\n");
+            if (r["receiptSignOnly"] is { } sign)
+                sb.Append(CultureInfo.InvariantCulture, $"receipt-sign-only (Ed25519, one per record: the batch ceiling) on {sign["cores"]} cores: {sign["perSecond"]}/s; ingest ÷ receipt-sign-only = {r["ratioToReceiptSignOnly"]}\n");
             sb.Append(CultureInfo.InvariantCulture, $"log size {r["logSizeBefore"]} → {r["logSizeAfter"]}\n");
         }
         var errors = (JsonObject)r["errors"]!;

@@ -1,39 +1,86 @@
+using Anchor.Core.Merkle;
+using Anchor.Core.Records;
+
 namespace Anchor.Grains;
 
 /// <summary>
-/// One record on its way into the log, after its signature was checked. The evidence travels as its
-/// JCS text so that the grain messages carry no Core types (Core has no Orleans dependency).
+/// Evidence as the API parsed and validated it, with its JCS bytes: encoded once, then signed over, hashed and
+/// stored as they are. Its members travel as strings so that the grain messages carry no Core types (Core has no
+/// Orleans dependency); <see cref="ToEvidence"/> rebuilds the record without parsing or validating again.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record CanonicalEvidence(
+    [property: Id(0)] byte[] Jcs,
+    [property: Id(1)] string HashAlg,
+    [property: Id(2)] string Hash,
+    [property: Id(3)] string ContractId,
+    [property: Id(4)] string Kind,
+    [property: Id(5)] string? MetadataHash,
+    [property: Id(6)] string ClientTime,
+    [property: Id(7)] string Nonce)
+{
+    /// <summary>From evidence that <see cref="Evidence.Validate"/> accepted (FromJson validates).</summary>
+    public static CanonicalEvidence Of(Evidence e) =>
+        new(e.Canonical(), e.HashAlg, e.Hash, e.ContractId, e.Kind, e.MetadataHash, e.ClientTime, e.Nonce);
+
+    public Evidence ToEvidence() => new(HashAlg, Hash, ContractId, Kind, MetadataHash, ClientTime, Nonce);
+}
+
+/// <summary>
+/// One record on its way into the log, after its signature was checked. <see cref="ContentDigest"/> is
+/// SHA-256(0x00 || d_i), d_i = JCS({provider, keyId, evidence}), what "the same content" means for a retry: the
+/// record's leaf hash in its provider batch tree, which the verifier of a batch computes anyway.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record VerifiedRecord(
     [property: Id(0)] string Provider,
     [property: Id(1)] string KeyId,
-    [property: Id(2)] string EvidenceJson,
+    [property: Id(2)] CanonicalEvidence Evidence,
     [property: Id(3)] string Sig,
-    [property: Id(4)] BatchRef? Batch);
+    [property: Id(4)] BatchRef? Batch,
+    [property: Id(5)] int BatchIndex,
+    [property: Id(6)] byte[] ContentDigest)
+{
+    /// <summary>A single record; d_i is computed here (the verifier has it from the statement and passes it in).</summary>
+    public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig) =>
+        new(provider, keyId, evidence, sig, null, 0, TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence.Jcs)));
+}
 
-/// <summary>Where a batch record sits in its provider's batch tree (entry.batch of DESIGN A2).</summary>
+/// <summary>
+/// A provider batch, shared by all its records: the batch signature covers Root and Size; LeafHashes (32 bytes per
+/// record, in order) let the sequencer compute each record's path (entry.batch of DESIGN A2) once, where it is written.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record BatchRef(
     [property: Id(0)] string Root,
     [property: Id(1)] string Size,
-    [property: Id(2)] string Index,
-    [property: Id(3)] string[] Path);
+    [property: Id(2)] byte[] LeafHashes);
 
 /// <summary>
-/// The outcome of one record: sequenced (or found sequenced before, for a retry), or refused with an
-/// API error code. <see cref="Checkpoint"/> is a signed note whose tree contains the entry.
+/// The outcome of one record: sequenced (or found sequenced before, for a retry), or refused with an API error code.
+/// Entry and Receipt are the entry's and the receipt's JCS (UTF-8), ready to be written into an answer as they are.
+/// <see cref="Checkpoint"/> is a signed note whose tree contains the entry.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SequencedRecord(
-    [property: Id(0)] string? EntryJson,
+    [property: Id(0)] byte[]? Entry,
     [property: Id(1)] ulong LeafIndex,
-    [property: Id(2)] string? ReceiptJson,
+    [property: Id(2)] byte[]? Receipt,
     [property: Id(3)] string? Checkpoint,
     [property: Id(4)] string? ErrorCode,
-    [property: Id(5)] string? ErrorDetail)
+    [property: Id(5)] string? ErrorDetail,
+    [property: Id(6)] string? LeafHash)
 {
-    public static SequencedRecord Refused(string code, string detail) => new(null, 0, null, null, code, detail);
+    public static SequencedRecord Refused(string code, string detail) => new(null, 0, null, null, code, detail, null);
+
+    /// <summary>By value, the JSON bytes included: a retry's answer equals the original's.</summary>
+    public bool Equals(SequencedRecord? other) =>
+        other is not null && LeafIndex == other.LeafIndex && Checkpoint == other.Checkpoint && ErrorCode == other.ErrorCode
+        && ErrorDetail == other.ErrorDetail && LeafHash == other.LeafHash && Same(Entry, other.Entry) && Same(Receipt, other.Receipt);
+
+    public override int GetHashCode() => HashCode.Combine(LeafIndex, LeafHash, ErrorCode);
+
+    private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 }
 
 /// <summary>What the sequencer reports for health checks.</summary>
@@ -56,6 +103,19 @@ public sealed record ProviderKeyState(
 public sealed record KeyLookup(
     [property: Id(0)] bool ProviderKnown,
     [property: Id(1)] ProviderKeyState? Key);
+
+/// <summary>
+/// All keys of a provider (none when it is unknown), for a silo's <see cref="ProviderKeyCache"/>: valid for
+/// <see cref="Lease"/>, during which the provider grain tells the subscriber of every change before acknowledging it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ProviderKeys(
+    [property: Id(0)] bool ProviderKnown,
+    [property: Id(1)] Dictionary<string, ProviderKeyState> Keys,
+    [property: Id(2)] TimeSpan Lease)
+{
+    public KeyLookup Lookup(string keyId) => new(ProviderKnown, Keys.GetValueOrDefault(keyId));
+}
 
 /// <summary>A refusal that carries the API error code across a grain call.</summary>
 [GenerateSerializer]

@@ -15,6 +15,13 @@ public interface IProviderGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<KeyLookup> GetKey(string keyId);
 
+    /// <summary>
+    /// All keys, for a silo's key cache: until the returned lease ends, every change (register, add, revoke) is told to
+    /// <paramref name="observer"/> before it is acknowledged.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ProviderKeys> Subscribe(IProviderKeysObserver observer);
+
     /// <summary>Name, registration time and every key with its revocation; null when the provider is unknown.</summary>
     [AlwaysInterleave]
     Task<ProviderDescription?> Describe();

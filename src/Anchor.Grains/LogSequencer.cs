@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Checkpoints;
 using Anchor.Core.Json;
@@ -52,18 +49,9 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var head = _head!;
         var records = calls.SelectMany(c => c).ToList();
         var results = new SequencedRecord?[records.Count];
-        var parsed = new Evidence[records.Count];
-        var digests = new byte[records.Count][];
-        var batchLeaves = new byte[records.Count][]; // Leaf hashes of d_i in the provider's batch tree, for batch records.
-        // Pure CPU per record (parse, canonical JSON, SHA-256): spread over the cores.
-        Parallel.For(0, records.Count, i =>
-        {
-            var r = records[i];
-            parsed[i] = Evidence.FromJson(Jcs.ParseStrict(Encoding.UTF8.GetBytes(r.EvidenceJson)));
-            var leaf = Statements.BatchLeaf(r.Provider, r.KeyId, parsed[i]);
-            digests[i] = SHA256.HashData(leaf); // ContentDigest, from the bytes at hand.
-            batchLeaves[i] = r.Batch is null ? [] : TreeHasher.HashLeaf(leaf);
-        });
+        // The API parsed and validated the evidence and the verifier hashed d_i: nothing is parsed or encoded again here.
+        var parsed = records.Select(r => r.Evidence.ToEvidence()).ToArray();
+        var digests = records.Select(r => r.ContentDigest).ToArray(); // For a batch record also its leaf in the provider's tree.
 
         // Retries: a nonce committed before returns the original; with other content it is a conflict.
         await ResolveKnownNoncesAsync(records, parsed, digests, results, head).ConfigureAwait(false);
@@ -96,8 +84,9 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 start = end;
                 continue;
             }
-            StoredBatch? providerBatch = null;
-            var batchChecked = false;
+            // A whole provider batch (as the verifier hands it over) is stored once, its records as evidence and place.
+            var providerBatch = WholeBatch(call, receivedAt);
+            StoredBatch? loose = null; // The tree of batch records that are not one whole batch (stored whole).
             for (var i = start; i < end; i++)
             {
                 if (results[i] is not null) continue;
@@ -106,16 +95,12 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 // The same record in two calls of one pool (a quick retry): written once, both get its receipt.
                 if (pooled.TryGetValue((r.Provider, e.Nonce), out var from)) { shared.Add((i, from)); continue; }
                 pooled[(r.Provider, e.Nonce)] = i;
-                if (r.Batch is not null && !batchChecked)
-                {
-                    providerBatch = BatchOf(call, batchLeaves[start..end], receivedAt);
-                    batchChecked = true;
-                }
-                var inBatch = (ulong)(i - start);
-                // A record of a whole provider batch is stored as its evidence and place; its path comes from the tree readers rebuild it from.
-                var entry = providerBatch is not null
-                    ? providerBatch.Shared.Entry(inBatch, e, providerBatch.Inclusion(inBatch))
-                    : new LogEntry(r.Provider, r.KeyId, e, r.Sig, r.Batch is { } b ? new BatchPath(b.Root, b.Size, b.Index, b.Path) : null, receivedAt);
+                var inBatch = (ulong)r.BatchIndex;
+                var tree = r.Batch is null ? null
+                    : providerBatch ?? (loose is not null && loose.Shared.Root == r.Batch.Root ? loose : loose = TreeOf(r, receivedAt));
+                var entry = tree is null
+                    ? new LogEntry(r.Provider, r.KeyId, e, r.Sig, null, receivedAt)
+                    : tree.Shared.Entry(inBatch, e, tree.Inclusion(inBatch));
                 fresh.Add((i, entry, 0, [], providerBatch, inBatch));
             }
             start = end;
@@ -124,7 +109,8 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var leaves = new (byte[] Data, byte[] Hash)[fresh.Count];
         Parallel.For(0, fresh.Count, f =>
         {
-            var data = fresh[f].Entry.LeafData();
+            var (slot, entry, _, _, _, _) = fresh[f];
+            var data = LogEntry.LeafData(entry.Provider, entry.KeyId, records[slot].Evidence.Jcs, entry.Sig, entry.Batch, entry.ReceivedAt);
             leaves[f] = (data, TreeHasher.HashLeaf(data));
         });
         for (var f = 0; f < fresh.Count; f++)
@@ -132,7 +118,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var (slot, entry, _, _, providerBatch, inBatch) = fresh[f];
             var index = providerBatch is null
                 ? batch.Add(leaves[f].Data, leaves[f].Hash)
-                : batch.Add(leaves[f].Hash, providerBatch, inBatch, Encoding.UTF8.GetBytes(records[slot].EvidenceJson));
+                : batch.Add(leaves[f].Hash, providerBatch, inBatch, records[slot].Evidence.Jcs);
             batch.IndexByHash(entry.Evidence.Hash, index);
             batch.IndexByContract(entry.Provider, entry.Evidence.ContractId, index);
             batch.IndexNonce(entry.Provider, entry.Evidence.Nonce, index);
@@ -169,7 +155,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             _head = new LogHead(batch.NewSize, root, checkpoint);
             _range = batch.Range;
             // Receipts are one Ed25519 signature each: sign them in parallel.
-            Parallel.ForEach(fresh, f => results[f.Slot] = Committed(f.Entry, f.Index, f.LeafHash, checkpoint));
+            Parallel.For(0, fresh.Count, f => results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Entry.ReceivedAt, fresh[f].Index, fresh[f].LeafHash, checkpoint));
         }
         foreach (var (slot, from) in shared) results[slot] = results[from];
 
@@ -181,26 +167,6 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             start += calls[c].Length;
         }
         return answer;
-    }
-
-    /// <summary>
-    /// The shared part and tree of a provider batch when <paramref name="call"/> is one whole batch, as the verifier
-    /// passes it (record i has index i, all name one root, size, signer and signature, and their d_i hash to that root);
-    /// otherwise null, and its records are stored whole with the verifier's paths.
-    /// </summary>
-    private static StoredBatch? BatchOf(VerifiedRecord[] call, byte[][] leafHashes, string receivedAt)
-    {
-        var head = call[0];
-        if (head.Batch is not { } first) return null;
-        var size = ((ulong)call.Length).ToString(CultureInfo.InvariantCulture);
-        for (var i = 0; i < call.Length; i++)
-        {
-            var r = call[i];
-            if (r.Batch is not { } b || b.Root != first.Root || b.Size != size || b.Index != i.ToString(CultureInfo.InvariantCulture)
-                || r.Provider != head.Provider || r.KeyId != head.KeyId || r.Sig != head.Sig)
-                return null;
-        }
-        return StoredBatch.FromLeaves(new ProviderBatch(head.Provider, head.KeyId, head.Sig, first.Root, (ulong)call.Length, receivedAt), leafHashes);
     }
 
     private async Task ResolveKnownNoncesAsync(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, byte[][] digests,
@@ -223,7 +189,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != parsed[i].Nonce) continue;
                 var stored = ContentDigest(entry.Provider, entry.KeyId, entry.Evidence);
                 results[i] = stored.AsSpan().SequenceEqual(digests[i])
-                    ? Committed(entry, record.LeafIndex, TreeHasher.HashLeaf(data), head.Checkpoint!)
+                    ? Committed(data, entry.ReceivedAt, record.LeafIndex, TreeHasher.HashLeaf(data), head.Checkpoint!)
                     : SequencedRecord.Refused(ErrorCodes.NonceConflict,
                         $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content (leaf {record.LeafIndex})");
             }
@@ -234,16 +200,46 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     /// The receipt's time is the entry's receivedAt and Ed25519 signatures are deterministic, so the
     /// receipt of a retry is byte for byte the original one without storing receipts.
     /// </summary>
-    private SequencedRecord Committed(LogEntry entry, ulong index, byte[] leafHash, string checkpoint)
+    private SequencedRecord Committed(byte[] leafData, string receivedAt, ulong index, byte[] leafHash, string checkpoint)
     {
         var indexText = index.ToString(CultureInfo.InvariantCulture);
         var hashHex = Hex.Encode(leafHash);
-        var sig = Convert.ToBase64String(signer.SignBytes(Receipt.SigningMessage(store.Origin, indexText, hashHex, entry.ReceivedAt)));
-        var receipt = new Receipt(store.Origin, indexText, hashHex, entry.ReceivedAt, sig);
-        return new SequencedRecord(entry.ToJson().ToJsonString(), index, receipt.ToJson().ToJsonString(), checkpoint, null, null);
+        var sig = Convert.ToBase64String(signer.SignBytes(Receipt.SigningMessage(store.Origin, indexText, hashHex, receivedAt)));
+        var receipt = new Receipt(store.Origin, indexText, hashHex, receivedAt, sig);
+        // Leaf data is JCS(entry): the answer's entry as it is.
+        return new SequencedRecord(leafData, index, receipt.Canonical(), checkpoint, null, null, hashHex);
     }
 
-    /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), hashed.</summary>
+    /// <summary>
+    /// The shared part and tree of a provider batch when <paramref name="call"/> is one whole batch, as the verifier
+    /// hands it over (record i has index i, all name one root, size, signer and signature, and their leaf hashes hash
+    /// to that root); otherwise null, and its records are stored whole.
+    /// </summary>
+    private static StoredBatch? WholeBatch(VerifiedRecord[] call, string receivedAt)
+    {
+        var first = call[0];
+        if (first.Batch is not { } b || b.Size != call.Length.ToString(CultureInfo.InvariantCulture)) return null;
+        for (var i = 0; i < call.Length; i++)
+        {
+            var r = call[i];
+            if (!ReferenceEquals(r.Batch, b) && (r.Batch is null || r.Batch.Root != b.Root || r.Batch.Size != b.Size)) return null;
+            if (r.BatchIndex != i || r.Provider != first.Provider || r.KeyId != first.KeyId || r.Sig != first.Sig) return null;
+        }
+        return StoredBatch.FromLeaves(new ProviderBatch(first.Provider, first.KeyId, first.Sig, b.Root, (ulong)call.Length, receivedAt),
+            [.. call.Select(r => r.ContentDigest)]);
+    }
+
+    /// <summary>The tree of the provider batch of a record that is not in a whole batch, from the leaf hashes the verifier checked.</summary>
+    private static StoredBatch TreeOf(VerifiedRecord r, string receivedAt)
+    {
+        var b = r.Batch!;
+        var leaves = Enumerable.Range(0, b.LeafHashes.Length / TreeHasher.HashSize)
+            .Select(i => b.LeafHashes.AsSpan(i * TreeHasher.HashSize, TreeHasher.HashSize).ToArray()).ToList();
+        return StoredBatch.FromLeaves(new ProviderBatch(r.Provider, r.KeyId, r.Sig, b.Root, (ulong)leaves.Count, receivedAt), leaves)
+            ?? throw new InvalidOperationException($"the leaf hashes of batch {b.Root} do not hash to its root: the verifier passed an unchecked batch");
+    }
+
+    /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), leaf-hashed (as <see cref="VerifiedRecord.ContentDigest"/>).</summary>
     public static byte[] ContentDigest(string provider, string keyId, Evidence evidence) =>
-        SHA256.HashData(Statements.BatchLeaf(provider, keyId, evidence));
+        TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence));
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Anchor.Core;
-using Anchor.Core.Json;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
@@ -12,64 +11,70 @@ namespace Anchor.Grains;
 /// <summary>
 /// Checks provider signatures. Stateless workers: Orleans runs several activations on every silo, so
 /// signature checks (RSA, SM2 and secp256k1 recovery cost up to a millisecond) spread over all cores.
-/// Revocation is looked up on every call; only the parsed public key is cached.
+/// Keys and revocations come from the silo's <see cref="ProviderKeyCache"/>, which the provider grain tells of every
+/// change before acknowledging it; the parsed public key is cached by descriptor.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class RecordVerifierGrain(TimeProvider time) : Grain, IRecordVerifierGrain
+public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys) : Grain, IRecordVerifierGrain
 {
     private const int MaxCachedKeys = 10_000;
     // Parsing a key (an RSA modulus, an SM2 point) costs more than one verification: keep it by descriptor.
     private static readonly ConcurrentDictionary<string, SignatureVerifier> Verifiers = new(StringComparer.Ordinal);
 
-    public async Task<VerifiedRecord> VerifySingle(string provider, string keyId, string evidenceJson, string sig)
+    public async Task<VerifiedRecord> VerifySingle(string provider, string keyId, CanonicalEvidence evidence, string sig)
     {
-        try { return await CheckSingle(provider, keyId, evidenceJson, sig); }
+        try { return await CheckSingle(provider, keyId, evidence, sig); }
         catch (AnchorException ex) { throw new RecordRefusedException(ex.Code, ex.Detail); }
     }
 
-    public async Task<VerifiedRecord[]> VerifyBatch(string provider, string keyId, string[] evidenceJson, string root, string sig)
+    public async Task<VerifiedRecord[]> VerifyBatch(string provider, string keyId, Immutable<CanonicalEvidence[]> records, string root, string sig)
     {
-        try { return await CheckBatch(provider, keyId, evidenceJson, root, sig); }
+        try { return await CheckBatch(provider, keyId, records.Value, root, sig); }
         catch (AnchorException ex) { throw new RecordRefusedException(ex.Code, ex.Detail); }
     }
 
-    private async Task<VerifiedRecord> CheckSingle(string provider, string keyId, string evidenceJson, string sig)
+    private async Task<VerifiedRecord> CheckSingle(string provider, string keyId, CanonicalEvidence evidence, string sig)
     {
         var verifier = await KeyFor(provider, keyId);
-        var evidence = Evidence.FromJson(Jcs.ParseStrict(evidenceJson));
-        if (!verifier.Verify(Statements.Single(provider, keyId, evidence), Signature(sig)))
+        var statement = Statements.Single(provider, keyId, evidence.Jcs);
+        if (!verifier.Verify(statement, Signature(sig)))
             throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
-        return new VerifiedRecord(provider, keyId, evidenceJson, sig, null);
+        // The statement is the prefix then d_i: the content digest is d_i's leaf hash.
+        var digest = TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length));
+        return new VerifiedRecord(provider, keyId, evidence, sig, null, 0, digest);
     }
 
-    private async Task<VerifiedRecord[]> CheckBatch(string provider, string keyId, string[] evidenceJson, string root, string sig)
+    private async Task<VerifiedRecord[]> CheckBatch(string provider, string keyId, CanonicalEvidence[] evidence, string root, string sig)
     {
         var verifier = await KeyFor(provider, keyId);
-        var tree = new MemoryTree();
-        foreach (var json in evidenceJson)
-            tree.AppendData(Statements.BatchLeaf(provider, keyId, Evidence.FromJson(Jcs.ParseStrict(json))));
-        var computed = Hex.Encode(tree.Root());
+        var range = new CompactRange();
+        var leafHashes = new byte[evidence.Length * TreeHasher.HashSize];
+        var digests = new byte[evidence.Length][];
+        for (var i = 0; i < evidence.Length; i++)
+        {
+            var leaf = Statements.BatchLeaf(provider, keyId, evidence[i].Jcs);
+            var hash = TreeHasher.HashLeaf(leaf);
+            hash.CopyTo(leafHashes, i * TreeHasher.HashSize);
+            range.Append(hash);
+            digests[i] = hash; // The content digest is d_i's leaf hash (VerifiedRecord).
+        }
+        var computed = Hex.Encode(range.Root());
         // A root that is not the records' root means the signature does not cover these records.
         if (!string.Equals(computed, root, StringComparison.Ordinal))
             throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"root {Short(root)} is not the RFC 9162 root of the records ({computed})");
-        var size = (ulong)evidenceJson.Length;
+        var size = (ulong)evidence.Length;
         if (!verifier.Verify(Statements.Batch(provider, keyId, root, size), Signature(sig)))
             throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
 
-        var sizeText = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var records = new VerifiedRecord[evidenceJson.Length];
-        for (var i = 0; i < records.Length; i++)
-        {
-            var path = tree.Inclusion((ulong)i, size).Select(h => Hex.Encode(h)).ToArray();
-            var batch = new BatchRef(root, sizeText, i.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
-            records[i] = new VerifiedRecord(provider, keyId, evidenceJson[i], sig, batch);
-        }
+        var batch = new BatchRef(root, size.ToString(System.Globalization.CultureInfo.InvariantCulture), leafHashes);
+        var records = new VerifiedRecord[evidence.Length];
+        for (var i = 0; i < records.Length; i++) records[i] = new VerifiedRecord(provider, keyId, evidence[i], sig, batch, i, digests[i]);
         return records;
     }
 
     private async Task<SignatureVerifier> KeyFor(string provider, string keyId)
     {
-        var lookup = await GrainFactory.GetGrain<IProviderGrain>(provider).GetKey(keyId);
+        var lookup = await keys.GetAsync(provider, keyId);
         if (!lookup.ProviderKnown) throw new RecordRefusedException(ErrorCodes.ProviderUnknown, $"no provider '{Short(provider)}' is registered");
         if (lookup.Key is not { } key) throw new RecordRefusedException(ErrorCodes.KeyUnknown, $"provider '{provider}' has no key '{Short(keyId)}'");
         if (!key.ValidAt(time.GetUtcNow()))

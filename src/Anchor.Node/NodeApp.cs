@@ -94,6 +94,9 @@ public static partial class NodeApp
             // How fast a dead silo is declared dead (ProbeTimeout, NumMissedProbesLimit, …): Orleans' defaults unless set.
             silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Anchor:Silo:Membership"));
             silo.AddDashboard();
+            // Per silo: keys for the verifiers, told of every change by the provider grains.
+            silo.Services.AddSingleton<ProviderKeyCache>();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ProviderKeyCache>());
         });
 
         var app = builder.Build();

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anchor.Core;
@@ -45,7 +46,7 @@ public sealed class BatchStorageTests(RedisServer redis)
                 {
                     var result = results[c + offset][i];
                     var expected = Expected(batches[c], i, result);
-                    Assert.Equal(Hex.Encode(TreeHasher.HashLeaf(expected)), Receipt.FromJson(JsonNode.Parse(result.ReceiptJson!)).LeafHash);
+                    Assert.Equal(Hex.Encode(TreeHasher.HashLeaf(expected)), Receipt.FromJson(JsonNode.Parse(result.Receipt!)).LeafHash);
                     written.Add((result.LeafIndex, expected));
                 }
                 // The batch is written once, under the log index of its first record.
@@ -100,7 +101,8 @@ public sealed class BatchStorageTests(RedisServer redis)
 
         // A second retry finds every record through the nonce index and the rebuilt entries: the same receipts again.
         var again = (await sequencer.SequenceAsync([batch.Records]))[0];
-        Assert.Equal(results.Select(r => (r.EntryJson, r.LeafIndex, r.ReceiptJson)), again.Select(r => (r.EntryJson, r.LeafIndex, r.ReceiptJson)));
+        static (string, ulong, string) Answer(SequencedRecord r) => (Encoding.UTF8.GetString(r.Entry!), r.LeafIndex, Encoding.UTF8.GetString(r.Receipt!));
+        Assert.Equal(results.Select(Answer), again.Select(Answer));
         Assert.Equal(9UL, (await store.ReadHeadAsync()).Size);
     }
 
@@ -180,7 +182,7 @@ public sealed class BatchStorageTests(RedisServer redis)
 
     private static List<Evidence> TestEvidence(int count) => [.. Enumerable.Range(0, count).Select(_ => TestProvider.NewEvidence())];
 
-    /// <summary>A provider batch as the verifier grain hands it on: the root over d_i, and each record's path.</summary>
+    /// <summary>A provider batch as the verifier grain hands it on: the root over d_i, and each record's leaf hash there.</summary>
     private static ProviderBatchRecords Batch(string provider, List<Evidence> evidence)
     {
         var tree = new MemoryTree();
@@ -188,13 +190,13 @@ public sealed class BatchStorageTests(RedisServer redis)
         var root = Hex.Encode(tree.Root());
         var size = (ulong)evidence.Count;
         var paths = Enumerable.Range(0, evidence.Count).Select(i => tree.Inclusion((ulong)i, size)).ToList();
-        var records = evidence.Select((e, i) => new VerifiedRecord(provider, KeyId, Jcs.EncodeToString(e.ToJson()), Sig,
-            new BatchRef(root, Text(size), Text((ulong)i), [.. paths[i].Select(h => Hex.Encode(h))]))).ToArray();
+        var leaves = evidence.Select(e => TreeHasher.HashLeaf(Statements.BatchLeaf(provider, KeyId, e))).ToList();
+        var batch = new BatchRef(root, Text(size), [.. leaves.SelectMany(h => h)]);
+        var records = evidence.Select((e, i) => new VerifiedRecord(provider, KeyId, CanonicalEvidence.Of(e), Sig, batch, i, leaves[i])).ToArray();
         return new(provider, evidence, root, paths, records);
     }
 
-    private static VerifiedRecord Single(string provider) =>
-        new(provider, KeyId, Jcs.EncodeToString(TestProvider.NewEvidence().ToJson()), Sig, null);
+    private static VerifiedRecord Single(string provider) => VerifiedRecord.Single(provider, KeyId, CanonicalEvidence.Of(TestProvider.NewEvidence()), Sig);
 
     /// <summary>The entry of DESIGN A2, built here from the verifier's path, not from anything storage keeps.</summary>
     private static LogEntry Entry(ProviderBatchRecords batch, int i, string receivedAt) =>
@@ -204,9 +206,9 @@ public sealed class BatchStorageTests(RedisServer redis)
     private static byte[] Expected(ProviderBatchRecords batch, int i, SequencedRecord result)
     {
         Assert.Null(result.ErrorCode);
-        var receivedAt = JsonNode.Parse(result.EntryJson!)!["receivedAt"]!.GetValue<string>();
+        var receivedAt = JsonNode.Parse(result.Entry!)!["receivedAt"]!.GetValue<string>();
         var expected = Entry(batch, i, receivedAt).LeafData();
-        Assert.Equal(expected, Jcs.Encode(JsonNode.Parse(result.EntryJson!)!)); // What the caller was answered.
+        Assert.Equal(expected, result.Entry); // What the caller was answered.
         return expected;
     }
 

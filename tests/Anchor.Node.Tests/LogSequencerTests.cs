@@ -38,5 +38,5 @@ public sealed class LogSequencerTests(RedisServer redis)
         Assert.Equal(2UL, (await store.ReadHeadAsync()).Size);
     }
 
-    private static VerifiedRecord Record(Evidence evidence) => new("p", "k1", Jcs.EncodeToString(evidence.ToJson()), "c2ln", null);
+    private static VerifiedRecord Record(Evidence evidence) => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence), "c2ln");
 }

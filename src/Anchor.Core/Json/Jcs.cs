@@ -137,7 +137,8 @@ public static class Jcs
         }
     }
 
-    private static void WriteString(string s, ArrayBufferWriter<byte> output)
+    /// <summary>Writes one JSON string as RFC 8785 does: the building block of the records' fixed-order canonical writers.</summary>
+    public static void WriteString(string s, IBufferWriter<byte> output)
     {
         output.Write("\""u8);
         var start = 0;

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Anchor.Core.Json;
 
 namespace Anchor.Core.Records;
 
@@ -44,6 +46,39 @@ public sealed record Evidence(
         obj["clientTime"] = ClientTime;
         obj["nonce"] = Nonce;
         return obj;
+    }
+
+    /// <summary>
+    /// JCS(evidence), written without a JSON tree: the members in RFC 8785 order (UTF-16 order of the names:
+    /// clientTime, contractId, hash, hashAlg, kind, metadataHash, nonce). Equal to Jcs.Encode(ToJson()) (tested).
+    /// </summary>
+    public void WriteCanonical(IBufferWriter<byte> output)
+    {
+        output.Write("{\"clientTime\":"u8);
+        Jcs.WriteString(ClientTime, output);
+        output.Write(",\"contractId\":"u8);
+        Jcs.WriteString(ContractId, output);
+        output.Write(",\"hash\":"u8);
+        Jcs.WriteString(Hash, output);
+        output.Write(",\"hashAlg\":"u8);
+        Jcs.WriteString(HashAlg, output);
+        output.Write(",\"kind\":"u8);
+        Jcs.WriteString(Kind, output);
+        if (MetadataHash is not null)
+        {
+            output.Write(",\"metadataHash\":"u8);
+            Jcs.WriteString(MetadataHash, output);
+        }
+        output.Write(",\"nonce\":"u8);
+        Jcs.WriteString(Nonce, output);
+        output.Write("}"u8);
+    }
+
+    public byte[] Canonical()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        WriteCanonical(buffer);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Parses and validates; every refusal carries the API error code.</summary>

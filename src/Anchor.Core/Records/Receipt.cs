@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json.Nodes;
 using Anchor.Core.Json;
 
@@ -11,14 +13,40 @@ public sealed record Receipt(string Origin, string LeafIndex, string LeafHash, s
 {
     public const string Prefix = "anchor-receipt:v1\n";
 
-    public static byte[] SigningMessage(string origin, string leafIndex, string leafHash, string time) =>
-        Jcs.Encode(Prefix, new JsonObject
+    /// <summary>The signed bytes, written in RFC 8785 member order (leafHash, leafIndex, origin, time); equal to JCS (tested).</summary>
+    public static byte[] SigningMessage(string origin, string leafIndex, string leafHash, string time)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        Encoding.ASCII.GetBytes(Prefix, output);
+        Write(output, origin, leafIndex, leafHash, time, null);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>JCS of the whole receipt, sig included: what the API answers.</summary>
+    public byte[] Canonical()
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        Write(output, Origin, LeafIndex, LeafHash, Time, Sig);
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static void Write(IBufferWriter<byte> output, string origin, string leafIndex, string leafHash, string time, string? sig)
+    {
+        output.Write("{\"leafHash\":"u8);
+        Jcs.WriteString(leafHash, output);
+        output.Write(",\"leafIndex\":"u8);
+        Jcs.WriteString(leafIndex, output);
+        output.Write(",\"origin\":"u8);
+        Jcs.WriteString(origin, output);
+        if (sig is not null)
         {
-            ["origin"] = origin,
-            ["leafIndex"] = leafIndex,
-            ["leafHash"] = leafHash,
-            ["time"] = time,
-        });
+            output.Write(",\"sig\":"u8);
+            Jcs.WriteString(sig, output);
+        }
+        output.Write(",\"time\":"u8);
+        Jcs.WriteString(time, output);
+        output.Write("}"u8);
+    }
 
     public byte[] SigningMessage() => SigningMessage(Origin, LeafIndex, LeafHash, Time);
 

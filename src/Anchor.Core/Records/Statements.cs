@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json.Nodes;
 using Anchor.Core.Json;
 using Anchor.Core.Merkle;
@@ -11,12 +13,27 @@ public static class Statements
     public const string BatchPrefix = "anchor-batch:v1\n";
 
     /// <summary><c>anchor-evidence:v1\n</c> || JCS({provider, keyId, evidence}).</summary>
-    public static byte[] Single(string provider, string keyId, Evidence evidence) =>
-        Jcs.Encode(SinglePrefix, Record(provider, keyId, evidence));
+    public static byte[] Single(string provider, string keyId, Evidence evidence) => Single(provider, keyId, evidence.Canonical());
+
+    /// <summary>The single statement from the evidence's canonical bytes (<see cref="Evidence.Canonical"/>).</summary>
+    public static byte[] Single(string provider, string keyId, ReadOnlySpan<byte> evidenceJcs)
+    {
+        var buffer = new ArrayBufferWriter<byte>(SinglePrefix.Length + evidenceJcs.Length + 128);
+        Encoding.ASCII.GetBytes(SinglePrefix, buffer);
+        WriteRecord(buffer, provider, keyId, evidenceJcs);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>d_i = JCS({provider, keyId, evidence}): the leaf data of record i in a provider batch.</summary>
-    public static byte[] BatchLeaf(string provider, string keyId, Evidence evidence) =>
-        Jcs.Encode(Record(provider, keyId, evidence));
+    public static byte[] BatchLeaf(string provider, string keyId, Evidence evidence) => BatchLeaf(provider, keyId, evidence.Canonical());
+
+    /// <summary>d_i from the evidence's canonical bytes (<see cref="Evidence.Canonical"/>).</summary>
+    public static byte[] BatchLeaf(string provider, string keyId, ReadOnlySpan<byte> evidenceJcs)
+    {
+        var buffer = new ArrayBufferWriter<byte>(evidenceJcs.Length + 128);
+        WriteRecord(buffer, provider, keyId, evidenceJcs);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary><c>anchor-batch:v1\n</c> || JCS({provider, keyId, root, size}).</summary>
     public static byte[] Batch(string provider, string keyId, string rootHex, ulong size) =>
@@ -42,10 +59,15 @@ public static class Statements
         return (range.Root(), leaves);
     }
 
-    private static JsonObject Record(string provider, string keyId, Evidence evidence) => new()
+    /// <summary>JCS({provider, keyId, evidence}) in RFC 8785 member order: evidence, keyId, provider.</summary>
+    private static void WriteRecord(IBufferWriter<byte> output, string provider, string keyId, ReadOnlySpan<byte> evidenceJcs)
     {
-        ["provider"] = provider,
-        ["keyId"] = keyId,
-        ["evidence"] = evidence.ToJson(),
-    };
+        output.Write("{\"evidence\":"u8);
+        output.Write(evidenceJcs);
+        output.Write(",\"keyId\":"u8);
+        Jcs.WriteString(keyId, output);
+        output.Write(",\"provider\":"u8);
+        Jcs.WriteString(provider, output);
+        output.Write("}"u8);
+    }
 }

@@ -1,6 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using Anchor.Core.Json;
 using Anchor.Core.Records;
 using Anchor.Grains;
 using Anchor.Storage;
@@ -35,16 +36,31 @@ public static class EvidenceEndpoints
         var provider = RequestBody.String(body, "provider");
         limiter.Acquire(context, provider);
         var keyId = RequestBody.String(body, "keyId");
-        var evidence = Evidence.FromJson(body["evidence"]);
+        var evidence = CanonicalEvidence.Of(Evidence.FromJson(body["evidence"]));
         var sig = RequestBody.String(body, "sig");
 
-        var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifySingle(provider, keyId, Jcs.EncodeToString(evidence.ToJson()), sig);
+        var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifySingle(provider, keyId, evidence, sig);
         var result = (await grains.GetGrain<ISequencerGrain>(store.Origin).Append([verified]))[0];
         if (result.ErrorCode is not null) throw new ProblemException(result.ErrorCode, result.ErrorDetail ?? result.ErrorCode);
 
-        var answer = Answer(result);
-        if (waitCheckpoint) answer["bundle"] = await bundles.AtCheckpointAsync(result.LeafIndex, result.Checkpoint!, context.RequestAborted);
-        return Results.Text(answer.ToJsonString(), "application/json");
+        var bundle = waitCheckpoint ? await bundles.AtCheckpointAsync(result.LeafIndex, result.Checkpoint!, context.RequestAborted) : null;
+        return Json(writer =>
+        {
+            // The entry and receipt arrive as their JCS: written as they are, never parsed again.
+            writer.WriteStartObject();
+            writer.WritePropertyName("entry");
+            writer.WriteRawValue(result.Entry!, skipInputValidation: true);
+            writer.WriteString("leafIndex", result.LeafIndex.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString("leafHash", result.LeafHash);
+            writer.WritePropertyName("receipt");
+            writer.WriteRawValue(result.Receipt!, skipInputValidation: true);
+            if (bundle is not null)
+            {
+                writer.WritePropertyName("bundle");
+                bundle.WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }, result.Entry!.Length + 512);
     }
 
     private static async Task<IResult> SubmitBatchAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter, LogStore store)
@@ -61,7 +77,7 @@ public static class EvidenceEndpoints
         if (!Core.Hex.TryDecodeCanonical(root, 32, out _)) throw new ProblemException(ErrorCodes.HashMalformed, "'root' must be 64 lowercase hex characters");
         var sig = RequestBody.String(body, "sig");
 
-        var evidence = new string[records.Count];
+        var evidence = new CanonicalEvidence[records.Count];
         var nonces = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < records.Count; i++)
         {
@@ -69,28 +85,29 @@ public static class EvidenceEndpoints
             try { e = Evidence.FromJson(records[i]); }
             catch (AnchorException ex) { throw new ProblemException(ex.Code, $"records[{i}]: {ex.Detail}"); }
             if (!nonces.Add(e.Nonce)) throw new ProblemException(ErrorCodes.NonceConflict, $"records[{i}]: nonce {e.Nonce} appears twice in the batch");
-            evidence[i] = Jcs.EncodeToString(e.ToJson());
+            evidence[i] = CanonicalEvidence.Of(e);
         }
 
-        var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifyBatch(provider, keyId, evidence, root, sig);
+        var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifyBatch(provider, keyId, new Orleans.Concurrency.Immutable<CanonicalEvidence[]>(evidence), root, sig);
         var results = await grains.GetGrain<ISequencerGrain>(store.Origin).Append(verified);
         if (results.FirstOrDefault(r => r.ErrorCode is not null) is { } refused)
             throw new ProblemException(refused.ErrorCode!, refused.ErrorDetail ?? refused.ErrorCode!);
-        var receipts = new JsonArray();
-        foreach (var r in results) receipts.Add(JsonNode.Parse(r.ReceiptJson!));
-        return Results.Text(new JsonObject { ["receipts"] = receipts }.ToJsonString(), "application/json");
+        return Json(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("receipts");
+            foreach (var r in results) writer.WriteRawValue(r.Receipt!, skipInputValidation: true);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }, results.Length * 256 + 32);
     }
 
-    private static JsonObject Answer(SequencedRecord result)
+    /// <summary>An application/json answer written straight to bytes.</summary>
+    private static IResult Json(Action<Utf8JsonWriter> write, int sizeHint)
     {
-        var receipt = JsonNode.Parse(result.ReceiptJson!)!.AsObject();
-        return new JsonObject
-        {
-            ["entry"] = JsonNode.Parse(result.EntryJson!),
-            ["leafIndex"] = result.LeafIndex.ToString(CultureInfo.InvariantCulture),
-            ["leafHash"] = receipt["leafHash"]!.DeepClone(),
-            ["receipt"] = receipt,
-        };
+        var buffer = new ArrayBufferWriter<byte>(sizeHint);
+        using (var writer = new Utf8JsonWriter(buffer)) write(writer);
+        return Results.Bytes(buffer.WrittenMemory, "application/json");
     }
 
     private static bool ParseWait(string? wait) => wait switch

@@ -1,0 +1,52 @@
+using Anchor.Core.Json;
+using Anchor.Core.Records;
+using FsCheck;
+using FsCheck.Xunit;
+
+namespace Anchor.Core.Tests.Records;
+
+/// <summary>
+/// The write path writes evidence, statements, entries and receipts in a fixed member order instead of building a
+/// JSON tree: for any strings (escapes, 合同, astral characters, lone surrogates) that must be exactly the generic JCS encoder's output.
+/// </summary>
+public class CanonicalWriterProperties
+{
+    private static Evidence Make(NonNull<string> a, NonNull<string> b, NonNull<string> c, string? metadata) =>
+        new(a.Get, "ab" + b.Get, c.Get + "合同\u0001\"\\", b.Get, metadata, c.Get + "\U0001F600", a.Get);
+
+    /// <summary>Both encoders give the same bytes, or both refuse (a lone surrogate has no UTF-8 form).</summary>
+    private static void Same(Func<byte[]> direct, Func<byte[]> generic)
+    {
+        byte[]? expected = null;
+        try { expected = generic(); }
+        catch (AnchorException) { Assert.Throws<AnchorException>(() => direct()); }
+        if (expected is not null) Assert.Equal(expected, direct());
+    }
+
+    [Property(MaxTest = 300)]
+    public void EvidenceAndStatementsAreJcs(NonNull<string> a, NonNull<string> b, NonNull<string> c, bool withMetadata, NonNull<string> provider)
+    {
+        var e = Make(a, b, c, withMetadata ? b.Get + c.Get : null);
+        Same(e.Canonical, () => Jcs.Encode(e.ToJson()));
+        var record = new System.Text.Json.Nodes.JsonObject { ["provider"] = provider.Get, ["keyId"] = a.Get, ["evidence"] = e.ToJson() };
+        Same(() => Statements.BatchLeaf(provider.Get, a.Get, e), () => Jcs.Encode(record.DeepClone()));
+        Same(() => Statements.Single(provider.Get, a.Get, e), () => Jcs.Encode(Statements.SinglePrefix, record.DeepClone()));
+    }
+
+    [Property(MaxTest = 300)]
+    public void LeafDataIsJcsOfTheEntry(NonNull<string> a, NonNull<string> b, NonNull<string> c, bool batch, NonNegativeInt pathLength)
+    {
+        var path = batch ? new BatchPath(b.Get, c.Get, a.Get, [.. Enumerable.Range(0, pathLength.Get % 12).Select(i => c.Get + i)]) : null;
+        var entry = new LogEntry(a.Get, b.Get, Make(a, b, c, null), c.Get, path, b.Get + "Z");
+        Same(entry.LeafData, () => Jcs.Encode(entry.ToJson()));
+    }
+
+    [Property(MaxTest = 300)]
+    public void ReceiptsAreJcs(NonNull<string> a, NonNull<string> b, NonNull<string> c)
+    {
+        var receipt = new Receipt(a.Get, b.Get, c.Get, a.Get + "T", b.Get + "=");
+        var unsigned = new System.Text.Json.Nodes.JsonObject { ["origin"] = a.Get, ["leafIndex"] = b.Get, ["leafHash"] = c.Get, ["time"] = a.Get + "T" };
+        Same(receipt.SigningMessage, () => Jcs.Encode(Receipt.Prefix, unsigned));
+        Same(receipt.Canonical, () => Jcs.Encode(receipt.ToJson()));
+    }
+}
