@@ -400,15 +400,23 @@ public static class BenchCommand
     {
         var size = await CheckpointSizeAsync(http, ct);
         if (size == 0) throw new NodeProblemException(404, "not_found", "the log is empty: there are no proofs to fetch");
-        var requests = Enumerable.Range(0, s.Records).Select(_ => new Request([], 1)).ToList();
-        var run = await RunAsync(http, requests, s with { Batch = false }, progress, ct, async (_, token) =>
+        async Task<(bool, string, ulong)> Fetch(Request _, CancellationToken token)
         {
             var index = (ulong)Random.Shared.NextInt64((long)Math.Min(size, long.MaxValue));
             using var response = await http.GetAsync($"v1/proofs/{index.ToString(CultureInfo.InvariantCulture)}", token);
             var bytes = await response.Content.ReadAsByteArrayAsync(token);
             // Checkpointed latency means nothing for reads: leaf 0 is covered at once.
             return response.IsSuccessStatusCode ? (true, "", 0UL) : (false, ProblemCode(response.StatusCode, bytes), 0UL);
-        });
+        }
+        if (s.Warmup > TimeSpan.Zero)
+        {
+            // The same GETs for --warmup seconds first, counted nowhere: the proof path of a fresh node runs tier-0 code.
+            progress.WriteLine($"\rwarm-up: {s.Warmup.TotalSeconds:0.#} s of proof GETs, excluded from all figures");
+            var warmRequests = Enumerable.Range(0, WarmupRecords).Select(_ => new Request([], 1)).ToList();
+            await RunAsync(http, warmRequests, s with { Batch = false, Duration = s.Warmup, Rate = null }, progress, ct, Fetch);
+        }
+        var requests = Enumerable.Range(0, s.Records).Select(_ => new Request([], 1)).ToList();
+        var run = await RunAsync(http, requests, s with { Batch = false }, progress, ct, Fetch);
         return new JsonObject
         {
             ["mode"] = "proofs",

@@ -76,7 +76,7 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         Assert.Equal(alg, (string?)provider["keys"]![0]!["alg"]);
 
         // Proof mode over the leaves just written: every GET answers, none fails.
-        (exit, output, error) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--proofs", "--records", "40", "--concurrency", "4", "--json");
+        (exit, output, error) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--proofs", "--records", "40", "--concurrency", "4", "--warmup", "1", "--json");
         Assert.True(exit == 0, output + error);
         var proofs = JsonNode.Parse(output)!.AsObject();
         Assert.Equal("proofs", (string?)proofs["mode"]);
