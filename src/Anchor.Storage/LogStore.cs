@@ -194,7 +194,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return BatchRecord.TryParse(stored, out var record) ? await RebuildAsync(leafIndex, record, head).ConfigureAwait(false) : EntryCodec.Unpack(stored);
     }
 
-    /// <summary>One round trip after the record: the batch's shared part, the nodes of the record's path (GETRANGE each), and the leaf's tile.</summary>
+    /// <summary>The entry of a batch record: its batch (kept after the first read), rebuilt, and checked against the leaf's tile.</summary>
     private async Task<byte[]> RebuildAsync(ulong leafIndex, BatchRecord record, LogHead head)
     {
         if (record.Back > leafIndex) throw new InvalidDataException($"entry {leafIndex} names a batch {record.Back} entries back: storage is inconsistent");
