@@ -97,7 +97,11 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
         var anchored = await anchors.ForLeafAsync(leafIndex, cancellationToken);
         if (anchored is not null && leafIndex < anchored.Size)
+        {
+            // A head remembered from before the anchored checkpoint does not cover its tiles: read the current one.
+            if (anchored.Size > head.Size) head = await store.ReadHeadAsync();
             return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head);
+        }
         return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head);
     }
 
