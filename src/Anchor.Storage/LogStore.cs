@@ -135,7 +135,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
             var (width, tree) = trees[key];
             if (first + (1 << r) > width)
                 throw new InvalidOperationException($"tile {key.Level}/{key.Index} lacks node {node}: storage is inconsistent");
-            hashes.Add(TileId.NodeInTree(tree, r, first >> r).ToArray());
+            hashes.Add(FlatTree.Node(tree, (ulong)width, new NodeId(r, (ulong)(first >> r))));
         }
         return hashes;
     }

@@ -27,13 +27,22 @@ public static class FlatTree
     /// <summary>The flat tree over <paramref name="leafHashes"/>: N − popcount(N) interior hashes computed, no more.</summary>
     public static byte[] Build(IReadOnlyList<byte[]> leafHashes)
     {
-        var size = (ulong)leafHashes.Count;
-        var tree = new byte[checked((int)HashCount(size) * Hash)];
+        var leaves = new byte[leafHashes.Count * Hash];
         for (var i = 0; i < leafHashes.Count; i++)
         {
             if (leafHashes[i].Length != Hash) throw new ArgumentException("leaf hashes must be 32 bytes");
-            leafHashes[i].CopyTo(tree, i * Hash);
+            leafHashes[i].CopyTo(leaves, i * Hash);
         }
+        return Build(leaves);
+    }
+
+    /// <summary>The flat tree over leaf hashes given back to back, 32 bytes each (a tile's row, say).</summary>
+    public static byte[] Build(ReadOnlySpan<byte> leafHashes)
+    {
+        if (leafHashes.Length % Hash != 0) throw new ArgumentException("leaf hashes must be 32 bytes");
+        var size = (ulong)(leafHashes.Length / Hash);
+        var tree = new byte[checked((int)HashCount(size) * Hash)];
+        leafHashes.CopyTo(tree);
         // Level l+1 node i is the parent of level l nodes 2i and 2i+1; `below` is where level l starts.
         var below = 0;
         for (var level = 1; size >> level > 0; level++)

@@ -103,35 +103,16 @@ public readonly record struct TileId(int Level, ulong Index, int Width)
     }
 
     /// <summary>
-    /// Every perfect node inside a tile, computed once from its first <paramref name="width"/> row hashes: the row
-    /// itself (r = 0) and the subtrees above it up to the tile's root (r = 8), laid out level after level, 512 slots
-    /// of 32 bytes (slots of nodes a partial tile does not have stay zero). <see cref="NodeInTree"/> reads a node
-    /// back without hashing: a proof then costs lookups instead of up to 255 SHA-256 per tile it touches.
+    /// Every perfect node inside a tile, computed once from its first <paramref name="width"/> row hashes: the
+    /// <see cref="FlatTree"/> of that row, so node (8·tileLevel + r, i) of the log is node (r, i mod 256/2^r) of it.
+    /// A proof then costs lookups instead of up to 255 SHA-256 per tile it touches.
     /// </summary>
     public static byte[] Tree(ReadOnlySpan<byte> row, int width)
     {
         if (width is < 1 or > FullWidth || row.Length < width * TreeHasher.HashSize)
             throw new ArgumentException($"a tile row of {row.Length} bytes does not hold {width} hashes");
-        var tree = new byte[2 * FullWidth * TreeHasher.HashSize];
-        row[..(width * TreeHasher.HashSize)].CopyTo(tree);
-        for (var r = 1; r <= Height; r++)
-        {
-            var below = TreeOffset(r - 1);
-            var at = TreeOffset(r);
-            for (var i = 0; i < width >> r; i++)
-                TreeHasher.HashChildren(
-                    tree.AsSpan((below + 2 * i) * TreeHasher.HashSize, TreeHasher.HashSize),
-                    tree.AsSpan((below + 2 * i + 1) * TreeHasher.HashSize, TreeHasher.HashSize),
-                    tree.AsSpan((at + i) * TreeHasher.HashSize, TreeHasher.HashSize));
-        }
-        return tree;
+        return FlatTree.Build(row[..(width * TreeHasher.HashSize)]);
     }
-
-    /// <summary>Node (8·tileLevel + r, i mod 256/2^r) of a tile from its <see cref="Tree"/>.</summary>
-    public static ReadOnlySpan<byte> NodeInTree(ReadOnlySpan<byte> tree, int r, int indexInTile) =>
-        tree.Slice((TreeOffset(r) + indexInTile) * TreeHasher.HashSize, TreeHasher.HashSize);
-
-    private static int TreeOffset(int r) => 2 * FullWidth - (2 * FullWidth >> r);
 
     /// <summary>
     /// The hash of node (8·tileLevel + r, i) from the tile's row hashes: the subtree of the 2^r row

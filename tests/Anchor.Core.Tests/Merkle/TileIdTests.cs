@@ -56,7 +56,7 @@ public class TileIdTests
         var checkedNodes = 0;
         for (var r = 0; r <= TileId.Height; r++)
             for (var i = 0; (i + 1) << r <= width; i++, checkedNodes++)
-                Assert.Equal(reference.Mth(i << r, (i + 1) << r), TileId.NodeInTree(tree, r, i).ToArray());
+                Assert.Equal(reference.Mth(i << r, (i + 1) << r), FlatTree.Node(tree, (ulong)width, new NodeId(r, (ulong)i)));
         Assert.True(checkedNodes >= width);
         Assert.Throws<ArgumentException>(() => TileId.Tree(row, width + 1));
     }
