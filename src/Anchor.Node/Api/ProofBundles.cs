@@ -46,10 +46,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
     {
         var parts = await PartsAsync(leafIndex, head, cancellationToken);
-        if (parts is null) return null;
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, parts);
-        return buffer.WrittenSpan.ToArray();
+        return parts is null ? null : Serialize(parts);
     }
 
     /// <summary>
@@ -84,9 +81,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         var head = await store.ReadHeadAsync();
         var parts = await BuildAsync(leafIndex, size, checkpoint, [], head)
             ?? throw new InvalidOperationException($"leaf {leafIndex} is not in the committed log");
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, parts);
-        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+        return JsonNode.Parse(Serialize(parts))!.AsObject();
     }
 
     private sealed record Parts(byte[] Entry, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
@@ -127,6 +122,13 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
             }
         }
         return new Parts(data, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes), checkpoint, anchorList);
+    }
+
+    private byte[] Serialize(Parts parts)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, parts);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private void Write(Utf8JsonWriter writer, Parts p) =>
