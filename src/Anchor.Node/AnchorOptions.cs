@@ -22,6 +22,7 @@ public sealed class AnchorOptions
     public SiloSettings Silo { get; set; } = new();
     public SequencerSettings Sequencer { get; set; } = new();
     public RateLimitSettings RateLimit { get; set; } = new();
+    public CacheSettings Cache { get; set; } = new();
 
     /// <summary>The chains the log is anchored on; none means the node runs without anchoring.</summary>
     public List<ChainSettings> Chains { get; set; } = [];
@@ -96,6 +97,15 @@ public sealed class AnchorOptions
         public int Burst { get; set; } = 2000;
     }
 
+    /// <summary>Memory for what proof reads keep of committed (immutable) tiles and provider batches.</summary>
+    public sealed class CacheSettings
+    {
+        /// <summary>Hashed tiles, 16 KiB each; 0 keeps none.</summary>
+        public int TileMiB { get; set; } = (int)(Anchor.Storage.LogStore.DefaultTileCacheBytes >> 20);
+        /// <summary>Provider batch trees, 64 KiB per batch of 1,000; 0 keeps none.</summary>
+        public int BatchMiB { get; set; } = (int)(Anchor.Storage.LogStore.DefaultBatchCacheBytes >> 20);
+    }
+
     /// <summary>Every problem with the settings, each a sentence that says which setting and how to fix it.</summary>
     public List<string> Problems()
     {
@@ -124,6 +134,8 @@ public sealed class AnchorOptions
         if (Sequencer.PeriodMilliseconds is < 10 or > 60_000) problems.Add("Anchor:Sequencer:PeriodMilliseconds must be between 10 and 60000");
         if (Sequencer.PoolSize is < 1 or > 100_000) problems.Add("Anchor:Sequencer:PoolSize must be between 1 and 100000");
         if (RateLimit.PermitsPerSecond < 1 || RateLimit.Burst < 1) problems.Add("Anchor:RateLimit:PermitsPerSecond and Burst must be at least 1");
+        if (Cache.TileMiB is < 0 or > 1_048_576 || Cache.BatchMiB is < 0 or > 1_048_576)
+            problems.Add("Anchor:Cache:TileMiB and Anchor:Cache:BatchMiB must be between 0 and 1048576 (MiB)");
         if (Anchoring.IntervalSeconds is < 1 or > 86_400) problems.Add("Anchor:Anchoring:IntervalSeconds must be between 1 and 86400");
         for (var i = 0; i < Chains.Count; i++)
         {

@@ -10,9 +10,18 @@ namespace Anchor.Storage;
 /// Invariant: the head only moves by <see cref="TryAppendAsync"/>, a compare-and-swap on (size, root),
 /// so a second sequencer, a stale silo or a restored backup can never fork the log; everything at or
 /// above the head size is invisible to readers.
+/// Committed tiles and provider batches never change, so what readers hash or parse of them is kept in memory,
+/// up to <paramref name="tileCacheBytes"/> and <paramref name="batchCacheBytes"/> (0 keeps nothing).
 /// </summary>
-public sealed class LogStore(IConnectionMultiplexer redis, string origin)
+public sealed class LogStore(IConnectionMultiplexer redis, string origin,
+    long tileCacheBytes = LogStore.DefaultTileCacheBytes, long batchCacheBytes = LogStore.DefaultBatchCacheBytes)
 {
+    /// <summary>256 MiB: 16,384 tiles of 16 KiB, every level-0 tile of a log of four million entries.</summary>
+    public const long DefaultTileCacheBytes = 256L << 20;
+
+    /// <summary>256 MiB: the trees of every batch of a log of four million records in batches of 1,000 (64 KiB each).</summary>
+    public const long DefaultBatchCacheBytes = 256L << 20;
+
     // One script writes a whole batch. Steps, and why each is crash-safe:
     // 1. Compare the head with the expected (size, root); on mismatch return the current head and
     //    write nothing: the caller lost a race and must reload, never build on what it believed.
@@ -119,9 +128,9 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
             if (width == 0 || row.Length < width * TreeHasher.HashSize)
                 throw new InvalidOperationException($"tile {key.Level}/{key.Index} holds {row.Length / TreeHasher.HashSize} hashes, fewer than the {width} the log needs: storage is inconsistent");
             trees[key] = (width, TileId.Tree(row, width));
-            if (committed > 0)
+            if (committed > 0 && _maxCachedTiles > 0)
             {
-                if (_tileTrees.Count >= MaxCachedTiles) EvictOneTile();
+                if (_tileTrees.Count >= _maxCachedTiles) EvictOneTile();
                 _tileTrees[key] = trees[key];
             }
         }
@@ -140,9 +149,10 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return hashes;
     }
 
-    // 16 KiB per tile (its row and the levels above it). A proof at 1 M entries touches three tiles; 4,096 tiles
-    // (64 MiB) cover every level-0 tile of a log of a million entries.
-    private const int MaxCachedTiles = 4096;
+    // 16 KiB per tile (its row and the levels above it); a proof at 1 M entries touches three tiles. A random read
+    // finds its tiles kept with a chance of cache size ÷ tiles in the log, and a missed one costs a Redis read and
+    // 255 SHA-256.
+    private readonly long _maxCachedTiles = tileCacheBytes / ((long)FlatTree.HashCount(TileId.FullWidth) * TreeHasher.HashSize);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, ulong Index), (int Width, byte[] Tree)> _tileTrees = new();
 
     /// <summary>
@@ -186,16 +196,21 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     /// The leaf data of committed entry <paramref name="leafIndex"/>, or null above the head. A record of a provider
     /// batch is rebuilt from its batch, and checked against the leaf hash in the tile before it is returned.
     /// </summary>
-    public async Task<byte[]?> ReadEntryAsync(ulong leafIndex, LogHead head)
+    public async Task<byte[]?> ReadEntryAsync(ulong leafIndex, LogHead head) => (await ReadLeafAsync(leafIndex, head).ConfigureAwait(false))?.Data;
+
+    /// <summary><see cref="ReadEntryAsync"/> with the entry's leaf hash, computed once (for a batch record, by the check against its tile).</summary>
+    public async Task<StoredLeaf?> ReadLeafAsync(ulong leafIndex, LogHead head)
     {
         if (leafIndex >= head.Size) return null;
         var stored = (byte[]?)await _db.HashGetAsync(Keys.Full(LogKeys.EntryBundle(leafIndex)), LogKeys.EntryField(leafIndex)).ConfigureAwait(false);
         if (stored is null) return null;
-        return BatchRecord.TryParse(stored, out var record) ? await RebuildAsync(leafIndex, record, head).ConfigureAwait(false) : EntryCodec.Unpack(stored);
+        if (BatchRecord.TryParse(stored, out var record)) return await RebuildAsync(leafIndex, record, head).ConfigureAwait(false);
+        var data = EntryCodec.Unpack(stored);
+        return new StoredLeaf(data, TreeHasher.HashLeaf(data));
     }
 
     /// <summary>The entry of a batch record: its batch (kept after the first read), rebuilt, and checked against the leaf's tile.</summary>
-    private async Task<byte[]> RebuildAsync(ulong leafIndex, BatchRecord record, LogHead head)
+    private async Task<StoredLeaf> RebuildAsync(ulong leafIndex, BatchRecord record, LogHead head)
     {
         if (record.Back > leafIndex) throw new InvalidDataException($"entry {leafIndex} names a batch {record.Back} entries back: storage is inconsistent");
         var name = LogKeys.Batch(leafIndex - record.Back);
@@ -206,13 +221,13 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         var logLeaf = (await leaf.ConfigureAwait(false))[0];
         if (!hash.AsSpan().SequenceEqual(logLeaf))
             throw new InvalidDataException($"entry {leafIndex} rebuilt from {name} hashes to {Hex.Encode(hash)}, the log's leaf is {Hex.Encode(logLeaf)}: storage is inconsistent");
-        return data;
+        return new StoredLeaf(data, hash);
     }
 
     /// <summary>
     /// The batch <paramref name="name"/> that a committed record points at. A committed batch never changes (it was
     /// written above the old head by the append that moved the head past it), so it is read whole once and kept:
-    /// up to <see cref="MaxCachedBatchBytes"/> of trees, one batch dropped at a time when full.
+    /// up to the batch cache's bytes of trees, one batch dropped at a time when full.
     /// </summary>
     private async Task<StoredBatch> ReadBatchAsync(string name, ulong size)
     {
@@ -220,7 +235,8 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         var value = (byte[]?)await _db.StringGetAsync(Keys.Full(name)).ConfigureAwait(false)
             ?? throw new InvalidDataException($"{name} is missing: storage is inconsistent");
         var batch = StoredBatch.Decode(value, size, name);
-        while (Interlocked.Read(ref _batchBytes) + batch.Tree.Length > MaxCachedBatchBytes && !_batches.IsEmpty)
+        if (batch.Tree.Length > batchCacheBytes) return batch;
+        while (Interlocked.Read(ref _batchBytes) + batch.Tree.Length > batchCacheBytes && !_batches.IsEmpty)
         {
             using var any = _batches.GetEnumerator();
             if (any.MoveNext() && _batches.TryRemove(any.Current.Key, out var dropped)) Interlocked.Add(ref _batchBytes, -dropped.Tree.Length);
@@ -229,8 +245,6 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
         return batch;
     }
 
-    /// <summary>64 MiB: the trees of every batch of a log of a million records in batches of 1,000.</summary>
-    private const long MaxCachedBatchBytes = 64L << 20;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredBatch> _batches = new(StringComparer.Ordinal);
     private long _batchBytes;
 
@@ -282,3 +296,6 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin)
     public async Task<string?> ReadKeptCheckpointAsync(ulong size) =>
         (string?)await _db.HashGetAsync(Keys.Checkpoints, size.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
 }
+
+/// <summary>A committed entry's leaf data and its RFC 9162 leaf hash.</summary>
+public sealed record StoredLeaf(byte[] Data, byte[] Hash);

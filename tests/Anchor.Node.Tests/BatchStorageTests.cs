@@ -67,6 +67,17 @@ public sealed class BatchStorageTests(RedisServer redis)
         }
         Assert.Equal(0x00, ((byte[])(await db.HashGetAsync(store.Keys.Full(LogKeys.EntryBundle(0)), LogKeys.EntryField(0)))!)[0]); // Single records stay whole.
 
+        // Whatever the caches hold (nothing; one tile and one batch, evicting on every other read; everything), readers
+        // give the same entries, and the leaf hash they return is the entry's.
+        LogStore[] stores = [new(connection, store.Origin, 0, 0), new(connection, store.Origin, 16 << 10, 64 << 10), store];
+        foreach (var reader in stores)
+            foreach (var (index, expected) in written.Concat(written.AsEnumerable().Reverse()))
+            {
+                var leaf = await reader.ReadLeafAsync(index, head);
+                Assert.Equal(expected, leaf!.Data);
+                Assert.Equal(TreeHasher.HashLeaf(expected), leaf.Hash);
+            }
+
         var report = await new LogAudit(connection, store.Origin).RunAsync(signer.VerifierKey, new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>(), null, default);
         Assert.True(report.Clean, string.Join("\n", report.Findings));
     }

@@ -84,7 +84,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         return JsonNode.Parse(Serialize(parts))!.AsObject();
     }
 
-    private sealed record Parts(byte[] Entry, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
+    private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
         IReadOnlyList<ChainAnchor> Anchors);
 
     private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
@@ -102,13 +102,13 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
 
     private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head)
     {
-        var entryTask = store.ReadEntryAsync(leafIndex, head);
+        var entryTask = store.ReadLeafAsync(leafIndex, head);
         var shape = ProofShape.Inclusion(leafIndex, size);
         var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head.Size);
-        var data = await entryTask;
+        var leaf = await entryTask;
         var nodes = await nodesTask;
-        if (data is null) return null;
-        var (provider, keyId) = LogEntry.ReadSigner(data);
+        if (leaf is null) return null;
+        var (provider, keyId) = LogEntry.ReadSigner(leaf.Data);
         // The key that signed stays in the provider's record after revocation: old bundles still verify. A key id
         // names one key forever (re-adding it is key_exists), so its descriptor is kept after the first lookup.
         if (!_descriptors.TryGetValue((provider, keyId), out var descriptor))
@@ -121,7 +121,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
                 _descriptors[(provider, keyId)] = descriptor;
             }
         }
-        return new Parts(data, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes), checkpoint, anchorList);
+        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes), checkpoint, anchorList);
     }
 
     private byte[] Serialize(Parts parts)
@@ -132,6 +132,6 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     }
 
     private void Write(Utf8JsonWriter writer, Parts p) =>
-        ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(TreeHasher.HashLeaf(p.Entry)),
+        ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(p.LeafHash),
             p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey, p.Anchors);
 }
