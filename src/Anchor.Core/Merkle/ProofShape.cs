@@ -12,12 +12,14 @@ public sealed class ProofShape
 {
     private readonly int _begin;
     private readonly int _end;
+    private readonly (ulong From, ulong Size) _folded;
 
-    private ProofShape(IReadOnlyList<NodeId> nodes, int begin, int end)
+    private ProofShape(IReadOnlyList<NodeId> nodes, int begin, int end, (ulong From, ulong Size) folded = default)
     {
         Nodes = nodes;
         _begin = begin;
         _end = end;
+        _folded = folded;
     }
 
     /// <summary>Perfect nodes to fetch, in proof order (bottom-up).</summary>
@@ -44,7 +46,12 @@ public sealed class ProofShape
     }
 
     /// <summary>Turns the fetched hashes (one per node, same order) into the proof.</summary>
-    public List<byte[]> Fold(IReadOnlyList<byte[]> hashes)
+    /// <param name="hashes">The hashes of <see cref="Nodes"/>, in order.</param>
+    /// <param name="ephemeral">
+    /// Optional memory of ephemeral nodes, by the leaves they cover (from, size): the same for every proof in one tree,
+    /// so a caller serving proofs of one log can keep them. Only for hashes of one log, whose trees never change.
+    /// </param>
+    public List<byte[]> Fold(IReadOnlyList<byte[]> hashes, IDictionary<(ulong From, ulong Size), byte[]>? ephemeral = null)
     {
         if (hashes.Count != Nodes.Count) throw new ArgumentException($"expected {Nodes.Count} hashes, got {hashes.Count}");
         var proof = new List<byte[]>(hashes.Count);
@@ -52,8 +59,12 @@ public sealed class ProofShape
         if (_begin < _end)
         {
             // The right-border nodes come lowest first; each is the left sibling of what was built so far.
-            var hash = hashes[_begin];
-            for (var i = _begin + 1; i < _end; i++) hash = TreeHasher.HashChildren(hashes[i], hash);
+            if (ephemeral is null || !ephemeral.TryGetValue(_folded, out var hash))
+            {
+                hash = hashes[_begin];
+                for (var i = _begin + 1; i < _end; i++) hash = TreeHasher.HashChildren(hashes[i], hash);
+                if (ephemeral is not null) ephemeral[_folded] = hash;
+            }
             proof.Add(hash);
         }
         for (var i = Math.Max(_end, _begin); i < hashes.Count; i++) proof.Add(hashes[i]);
@@ -80,13 +91,13 @@ public sealed class ProofShape
         for (var i = left.Count - 1; i >= 0; i--) nodes.Add(left[i]);
         // One node alone already is the ephemeral node's hash: nothing to fold.
         if (begin + 1 >= end) begin = end = 0;
-        return new ProofShape(nodes, begin, end);
+        return new ProofShape(nodes, begin, end, (fork.End, size));
     }
 
     private ProofShape SkipFirst()
     {
         var nodes = Nodes.Skip(1).ToList();
-        return _begin < _end ? new ProofShape(nodes, _begin - 1, _end - 1) : new ProofShape(nodes, 0, 0);
+        return _begin < _end ? new ProofShape(nodes, _begin - 1, _end - 1, _folded) : new ProofShape(nodes, 0, 0);
     }
 
     /// <summary>The perfect nodes covering [begin, end), left to right (compact range decomposition).</summary>

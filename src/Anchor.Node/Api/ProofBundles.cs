@@ -23,6 +23,9 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     private const int MaxCachedKeys = 10_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), byte[]> _descriptors = new();
     private readonly string _logKey = signer.VerifierKey.ToString();
+    // Right-border hashes folded into a proof's ephemeral node, by the leaves they cover: one tree's proofs share them.
+    private const int MaxEphemeral = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]> _ephemeral = new();
     private sealed record RecentHead(LogHead Head, long ReadAt);
     private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
@@ -121,7 +124,8 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
                 _descriptors[(provider, keyId)] = descriptor;
             }
         }
-        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes), checkpoint, anchorList);
+        if (_ephemeral.Count >= MaxEphemeral) _ephemeral.Clear();
+        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes, _ephemeral), checkpoint, anchorList);
     }
 
     private byte[] Serialize(Parts parts)

@@ -60,6 +60,22 @@ public class ReferenceCrossCheckTests
     }
 
     [Fact]
+    public void FoldingWithOneMemoryOfEphemeralNodesForAllProofsGivesTheReferenceProofs()
+    {
+        // What a proof server keeps across requests: the hashes each fold computed, by the leaves they cover.
+        var ephemeral = new Dictionary<(ulong From, ulong Size), byte[]>();
+        List<byte[]> Fetch(ProofShape shape) =>
+            shape.Fold([.. shape.Nodes.Select(id => Reference.Mth((int)id.Begin, (int)id.End))], ephemeral);
+        for (var pass = 0; pass < 2; pass++) // The second pass takes every folded hash from the memory.
+            for (var n = 1; n <= MaxSize; n += 7)
+            {
+                for (var m = 0; m < n; m++) Assert.Equal(Reference.Path(m, 0, n), Fetch(ProofShape.Inclusion((ulong)m, (ulong)n)));
+                for (var m = 1; m < n; m++) Assert.Equal(Reference.Proof(m, n), Fetch(ProofShape.Consistency((ulong)m, (ulong)n)));
+            }
+        Assert.NotEmpty(ephemeral);
+    }
+
+    [Fact]
     public void CompactRangeResumesFromStoredSubtrees()
     {
         for (var split = 0; split <= 40; split++)
