@@ -184,6 +184,45 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
     }
 
     [Fact]
+    public async Task An_anchor_found_on_chain_without_a_record_is_adopted_only_after_the_configured_confirmations()
+    {
+        // A node sent an anchor and stopped before recording it: its checkpoint is kept and the size is on chain.
+        const string origin = "anchoring.test/adopt";
+        await using var anvil = await Anvil.StartAsync(31337);
+        var chain = await DeployAsync(anvil);
+        ulong size;
+        using (var provider = new TestProvider("acme"))
+        {
+            await using var first = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node")));
+            await provider.RegisterAsync(first);
+            size = (ulong)(await SubmitAsync(first, provider, 3)).Count;
+        }
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var store = new Anchor.Storage.LogStore(connection, origin);
+        var head = await store.ReadHeadAsync();
+        Assert.Equal(size, head.Size);
+        await store.KeepCheckpointAsync(head.Size, head.Checkpoint!);
+        using (var client = await AnchorRegistryClient.ConnectAsync(new ChainTarget("sent", anvil.Url, anvil.ChainId, chain.Registry), DevAccounts.Key0))
+        {
+            await client.RegisterLogAsync(origin);
+            await client.WaitForMinedAsync(await client.SubmitAnchorAsync(LogId.For(origin), head.Size, head.Root));
+        }
+
+        // The next node, told to wait for 3 confirmations, finds it with 1: not an anchor yet.
+        await using var node = await TestNode.StartAsync([.. NodeArgs(origin, chain), "--Anchor:Chains:0:Confirmations=3"]);
+        await Task.Delay(TimeSpan.FromSeconds(5)); // Several anchoring rounds (one a second).
+        Assert.Empty((await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray());
+        Assert.Empty((await node.GetAsync("/v1/proofs/0")).Body["anchors"]!.AsArray());
+
+        await anvil.MineAsync();
+        await anvil.MineAsync();
+        var bundle = await AnchoredBundleAsync(node, 0);
+        Assert.Equal(size.ToString(CultureInfo.InvariantCulture), bundle["treeSize"]!.GetValue<string>());
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        AssertAllPassed(await VerifyAsync(bundle, logKey, chain));
+    }
+
+    [Fact]
     public async Task While_the_chain_is_down_the_ledger_accepts_evidence_and_anchoring_resumes_after()
     {
         await using var anvil = await Anvil.StartAsync(31337);

@@ -18,7 +18,8 @@ namespace Anchor.Grains.Anchoring;
 ///    latest size falls back, so step 3 anchors again;
 /// 3. if the log is ahead of the chain, keeps the head's checkpoint and sends one anchor for it,
 ///    recording the transaction as soon as it is sent. One anchor covers every entry since the last.
-///    An anchor found on chain without a record (a crash between sending and recording) is adopted.
+///    An anchor found on chain without a record (a crash between sending and recording) is adopted once it
+///    has the configured confirmations.
 /// A chain that is down only fails rounds: the ledger keeps accepting evidence meanwhile.
 /// </summary>
 public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, IOptions<AnchoringOptions> options,
@@ -202,13 +203,19 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         await FinishPendingAsync(client, ct);
     }
 
-    /// <summary>The chain's latest anchor of this log gets a record if it has none (it was sent, then the node stopped).</summary>
+    /// <summary>
+    /// The chain's latest anchor of this log gets a record if it has none (it was sent, then the node stopped), once it
+    /// has the configured confirmations.
+    /// </summary>
     private async Task AdoptUnrecordedAsync(AnchorRegistryClient client, ulong onChain, CancellationToken ct)
     {
         if (onChain == 0) return;
         if ((await ReadRecordsAsync()).Any(r => r.TreeSize == onChain && r.State == AnchorStates.Confirmed)) return;
         if (await log.ReadKeptCheckpointAsync(onChain) is null) return; // Not ours to prove: no checkpoint was kept for it.
         if (await client.LookupAsync(_logId, onChain, ct) is not { } found) return;
+        // Like an anchor this node waits for, a found one counts only with the configured confirmations: until then a
+        // bundle must not name it (a reorg could still drop it), and a later round looks again.
+        if (found.Confirmations < (ulong)Math.Max(1, _target.Confirmations)) return;
         var id = StoredAnchor.NewId(onChain);
         await anchors.SaveRecordAsync(Chain, id, new StoredAnchor(id, Chain, ToChainAnchor(found), AnchorStates.Confirmed, null, Now(), "found on chain without a record").ToJson().ToJsonString());
     }
