@@ -22,6 +22,10 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
         var good = TestProvider.NewEvidence("contract-e");
         var (okStatus, original) = await node.PostAsync("/v1/evidence", provider.Single(good));
         Assert.Equal(200, okStatus);
+        // A body without a Content-Length (chunked), longer than the first read buffer, is read whole.
+        var single = provider.Single(TestProvider.NewEvidence()).ToJsonString();
+        using (var padded = await Post(node, "/v1/evidence", single[..^1] + new string(' ', 40_000) + "}", chunked: true))
+            Assert.True(padded.IsSuccessStatusCode, await padded.Content.ReadAsStringAsync());
         var checkpoint = await node.Http.GetStringAsync("/checkpoint");
 
         async Task Expect(int status, string code, Func<Task<(int, JsonObject)>> request)
@@ -64,6 +68,9 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
         await Expect(413, ErrorCodes.TooLarge, () => Raw(node, "/v1/evidence", "{\"provider\": \"" + new string('x', 70_000) + "\"}"));
         await Expect(413, ErrorCodes.TooLarge, () => node.PostAsync("/v1/evidence/batch",
             provider.Batch([.. Enumerable.Range(0, 10_001).Select(_ => TestProvider.NewEvidence())])));
+        // Without a Content-Length (chunked) a body is read up to the same limit.
+        await Expect(413, ErrorCodes.TooLarge, () => Raw(node, "/v1/evidence", "{\"provider\": \"" + new string('x', 70_000) + "\"}", chunked: true));
+        await Expect(400, ErrorCodes.Malformed, () => Raw(node, "/v1/evidence", "{\"provider\": 7}", chunked: true));
 
         await Expect(401, ErrorCodes.Unauthorized, () => node.PostAsync("/v1/admin/providers", new TestProvider("x").Registration()));
         await Expect(403, ErrorCodes.Forbidden, () => node.PostAsync("/v1/admin/providers", new TestProvider("x").Registration(), "not-the-token"));
@@ -104,14 +111,21 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
         await Expect(400, ErrorCodes.Malformed, () => Raw(node, "/v1/evidence", "{\"provider\": \"errs-2\"}"));
     }
 
-    private static async Task<(int Status, JsonObject Body)> Raw(TestNode node, string path, string body)
+    private static async Task<(int Status, JsonObject Body)> Raw(TestNode node, string path, string body, bool chunked = false)
     {
-        using var content = new StringContent(body, Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await node.Http.PostAsync(path, content);
+        using var response = await Post(node, path, body, chunked);
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return ((int)response.StatusCode, JsonNode.Parse(text)!.AsObject());
+    }
+
+    /// <summary>A POST of <paramref name="body"/> as it is; <paramref name="chunked"/> sends it without a Content-Length.</summary>
+    private static async Task<HttpResponseMessage> Post(TestNode node, string path, string body, bool chunked)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TransferEncodingChunked = chunked;
+        return await node.Http.SendAsync(request);
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -60,7 +59,7 @@ public static class EvidenceEndpoints
                 bundle.WriteTo(writer);
             }
             writer.WriteEndObject();
-        }, result.Entry!.Length + 512);
+        });
     }
 
     private static async Task<IResult> SubmitBatchAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter, LogStore store)
@@ -99,15 +98,20 @@ public static class EvidenceEndpoints
             foreach (var r in results) writer.WriteRawValue(r.Receipt!, skipInputValidation: true);
             writer.WriteEndArray();
             writer.WriteEndObject();
-        }, results.Length * 256 + 32);
+        });
     }
 
-    /// <summary>An application/json answer written straight to bytes.</summary>
-    private static IResult Json(Action<Utf8JsonWriter> write, int sizeHint)
+    /// <summary>An application/json answer written straight into the response pipe, without a buffer of its own (1,000 receipts are ≈ 250 KB).</summary>
+    private static IResult Json(Action<Utf8JsonWriter> write) => new JsonAnswer(write);
+
+    private sealed class JsonAnswer(Action<Utf8JsonWriter> write) : IResult
     {
-        var buffer = new ArrayBufferWriter<byte>(sizeHint);
-        using (var writer = new Utf8JsonWriter(buffer)) write(writer);
-        return Results.Bytes(buffer.WrittenMemory, "application/json");
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.ContentType = "application/json";
+            using (var writer = new Utf8JsonWriter(httpContext.Response.BodyWriter)) write(writer);
+            await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        }
     }
 
     private static bool ParseWait(string? wait) => wait switch

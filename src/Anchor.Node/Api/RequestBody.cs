@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 using Anchor.Core.Json;
 using Anchor.Core.Records;
@@ -16,16 +17,31 @@ public static class RequestBody
             throw new ProblemException(ErrorCodes.TooLarge, $"the body is {request.ContentLength} bytes; this route takes at most {limit}");
         var feature = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = limit + 1L;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        // A pooled buffer of the announced size (grown if the body is chunked or longer): no fresh 16 KiB per request.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, limit + 1L));
+        try
         {
-            if (buffer.Length + read > limit) throw new ProblemException(ErrorCodes.TooLarge, $"the body is over {limit} bytes, the limit of this route");
-            buffer.Write(chunk, 0, read);
+            var length = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            {
+                length += read;
+                if (length > limit) throw new ProblemException(ErrorCodes.TooLarge, $"the body is over {limit} bytes, the limit of this route");
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, limit + 1L));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+            var node = Jcs.ParseStrict(buffer.AsSpan(0, length));
+            return node as JsonObject ?? throw new ProblemException(ErrorCodes.Malformed, "the body must be a JSON object");
         }
-        var node = Jcs.ParseStrict(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-        return node as JsonObject ?? throw new ProblemException(ErrorCodes.Malformed, "the body must be a JSON object");
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public static string String(JsonObject obj, string name)
