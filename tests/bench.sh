@@ -37,7 +37,7 @@ size() { curl -sf "$NODE/checkpoint" | sed -n 2p; }
 
 echo "== single ed25519, closed loop (maximum rate)"
 # The node is fresh: a longer warm-up, so that the figure is of tier-1 code, not of the JIT at work. 256 requests in flight:
-# with 64 the group commits are smaller and the node does less per second (3,914 against 5,102 records/s in one A/B).
+# 64 gave less (3,914 against 5,102 records/s in one A/B on this machine).
 $ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode single --records "$SINGLE" --concurrency 256 --warmup 15 | tee "$WORK/single.txt"
 MAX=$(tr '\r' '\n' <"$WORK/single.txt" | awk '/records accepted in/{for(i=1;i<=NF;i++) if($i=="records/s") print $(i-1)}' | head -1)
 HALF=$(awk -v m="$MAX" 'BEGIN{printf "%d", m/2}')
