@@ -32,9 +32,21 @@ public sealed class Anvil : IAsyncDisposable
 
     public static async Task<Anvil> StartAsync(ulong chainId = 31337, params string[] extraArgs)
     {
-        var anvil = new Anvil(chainId, FreePort(), extraArgs);
-        await anvil.StartProcessAsync();
-        return anvil;
+        // A free port can be taken between FreePort and anvil's bind (Redis and other anvils of parallel test
+        // assemblies pick ports the same way): anvil then exits at once, and another port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            var anvil = new Anvil(chainId, FreePort(), extraArgs);
+            try
+            {
+                await anvil.StartProcessAsync();
+                return anvil;
+            }
+            catch (InvalidOperationException) when (attempt < 5 && anvil.process is { HasExited: true })
+            {
+                await anvil.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>The path of the anvil binary; fails the test (never skips) when `npm ci` has not run.</summary>
@@ -76,7 +88,8 @@ public sealed class Anvil : IAsyncDisposable
             try
             {
                 var id = await RpcAsync("eth_chainId");
-                if (Convert.ToUInt64(id.GetString(), 16) == ChainId) return;
+                // Answered by this process, not by another server that holds the port and is about to make it exit.
+                if (Convert.ToUInt64(id.GetString(), 16) == ChainId && !process.HasExited) return;
             }
             catch (HttpRequestException) { }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"anvil on port {Port} did not answer eth_chainId in 20 s");

@@ -21,7 +21,23 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Port = FreePort();
+        // A free port can be taken between FreePort and redis-server's bind (anvil and other servers of parallel test
+        // assemblies pick ports the same way): redis-server then exits at once, and another port is tried.
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            output.Clear();
+            Start(output);
+            if (await ReadyAsync()) return;
+            if (attempt == 5)
+                throw new InvalidOperationException($"redis-server did not start on 5 ports; its last output:\n{string.Join("\n", output)}");
+            _process!.Dispose();
+        }
+    }
+
+    private void Start(System.Collections.Concurrent.ConcurrentQueue<string> output)
+    {
         var start = new ProcessStartInfo("redis-server")
         {
             ArgumentList =
@@ -42,10 +58,15 @@ public sealed class RedisServer : IAsyncLifetime
             throw new InvalidOperationException(
                 "redis-server is not on PATH; the node tests need a real Redis. Install it (apt-get install redis-server, as tests/run.sh does) and run again.", ex);
         }
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    /// <summary>True once the server answers PING; false if it exited first. Throws if it neither answers nor exits in 10 s.</summary>
+    private async Task<bool> ReadyAsync()
+    {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
@@ -53,10 +74,11 @@ public sealed class RedisServer : IAsyncLifetime
             {
                 using var redis = await ConnectionMultiplexer.ConnectAsync(Connection);
                 await redis.GetDatabase().PingAsync();
-                return;
+                return true;
             }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
             {
+                if (_process!.HasExited) return false;
                 await Task.Delay(50);
             }
         }
