@@ -21,6 +21,10 @@ public class MerkleBenchmarks
     private byte[] _root = [];
     private ulong[] _indices = [];
     private List<byte[]>[] _proofs = [];
+    // A log of a size that is not a power of two, as a node stores it: every perfect node by its id.
+    private const ulong RaggedSize = 1_175_000;
+    private readonly Dictionary<NodeId, byte[]> _stored = [];
+    private readonly Dictionary<(ulong From, ulong Size), byte[]> _ephemeral = [];
 
     [GlobalSetup]
     public void Setup()
@@ -32,6 +36,8 @@ public class MerkleBenchmarks
         var random = new Random(7);
         _indices = [.. Enumerable.Range(0, 256).Select(_ => (ulong)random.NextInt64((long)TreeSize))];
         _proofs = [.. _indices.Select(i => _tree.Inclusion(i, TreeSize))];
+        var range = new CompactRange();
+        for (ulong i = 0; i < RaggedSize; i++) range.Append(TreeHasher.HashLeaf(BitConverter.GetBytes(i)), (id, hash) => _stored[id] = hash);
     }
 
     [Benchmark(OperationsPerInvoke = Batch, Baseline = true)]
@@ -61,6 +67,35 @@ public class MerkleBenchmarks
     {
         var total = 0;
         foreach (var i in _indices) total += _tree.Inclusion(i, TreeSize).Count;
+        return total;
+    }
+
+    /// <summary>
+    /// A proof in a log of 1,175,000 entries from stored nodes, as the proof route builds it: the right border is folded
+    /// into the ephemeral node (≈ popcount(size) SHA-256) for every proof ...
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 256)]
+    public int InclusionProofAt1175000()
+    {
+        var total = 0;
+        foreach (var i in _indices)
+        {
+            var shape = ProofShape.Inclusion(i, RaggedSize);
+            total += shape.Fold([.. shape.Nodes.Select(id => _stored[id])]).Count;
+        }
+        return total;
+    }
+
+    /// <summary>... or once per tree, with the memory of ephemeral nodes the node keeps (ProofBundles).</summary>
+    [Benchmark(OperationsPerInvoke = 256)]
+    public int InclusionProofAt1175000KeptEphemeral()
+    {
+        var total = 0;
+        foreach (var i in _indices)
+        {
+            var shape = ProofShape.Inclusion(i, RaggedSize);
+            total += shape.Fold([.. shape.Nodes.Select(id => _stored[id])], _ephemeral).Count;
+        }
         return total;
     }
 
