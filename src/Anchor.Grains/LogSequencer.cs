@@ -184,18 +184,18 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var known = await store.ReadNoncesAsync(group.Key, nonces, head).ConfigureAwait(false);
             var hits = group.Where(i => known.ContainsKey(parsed[i].Nonce)).ToList();
             // A retried batch can bring thousands of known nonces: read their entries concurrently.
-            var entries = await Task.WhenAll(hits.Select(i => store.ReadEntryAsync(known[parsed[i].Nonce].LeafIndex, head))).ConfigureAwait(false);
+            var entries = await Task.WhenAll(hits.Select(i => store.ReadLeafAsync(known[parsed[i].Nonce].LeafIndex, head))).ConfigureAwait(false);
             for (var h = 0; h < hits.Count; h++)
             {
                 var i = hits[h];
                 var record = known[parsed[i].Nonce];
-                if (entries[h] is not { } data) continue;
-                var entry = LogEntry.FromJson(Jcs.ParseStrict(data));
+                if (entries[h] is not { } leaf) continue;
+                var entry = LogEntry.FromJson(Jcs.ParseStrict(leaf.Data));
                 // The index is a hint: trust it only if the entry there really is this provider's nonce.
                 if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != parsed[i].Nonce) continue;
                 var stored = ContentDigest(entry.Provider, entry.KeyId, entry.Evidence);
                 results[i] = stored.AsSpan().SequenceEqual(digests[i])
-                    ? Committed(data, entry.ReceivedAt, record.LeafIndex, TreeHasher.HashLeaf(data), head.Checkpoint!)
+                    ? Committed(leaf.Data, entry.ReceivedAt, record.LeafIndex, leaf.Hash, head.Checkpoint!)
                     : SequencedRecord.Refused(ErrorCodes.NonceConflict,
                         $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content (leaf {record.LeafIndex})");
             }
