@@ -132,10 +132,9 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, root));
 
             // Receipts are one Ed25519 signature each. They name only the index, leaf hash and time, all fixed by now, so they
-            // are signed on the other cores while Redis runs the append; they reach no caller unless the append committed.
-            var committed = new SequencedRecord[fresh.Count];
+            // are signed on the other cores while Redis runs the append; results leave this method only after it committed.
             var receipts = Task.Run(() => Parallel.For(0, fresh.Count,
-                f => committed[f] = Committed(leaves[f].Data, fresh[f].Entry.ReceivedAt, fresh[f].Index, fresh[f].LeafHash, checkpoint)));
+                f => results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Entry.ReceivedAt, fresh[f].Index, fresh[f].LeafHash, checkpoint)));
 
             // Step 3: one script compares the head and writes entries, tiles, indexes and the new head
             // (LogStore.AppendScript); the head is the commit point, so nothing is acknowledged before it moved.
@@ -161,7 +160,6 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             _head = new LogHead(batch.NewSize, root, checkpoint);
             _range = batch.Range;
             await receipts.ConfigureAwait(false);
-            for (var f = 0; f < fresh.Count; f++) results[fresh[f].Slot] = committed[f];
         }
         foreach (var (slot, from) in shared) results[slot] = results[from];
 
