@@ -85,12 +85,13 @@ public sealed partial class AnchorRegistryClient
 /// </summary>
 public sealed class RpcAnchorLookup(string rpcUrl) : IAnchorLookup
 {
-    public async Task<IReadOnlyList<Check>> CheckAsync(ChainAnchor anchor, int minConfirmations, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Check>> CheckAsync(ChainAnchor anchor, AnchorExpectation expected, int minConfirmations, CancellationToken cancellationToken)
     {
         var label = $"anchor chain {anchor.ChainId}";
         if (!ulong.TryParse(anchor.ChainId, NumberStyles.None, CultureInfo.InvariantCulture, out var chainId))
             return [Check.Fail($"{label} lookup", $"chainId '{anchor.ChainId}' is not a number")];
-        var target = new ChainTarget($"chain {anchor.ChainId}", rpcUrl, chainId, anchor.Registry) { RpcAttempts = 3 };
+        // The registry is the trusted one, never the bundle's: an anchor naming another registry fails before this lookup.
+        var target = new ChainTarget($"chain {anchor.ChainId}", rpcUrl, chainId, expected.Chain.Registry) { RpcAttempts = 3 };
         try
         {
             using var client = await AnchorRegistryClient.ConnectAsync(target, ct: cancellationToken);

@@ -14,6 +14,9 @@ public static class CliErrors
         return 1;
     }
 
+    /// <summary>Exit code 2 for a usage error (what <c>anchor verify</c> documents), from the 1 that <see cref="Fail"/> returns.</summary>
+    public static int Usage(int exitCode) => exitCode == 0 ? 0 : 2;
+
     /// <summary>Reads a file the user named, turning I/O failures into one clear line.</summary>
     public static bool TryRead(ParseResult parseResult, string path, out string text, out int exitCode)
     {

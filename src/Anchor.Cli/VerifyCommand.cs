@@ -7,30 +7,36 @@ using Anchor.Core.Verification;
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor verify BUNDLE [--file F] [--log-key VKEY] [--rpc CHAINID=URL ...] [--min-confirmations K] [--json]</c>: runs every check of a proof bundle,
-/// prints each with ✓, ✗ or – (not checked) and the values compared, then a verdict. Exit 0 only when all pass.
+/// <c>anchor verify BUNDLE --trust FILE [--file F] [--rpc CHAINID=URL ...] [--min-confirmations K] [--json]</c>: runs every
+/// check of a proof bundle against the roots the verifier chose, prints each with ✓, ✗ or – (not checked) and the
+/// values compared, then a summary and a verdict.
 /// </summary>
 public static class VerifyCommand
 {
+    /// <summary>Exit codes, as <c>--help</c> and docs/verification.md list them.</summary>
+    public const string ExitCodes = "Exit codes: 0 every check passed against trusted roots; 1 a check failed; 2 usage error (bad arguments, unreadable or malformed input); 3 not verifiable against a trusted root (no --trust or --log-key, the log is not in the trust file, or --allow-untrusted).";
+
     public static Command Build()
     {
         var bundleArg = new Argument<string>("BUNDLE") { Description = "The proof bundle (anchor-proof/v1 JSON)." };
         var file = new Option<string?>("--file") { Description = "The original document: its digest must equal the evidence hash." };
-        var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key as published by its operator. Without it the bundle's own key is trusted on first use." };
+        var trust = TrustOptions.CreateTrust();
+        var logKey = TrustOptions.CreateLogKey();
+        var allowUntrusted = TrustOptions.CreateAllowUntrusted();
         var minConfirmations = new Option<int>("--min-confirmations") { Description = "Confirmations an anchor needs.", DefaultValueFactory = _ => 1 };
         var rpc = RpcOption.Create();
-        var command = new Command("verify", "Verify a proof bundle offline (and its anchors on chain when an RPC is given).")
+        var command = new Command("verify", "Verify a proof bundle offline against the roots you trust (and its anchors on chain when an RPC is given). " + ExitCodes)
         {
-            bundleArg, file, logKey, minConfirmations, rpc,
+            bundleArg, file, trust, logKey, allowUntrusted, minConfirmations, rpc,
         };
         command.SetAction(async (parseResult, ct) =>
         {
-            if (!CliErrors.TryRead(parseResult, parseResult.GetValue(bundleArg)!, out var text, out var exit)) return exit;
+            if (!CliErrors.TryRead(parseResult, parseResult.GetValue(bundleArg)!, out var text, out var exit)) return CliErrors.Usage(exit);
             ProofBundle bundle;
             try { bundle = ProofBundle.FromJson(Jcs.ParseStrict(text)); }
-            catch (AnchorException e) { return CliErrors.Fail(parseResult, $"not a valid proof bundle: {e.Message}", "bundle_malformed"); }
-
-            if (!RpcOption.TryParse(parseResult, rpc, out var chains, out exit)) return exit;
+            catch (AnchorException e) { return CliErrors.Usage(CliErrors.Fail(parseResult, $"not a valid proof bundle: {e.Message}", "bundle_malformed")); }
+            if (!TrustOptions.TryRead(parseResult, trust, logKey, out var trustFile, out exit)) return CliErrors.Usage(exit);
+            if (!RpcOption.TryParse(parseResult, rpc, out var chains, out exit)) return CliErrors.Usage(exit);
 
             FileStream? document = null;
             if (parseResult.GetValue(file) is { } path)
@@ -38,7 +44,7 @@ public static class VerifyCommand
                 try { document = File.OpenRead(path); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    return CliErrors.Fail(parseResult, $"cannot read {path}: {e.Message}");
+                    return CliErrors.Usage(CliErrors.Fail(parseResult, $"cannot read {path}: {e.Message}"));
                 }
             }
             VerificationReport report;
@@ -47,13 +53,14 @@ public static class VerifyCommand
                 report = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions
                 {
                     File = document,
-                    TrustedLogKey = parseResult.GetValue(logKey),
+                    Trust = trustFile,
+                    AllowUntrusted = parseResult.GetValue(allowUntrusted),
                     MinConfirmations = parseResult.GetValue(minConfirmations),
                     Chains = chains,
                 }, ct);
             }
             Print(parseResult, report);
-            return report.AllPassed ? 0 : 1;
+            return report.ExitCode;
         });
         return command;
     }
@@ -66,7 +73,16 @@ public static class VerifyCommand
             var checks = new JsonArray();
             foreach (var c in report.Checks)
                 checks.Add(new JsonObject { ["name"] = c.Name, ["status"] = c.Status.ToString().ToLowerInvariant(), ["detail"] = c.Detail });
-            output.WriteLine(new JsonObject { ["ok"] = report.AllPassed, ["checks"] = checks, ["verdict"] = report.Verdict }.ToJsonString());
+            var summary = new JsonArray();
+            foreach (var line in report.Summary) summary.Add(new JsonObject { ["label"] = line.Label, ["text"] = line.Text });
+            output.WriteLine(new JsonObject
+            {
+                ["ok"] = report.AllPassed,
+                ["outcome"] = report.Outcome.ToString().ToLowerInvariant(),
+                ["checks"] = checks,
+                ["summary"] = summary,
+                ["verdict"] = report.Verdict,
+            }.ToJsonString());
             return;
         }
         foreach (var c in report.Checks)
@@ -74,6 +90,9 @@ public static class VerifyCommand
             var mark = c.Status switch { CheckStatus.Pass => "✓", CheckStatus.Fail => "✗", _ => "–" };
             output.WriteLine($"{mark} {c.Name}: {c.Detail}");
         }
+        output.WriteLine();
+        var width = report.Summary.Max(l => l.Label.Length);
+        foreach (var line in report.Summary) output.WriteLine($"{(line.Label + ":").PadRight(width + 1)} {line.Text}");
         output.WriteLine();
         output.WriteLine($"verdict: {report.Verdict}");
     }

@@ -115,7 +115,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         var anchors = await ReadConfirmedAnchorsAsync(size, findings).ConfigureAwait(false);
         var roots = RootsAt(reference, [.. checkpoints.Keys, .. anchors.Select(a => a.Size)]);
         CheckKeptCheckpoints(checkpoints, roots, logKey, findings);
-        var uncheckedChains = await CheckAnchorsAsync(anchors, roots, chains, findings, ct).ConfigureAwait(false);
+        var uncheckedChains = await CheckAnchorsAsync(anchors, roots, chains, logKey is null ? [] : RegistryLog.KeyCommitment(logKey.ToString()), findings, ct).ConfigureAwait(false);
         await CheckIndexesAsync(entries, findings, ct).ConfigureAwait(false);
         return new AuditReport(origin, size, logKey is not null, checkpoints.Count, anchors.Count, uncheckedChains,
             [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)]);
@@ -292,7 +292,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
 
     /// <returns>The chain IDs that had anchors but no lookup.</returns>
     private async Task<List<string>> CheckAnchorsAsync(List<(string Subject, ulong Size, ChainAnchor Anchor)> anchors, Dictionary<ulong, byte[]> roots,
-        IReadOnlyDictionary<string, IAnchorLookup> chains, List<AuditFinding> findings, CancellationToken ct)
+        IReadOnlyDictionary<string, IAnchorLookup> chains, byte[] logKeyCommitment, List<AuditFinding> findings, CancellationToken ct)
     {
         var uncheckedChains = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (subject, size, anchor) in anchors)
@@ -308,7 +308,9 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                 uncheckedChains.Add(anchor.ChainId);
                 continue;
             }
-            foreach (var check in await lookup.CheckAsync(anchor, 1, ct).ConfigureAwait(false))
+            // The operator is not pinned here yet (the audit reads its own records): see the registry change.
+            var expected = new AnchorExpectation(new TrustedChain(anchor.ChainId, anchor.Registry, "", anchor.LogId), logKeyCommitment);
+            foreach (var check in await lookup.CheckAsync(anchor, expected, 1, ct).ConfigureAwait(false))
                 if (check.Status == CheckStatus.Fail) findings.Add(new(subject, $"{check.Name}: {check.Detail}"));
         }
         return [.. uncheckedChains];

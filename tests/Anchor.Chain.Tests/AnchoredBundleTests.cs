@@ -43,8 +43,14 @@ public class AnchoredBundleTests
         return (bundle, anvil);
     }
 
-    private static VerifyOptions WithRpc(Anvil anvil) => new()
+    /// <summary>The roots the verifier chose: the log's key, and the registry, operator and log ID the node published.</summary>
+    private static TrustFile Trusted(ProofBundle bundle) =>
+        new([new TrustedLog(Origin, [bundle.LogKey], [new TrustedChain("31337", bundle.Anchors[0].Registry.ToLowerInvariant(),
+            AccountKey.AddressOf(DevAccounts.Key0).ToLowerInvariant(), LogId.Hex(Origin))])], [], []);
+
+    private static VerifyOptions WithRpc(Anvil anvil, ProofBundle trusted) => new()
     {
+        Trust = Trusted(trusted),
         Chains = new Dictionary<string, IAnchorLookup> { ["31337"] = new RpcAnchorLookup(anvil.Url) },
     };
 
@@ -53,16 +59,16 @@ public class AnchoredBundleTests
     {
         var (bundle, anvil) = await AnchoredBundleAsync();
         await using var _ = anvil;
-        var report = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil));
+        var report = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil, bundle));
         Assert.True(report.AllPassed, string.Join("\n", report.Checks));
         foreach (var name in new[] { "transaction", "Anchored event", "rootAt", "block", "confirmations", "block time" })
             Assert.Contains(report.Checks, c => c.Name == $"anchor chain 31337 {name}" && c.Status == CheckStatus.Pass);
         Assert.StartsWith("VALID: ", report.Verdict);
         Assert.Contains("existed no later than", report.Verdict);
 
-        var offline = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions());
+        var offline = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = Trusted(bundle) });
         Assert.StartsWith("VALID OFFLINE, ANCHORS NOT CHECKED", offline.Verdict);
-        var tooFew = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil) with { MinConfirmations = 50 });
+        var tooFew = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil, bundle) with { MinConfirmations = 50 });
         Assert.Equal(CheckStatus.Fail, tooFew.Checks.Single(c => c.Name.EndsWith("confirmations", StringComparison.Ordinal)).Status);
     }
 
@@ -81,7 +87,7 @@ public class AnchoredBundleTests
         var i = Math.Max(0, value.Length - 2);
         json[field] = value[..i] + (value[i] == '1' ? '2' : '1') + value[(i + 1)..];
         var mutated = bundle with { Anchors = [ChainAnchor.FromJson(json)] };
-        var options = WithRpc(anvil);
+        var options = WithRpc(anvil, bundle);
         if (field == "chainId") options = options with { Chains = new Dictionary<string, IAnchorLookup> { [json["chainId"]!.GetValue<string>()] = new RpcAnchorLookup(anvil.Url) } };
         var report = await BundleVerifier.VerifyAsync(mutated, options);
         Assert.True(report.AnyFailed, $"changing {field} to {json[field]} passed:\n{string.Join("\n", report.Checks)}");
@@ -94,7 +100,7 @@ public class AnchoredBundleTests
         await using var _ = anvil;
         var height = ulong.Parse(bundle.Anchors[0].BlockNumber, CultureInfo.InvariantCulture);
         await anvil.RpcAsync("anvil_reorg", 1, Array.Empty<object>());
-        var report = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil));
+        var report = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil, bundle));
         Assert.True(report.AnyFailed, string.Join("\n", report.Checks));
         Assert.True(await anvil.BlockNumberAsync() >= height);
     }

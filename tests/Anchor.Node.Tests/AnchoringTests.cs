@@ -1,4 +1,5 @@
 using System.Globalization;
+using Anchor.Core.Checkpoints;
 using System.Text.Json.Nodes;
 using Anchor.Chain;
 using Anchor.Chain.Tests;
@@ -70,8 +71,16 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
     private static Dictionary<string, IAnchorLookup> Rpc(params Chain[] chains) =>
         chains.ToDictionary(c => c.Anvil.ChainId.ToString(CultureInfo.InvariantCulture), c => (IAnchorLookup)new RpcAnchorLookup(c.Anvil.Url));
 
+    /// <summary>What the node's operator publishes (GET /v1/trust gives the same): its key, and per chain the registry, account and log ID.</summary>
+    private static TrustFile Trust(string logKey, params Chain[] chains)
+    {
+        var origin = VerifierKey.Parse(logKey).Name;
+        return new TrustFile([new TrustedLog(origin, [logKey], [.. chains.Select(c => new TrustedChain(c.Anvil.ChainId.ToString(CultureInfo.InvariantCulture),
+            c.Registry.ToLowerInvariant(), AccountKey.AddressOf(DevAccounts.Key0).ToLowerInvariant(), LogId.Hex(origin)))])], [], []);
+    }
+
     private static async Task<VerificationReport> VerifyAsync(JsonObject bundle, string logKey, params Chain[] chains) =>
-        await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions { TrustedLogKey = logKey, Chains = Rpc(chains) });
+        await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions { Trust = Trust(logKey, chains), Chains = Rpc(chains) });
 
     private static void AssertAllPassed(VerificationReport report) =>
         Assert.True(report.AllPassed, string.Join("\n", report.Checks.Select(c => $"{c.Status} {c.Name}: {c.Detail}")) + "\n" + report.Verdict);
@@ -96,7 +105,11 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         // The real CLI: `anchor verify BUNDLE --log-key VKEY --rpc 31337=URL` prints only ✓ lines and exits 0.
         var file = Path.Combine(_state, "bundle.json");
         await File.WriteAllTextAsync(file, bundle.ToJsonString());
-        var (exit, output, error) = await CliAsync("verify", file, "--log-key", logKey, "--rpc", $"31337={anvil.Url}");
+        var trustFile = Path.Combine(_state, "trust.json");
+        var (_, trustJson) = await node.GetAsync("/v1/trust");
+        Assert.Equal(Trust(logKey, chain).ToJson().ToJsonString(), trustJson.ToJsonString());
+        await File.WriteAllTextAsync(trustFile, trustJson.ToJsonString());
+        var (exit, output, error) = await CliAsync("verify", file, "--trust", trustFile, "--rpc", $"31337={anvil.Url}");
         Assert.True(exit == 0, output + error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines.Where(l => !l.StartsWith("verdict", StringComparison.Ordinal)), l => Assert.StartsWith("✓", l));
@@ -140,7 +153,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             ProofBundle parsed;
             try { parsed = ProofBundle.FromJson(mutated); }
             catch (AnchorException) { continue; } // Refused outright: caught.
-            var options = new VerifyOptions { TrustedLogKey = logKey, Chains = Rpc(chain) };
+            var options = new VerifyOptions { Trust = Trust(logKey, chain), Chains = Rpc(chain) };
             if (path == "/anchors/0/chainId") options = options with { Chains = new Dictionary<string, IAnchorLookup> { [parsed.Anchors[0].ChainId] = new RpcAnchorLookup(chain.Anvil.Url) } };
             var report = await BundleVerifier.VerifyAsync(parsed, options);
             var failed = report.Checks.Where(c => c.Status == CheckStatus.Fail).Select(c => c.Name).ToList();

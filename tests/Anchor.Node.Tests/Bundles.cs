@@ -10,7 +10,7 @@ public static class Bundles
     public static async Task VerifyAsync(JsonNode? bundle, string logKey)
     {
         Assert.NotNull(bundle);
-        var report = await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions { TrustedLogKey = logKey });
+        var report = await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions { Trust = TrustFile.ForLogKey(logKey) });
         Assert.True(report.AllPassed, string.Join("\n", report.Checks.Select(c => $"{c.Status} {c.Name}: {c.Detail}")));
     }
 }

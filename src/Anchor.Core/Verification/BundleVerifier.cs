@@ -12,8 +12,14 @@ public sealed record VerifyOptions
     /// <summary>The document itself, when the verifier holds it; its digest must equal the evidence hash.</summary>
     public Stream? File { get; init; }
 
-    /// <summary>The log key the verifier trusts (from the operator's publication); without it the bundle's own key is used, loudly.</summary>
-    public string? TrustedLogKey { get; init; }
+    /// <summary>
+    /// What the verifier trusts, chosen by the verifier (DESIGN A7): log keys, registries and operators, CA roots.
+    /// Without it no verdict says VALID.
+    /// </summary>
+    public TrustFile? Trust { get; init; }
+
+    /// <summary>Explore a bundle without a trust root: its own log key and registry are used, and the verdict says UNTRUSTED.</summary>
+    public bool AllowUntrusted { get; init; }
 
     /// <summary>Chain lookups by chain ID; an anchor on a chain without one is reported as not checked.</summary>
     public IReadOnlyDictionary<string, IAnchorLookup> Chains { get; init; } = new Dictionary<string, IAnchorLookup>();
@@ -57,19 +63,25 @@ public static class BundleVerifier
         var (inclusionCheck, root, size) = Inclusion(bundle, leafHash);
         checks.Add(inclusionCheck);
 
-        // 5. The checkpoint signature, and 6. that it names the same tree.
-        var (signatureCheck, checkpoint) = CheckpointSignature(bundle, options.TrustedLogKey);
+        // 5. The checkpoint signature under a key the verifier trusts, and 6. that it names the same tree.
+        var trust = LogTrust.Resolve(bundle, options);
+        var (signatureCheck, checkpoint, signedBy) = CheckpointSignature(bundle, trust);
         checks.Add(signatureCheck);
-        checks.Add(CheckpointMatch(checkpoint, root, size));
+        checks.Add(signatureCheck.Status == CheckStatus.NotChecked
+            ? Check.NotChecked("checkpoint matches proof", "no checkpoint verified under a trusted key to compare with")
+            : CheckpointMatch(checkpoint, root, size));
 
-        // 7. Every anchor: offline agreement with the proof, then the chain itself when reachable.
+        // 7. Every anchor: on a registry the verifier trusts, in agreement with the proof, then on the chain itself.
         foreach (var anchor in bundle.Anchors)
         {
             var label = $"anchor chain {anchor.ChainId}";
-            checks.Add(AnchorAgreement(anchor, checkpoint, root, size, label));
+            checks.Add(AnchorAgreement(anchor, root, size, label));
+            var (registryCheck, expected) = AnchorRegistry(anchor, trust, signedBy, label);
+            checks.Add(registryCheck);
+            if (expected is null) continue;
             if (options.Chains.TryGetValue(anchor.ChainId, out var lookup))
             {
-                try { checks.AddRange(await lookup.CheckAsync(anchor, options.MinConfirmations, cancellationToken)); }
+                try { checks.AddRange(await lookup.CheckAsync(anchor, expected, options.MinConfirmations, cancellationToken)); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     checks.Add(Check.Fail($"{label} lookup", e.Message));
@@ -78,7 +90,38 @@ public static class BundleVerifier
             else checks.Add(Check.NotChecked($"{label} on chain", $"no RPC for chain {anchor.ChainId}: transaction {anchor.TxHash} in block {anchor.BlockNumber} not checked"));
         }
 
-        return new VerificationReport(checks, Verdict(bundle, checks, options));
+        var outcome = Outcome(checks, trust);
+        return new VerificationReport(checks, outcome, Verdict(bundle, checks, outcome, trust), Summary(bundle, checks, trust));
+    }
+
+    /// <summary>
+    /// The roots one bundle is checked against: the trusted log of its origin, or, when the verifier allowed it,
+    /// the bundle's own key (and no pinned registry), or nothing.
+    /// </summary>
+    private sealed record LogTrust(TrustedLog? Log, string? Fingerprint, bool Untrusted, string? Missing)
+    {
+        public static LogTrust Resolve(ProofBundle bundle, VerifyOptions options)
+        {
+            var origin = OriginOf(bundle.Checkpoint);
+            if (options.Trust is { } trust)
+            {
+                if (trust.Log(origin) is { } log) return new LogTrust(log, trust.Fingerprint(), false, null);
+                if (!options.AllowUntrusted)
+                    return new LogTrust(null, trust.Fingerprint(), false, $"the trust file lists no log '{origin}'");
+            }
+            else if (!options.AllowUntrusted) return new LogTrust(null, null, false, "no trusted log key (pass --trust or --log-key)");
+            // Trust on first use, for exploration only: never a VALID verdict.
+            return VerifierKey.TryParse(bundle.LogKey, out var key, out _) && key!.Name == origin
+                ? new LogTrust(new TrustedLog(origin, [bundle.LogKey], []), null, true, null)
+                : new LogTrust(null, null, true, "the bundle's own logKey is not a verifier key of its origin");
+        }
+
+        /// <summary>The checkpoint's first line, read without trusting anything else in it.</summary>
+        private static string OriginOf(string note)
+        {
+            var newline = note.IndexOf('\n', StringComparison.Ordinal);
+            return newline > 0 ? note[..newline] : note;
+        }
     }
 
     private static Check ProviderSignature(ProofBundle bundle)
@@ -140,24 +183,25 @@ public static class BundleVerifier
         }
     }
 
-    private static (Check, Checkpoint?) CheckpointSignature(ProofBundle bundle, string? trusted)
+    private static (Check, Checkpoint?, string? SignedBy) CheckpointSignature(ProofBundle bundle, LogTrust trust)
     {
         const string name = "checkpoint signature";
-        var keyText = trusted ?? bundle.LogKey;
-        if (!VerifierKey.TryParse(keyText, out var key, out var error))
-            return (Check.Fail(name, $"log key '{keyText}': {error}"), null);
-        try
+        if (trust.Log is not { } log) return (Check.NotChecked(name, trust.Missing!), null, null);
+        var errors = new List<string>();
+        foreach (var keyText in log.Keys)
         {
-            var checkpoint = Checkpoint.Verify(bundle.Checkpoint, key!);
-            if (trusted is null)
-                return (Check.Pass(name, $"signed by {key} — THE BUNDLE'S OWN KEY, trusted on first use: compare it with the key the log operator publishes, or pass --log-key"), checkpoint);
-            var note = trusted != bundle.LogKey ? $" (the bundle names another key: {bundle.LogKey})" : "";
-            return (Check.Pass(name, $"signed by trusted key {key}{note}"), checkpoint);
+            if (!VerifierKey.TryParse(keyText, out var key, out var error)) { errors.Add(error); continue; }
+            try
+            {
+                var checkpoint = Checkpoint.Verify(bundle.Checkpoint, key!);
+                if (trust.Untrusted)
+                    return (Check.Pass(name, $"signed by {key}: THE BUNDLE'S OWN KEY, not a trusted root; compare it with the key the log operator publishes"), checkpoint, keyText);
+                var note = keyText != bundle.LogKey ? $" (the bundle names another key: {bundle.LogKey})" : "";
+                return (Check.Pass(name, $"signed by trusted key {key}{note}"), checkpoint, keyText);
+            }
+            catch (NoteError e) { errors.Add($"{e.Message} (key {keyText})"); }
         }
-        catch (NoteError e)
-        {
-            return (Check.Fail(name, $"{e.Message} (key {keyText})"), null);
-        }
+        return (Check.Fail(name, $"not signed by any trusted key of '{log.Origin}': {string.Join("; ", errors)}"), null, null);
     }
 
     private static Check CheckpointMatch(Checkpoint? checkpoint, byte[]? root, ulong size)
@@ -171,33 +215,88 @@ public static class BundleVerifier
             : Check.Fail(name, $"checkpoint size {checkpoint.Size} root {cpRoot}; proof size {size} root {proofRoot}");
     }
 
-    private static Check AnchorAgreement(ChainAnchor anchor, Checkpoint? checkpoint, byte[]? root, ulong size, string label)
+    private static Check AnchorAgreement(ChainAnchor anchor, byte[]? root, ulong size, string label)
     {
         var name = $"{label} names this tree";
         var rootHex = root is null ? "(none)" : Hex.Encode(root);
-        var anchorRoot = anchor.RootHex;
-        var logId = checkpoint is null ? null : EvidenceDigest.LogId(checkpoint.Origin);
         if (!TryCount(anchor.TreeSize, out var anchorSize) || anchorSize != size)
             return Check.Fail(name, $"anchor treeSize {anchor.TreeSize}, proof treeSize {size}");
-        if (anchorRoot != rootHex) return Check.Fail(name, $"anchor root {anchor.Root}, proof root {rootHex}");
-        if (logId is null || !string.Equals(anchor.LogId, logId, StringComparison.OrdinalIgnoreCase))
-            return Check.Fail(name, $"anchor logId {anchor.LogId}, keccak256(origin) {logId ?? "(no checkpoint)"}");
-        return Check.Pass(name, $"logId {anchor.LogId}, size {size}, root {rootHex}");
+        return anchor.RootHex == rootHex
+            ? Check.Pass(name, $"size {size}, root {rootHex}")
+            : Check.Fail(name, $"anchor root {anchor.Root}, proof root {rootHex}");
     }
 
-    private static string Verdict(ProofBundle bundle, List<Check> checks, VerifyOptions options)
+    /// <summary>
+    /// The anchor must be on a registry the trust file lists for its chain, under the listed log ID; the lookup then
+    /// checks the chain against those values, never against the bundle's. Untrusted exploration takes the bundle's.
+    /// </summary>
+    private static (Check, AnchorExpectation?) AnchorRegistry(ChainAnchor anchor, LogTrust trust, string? signedBy, string label)
+    {
+        var name = $"{label} registry";
+        if (trust.Log is not { } log || signedBy is null)
+            return (Check.NotChecked(name, $"registry {anchor.Registry} not checked: no trusted log key verified the checkpoint"), null);
+        var commitment = RegistryLog.KeyCommitment(signedBy);
+        if (trust.Untrusted)
+            return (Check.NotChecked(name, $"registry {anchor.Registry} and logId {anchor.LogId} are the bundle's own, not a trusted root"),
+                new AnchorExpectation(new TrustedChain(anchor.ChainId, anchor.Registry.ToLowerInvariant(), "", anchor.LogId.ToLowerInvariant()), commitment));
+        var listed = log.Chains.Where(c => c.ChainId == anchor.ChainId).ToList();
+        if (listed.Count == 0)
+            return (Check.Fail(name, $"the trust file lists no registry on chain {anchor.ChainId} for '{log.Origin}': the anchor's registry {anchor.Registry} is not trusted"), null);
+        var chain = listed.FirstOrDefault(c => string.Equals(c.Registry, anchor.Registry, StringComparison.OrdinalIgnoreCase));
+        if (chain is null)
+            return (Check.Fail(name, $"registry {anchor.Registry} is not a trusted registry of chain {anchor.ChainId} (trusted: {string.Join(", ", listed.Select(c => c.Registry))})"), null);
+        if (!string.Equals(chain.LogId, anchor.LogId, StringComparison.OrdinalIgnoreCase))
+            return (Check.Fail(name, $"logId {anchor.LogId} is not the trusted log ID {chain.LogId} in registry {chain.Registry}"), null);
+        return (Check.Pass(name, $"registry {chain.Registry}, logId {chain.LogId}, operator {chain.Operator}, as the trust file lists"), new AnchorExpectation(chain, commitment));
+    }
+
+    private static VerificationOutcome Outcome(List<Check> checks, LogTrust trust)
+    {
+        if (checks.Any(c => c.Status == CheckStatus.Fail)) return VerificationOutcome.Invalid;
+        if (trust.Log is null) return VerificationOutcome.Unverified;
+        return trust.Untrusted ? VerificationOutcome.Untrusted : VerificationOutcome.Valid;
+    }
+
+    private static string Verdict(ProofBundle bundle, List<Check> checks, VerificationOutcome outcome, LogTrust trust)
     {
         var failed = checks.Where(c => c.Status == CheckStatus.Fail).ToList();
-        if (failed.Count > 0) return $"INVALID: {failed.Count} check(s) failed: {string.Join("; ", failed.Select(c => c.Name))}";
+        if (outcome == VerificationOutcome.Invalid) return $"INVALID: {failed.Count} check(s) failed: {string.Join("; ", failed.Select(c => c.Name))}";
+        if (outcome == VerificationOutcome.Unverified) return $"UNVERIFIED: {trust.Missing}";
         var proven = $"entry {bundle.LeafIndex} ({bundle.Entry.Evidence.HashAlg} {bundle.Entry.Evidence.Hash}) was signed by {bundle.Entry.Provider} and is in the log's tree of size {bundle.TreeSize}";
-        var keyNote = options.TrustedLogKey is null ? " under the bundle's own log key (not independently trusted)" : " under the trusted log key";
+        if (outcome == VerificationOutcome.Untrusted)
+            return $"UNTRUSTED: the bundle agrees with itself, but its log key and registry are its own, so nothing was checked against a root you chose. If that key is the log's: {proven}.";
         var onChain = checks.Where(c => c.Status == CheckStatus.Pass && c.Name.EndsWith("block time", StringComparison.Ordinal)).Select(c => c.Detail).ToList();
         var notChecked = checks.Where(c => c.Status == CheckStatus.NotChecked).ToList();
         if (bundle.Anchors.Count == 0)
-            return $"VALID, NOT ANCHORED: {proven}{keyNote}. No anchor yet: no chain fixes its time.";
+            return $"VALID, NOT ANCHORED: {proven} under the trusted log key. No anchor yet: no chain fixes its time.";
         if (notChecked.Count > 0)
-            return $"VALID OFFLINE, ANCHORS NOT CHECKED: {proven}{keyNote}. {notChecked.Count} chain check(s) were not run, so the existence time is NOT proven; give --rpc CHAINID=URL.";
-        return $"VALID: {proven}{keyNote}, anchored on chain; existed no later than {string.Join(", ", onChain)}.";
+            return $"VALID OFFLINE, ANCHORS NOT CHECKED: {proven} under the trusted log key. {notChecked.Count} chain check(s) were not run, so the existence time is NOT proven; give --rpc CHAINID=URL.";
+        return $"VALID: {proven} under the trusted log key, anchored on chain; existed no later than {string.Join(", ", onChain)}.";
+    }
+
+    /// <summary>Who, what, when, where, and on whose authority: the facts a reader of the verdict asks for, each as checked.</summary>
+    private static IReadOnlyList<SummaryLine> Summary(ProofBundle bundle, List<Check> checks, LogTrust trust)
+    {
+        var e = bundle.Entry;
+        var lines = new List<SummaryLine>
+        {
+            new("who", $"provider {e.Provider}, key {e.KeyId}"),
+            new("what", $"{e.Evidence.HashAlg} {e.Evidence.Hash}, contract {e.Evidence.ContractId}, kind {e.Evidence.Kind}"),
+            new("when", $"client time {e.Evidence.ClientTime} (provider clock); received {e.ReceivedAt} (node clock)"),
+        };
+        foreach (var a in bundle.Anchors)
+        {
+            var onChain = checks.Any(c => c.Status == CheckStatus.Pass && c.Name == $"anchor chain {a.ChainId} block time");
+            lines.Add(new("when", $"block time {a.BlockTime} (chain {a.ChainId}, {(onChain ? "checked on chain" : "not checked on chain")})"));
+            lines.Add(new("where", $"chain {a.ChainId}, registry {a.Registry}, transaction {a.TxHash}, block {a.BlockNumber} {a.BlockHash}"));
+        }
+        lines.Add(new("trusted roots", trust switch
+        {
+            { Untrusted: true } => "none: the bundle's own log key (--allow-untrusted)",
+            { Log: null } => trust.Fingerprint is null ? "none given" : $"trust file {trust.Fingerprint}: {trust.Missing}",
+            _ => $"trust file {trust.Fingerprint}: log '{trust.Log.Origin}'",
+        }));
+        return lines;
     }
 
     private static bool TryCount(string text, out ulong value) =>

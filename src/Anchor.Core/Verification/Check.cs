@@ -10,10 +10,28 @@ public sealed record Check(string Name, CheckStatus Status, string Detail)
     public static Check NotChecked(string name, string detail) => new(name, CheckStatus.NotChecked, detail);
 }
 
-/// <summary>Every check of one bundle, and what they prove together.</summary>
-public sealed record VerificationReport(IReadOnlyList<Check> Checks, string Verdict)
+/// <summary>
+/// What a verification established. Valid: every check passed against roots the verifier chose. Invalid: a check
+/// failed. Unverified: no trusted root applies (none given, or the log is not in the trust file). Untrusted: only the
+/// bundle's own key was used, for exploration.
+/// </summary>
+public enum VerificationOutcome { Valid, Invalid, Unverified, Untrusted }
+
+/// <summary>One fact of the verdict's summary: who, what, when, where, trusted roots.</summary>
+public sealed record SummaryLine(string Label, string Text);
+
+/// <summary>Every check of one bundle, what they prove together, and the summary of who, what, when and where.</summary>
+public sealed record VerificationReport(IReadOnlyList<Check> Checks, VerificationOutcome Outcome, string Verdict, IReadOnlyList<SummaryLine> Summary)
 {
-    /// <summary>True only when no check failed and none was left unchecked.</summary>
-    public bool AllPassed => Checks.All(c => c.Status == CheckStatus.Pass);
+    /// <summary>True only when no check failed, none was left unchecked, and the roots were trusted ones.</summary>
+    public bool AllPassed => Outcome == VerificationOutcome.Valid && Checks.All(c => c.Status == CheckStatus.Pass);
     public bool AnyFailed => Checks.Any(c => c.Status == CheckStatus.Fail);
+
+    /// <summary>The exit code of <c>anchor verify</c>: 0 valid against trusted roots, 1 a check failed, 3 no trusted root.</summary>
+    public int ExitCode => Outcome switch
+    {
+        VerificationOutcome.Valid => 0,
+        VerificationOutcome.Invalid => 1,
+        _ => 3,
+    };
 }

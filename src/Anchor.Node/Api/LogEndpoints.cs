@@ -19,6 +19,8 @@ public static class LogEndpoints
         app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public")
             .Produces<byte[]>(200, "application/octet-stream").ProducesProblem(404);
         app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains and version");
+        app.MapGet("/v1/trust", (NodeTrust trust) => Results.Text(trust.File.ToJson().ToJsonString(), "application/json"))
+            .WithSummary("This node's entry for a verifier's trust file (anchor-trust/v1): origin, log key, and per chain registry, operator and log ID");
         app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
         app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready");
     }

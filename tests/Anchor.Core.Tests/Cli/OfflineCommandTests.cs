@@ -70,8 +70,15 @@ public sealed class OfflineCommandTests : IDisposable
             Assert.Contains($"✓ {name}: ", output);
         Assert.Contains("verdict: VALID", output);
 
+        var (untrusted, untrustedOutput, _) = await CliRunner.Run("verify", bundlePath, "--file", docPath);
+        Assert.Equal(3, untrusted);
+        Assert.Contains("verdict: UNVERIFIED: no trusted log key (pass --trust or --log-key)", untrustedOutput);
+        var (explored, exploredOutput, _) = await CliRunner.Run("verify", bundlePath, "--allow-untrusted");
+        Assert.Equal(3, explored);
+        Assert.Contains("verdict: UNTRUSTED", exploredOutput);
+
         File.WriteAllBytes(docPath, [.. document, 1]);
-        var (badExit, badOutput, _) = await CliRunner.Run("verify", bundlePath, "--file", docPath, "--json");
+        var (badExit, badOutput, _) = await CliRunner.Run("verify", bundlePath, "--file", docPath, "--json", "--log-key", log.LogKey.VerifierKey.ToString());
         Assert.Equal(1, badExit);
         var report = JsonNode.Parse(badOutput)!;
         Assert.False(report["ok"]!.GetValue<bool>());
@@ -79,7 +86,7 @@ public sealed class OfflineCommandTests : IDisposable
 
         File.WriteAllText(bundlePath, "{\"format\":\"anchor-proof/v1\"}");
         var (malformed, _, error) = await CliRunner.Run("verify", bundlePath);
-        Assert.Equal(1, malformed);
+        Assert.Equal(2, malformed);
         Assert.StartsWith("error: not a valid proof bundle", error);
     }
 

@@ -1,3 +1,4 @@
+using Anchor.Core.Checkpoints;
 using System.Text;
 using System.Text.Json.Nodes;
 using Anchor.Core.Records;
@@ -29,23 +30,76 @@ public class BundleVerifierTests
     {
         var (log, single, batched) = Build(alg);
         using var _ = log;
-        var options = new VerifyOptions { File = new MemoryStream(Document), TrustedLogKey = log.LogKey.VerifierKey.ToString() };
+        var options = new VerifyOptions { File = new MemoryStream(Document), Trust = TrustFile.ForLogKey(log.LogKey.VerifierKey.ToString()) };
         var report = await BundleVerifier.VerifyAsync(single, options);
         Assert.True(report.AllPassed, string.Join("\n", report.Checks));
         Assert.StartsWith("VALID, NOT ANCHORED", report.Verdict);
-        var batchReport = await BundleVerifier.VerifyAsync(batched, new VerifyOptions());
+        var batchReport = await BundleVerifier.VerifyAsync(batched, new VerifyOptions { Trust = Trusted(log) });
         Assert.True(batchReport.AllPassed, string.Join("\n", batchReport.Checks));
         Assert.Contains(batchReport.Checks, c => c.Name == "batch path");
     }
 
+    private static TrustFile Trusted(InMemoryLog log, params TrustedChain[] chains) =>
+        new([new TrustedLog(InMemoryLog.Origin, [log.LogKey.VerifierKey.ToString()], chains)], [], []);
+
+    private static readonly TrustedChain Registry = new("31337", "0x" + new string('1', 40), "0x" + new string('4', 40), "0x" + new string('5', 64));
+
     [Fact]
-    public async Task WithoutATrustedKeyTheVerdictSaysSo()
+    public async Task WithoutATrustRootNoVerdictSaysValid()
     {
         var (log, single, _) = Build(SignatureAlg.Ed25519);
         using var _l = log;
         var report = await BundleVerifier.VerifyAsync(single, new VerifyOptions());
-        Assert.Contains("trusted on first use", report.Checks.Single(c => c.Name == "checkpoint signature").Detail);
-        Assert.Contains("not independently trusted", report.Verdict);
+        Assert.Equal(CheckStatus.NotChecked, report.Checks.Single(c => c.Name == "checkpoint signature").Status);
+        Assert.Equal("UNVERIFIED: no trusted log key (pass --trust or --log-key)", report.Verdict);
+        Assert.Equal(VerificationOutcome.Unverified, report.Outcome);
+        Assert.Equal(3, report.ExitCode);
+        Assert.False(report.AllPassed);
+
+        var explored = await BundleVerifier.VerifyAsync(single, new VerifyOptions { AllowUntrusted = true });
+        Assert.StartsWith("UNTRUSTED", explored.Verdict);
+        Assert.Contains("THE BUNDLE'S OWN KEY", explored.Checks.Single(c => c.Name == "checkpoint signature").Detail);
+        Assert.Equal(3, explored.ExitCode);
+        Assert.False(explored.AllPassed);
+    }
+
+    /// <summary>
+    /// A forger makes a key for the real origin and signs their own checkpoint: the bundle agrees with itself in every
+    /// respect, and yet no verifier that chose its roots says VALID, with or without them.
+    /// </summary>
+    [Fact]
+    public async Task ABundleSignedByAForgedLogKeyIsRefused()
+    {
+        var (genuine, _, _) = Build(SignatureAlg.Ed25519);
+        using var _g = genuine;
+        using var forged = new InMemoryLog(); // Same origin, another key.
+        using var key = SigningKey.Generate(SignatureAlg.Ed25519);
+        var index = forged.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c", Document));
+        var bundle = forged.Bundle(index, key.Descriptor);
+
+        var withTrust = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = Trusted(genuine) });
+        Assert.Equal(CheckStatus.Fail, withTrust.Checks.Single(c => c.Name == "checkpoint signature").Status);
+        Assert.Equal(1, withTrust.ExitCode);
+        Assert.StartsWith("INVALID", withTrust.Verdict);
+
+        var withLogKey = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = TrustFile.ForLogKey(genuine.LogKey.VerifierKey.ToString()) });
+        Assert.Equal(1, withLogKey.ExitCode);
+
+        var without = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions());
+        Assert.NotEqual(0, without.ExitCode);
+        Assert.DoesNotContain("VALID", without.Verdict.Replace("INVALID", "", StringComparison.Ordinal).Replace("UNVERIFIED", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ALogTheTrustFileDoesNotListIsUnverified()
+    {
+        var (log, single, _) = Build(SignatureAlg.Ed25519);
+        using var _l = log;
+        using var other = NoteSigner.Generate("other.example/log");
+        var trust = new TrustFile([new TrustedLog("other.example/log", [other.VerifierKey.ToString()], [])], [], []);
+        var report = await BundleVerifier.VerifyAsync(single, new VerifyOptions { Trust = trust });
+        Assert.Equal(VerificationOutcome.Unverified, report.Outcome);
+        Assert.Equal($"UNVERIFIED: the trust file lists no log '{InMemoryLog.Origin}'", report.Verdict);
     }
 
     [Fact]
@@ -66,11 +120,39 @@ public class BundleVerifierTests
         var index = log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c", Document));
         var anchor = new ChainAnchor("31337", "0x" + new string('1', 40), EvidenceDigest.LogId(InMemoryLog.Origin), "1",
             "0x" + Hex.Encode(log.Root()), "0x" + new string('2', 64), "5", "0x" + new string('3', 64), "2026-11-26T11:00:00.000Z");
-        var report = await BundleVerifier.VerifyAsync(log.Bundle(index, key.Descriptor, [anchor]), new VerifyOptions());
+        var bundle = log.Bundle(index, key.Descriptor, [anchor with { LogId = Registry.LogId }]);
+        var report = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = Trusted(log, Registry) });
         Assert.False(report.AllPassed);
         Assert.False(report.AnyFailed);
+        Assert.Equal(CheckStatus.Pass, report.Checks.Single(c => c.Name == "anchor chain 31337 registry").Status);
         Assert.Contains(report.Checks, c => c.Status == CheckStatus.NotChecked);
         Assert.StartsWith("VALID OFFLINE, ANCHORS NOT CHECKED", report.Verdict);
+    }
+
+    /// <summary>An anchor on a registry, chain or log ID the trust file does not list fails, whatever the chain would say.</summary>
+    [Theory]
+    [InlineData("registry")]
+    [InlineData("chain")]
+    [InlineData("logId")]
+    [InlineData("none listed")]
+    public async Task AnAnchorOnARegistryNobodyTrustsFails(string what)
+    {
+        using var log = new InMemoryLog();
+        using var key = SigningKey.Generate(SignatureAlg.Ed25519);
+        var index = log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c", Document));
+        var anchor = new ChainAnchor(Registry.ChainId, Registry.Registry, Registry.LogId, "1",
+            "0x" + Hex.Encode(log.Root()), "0x" + new string('2', 64), "5", "0x" + new string('3', 64), "2026-11-26T11:00:00.000Z");
+        anchor = what switch
+        {
+            "registry" => anchor with { Registry = "0x" + new string('9', 40) },
+            "chain" => anchor with { ChainId = "1" },
+            "logId" => anchor with { LogId = "0x" + new string('6', 64) },
+            _ => anchor,
+        };
+        var trust = what == "none listed" ? Trusted(log) : Trusted(log, Registry);
+        var report = await BundleVerifier.VerifyAsync(log.Bundle(index, key.Descriptor, [anchor]), new VerifyOptions { Trust = trust });
+        Assert.Equal(CheckStatus.Fail, report.Checks.Single(c => c.Name.EndsWith(" registry", StringComparison.Ordinal)).Status);
+        Assert.Equal(1, report.ExitCode);
     }
 
     /// <summary>Every string of a valid bundle, changed in one character, makes verification fail.</summary>
@@ -83,7 +165,8 @@ public class BundleVerifierTests
         using var _l = log;
         var bundle = batched ? batch : single;
         var json = bundle.ToJson();
-        var paths = BundleMutations.StringLeaves(json).ToList();
+        // The bundle's logKey is information only: the verifier uses the trusted keys, whatever the bundle names.
+        var paths = BundleMutations.StringLeaves(json).Where(l => l.Path != "/logKey").ToList();
         Assert.True(paths.Count > 20);
         foreach (var (path, value) in paths)
         {
@@ -91,7 +174,7 @@ public class BundleVerifierTests
             ProofBundle parsed;
             try { parsed = ProofBundle.FromJson(mutated); }
             catch (AnchorException) { continue; } // Refused at parsing: caught.
-            var report = await BundleVerifier.VerifyAsync(parsed, new VerifyOptions());
+            var report = await BundleVerifier.VerifyAsync(parsed, new VerifyOptions { Trust = Trusted(log) });
             Assert.True(report.AnyFailed, $"mutating {path} ('{value}') went unnoticed");
         }
     }
