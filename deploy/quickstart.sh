@@ -2,7 +2,7 @@
 # Anchor on one machine, for trying it out: Redis, a local chain (anvil), the registry contract, one node,
 # and a demo record that is submitted, anchored and verified. See README.md and docs/operations.md.
 #
-#   deploy/quickstart.sh [--port P] [--state DIR] [--detach] [--no-demo] [--no-build]
+#   deploy/quickstart.sh [--port P] [--state DIR] [--detach] [--no-demo] [--no-build] [--provider-roots DIR]
 #                        [--redis-port P] [--anvil-port P] [--silo-port P] [--gateway-port P] [--operator-port P]
 #   deploy/quickstart.sh --stop [--state DIR]
 #
@@ -19,6 +19,7 @@ gateway_port=${ANCHOR_GATEWAY_PORT:-}
 operator_port=${ANCHOR_OPERATOR_PORT:-}
 state=${ANCHOR_STATE:-$root/.state}
 origin=${ANCHOR_ORIGIN:-quickstart.anchor.local/log}
+provider_roots=${ANCHOR_PROVIDER_ROOTS:-}
 detach=0 demo=1 do_build=1 stop=0
 
 usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -32,6 +33,7 @@ while [ $# -gt 0 ]; do
     --gateway-port) port_arg "$@"; gateway_port=$2; shift 2 ;;
     --operator-port) port_arg "$@"; operator_port=$2; shift 2 ;;
     --state) need "$@"; state=$2; shift 2 ;;
+    --provider-roots) need "$@"; provider_roots=$2; shift 2 ;;
     --detach) detach=1; shift ;;
     --no-demo) demo=0; shift ;;
     --no-build) do_build=0; shift ;;
@@ -75,6 +77,12 @@ write_dev_key "$chain_key"
 registry=$(ensure_registry "$rpc_url" "$chain_key")
 say "registry $registry on chain 31337"
 
+# The CA certificates the node accepts for provider identities: --provider-roots DIR, else an empty folder in the
+# state folder (the node then refuses keys that come with a certificate chain). Files added later count at once.
+provider_roots=${provider_roots:-$state/provider-roots}
+mkdir -p "$provider_roots"
+provider_roots=$(cd "$provider_roots" && pwd)
+
 url="http://127.0.0.1:$http_port"
 say "starting the node on $url (log $origin)"
 mkdir -p "$state/node"
@@ -85,7 +93,8 @@ mkdir -p "$state/node"
     Anchor__Http__OperatorAddress=127.0.0.1 Anchor__Http__OperatorPort="$operator_port" \
     Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
     Anchor__Chains__0__Name=local Anchor__Chains__0__RpcUrl="$rpc_url" Anchor__Chains__0__ChainId=31337 \
-    Anchor__Chains__0__Registry="$registry" Anchor__Chains__0__KeyFile="$chain_key" Anchor__Anchoring__IntervalSeconds=2
+    Anchor__Chains__0__Registry="$registry" Anchor__Chains__0__KeyFile="$chain_key" Anchor__Anchoring__IntervalSeconds=2 \
+    Anchor__Trust__ProviderRoots="$provider_roots"
   start node "$state/node.log" dotnet "$node_dll"
 )
 if ! wait_until 90 node http_ok "$url/healthz"; then
@@ -93,14 +102,18 @@ if ! wait_until 90 node http_ok "$url/healthz"; then
   die "the node did not become healthy in 90 s; see $state/node.log"
 fi
 
-# What a client needs to find this node, written for scripts and tests.
+# What a client needs to find this node, written for scripts and tests; the trust file is the node's own entry,
+# what its operator would publish (a court compares it with that publication: it is never taken from a bundle).
 node_info=$(http_get "$url/v1/node")
+anchor trust export --node "$url" -o "$state/trust.json" >/dev/null
 node -e '
-  const [info, url, tokenFile, rpc, registry, out] = process.argv.slice(1);
+  const [info, url, tokenFile, rpc, registry, trustFile, rootsDir, out] = process.argv.slice(1);
   const n = JSON.parse(info);
   const chains = (n.chains && n.chains.length) ? n.chains : [{ chainId: "31337", rpc, registry }];
-  require("fs").writeFileSync(out, JSON.stringify({ url, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin, chains }, null, 2) + "\n");
-' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$state/node.json"
+  for (const c of chains) c.rpc = c.rpc || rpc;
+  require("fs").writeFileSync(out, JSON.stringify({ url, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin, chains,
+    trustFile, providerRootsDir: rootsDir }, null, 2) + "\n");
+' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$state/trust.json" "$provider_roots" "$state/node.json"
 anchoring=$(node -e 'const n=JSON.parse(process.argv[1]); console.log(n.chains && n.chains.length ? "yes" : "no")' "$node_info")
 
 export ANCHOR_NODE="$url" ANCHOR_ADMIN_TOKEN_FILE="$state/node/admin-token"
@@ -119,7 +132,7 @@ if [ $demo -eq 1 ]; then
   fi
   anchor submit --provider demo --key "$key" --key-id demo-1 --file "$doc" --contract demo-contract-1 \
     --kind contract.document --wait "$wait_for" --timeout 120 -o "$state/demo-bundle.json"
-  anchor verify "$state/demo-bundle.json" --file "$doc" --log-key "$(node -p 'require(process.argv[1]).logKey' "$state/node.json")" --rpc "31337=$rpc_url"
+  anchor verify "$state/demo-bundle.json" --file "$doc" --trust "$state/trust.json" --rpc "31337=$rpc_url"
 fi
 
 cat <<DONE
@@ -130,6 +143,8 @@ Anchor is running.
   dashboard      http://127.0.0.1:$operator_port/dashboard   (metrics: http://127.0.0.1:$operator_port/metrics)
   admin token    $state/node/admin-token   (keep it secret)
   node.json      $state/node.json
+  trust file     $state/trust.json   (what a verifier trusts: compare it with the operator's publication)
+  provider roots $provider_roots   (CA certificates for provider identities)
   logs           $state/node.log, $state/redis.log, $state/anvil.log
 
 Try next (the CLI is: dotnet $cli_dll):
@@ -137,7 +152,7 @@ Try next (the CLI is: dotnet $cli_dll):
   anchor status
   anchor admin provider list
   anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait anchor -o bundle.json
-  anchor verify bundle.json --file README.md --rpc 31337=$rpc_url
+  anchor verify bundle.json --file README.md --trust $state/trust.json --rpc 31337=$rpc_url
   anchor audit --redis 127.0.0.1:$redis_port --origin $origin
   $0 --stop --state $state
 DONE

@@ -26,16 +26,23 @@ public static class AdminCommands
         var name = new Option<string>("--name") { Description = "A readable name.", Required = true };
         var keys = new Option<string[]>("--key") { Description = "A key file (only its public part is sent); repeatable.", Required = true };
         var keyIds = new Option<string[]>("--key-id") { Description = "The ID of each --key, in order (default: the key's fingerprint)." };
-        var command = new Command("add", "Register a provider with one or more keys; prints its read token once.") { id, name, keys, keyIds };
+        var certificates = Certificates("each --key, in order");
+        var command = new Command("add", "Register a provider with one or more keys; prints its read token once. Each key signs its registration (proof of possession) and becomes an entry in the log.")
+        {
+            id, name, keys, keyIds, certificates,
+        };
         return WithNode(command, async (parseResult, client, ct) =>
         {
             var files = parseResult.GetValue(keys)!;
             var ids = parseResult.GetValue(keyIds) ?? [];
+            var chains = parseResult.GetValue(certificates) ?? [];
             if (ids.Length > files.Length) return CliErrors.Fail(parseResult, "more --key-id than --key");
+            if (chains.Length > files.Length) return CliErrors.Fail(parseResult, "more --certificate than --key");
             var keyList = new JsonArray();
             for (var i = 0; i < files.Length; i++)
             {
-                if (!TryKey(parseResult, files[i], i < ids.Length ? ids[i] : null, out var key, out var exit)) return exit;
+                if (!TryKey(parseResult, parseResult.GetValue(id)!, files[i], i < ids.Length ? ids[i] : null, i < chains.Length ? chains[i] : null,
+                    out var key, out var exit)) return exit;
                 keyList.Add(key);
             }
             var answer = await client.PostAsync("v1/admin/providers", new JsonObject
@@ -77,10 +84,15 @@ public static class AdminCommands
         var id = new Option<string>("--id") { Description = "The provider's ID.", Required = true };
         var key = new Option<string>("--key") { Description = "The new key's file (only its public part is sent).", Required = true };
         var keyId = new Option<string?>("--key-id") { Description = "The new key's ID (default: its fingerprint)." };
-        var command = new Command("add-key", "Add a key to a provider.") { id, key, keyId };
+        var certificate = new Option<string?>("--certificate") { Description = "The key's certificate chain (PEM, leaf first), when a CA certified it." };
+        var command = new Command("add-key", "Add a key to a provider: it signs its registration (proof of possession) and becomes an entry in the log.")
+        {
+            id, key, keyId, certificate,
+        };
         return WithNode(command, async (parseResult, client, ct) =>
         {
-            if (!TryKey(parseResult, parseResult.GetValue(key)!, parseResult.GetValue(keyId), out var descriptor, out var exit)) return exit;
+            if (!TryKey(parseResult, parseResult.GetValue(id)!, parseResult.GetValue(key)!, parseResult.GetValue(keyId), parseResult.GetValue(certificate),
+                out var descriptor, out var exit)) return exit;
             var answer = await client.PostAsync($"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}/keys", descriptor, ct);
             Print(parseResult, answer, $"added key {descriptor["keyId"]} to {parseResult.GetValue(id)}");
             return 0;
@@ -124,8 +136,16 @@ public static class AdminCommands
         return command;
     }
 
-    /// <summary>The admin API's key object: the key file's public descriptor plus its ID.</summary>
-    private static bool TryKey(ParseResult parseResult, string file, string? keyId, out JsonObject key, out int exitCode)
+    private static Option<string[]> Certificates(string which) => new("--certificate")
+    {
+        Description = $"The certificate chain (PEM, leaf first) of {which}, when a CA certified it; the node checks it against its provider roots.",
+    };
+
+    /// <summary>
+    /// The admin API's key object: the key file's public descriptor (with its certificate chain, if given), its ID, and its
+    /// proof of possession, a signature by the key over its registration statement, so the operator never handles it.
+    /// </summary>
+    private static bool TryKey(ParseResult parseResult, string provider, string file, string? keyId, string? chainFile, out JsonObject key, out int exitCode)
     {
         key = [];
         if (!KeyFile.TryLoad(file, out var signingKey, out var error))
@@ -135,11 +155,40 @@ public static class AdminCommands
         }
         using (signingKey)
         {
-            key = signingKey.Descriptor.ToJson();
-            key["keyId"] = keyId ?? KeyFile.DefaultKeyId(signingKey);
+            var descriptor = signingKey.Descriptor;
+            if (chainFile is not null)
+            {
+                if (!CliErrors.TryRead(parseResult, chainFile, out var pem, out exitCode)) return false;
+                var chain = CertificateChainPem(pem);
+                if (chain.Count == 0) { exitCode = CliErrors.Fail(parseResult, $"{chainFile} holds no PEM CERTIFICATE"); return false; }
+                descriptor = descriptor with { Certificates = chain };
+            }
+            key = KeyObject(signingKey, provider, keyId ?? KeyFile.DefaultKeyId(signingKey), descriptor);
         }
         exitCode = 0;
         return true;
+    }
+
+    /// <summary>The admin API's key object: descriptor, ID, and the proof of possession signed with the key.</summary>
+    internal static JsonObject KeyObject(SigningKey signingKey, string provider, string keyId, KeyDescriptor descriptor)
+    {
+        var key = descriptor.ToJson();
+        key["keyId"] = keyId;
+        key["pop"] = Convert.ToBase64String(signingKey.Sign(Anchor.Core.Records.Statements.KeyRegistration(provider, keyId, descriptor)));
+        return key;
+    }
+
+    /// <summary>Every CERTIFICATE block of a PEM file, in order, as base64 DER.</summary>
+    private static List<string> CertificateChainPem(string pem)
+    {
+        var chain = new List<string>();
+        var rest = pem.AsSpan();
+        while (System.Security.Cryptography.PemEncoding.TryFind(rest, out var fields))
+        {
+            if (rest[fields.Label].SequenceEqual("CERTIFICATE")) chain.Add(Convert.ToBase64String(Convert.FromBase64String(rest[fields.Base64Data].ToString())));
+            rest = rest[fields.Location.End.Value..];
+        }
+        return chain;
     }
 
     private static void Print(ParseResult parseResult, JsonObject answer, string text) =>

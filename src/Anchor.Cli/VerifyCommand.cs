@@ -87,7 +87,7 @@ public static class VerifyCommand
         }
         foreach (var c in report.Checks)
         {
-            var mark = c.Status switch { CheckStatus.Pass => "✓", CheckStatus.Fail => "✗", _ => "–" };
+            var mark = c.Status switch { CheckStatus.Pass => "✓", CheckStatus.Fail => "✗", _ => "–" }; // – : not checked, or a fact that is no check
             output.WriteLine($"{mark} {c.Name}: {c.Detail}");
         }
         output.WriteLine();

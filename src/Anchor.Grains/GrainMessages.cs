@@ -29,7 +29,8 @@ public sealed record CanonicalEvidence(
 /// <summary>
 /// One record on its way into the log, after its signature was checked. <see cref="ContentDigest"/> is
 /// SHA-256(0x00 || d_i), d_i = JCS({provider, keyId, evidence}), what "the same content" means for a retry: the
-/// record's leaf hash in its provider batch tree, which the verifier of a batch computes anyway.
+/// record's leaf hash in its provider batch tree, which the verifier of a batch computes anyway. <see cref="KeyEntry"/>
+/// is the leaf index of the registration entry of the key the signature was checked with.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record VerifiedRecord(
@@ -39,12 +40,22 @@ public sealed record VerifiedRecord(
     [property: Id(3)] string Sig,
     [property: Id(4)] BatchRef? Batch,
     [property: Id(5)] int BatchIndex,
-    [property: Id(6)] byte[] ContentDigest)
+    [property: Id(6)] byte[] ContentDigest,
+    [property: Id(7)] ulong KeyEntry)
 {
     /// <summary>A single record; d_i is computed here (the verifier has it from the statement and passes it in).</summary>
-    public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig) =>
-        new(provider, keyId, evidence, sig, null, 0, TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence.Jcs)));
+    public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig, ulong keyEntry) =>
+        new(provider, keyId, evidence, sig, null, 0, TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence.Jcs)), keyEntry);
 }
+
+/// <summary>
+/// A key registration or revocation on its way into the log (<see cref="KeyRegistration"/>, <see cref="KeyRevocation"/>):
+/// its leaf data as the provider grain encoded it, and for a revocation the leaf index of the registration it ends.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record KeyEvent(
+    [property: Id(0)] byte[] LeafData,
+    [property: Id(1)] ulong? Revokes);
 
 /// <summary>
 /// A provider batch, shared by all its records: the batch signature covers Root and Size; LeafHashes (32 bytes per
@@ -87,16 +98,24 @@ public sealed record SequencedRecord(
 [GenerateSerializer, Immutable]
 public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id(1)] ulong Size, [property: Id(2)] string? Problem, [property: Id(3)] string Silo);
 
-/// <summary>A key as registered: its descriptor JSON and when it stops being valid.</summary>
+/// <summary>A key as registered: its descriptor JSON, its registration entry in the log, and when it stops being valid.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ProviderKeyState(
     [property: Id(0)] string DescriptorJson,
     [property: Id(1)] DateTimeOffset AddedAt,
-    [property: Id(2)] DateTimeOffset? RevokedAt)
+    [property: Id(2)] DateTimeOffset? RevokedAt,
+    [property: Id(3)] ulong KeyEntry)
 {
     /// <summary>A key signs for entries received before its revocation, never after.</summary>
     public bool ValidAt(DateTimeOffset time) => RevokedAt is null || time < RevokedAt;
 }
+
+/// <summary>A key to register: its id, descriptor JSON, and its proof of possession (base64 signature over its registration statement).</summary>
+[GenerateSerializer, Immutable]
+public sealed record NewKey(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string DescriptorJson,
+    [property: Id(2)] string Pop);
 
 /// <summary>The outcome of a key lookup: the key, or why there is none.</summary>
 [GenerateSerializer, Immutable]

@@ -3,14 +3,20 @@ namespace Anchor.Grains;
 /// <summary>One per provider id: its name, keys, revocations and the hash of its read token.</summary>
 public interface IProviderGrain : IGrainWithStringKey
 {
-    /// <summary>False when the provider already exists (nothing changes then).</summary>
-    Task<bool> Register(string name, Dictionary<string, string> keyDescriptors, byte[] readTokenHash);
+    /// <summary>
+    /// Registers the provider and appends a registration entry per key to the log. False when the provider already exists
+    /// (nothing changes then); throws <see cref="RecordRefusedException"/> when a key's proof of possession does not verify.
+    /// </summary>
+    Task<bool> Register(string name, NewKey[] keys, byte[] readTokenHash);
 
-    /// <summary>False when the provider is unknown; throws <see cref="RecordRefusedException"/> when the key id is taken.</summary>
-    Task<bool> AddKey(string keyId, string descriptorJson);
+    /// <summary>False when the provider is unknown; throws <see cref="RecordRefusedException"/> when the key id is taken or its proof of possession fails.</summary>
+    Task<bool> AddKey(NewKey key);
 
-    /// <summary>Revokes from <paramref name="at"/> on; entries received before stay valid. Null when the provider is unknown, false when the key is.</summary>
-    Task<bool?> RevokeKey(string keyId, DateTimeOffset at);
+    /// <summary>
+    /// Appends a revocation entry and revokes from then on; entries before it stay valid. Answers the revocation time;
+    /// null when the provider is unknown, throws <see cref="RecordRefusedException"/> (key_unknown) when the key is.
+    /// </summary>
+    Task<DateTimeOffset?> RevokeKey(string keyId);
 
     [AlwaysInterleave]
     Task<KeyLookup> GetKey(string keyId);

@@ -10,6 +10,13 @@ public interface ISequencerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<SequencedRecord[]> Append(VerifiedRecord[] records);
 
+    /// <summary>
+    /// Appends key registrations and revocations, in order, in a commit of their own between pools of records, and
+    /// answers their leaf indices once durable. Records pooled after a revocation are refused under the revoked key.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ulong[]> AppendKeyEvents(KeyEvent[] events);
+
     [AlwaysInterleave]
     Task<SequencerStatus> Status();
 }

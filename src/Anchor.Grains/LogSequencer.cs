@@ -18,6 +18,9 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
 {
     private LogHead? _head;
     private CompactRange? _range;
+    // Revoked keys: registration entry → revocation entry. Only this sequencer appends revocations, so the set it holds
+    // is the log's; a record is refused under a key whose revocation is in the log before it.
+    private Dictionary<ulong, ulong> _revoked = [];
 
     public LogHead? Head => _head;
 
@@ -33,8 +36,56 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 throw new InvalidOperationException($"the stored checkpoint names size {checkpoint.Size}, the head {head.Size}: storage is inconsistent");
         }
         _range = await store.ReadRangeAsync(head).ConfigureAwait(false);
+        _revoked = await store.ReadRevocationsAsync(head).ConfigureAwait(false);
         _head = head;
         return head;
+    }
+
+    /// <summary>
+    /// Appends key registrations and revocations as one commit and returns their leaf indices. A revocation is recorded
+    /// with its append (<see cref="LogBatch.IndexRevocation"/>), so a reloaded sequencer knows it too.
+    /// </summary>
+    public async Task<ulong[]> AppendKeyEventsAsync(IReadOnlyList<KeyEvent> events)
+    {
+        if (_head is null || _range is null) await LoadAsync().ConfigureAwait(false);
+        var batch = new LogBatch(_head!, _range!);
+        var indices = new ulong[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            indices[i] = batch.Add(events[i].LeafData, TreeHasher.HashLeaf(events[i].LeafData));
+            if (events[i].Revokes is { } registration) batch.IndexRevocation(registration, indices[i]);
+        }
+        await CommitAsync(batch, signer.Sign(new Checkpoint(store.Origin, batch.NewSize, batch.Root()))).ConfigureAwait(false);
+        for (var i = 0; i < events.Count; i++)
+            if (events[i].Revokes is { } registration) _revoked.TryAdd(registration, indices[i]);
+        return indices;
+    }
+
+    /// <summary>
+    /// Step 3 of every append: one script compares the head and writes entries, tiles, indexes and the new head
+    /// (LogStore.AppendScript); the head is the commit point, so nothing is acknowledged before it moved.
+    /// </summary>
+    private async Task CommitAsync(LogBatch batch, string checkpoint)
+    {
+        bool moved;
+        try
+        {
+            moved = await store.TryAppendAsync(batch, checkpoint).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Whether the script ran is unknown: forget the head, so the next pool starts from what Redis says.
+            _head = null;
+            throw new SequencerUnavailableException($"the log could not be written ({ex.GetType().Name}); retry the same records");
+        }
+        if (!moved)
+        {
+            // Another writer moved the head: never fork; reload and let the callers retry.
+            _head = null;
+            throw new SequencerUnavailableException("another sequencer moved the log head; retry the same records");
+        }
+        _head = new LogHead(batch.NewSize, batch.Root(), checkpoint);
+        _range = batch.Range;
     }
 
     /// <summary>
@@ -68,19 +119,27 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var end = start + call.Length;
             var seen = new HashSet<(string, string)>();
             string? conflict = null;
+            (string Code, string Detail)? refusal = null;
             for (var i = start; i < end && conflict is null; i++)
             {
                 var key = (records[i].Provider, parsed[i].Nonce);
+                if (results[i] is null && _revoked.TryGetValue(records[i].KeyEntry, out var revokedAt))
+                {
+                    // The revocation is in the log before this record would be: refuse, whatever a verifier's cache said.
+                    refusal = (ErrorCodes.KeyRevoked, $"key '{records[i].KeyId}' of provider '{records[i].Provider}' was revoked by entry {revokedAt}");
+                    break;
+                }
                 if (results[i]?.ErrorCode is not null) conflict = results[i]!.ErrorDetail;
                 else if (!seen.Add(key)) conflict = $"nonce {parsed[i].Nonce} appears twice in one request";
                 else if (results[i] is null && pooled.TryGetValue(key, out var other) && !digests[other].AsSpan().SequenceEqual(digests[i]))
                     conflict = $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content";
             }
-            if (conflict is not null)
+            if (conflict is not null) refusal = (ErrorCodes.NonceConflict, conflict);
+            if (refusal is { } refused)
             {
                 // Nothing of this call is written; records that were committed before keep their originals.
                 for (var i = start; i < end; i++)
-                    if (results[i] is null || results[i]!.ErrorCode is not null) results[i] = SequencedRecord.Refused(ErrorCodes.NonceConflict, conflict);
+                    if (results[i] is null || results[i]!.ErrorCode is not null) results[i] = SequencedRecord.Refused(refused.Code, refused.Detail);
                 start = end;
                 continue;
             }
@@ -99,7 +158,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 var tree = r.Batch is null ? null
                     : providerBatch ?? (loose is not null && loose.Shared.Root == r.Batch.Root ? loose : loose = TreeOf(r, receivedAt));
                 var entry = tree is null
-                    ? new LogEntry(r.Provider, r.KeyId, e, r.Sig, null, receivedAt)
+                    ? new LogEntry(r.Provider, r.KeyId, e, r.Sig, null, receivedAt, JsonText(r.KeyEntry))
                     : tree.Shared.Entry(inBatch, e, tree.Inclusion(inBatch));
                 fresh.Add((i, entry, 0, [], providerBatch, inBatch));
             }
@@ -110,7 +169,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         Parallel.For(0, fresh.Count, f =>
         {
             var (slot, entry, _, _, _, _) = fresh[f];
-            var data = LogEntry.LeafData(entry.Provider, entry.KeyId, records[slot].Evidence.Jcs, entry.Sig, entry.Batch, entry.ReceivedAt);
+            var data = LogEntry.LeafData(entry.Provider, entry.KeyId, records[slot].Evidence.Jcs, entry.Sig, entry.Batch, entry.ReceivedAt, entry.KeyEntry);
             leaves[f] = (data, TreeHasher.HashLeaf(data));
         });
         for (var f = 0; f < fresh.Count; f++)
@@ -136,29 +195,8 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var receipts = Task.Run(() => Parallel.For(0, fresh.Count,
                 f => results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Entry.ReceivedAt, fresh[f].Index, fresh[f].LeafHash, checkpoint)));
 
-            // Step 3: one script compares the head and writes entries, tiles, indexes and the new head
-            // (LogStore.AppendScript); the head is the commit point, so nothing is acknowledged before it moved.
-            bool moved;
-            try
-            {
-                moved = await store.TryAppendAsync(batch, checkpoint).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // Whether the script ran is unknown: forget the head, so the next pool starts from what Redis says.
-                _head = null;
-                throw new SequencerUnavailableException($"the log could not be written ({ex.GetType().Name}); retry the same records");
-            }
-            if (!moved)
-            {
-                // Another writer moved the head: never fork; reload and let the callers retry.
-                _head = null;
-                throw new SequencerUnavailableException("another sequencer moved the log head; retry the same records");
-            }
-
-            // Step 4: the batch is committed; only now are the callers answered.
-            _head = new LogHead(batch.NewSize, root, checkpoint);
-            _range = batch.Range;
+            // Step 3: commit; step 4: only now are the callers answered.
+            await CommitAsync(batch, checkpoint).ConfigureAwait(false);
             await receipts.ConfigureAwait(false);
         }
         foreach (var (slot, from) in shared) results[slot] = results[from];
@@ -227,9 +265,9 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         {
             var r = call[i];
             if (!ReferenceEquals(r.Batch, b) && (r.Batch is null || r.Batch.Root != b.Root || r.Batch.Size != b.Size)) return null;
-            if (r.BatchIndex != i || r.Provider != first.Provider || r.KeyId != first.KeyId || r.Sig != first.Sig) return null;
+            if (r.BatchIndex != i || r.Provider != first.Provider || r.KeyId != first.KeyId || r.Sig != first.Sig || r.KeyEntry != first.KeyEntry) return null;
         }
-        return StoredBatch.FromLeaves(new ProviderBatch(first.Provider, first.KeyId, first.Sig, b.Root, (ulong)call.Length, receivedAt),
+        return StoredBatch.FromLeaves(new ProviderBatch(first.Provider, first.KeyId, first.Sig, b.Root, (ulong)call.Length, receivedAt, JsonText(first.KeyEntry)),
             [.. call.Select(r => r.ContentDigest)]);
     }
 
@@ -239,9 +277,11 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var b = r.Batch!;
         var leaves = Enumerable.Range(0, b.LeafHashes.Length / TreeHasher.HashSize)
             .Select(i => b.LeafHashes.AsSpan(i * TreeHasher.HashSize, TreeHasher.HashSize).ToArray()).ToList();
-        return StoredBatch.FromLeaves(new ProviderBatch(r.Provider, r.KeyId, r.Sig, b.Root, (ulong)leaves.Count, receivedAt), leaves)
+        return StoredBatch.FromLeaves(new ProviderBatch(r.Provider, r.KeyId, r.Sig, b.Root, (ulong)leaves.Count, receivedAt, JsonText(r.KeyEntry)), leaves)
             ?? throw new InvalidOperationException($"the leaf hashes of batch {b.Root} do not hash to its root: the verifier passed an unchecked batch");
     }
+
+    private static string JsonText(ulong n) => n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), leaf-hashed (as <see cref="VerifiedRecord.ContentDigest"/>).</summary>
     public static byte[] ContentDigest(string provider, string keyId, Evidence evidence) =>

@@ -1,4 +1,9 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Anchor.Core;
+using Anchor.Core.Records;
+using Anchor.Core.Signatures;
+using Anchor.Storage;
 
 namespace Anchor.Grains;
 
@@ -13,12 +18,13 @@ public sealed class ProviderState
 }
 
 /// <summary>
-/// Holds one provider's keys and revocations; every change is written, then told to every silo's key cache that holds
-/// a lease (<see cref="ProviderKeyCache"/>), and only then acknowledged.
+/// Holds one provider's keys and revocations. Every key registration and revocation is first appended to the log as an
+/// entry (<see cref="KeyRegistration"/>, <see cref="KeyRevocation"/>), then written to grain state, then told to every
+/// silo's key cache that holds a lease (<see cref="ProviderKeyCache"/>), and only then acknowledged.
 /// </summary>
 public sealed class ProviderGrain(
     [PersistentState("provider", ProviderGrain.StorageName)] IPersistentState<ProviderState> state,
-    TimeProvider time) : Grain, IProviderGrain
+    TimeProvider time, LogStore store) : Grain, IProviderGrain
 {
     public const string StorageName = "providers";
 
@@ -38,14 +44,17 @@ public sealed class ProviderGrain(
         return base.OnActivateAsync(cancellationToken);
     }
 
-    public async Task<bool> Register(string name, Dictionary<string, string> keyDescriptors, byte[] readTokenHash)
+    public async Task<bool> Register(string name, NewKey[] keys, byte[] readTokenHash)
     {
         if (Known) return false;
         var now = time.GetUtcNow();
+        var provider = this.GetPrimaryKeyString();
+        // In the log first: a key the log does not show registered signs nothing a court could check.
+        var indices = await Sequencer.AppendKeyEvents([.. keys.Select(k => new KeyEvent(Registration(provider, k, now).LeafData(), null))]);
         state.State = new ProviderState
         {
             Name = name,
-            Keys = keyDescriptors.ToDictionary(k => k.Key, k => new ProviderKeyState(k.Value, now, null), StringComparer.Ordinal),
+            Keys = keys.Select((k, i) => (k, i)).ToDictionary(x => x.k.KeyId, x => new ProviderKeyState(x.k.DescriptorJson, now, null, indices[x.i]), StringComparer.Ordinal),
             ReadTokenHash = readTokenHash,
             RegisteredAt = now,
         };
@@ -54,28 +63,47 @@ public sealed class ProviderGrain(
         return true;
     }
 
-    public async Task<bool> AddKey(string keyId, string descriptorJson)
+    public async Task<bool> AddKey(NewKey key)
     {
         if (!Known) return false;
         // A key id names one key forever: entries signed under it must keep one meaning.
-        if (state.State.Keys.ContainsKey(keyId))
-            throw new RecordRefusedException("key_exists", $"provider {this.GetPrimaryKeyString()} already has a key '{keyId}'");
-        state.State.Keys[keyId] = new ProviderKeyState(descriptorJson, time.GetUtcNow(), null);
+        if (state.State.Keys.ContainsKey(key.KeyId))
+            throw new RecordRefusedException("key_exists", $"provider {this.GetPrimaryKeyString()} already has a key '{key.KeyId}'");
+        var now = time.GetUtcNow();
+        var indices = await Sequencer.AppendKeyEvents([new KeyEvent(Registration(this.GetPrimaryKeyString(), key, now).LeafData(), null)]);
+        state.State.Keys[key.KeyId] = new ProviderKeyState(key.DescriptorJson, now, null, indices[0]);
         await state.WriteStateAsync();
         await TellCachesAsync();
         return true;
     }
 
-    public async Task<bool?> RevokeKey(string keyId, DateTimeOffset at)
+    public async Task<DateTimeOffset?> RevokeKey(string keyId)
     {
         if (!Known) return null;
-        if (!state.State.Keys.TryGetValue(keyId, out var key)) return false;
-        if (key.RevokedAt is not null) return true; // The first revocation stands; later ones change nothing.
+        if (!state.State.Keys.TryGetValue(keyId, out var key))
+            throw new RecordRefusedException(ErrorCodes.KeyUnknown, $"provider '{this.GetPrimaryKeyString()}' has no key '{keyId}'");
+        if (key.RevokedAt is { } revoked) return revoked; // The first revocation stands; later ones change nothing.
+        var at = time.GetUtcNow();
+        // The sequencer refuses records under the key from the revocation entry on, whatever a cache still holds.
+        var revocation = new KeyRevocation(this.GetPrimaryKeyString(), keyId, key.KeyEntry.ToString(System.Globalization.CultureInfo.InvariantCulture), Times.ToText(at));
+        await Sequencer.AppendKeyEvents([new KeyEvent(revocation.LeafData(), key.KeyEntry)]);
         state.State.Keys[keyId] = key with { RevokedAt = at };
         await state.WriteStateAsync();
         // Revocation holds from the moment the caller is answered: no silo may still hold the key valid then.
         await TellCachesAsync();
-        return true;
+        return at;
+    }
+
+    private ISequencerGrain Sequencer => GrainFactory.GetGrain<ISequencerGrain>(store.Origin);
+
+    /// <summary>The key's registration entry; refuses a key whose proof of possession does not verify.</summary>
+    private static KeyRegistration Registration(string provider, NewKey key, DateTimeOffset at)
+    {
+        if (JsonNode.Parse(key.DescriptorJson) is not JsonObject json || !KeyDescriptor.TryFromJson(json, out var descriptor, out var error))
+            throw new RecordRefusedException(ErrorCodes.Malformed, $"key '{key.KeyId}' is not a key descriptor");
+        var registration = new KeyRegistration(provider, key.KeyId, descriptor, key.Pop, Times.ToText(at));
+        if (!registration.ProvesPossession(out error)) throw new RecordRefusedException(ErrorCodes.PopInvalid, $"key '{key.KeyId}': {error}");
+        return registration;
     }
 
     public Task<KeyLookup> GetKey(string keyId) =>

@@ -35,18 +35,18 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
 
     private async Task<VerifiedRecord> CheckSingle(string provider, string keyId, CanonicalEvidence evidence, string sig)
     {
-        var verifier = await KeyFor(provider, keyId);
+        var (verifier, keyEntry) = await KeyFor(provider, keyId);
         var statement = Statements.Single(provider, keyId, evidence.Jcs);
         if (!verifier.Verify(statement, Signature(sig)))
             throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
         // The statement is the prefix then d_i: the content digest is d_i's leaf hash.
         var digest = TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length));
-        return new VerifiedRecord(provider, keyId, evidence, sig, null, 0, digest);
+        return new VerifiedRecord(provider, keyId, evidence, sig, null, 0, digest, keyEntry);
     }
 
     private async Task<VerifiedRecord[]> CheckBatch(string provider, string keyId, CanonicalEvidence[] evidence, string root, string sig)
     {
-        var verifier = await KeyFor(provider, keyId);
+        var (verifier, keyEntry) = await KeyFor(provider, keyId);
         var range = new CompactRange();
         var leafHashes = new byte[evidence.Length * TreeHasher.HashSize];
         var digests = new byte[evidence.Length][];
@@ -68,25 +68,26 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
 
         var batch = new BatchRef(root, size.ToString(System.Globalization.CultureInfo.InvariantCulture), leafHashes);
         var records = new VerifiedRecord[evidence.Length];
-        for (var i = 0; i < records.Length; i++) records[i] = new VerifiedRecord(provider, keyId, evidence[i], sig, batch, i, digests[i]);
+        for (var i = 0; i < records.Length; i++) records[i] = new VerifiedRecord(provider, keyId, evidence[i], sig, batch, i, digests[i], keyEntry);
         return records;
     }
 
-    private async Task<SignatureVerifier> KeyFor(string provider, string keyId)
+    /// <summary>The key's verifier and the leaf index of its registration entry, which the record's entry will name.</summary>
+    private async Task<(SignatureVerifier Verifier, ulong KeyEntry)> KeyFor(string provider, string keyId)
     {
         var lookup = await keys.GetAsync(provider, keyId);
         if (!lookup.ProviderKnown) throw new RecordRefusedException(ErrorCodes.ProviderUnknown, $"no provider '{Short(provider)}' is registered");
         if (lookup.Key is not { } key) throw new RecordRefusedException(ErrorCodes.KeyUnknown, $"provider '{provider}' has no key '{Short(keyId)}'");
         if (!key.ValidAt(time.GetUtcNow()))
             throw new RecordRefusedException(ErrorCodes.KeyRevoked, $"key '{keyId}' of provider '{provider}' was revoked at {Times.ToText(key.RevokedAt!.Value)}");
-        if (Verifiers.TryGetValue(key.DescriptorJson, out var cached)) return cached;
+        if (Verifiers.TryGetValue(key.DescriptorJson, out var cached)) return (cached, key.KeyEntry);
         var error = "not a JSON object";
         if (JsonNode.Parse(key.DescriptorJson) is not JsonObject json || !KeyDescriptor.TryFromJson(json, out var descriptor, out error)
             || !SignatureVerifier.TryCreate(descriptor, out var verifier, out error))
             throw new InvalidOperationException($"stored key '{keyId}' of provider '{provider}' no longer parses: {error}");
         if (Verifiers.Count >= MaxCachedKeys) Verifiers.Clear();
         Verifiers[key.DescriptorJson] = verifier;
-        return verifier;
+        return (verifier, key.KeyEntry);
     }
 
     private static byte[] Signature(string sig)

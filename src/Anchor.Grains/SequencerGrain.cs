@@ -19,6 +19,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     private readonly LogSequencer _sequencer = new(store, signer, time);
     private readonly SequencerOptions _options = options.Value;
     private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> _pool = [];
+    private List<(KeyEvent[] Events, TaskCompletionSource<ulong[]> Done)> _keyEvents = [];
     private int _pooled;
     private bool _flushing;
     private string? _problem;
@@ -40,7 +41,9 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         try { await FlushAsync(); }
         catch (Exception ex) { LogBatchFailed(logger, _pooled, ex.Message); }
         foreach (var (_, done) in _pool) done.TrySetException(new SequencerUnavailableException("the sequencer is moving to another silo; retry the same records"));
+        foreach (var (_, done) in _keyEvents) done.TrySetException(new SequencerUnavailableException("the sequencer is moving to another silo; retry"));
         _pool = [];
+        _keyEvents = [];
         _pooled = 0;
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
@@ -56,6 +59,15 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         _pooled += records.Length;
         // Group commit: an idle sequencer starts a batch at once; while one is being written, callers pool up and
         // the flush loop takes them as soon as it returns. The timer only sweeps what a failed flush left behind.
+        if (!_flushing) _ = FlushSoonAsync();
+        return done.Task;
+    }
+
+    public Task<ulong[]> AppendKeyEvents(KeyEvent[] events)
+    {
+        if (events.Length == 0) return Task.FromResult<ulong[]>([]);
+        var done = new TaskCompletionSource<ulong[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _keyEvents.Add((events, done));
         if (!_flushing) _ = FlushSoonAsync();
         return done.Task;
     }
@@ -76,8 +88,17 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         _flushing = true;
         try
         {
-            while (_pool.Count > 0)
+            while (_pool.Count > 0 || _keyEvents.Count > 0)
             {
+                // Key events go first, in a commit of their own: a revocation is in the log before any record pooled
+                // after it is sequenced, and the sequencer refuses those under the revoked key.
+                if (_keyEvents.Count > 0)
+                {
+                    var events = _keyEvents;
+                    _keyEvents = [];
+                    await CommitKeyEventsAsync(events);
+                    continue;
+                }
                 // Whole calls only: a provider batch never spans two log batches.
                 var take = new List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)>();
                 var count = 0;
@@ -115,6 +136,30 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
             _problem = failure.Detail;
             SequencerMetrics.CommitFailed();
             LogBatchFailed(logger, count, failure.Detail);
+            foreach (var (_, done) in take) done.SetException(failure);
+            await TryLoadAsync();
+        }
+    }
+
+    private async Task CommitKeyEventsAsync(List<(KeyEvent[] Events, TaskCompletionSource<ulong[]> Done)> take)
+    {
+        try
+        {
+            if (_sequencer.Head is null) await _sequencer.LoadAsync();
+            var indices = await _sequencer.AppendKeyEventsAsync([.. take.SelectMany(t => t.Events)]);
+            _problem = null;
+            var at = 0;
+            foreach (var (events, done) in take)
+            {
+                done.SetResult(indices[at..(at + events.Length)]);
+                at += events.Length;
+            }
+        }
+        catch (Exception ex)
+        {
+            var failure = ex as SequencerUnavailableException ?? new SequencerUnavailableException($"the sequencer failed: {ex.Message}");
+            _problem = failure.Detail;
+            LogBatchFailed(logger, take.Sum(t => t.Events.Length), failure.Detail);
             foreach (var (_, done) in take) done.SetException(failure);
             await TryLoadAsync();
         }

@@ -23,6 +23,21 @@ public sealed class AnchorOptions
     public SequencerSettings Sequencer { get; set; } = new();
     public RateLimitSettings RateLimit { get; set; } = new();
     public CacheSettings Cache { get; set; } = new();
+    public TrustSettings Trust { get; set; } = new();
+
+    /// <summary>What the node trusts for provider identities (<c>Anchor:Trust:ProviderRoots</c>, <c>Anchor:Trust:Crls</c>).</summary>
+    public sealed class TrustSettings
+    {
+        /// <summary>
+        /// A folder of CA certificates (PEM or DER, one or more per file) that provider certificate chains must lead to.
+        /// Read again at every registration and every GET /v1/trust: certificates added to it count without a restart.
+        /// Empty: no CA is trusted, and a key that comes with a certificate chain is refused.
+        /// </summary>
+        public string ProviderRoots { get; set; } = "";
+
+        /// <summary>A folder of CRLs (PEM or DER) checked for provider certificates; empty: no revocation lists.</summary>
+        public string Crls { get; set; } = "";
+    }
 
     /// <summary>The chains the log is anchored on; none means the node runs without anchoring.</summary>
     public List<ChainSettings> Chains { get; set; } = [];

@@ -56,6 +56,7 @@ public static partial class NodeApp
         builder.Services.AddSingleton(new AdminToken(adminToken));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new LogStore(redis, options.Origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20));
+        builder.Services.AddSingleton<ProviderRoots>();
         builder.Services.AddSingleton<NodeTrust>();
         builder.Services.AddSingleton(new AnchorStore(redis, options.Origin));
         builder.Services.Configure<AnchoringOptions>(a =>

@@ -52,6 +52,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         var fromEntries = new byte[checked((int)size * Hash)];
         var fromTiles = new byte[fromEntries.Length];
         var entries = new LogEntry?[size];
+        var keyHistory = new Dictionary<ulong, object>(); // Key registrations and revocations, by leaf index.
         // Provider batches that the records of a window point at (F of batch/F → the batch, or what is wrong with it).
         var batches = new Dictionary<ulong, (StoredBatch? Batch, string? Problem)>();
         for (ulong first = 0; first < bundles; first += ParallelReads)
@@ -85,7 +86,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                         continue;
                     }
                     TreeHasher.HashLeaf(data, fromEntries.AsSpan(at, Hash));
-                    entries[i] = Parse(i, data, findings);
+                    entries[i] = Parse(i, data, keyHistory, findings);
                 }
             }
             progress?.Report((Math.Min(size, last * 256), size));
@@ -106,7 +107,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
             // The leaf tiles match what was signed: the entries that disagree with them were changed afterwards.
             reference = fromTiles;
             for (ulong i = 0; i < size; i++)
-                if (entries[i] is not null && !fromEntries.AsSpan((int)i * Hash, Hash).SequenceEqual(fromTiles.AsSpan((int)i * Hash, Hash)))
+                if ((entries[i] is not null || keyHistory.ContainsKey(i)) && !fromEntries.AsSpan((int)i * Hash, Hash).SequenceEqual(fromTiles.AsSpan((int)i * Hash, Hash)))
                     findings.Add(new($"entry {i}", $"its leaf hash {Hex.Encode(fromEntries.AsSpan((int)i * Hash, Hash))} is not the signed tree's {Hex.Encode(fromTiles.AsSpan((int)i * Hash, Hash))}"));
         }
 
@@ -117,6 +118,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         CheckKeptCheckpoints(checkpoints, roots, logKey, findings);
         var uncheckedChains = await CheckAnchorsAsync(anchors, roots, chains, logKey is null ? [] : RegistryLog.KeyCommitment(logKey.ToString()), findings, ct).ConfigureAwait(false);
         await CheckIndexesAsync(entries, findings, ct).ConfigureAwait(false);
+        CheckKeyHistory(entries, keyHistory, findings);
         return new AuditReport(origin, size, logKey is not null, checkpoints.Count, anchors.Count, uncheckedChains,
             [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)]);
     }
@@ -377,11 +379,29 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         }
     }
 
-    private static LogEntry? Parse(ulong index, byte[] data, List<AuditFinding> findings)
+    /// <summary>An evidence entry, or null; key registrations and revocations go into <paramref name="keyHistory"/>.</summary>
+    private static LogEntry? Parse(ulong index, byte[] data, Dictionary<ulong, object> keyHistory, List<AuditFinding> findings)
     {
         try
         {
-            var entry = LogEntry.FromJson(Jcs.ParseStrict(data));
+            var json = Jcs.ParseStrict(data);
+            if (json is JsonObject obj && KeyEntries.TypeOf(obj) is { } type)
+            {
+                byte[] canonical;
+                if (type == KeyRevocation.Type)
+                {
+                    var revocation = KeyRevocation.FromJson(obj);
+                    (keyHistory[index], canonical) = (revocation, revocation.LeafData());
+                }
+                else
+                {
+                    var registration = KeyRegistration.FromJson(obj);
+                    (keyHistory[index], canonical) = (registration, registration.LeafData());
+                }
+                if (!canonical.AsSpan().SequenceEqual(data)) findings.Add(new($"entry {index}", "is not in canonical form (JCS)"));
+                return null;
+            }
+            var entry = LogEntry.FromJson(json);
             if (!entry.LeafData().AsSpan().SequenceEqual(data)) findings.Add(new($"entry {index}", "is not in canonical form (JCS)"));
             return entry;
         }
@@ -389,6 +409,39 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         {
             findings.Add(new($"entry {index}", $"is not a log entry: {ex.Message}"));
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Key history (DESIGN A3): every registration proves possession of its key; every revocation ends an earlier
+    /// registration of the same key; every record names an earlier registration of the key that signed it, and no
+    /// record follows that key's revocation entry.
+    /// </summary>
+    private static void CheckKeyHistory(LogEntry?[] entries, Dictionary<ulong, object> keyHistory, List<AuditFinding> findings)
+    {
+        var revokedAt = new Dictionary<ulong, ulong>();
+        foreach (var (index, e) in keyHistory.OrderBy(k => k.Key))
+        {
+            if (e is KeyRegistration registration)
+            {
+                if (!registration.ProvesPossession(out var error)) findings.Add(new($"entry {index}", $"key registration: {error}"));
+            }
+            else if (e is KeyRevocation revocation)
+            {
+                var target = ulong.Parse(revocation.Registration, CultureInfo.InvariantCulture);
+                if (target >= index || !keyHistory.TryGetValue(target, out var r) || r is not KeyRegistration k || k.Provider != revocation.Provider || k.KeyId != revocation.KeyId)
+                    findings.Add(new($"entry {index}", $"revokes entry {target}, which is not an earlier registration of {revocation.Provider}/{revocation.KeyId}"));
+                else revokedAt.TryAdd(target, index);
+            }
+        }
+        for (ulong i = 0; i < (ulong)entries.Length; i++)
+        {
+            if (entries[i] is not { } e) continue;
+            var keyIndex = ulong.Parse(e.KeyEntry, CultureInfo.InvariantCulture);
+            if (keyIndex >= i || !keyHistory.TryGetValue(keyIndex, out var r) || r is not KeyRegistration k || k.Provider != e.Provider || k.KeyId != e.KeyId)
+                findings.Add(new($"entry {i}", $"names key entry {keyIndex}, which is not an earlier registration of {e.Provider}/{e.KeyId}"));
+            else if (revokedAt.TryGetValue(keyIndex, out var revocation) && revocation < i)
+                findings.Add(new($"entry {i}", $"was accepted under {e.Provider}/{e.KeyId} after its revocation in entry {revocation}"));
         }
     }
 

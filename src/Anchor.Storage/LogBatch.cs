@@ -76,6 +76,10 @@ public sealed class LogBatch
         Op("H", key, field, LogKeys.IndexValue(leafIndex));
     }
 
+    /// <summary>Records, with the append that writes the revocation entry, that the key registered at <paramref name="registration"/> is revoked.</summary>
+    public void IndexRevocation(ulong registration, ulong revocation) =>
+        Op("H", LogKeys.Revocations, registration.ToString(CultureInfo.InvariantCulture), revocation.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>
     /// The Lua arguments after the head fields: operations <c>op, key, n, arg1..argn</c>, tile writes first.
     /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list; an

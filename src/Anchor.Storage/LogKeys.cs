@@ -88,5 +88,8 @@ public sealed class LogKeys(string origin)
         return "ix/contract/" + Hex.Encode(SHA256.HashData(bytes));
     }
 
+    /// <summary>Revoked keys: field = the leaf index of the key's registration entry, value = that of its revocation entry.</summary>
+    public const string Revocations = "revocations";
+
     public RedisKey Full(string suffix) => Prefix + suffix;
 }

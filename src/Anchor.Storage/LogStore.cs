@@ -284,6 +284,21 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     }
 
     /// <summary>Remembers a provider id for the operator's list (grain storage cannot enumerate).</summary>
+    /// <summary>
+    /// Revoked keys as of <paramref name="head"/>: the registration entry's leaf index → the revocation entry's. Written in
+    /// the append of the revocation (so never ahead of the head it committed with); later ones are dropped as hints.
+    /// </summary>
+    public async Task<Dictionary<ulong, ulong>> ReadRevocationsAsync(LogHead head)
+    {
+        var result = new Dictionary<ulong, ulong>();
+        foreach (var field in await _db.HashGetAllAsync(Keys.Full(LogKeys.Revocations)).ConfigureAwait(false))
+            if (ulong.TryParse((string?)field.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var registration)
+                && ulong.TryParse((string?)field.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var revocation)
+                && revocation < head.Size)
+                result[registration] = revocation;
+        return result;
+    }
+
     public Task AddProviderAsync(string id) => _db.SetAddAsync(Keys.Providers, id);
 
     public async Task<List<string>> ReadProvidersAsync() =>

@@ -49,6 +49,7 @@ public sealed class StoredBatch
         ["root"] = Shared.Root,
         ["size"] = Shared.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["receivedAt"] = Shared.ReceivedAt,
+        ["keyEntry"] = Shared.KeyEntry,
     })];
 
     /// <summary>Byte offset of the shared part in the value of a batch of <paramref name="size"/>.</summary>
@@ -74,7 +75,7 @@ public sealed class StoredBatch
             string Get(string name) => obj[name]?.GetValue<string>() ?? throw new InvalidDataException($"{what} lacks '{name}': storage is inconsistent");
             if (Get("v") != Version) throw new InvalidDataException($"{what} is of unknown version '{Get("v")}'");
             var shared = new ProviderBatch(Get("provider"), Get("keyId"), Get("sig"), Get("root"),
-                ulong.Parse(Get("size"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture), Get("receivedAt"));
+                ulong.Parse(Get("size"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture), Get("receivedAt"), Get("keyEntry"));
             if (shared.Size != size) throw new InvalidDataException($"{what} is a batch of {shared.Size}, its record says {size}: storage is inconsistent");
             return shared;
         }

@@ -22,12 +22,16 @@ public class AnchoredBundleTests
         using var provider = SigningKey.Generate(SignatureAlg.Ed25519);
         using var logKey = NoteSigner.Generate(Origin);
         var tree = new MemoryTree();
-        var entries = new List<LogEntry>();
+        // Entry 0 registers the provider's key, as the node's log does before any record under it.
+        var registration = new KeyRegistration("acme", "k1", provider.Descriptor,
+            Convert.ToBase64String(provider.Sign(Statements.KeyRegistration("acme", "k1", provider.Descriptor))), "2026-11-26T10:00:00.000Z");
+        tree.AppendData(registration.LeafData());
+        var entries = new List<LogEntry> { null! };
         for (var i = 0; i < 5; i++)
         {
             var evidence = new Evidence("sha256", Hex.Encode(System.Security.Cryptography.SHA256.HashData([(byte)i])), $"c-{i}", "contract.document",
                 null, "2026-11-26T11:00:00.000Z", Hex.Encode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
-            var entry = new LogEntry("acme", "k1", evidence, Convert.ToBase64String(provider.Sign(Statements.Single("acme", "k1", evidence))), null, "2026-11-26T11:00:01.000Z");
+            var entry = new LogEntry("acme", "k1", evidence, Convert.ToBase64String(provider.Sign(Statements.Single("acme", "k1", evidence))), null, "2026-11-26T11:00:01.000Z", "0");
             entries.Add(entry);
             tree.AppendLeafHash(entry.LeafHash());
         }
@@ -38,8 +42,9 @@ public class AnchoredBundleTests
             record.TreeSize.ToString(CultureInfo.InvariantCulture), record.Root, record.TxHash,
             record.BlockNumber.ToString(CultureInfo.InvariantCulture), record.BlockHash, Times.ToText(record.BlockTime));
         const ulong index = 3;
-        var bundle = new ProofBundle(entries[(int)index], provider.Descriptor.ToJson(), "3", Hex.Encode(tree.LeafHash(index)), "5",
-            [.. tree.Inclusion(index, 5).Select(h => Hex.Encode(h))], logKey.Sign(new Checkpoint(Origin, 5, root)), logKey.VerifierKey.ToString(), [anchor]);
+        var bundle = new ProofBundle(entries[(int)index], provider.Descriptor.ToJson(), "3", Hex.Encode(tree.LeafHash(index)), "6",
+            [.. tree.Inclusion(index, 6).Select(h => Hex.Encode(h))], logKey.Sign(new Checkpoint(Origin, 6, root)), logKey.VerifierKey.ToString(),
+            new KeyEntryProof("0", registration, [.. tree.Inclusion(0, 6).Select(h => Hex.Encode(h))]), [anchor]);
         return (bundle, anvil);
     }
 

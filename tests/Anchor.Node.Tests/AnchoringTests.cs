@@ -102,7 +102,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var anchor = bundle["anchors"]![0]!;
         Assert.Equal(bundle["treeSize"]!.GetValue<string>(), anchor["treeSize"]!.GetValue<string>());
 
-        // The real CLI: `anchor verify BUNDLE --log-key VKEY --rpc 31337=URL` prints only ✓ lines and exits 0.
+        // The real CLI: `anchor verify BUNDLE --trust FILE --rpc 31337=URL`, the trust file being what the node publishes, exits 0.
         var file = Path.Combine(_state, "bundle.json");
         await File.WriteAllTextAsync(file, bundle.ToJsonString());
         var trustFile = Path.Combine(_state, "trust.json");
@@ -111,10 +111,13 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await File.WriteAllTextAsync(trustFile, trustJson.ToJsonString());
         var (exit, output, error) = await CliAsync("verify", file, "--trust", trustFile, "--rpc", $"31337={anvil.Url}");
         Assert.True(exit == 0, output + error);
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.All(lines.Where(l => !l.StartsWith("verdict", StringComparison.Ordinal)), l => Assert.StartsWith("✓", l));
+        var lines = output.Split('\n');
+        // Every check passed; the one "–" line is the fact that the demo key has no certificate. The summary follows a blank line.
+        var checks = lines.TakeWhile(l => l.Length > 0).ToList();
+        Assert.All(checks.Where(l => !l.StartsWith("– provider identity: key not certified", StringComparison.Ordinal)), l => Assert.StartsWith("✓", l));
+        Assert.Contains(lines, l => l.StartsWith("verdict: VALID: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("block time", StringComparison.Ordinal));
-        Assert.StartsWith("verdict: VALID: ", lines[^1]);
+        Assert.StartsWith("verdict: VALID: ", lines.Last(l => l.Length > 0));
 
         var anchors = (await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray();
         Assert.Contains(anchors, a => a!["state"]!.GetValue<string>() == "confirmed" && a["txHash"]!.GetValue<string>() == anchor["txHash"]!.GetValue<string>());
@@ -125,7 +128,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             await Task.Delay(250);
         Assert.Equal("ok", health["state"]!.GetValue<string>());
         Assert.Equal("0", health["lagEntries"]!.GetValue<string>());
-        Assert.Equal("5", health["lastAnchoredSize"]!.GetValue<string>());
+        Assert.Equal("6", health["lastAnchoredSize"]!.GetValue<string>()); // The key registration and five records.
 
         await EveryFieldMutationFailsOnTheRightCheck(bundle, logKey, chain);
     }
@@ -133,12 +136,14 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
     /// <summary>Which checks a changed field must trip, by the field's place in the bundle.</summary>
     private static string[] ChecksFor(string path) => path switch
     {
+        "/entry/keyEntry" => ["key registration", "leaf hash"],
         _ when path.StartsWith("/entry/", StringComparison.Ordinal) => ["leaf hash", "provider signature"],
+        _ when path.StartsWith("/keyEntry/", StringComparison.Ordinal) => ["key registration"],
         "/leafHash" => ["leaf hash"],
         "/leafIndex" or "/treeSize" => ["inclusion proof", "checkpoint matches proof", "anchor chain 31337 names this tree"],
         _ when path.StartsWith("/inclusion/", StringComparison.Ordinal) => ["inclusion proof", "checkpoint matches proof"],
         "/checkpoint" => ["checkpoint signature", "checkpoint matches proof"],
-        _ when path.StartsWith("/providerKey/", StringComparison.Ordinal) => ["provider signature"],
+        _ when path.StartsWith("/providerKey/", StringComparison.Ordinal) => ["key registration"],
         _ when path.StartsWith("/anchors/", StringComparison.Ordinal) => ["anchor chain"],
         _ => [],
     };
@@ -208,7 +213,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         {
             await using var first = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node")));
             await provider.RegisterAsync(first);
-            size = (ulong)(await SubmitAsync(first, provider, 3)).Count;
+            size = 1 + (ulong)(await SubmitAsync(first, provider, 3)).Count; // The key registration and the records.
         }
         using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Connection);
         var store = new Anchor.Storage.LogStore(connection, origin);
@@ -225,11 +230,11 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await using var node = await TestNode.StartAsync([.. NodeArgs(origin, chain), "--Anchor:Chains:0:Confirmations=3"]);
         await Task.Delay(TimeSpan.FromSeconds(5)); // Several anchoring rounds (one a second).
         Assert.Empty((await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray());
-        Assert.Empty((await node.GetAsync("/v1/proofs/0")).Body["anchors"]!.AsArray());
+        Assert.Empty((await node.GetAsync("/v1/proofs/1")).Body["anchors"]!.AsArray());
 
         await anvil.MineAsync();
         await anvil.MineAsync();
-        var bundle = await AnchoredBundleAsync(node, 0);
+        var bundle = await AnchoredBundleAsync(node, 1);
         Assert.Equal(size.ToString(CultureInfo.InvariantCulture), bundle["treeSize"]!.GetValue<string>());
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
         AssertAllPassed(await VerifyAsync(bundle, logKey, chain));
@@ -263,7 +268,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         proxy.Start();
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
         var last = await AnchoredBundleAsync(node, leaves[^1]);
-        Assert.Equal(((ulong)leaves.Count).ToString(CultureInfo.InvariantCulture), last["treeSize"]!.GetValue<string>()); // One anchor covers the backlog.
+        Assert.Equal(((ulong)leaves.Count + 1).ToString(CultureInfo.InvariantCulture), last["treeSize"]!.GetValue<string>()); // One anchor covers the backlog (and the key registration, entry 0).
         foreach (var leaf in leaves)
         {
             var bundle = (await node.GetAsync($"/v1/proofs/{leaf}")).Body;
@@ -321,8 +326,13 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.NotEmpty(JsonNode.Parse(await File.ReadAllTextAsync(bundleFile))!["anchors"]!.AsArray());
 
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
-        var (verified, verifyOut, _) = await CliAsync("verify", bundleFile, "--file", doc, "--log-key", logKey, "--rpc", $"31337={anvil.Url}");
+        var trustFile = Path.Combine(_state, "cli-trust.json");
+        Assert.Equal(0, (await CliAsync("trust", "export", "--node", url, "-o", trustFile)).Exit);
+        var (verified, verifyOut, _) = await CliAsync("verify", bundleFile, "--file", doc, "--trust", trustFile, "--rpc", $"31337={anvil.Url}");
         Assert.True(verified == 0, verifyOut);
+        // A log key alone trusts no registry: the anchored bundle is not valid under it.
+        var (keyOnly, keyOnlyOut, _) = await CliAsync("verify", bundleFile, "--file", doc, "--log-key", logKey, "--rpc", $"31337={anvil.Url}");
+        Assert.True(keyOnly == 1 && keyOnlyOut.Contains("✗ anchor chain 31337 registry", StringComparison.Ordinal), keyOnlyOut);
 
         var byFile = Path.Combine(_state, "by-file");
         Assert.Equal(0, (await CliAsync("proof", "--node", url, "--file", doc, "-o", byFile)).Exit);

@@ -31,25 +31,25 @@ public sealed class AuditTests(RedisServer redis) : IDisposable
 
         var (exit, output, error) = await CliRunner.Run(audit);
         Assert.True(exit == 0, output + error);
-        Assert.Contains("at size 300: entries, tiles, 1 checkpoint(s), 0 anchor(s) and indexes agree", output, StringComparison.Ordinal);
+        Assert.Contains("at size 301: entries, tiles, 1 checkpoint(s), 0 anchor(s) and indexes agree", output, StringComparison.Ordinal);
 
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
         var db = connection.GetDatabase();
         var keys = new LogKeys(origin);
 
-        // One character of entry 299's contractId: "contract-7" becomes "contract-8".
-        var entryKey = keys.Full(LogKeys.EntryBundle(299));
-        var original = (byte[])(await db.HashGetAsync(entryKey, LogKeys.EntryField(299)))!;
+        // One character of entry 300's contractId: "contract-7" becomes "contract-8".
+        var entryKey = keys.Full(LogKeys.EntryBundle(300));
+        var original = (byte[])(await db.HashGetAsync(entryKey, LogKeys.EntryField(300)))!;
         // Stored entries are packed (EntryCodec) but keep text like this literally: edit the byte.
         var at = original.AsSpan().IndexOf("\"contract-7\""u8);
         Assert.True(at >= 0);
         var edited = original.ToArray();
         edited[at + "\"contract-"u8.Length] = (byte)'8';
-        await db.HashSetAsync(entryKey, LogKeys.EntryField(299), edited);
-        Assert.Equal(["entry 299"], await SubjectsAsync(audit));
+        await db.HashSetAsync(entryKey, LogKeys.EntryField(300), edited);
+        Assert.Equal(["entry 300"], await SubjectsAsync(audit));
 
         // Put the entry back and flip one bit of hash 5 in leaf tile 0/0 instead.
-        await db.HashSetAsync(entryKey, LogKeys.EntryField(299), original);
+        await db.HashSetAsync(entryKey, LogKeys.EntryField(300), original);
         var tileKey = keys.Full(LogKeys.Tile(0, 0));
         var tile = (byte[])(await db.StringGetAsync(tileKey))!;
         tile[5 * 32 + 7] ^= 0x10;

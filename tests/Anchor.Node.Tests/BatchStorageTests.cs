@@ -26,7 +26,7 @@ public sealed class BatchStorageTests(RedisServer redis)
     public async Task Batch_records_of_every_size_read_back_as_the_leaf_data_they_were_sequenced_with()
     {
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
-        var (store, signer, sequencer) = Log(connection, "batch-store.test/log");
+        var (store, signer, sequencer) = await LogAsync(connection, "batch-store.test/log");
         using var _ = signer;
 
         // One pool of several batches (several batch/F written by one script), then more sizes in later appends.
@@ -56,7 +56,7 @@ public sealed class BatchStorageTests(RedisServer redis)
         }
 
         var head = await store.ReadHeadAsync();
-        Assert.Equal((ulong)written.Count + 1, head.Size);
+        Assert.Equal((ulong)written.Count + 2, head.Size); // And the key registration (0) and the single.
         var db = connection.GetDatabase();
         foreach (var (index, expected) in written)
         {
@@ -86,23 +86,23 @@ public sealed class BatchStorageTests(RedisServer redis)
     public async Task A_retried_batch_commits_only_its_new_records_and_each_keeps_its_index_in_the_batch()
     {
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
-        var (store, signer, sequencer) = Log(connection, "batch-retry.test/log");
+        var (store, signer, sequencer) = await LogAsync(connection, "batch-retry.test/log");
         using var _ = signer;
 
         // Records 1, 2 and 5 of the batch of 7 were sequenced before, in another batch: a retry returns their receipts.
         var evidence = TestEvidence(7);
         var earlier = Batch("p", [evidence[1], evidence[2], evidence[5]]);
         var before = (await sequencer.SequenceAsync([[Single("p")], earlier.Records]))[1];
-        Assert.Equal([1UL, 2UL, 3UL], before.Select(r => r.LeafIndex));
+        Assert.Equal([2UL, 3UL, 4UL], before.Select(r => r.LeafIndex)); // After the key registration (0) and the single.
 
         var batch = Batch("p", evidence);
         var results = (await sequencer.SequenceAsync([[Single("p")], batch.Records]))[1];
         Assert.Equal(before[0], results[1]);
         Assert.Equal(before[1], results[2]);
         Assert.Equal(before[2], results[5]);
-        // The new ones, 0, 3, 4 and 6 of the batch, are entries 5 to 8: not their places in the batch.
+        // The new ones, 0, 3, 4 and 6 of the batch, are entries 6 to 9: not their places in the batch.
         int[] fresh = [0, 3, 4, 6];
-        Assert.Equal([5UL, 6UL, 7UL, 8UL], fresh.Select(i => results[i].LeafIndex));
+        Assert.Equal([6UL, 7UL, 8UL, 9UL], fresh.Select(i => results[i].LeafIndex));
 
         var head = await store.ReadHeadAsync();
         foreach (var i in fresh)
@@ -114,14 +114,14 @@ public sealed class BatchStorageTests(RedisServer redis)
         var again = (await sequencer.SequenceAsync([batch.Records]))[0];
         static (string, ulong, string) Answer(SequencedRecord r) => (Encoding.UTF8.GetString(r.Entry!), r.LeafIndex, Encoding.UTF8.GetString(r.Receipt!));
         Assert.Equal(results.Select(Answer), again.Select(Answer));
-        Assert.Equal(9UL, (await store.ReadHeadAsync()).Size);
+        Assert.Equal(10UL, (await store.ReadHeadAsync()).Size);
     }
 
     [Fact]
     public async Task Whole_entries_of_the_old_layout_still_read_and_a_damaged_batch_is_named()
     {
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
-        var (store, signer, sequencer) = Log(connection, "batch-old.test/log");
+        var (store, signer, sequencer) = await LogAsync(connection, "batch-old.test/log");
         using var _ = signer;
         var db = connection.GetDatabase();
 
@@ -137,56 +137,64 @@ public sealed class BatchStorageTests(RedisServer redis)
             append.IndexByContract(entry.Provider, entry.Evidence.ContractId, index);
             append.IndexNonce(entry.Provider, entry.Evidence.Nonce, index);
         }
-        Assert.True(await store.TryAppendAsync(append, signer.Sign(new Checkpoint(store.Origin, 3, append.Root()))));
+        Assert.True(await store.TryAppendAsync(append, signer.Sign(new Checkpoint(store.Origin, 4, append.Root()))));
 
         var batch = Batch("p", TestEvidence(6));
-        var results = (await sequencer.SequenceAsync([batch.Records]))[0];
+        // A sequencer loaded after the old entries were written (the one above holds the head from before them).
+        var results = (await new LogSequencer(store, signer, TimeProvider.System).SequenceAsync([batch.Records]))[0];
         var head = await store.ReadHeadAsync();
-        for (var i = 0; i < 3; i++) Assert.Equal(oldEntries[i].LeafData(), await store.ReadEntryAsync((ulong)i, head));
+        for (var i = 0; i < 3; i++) Assert.Equal(oldEntries[i].LeafData(), await store.ReadEntryAsync((ulong)i + 1, head));
         for (var i = 0; i < 6; i++) Assert.Equal(Expected(batch, i, results[i]), await store.ReadEntryAsync(results[i].LeafIndex, head));
         var audit = new LogAudit(connection, store.Origin);
         var none = new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>();
         var clean = await audit.RunAsync(signer.VerifierKey, none, null, default);
         Assert.True(clean.Clean, string.Join("\n", clean.Findings));
 
-        // One bit of the leaf hash of record 4 (entry 7) inside batch/3: record 5's path uses it, record 4's does not.
-        var key = store.Keys.Full(LogKeys.Batch(3));
+        // One bit of the leaf hash of record 4 (entry 8) inside batch/4: record 5's path uses it, record 4's does not.
+        var key = store.Keys.Full(LogKeys.Batch(4));
         var value = (byte[])(await db.StringGetAsync(key))!;
         var damaged = value.ToArray();
         damaged[4 * 32 + 9] ^= 0x01;
         await db.StringSetAsync(key, damaged);
         // A store keeps the committed batches it has read; a node started after the damage reads it afresh.
         LogStore Fresh() => new(connection, store.Origin);
-        Assert.Equal(Expected(batch, 4, results[4]), await Fresh().ReadEntryAsync(7, head));
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(8, head));
-        Assert.Contains("entry 8 rebuilt from batch/3", error.Message, StringComparison.Ordinal);
-        Assert.Equal(["entry 8"], (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings.Select(f => f.Subject));
+        Assert.Equal(Expected(batch, 4, results[4]), await Fresh().ReadEntryAsync(8, head));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(9, head));
+        Assert.Contains("entry 9 rebuilt from batch/4", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["entry 9"], (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings.Select(f => f.Subject));
 
         // The shared part names another size than the records do.
         var header = System.Text.Encoding.UTF8.GetString(value.AsSpan((int)StoredBatch.HeaderOffset(6))).Replace("\"size\":\"6\"", "\"size\":\"7\"", StringComparison.Ordinal);
         byte[] resized = [.. value.AsSpan(0, (int)StoredBatch.HeaderOffset(6)), .. System.Text.Encoding.UTF8.GetBytes(header)];
         await db.StringSetAsync(key, resized);
-        error = await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(5, head));
-        Assert.Contains("batch/3 is a batch of 7, its record says 6", error.Message, StringComparison.Ordinal);
+        error = await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(6, head));
+        Assert.Contains("batch/4 is a batch of 7, its record says 6", error.Message, StringComparison.Ordinal);
 
         // And no batch at all.
         await db.KeyDeleteAsync(key);
-        await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(3, head));
+        await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(4, head));
         // The store that read the batch before it was deleted still serves it, and checks it against the log's leaf.
-        Assert.Equal(Expected(batch, 3, results[3]), await store.ReadEntryAsync(6, head));
+        Assert.Equal(Expected(batch, 3, results[3]), await store.ReadEntryAsync(7, head));
         var findings = (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings;
-        Assert.Equal(Enumerable.Range(3, 6).Select(i => $"entry {i}"), findings.Select(f => f.Subject).Distinct());
-        Assert.Contains(findings, f => f.Problem.Contains("batch/3 is missing", StringComparison.Ordinal));
+        Assert.Equal(Enumerable.Range(4, 6).Select(i => $"entry {i}"), findings.Select(f => f.Subject).Distinct());
+        Assert.Contains(findings, f => f.Problem.Contains("batch/4 is missing", StringComparison.Ordinal));
 
         await db.StringSetAsync(key, value);
         Assert.True((await audit.RunAsync(signer.VerifierKey, none, null, default)).Clean);
     }
 
-    private static (LogStore, NoteSigner, LogSequencer) Log(IConnectionMultiplexer connection, string origin)
+    /// <summary>A log whose entry 0 registers provider p's key k1, which every record here names (as the node's logs do).</summary>
+    private static async Task<(LogStore, NoteSigner, LogSequencer)> LogAsync(IConnectionMultiplexer connection, string origin)
     {
         var store = new LogStore(connection, origin);
         var signer = NoteSigner.Generate(origin);
-        return (store, signer, new LogSequencer(store, signer, TimeProvider.System));
+        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        using var key = Anchor.Core.Signatures.SigningKey.Generate(Anchor.Core.Signatures.SignatureAlg.Ed25519);
+        var registration = new KeyRegistration("p", KeyId, key.Descriptor,
+            Convert.ToBase64String(key.Sign(Statements.KeyRegistration("p", KeyId, key.Descriptor))), "2026-11-26T10:00:00.000Z");
+        var indices = await sequencer.AppendKeyEventsAsync([new KeyEvent(registration.LeafData(), null)]);
+        Assert.Equal(0UL, Assert.Single(indices));
+        return (store, signer, sequencer);
     }
 
     private sealed record ProviderBatchRecords(string Provider, List<Evidence> Evidence, string Root, List<List<byte[]>> Paths, VerifiedRecord[] Records);
@@ -203,16 +211,16 @@ public sealed class BatchStorageTests(RedisServer redis)
         var paths = Enumerable.Range(0, evidence.Count).Select(i => tree.Inclusion((ulong)i, size)).ToList();
         var leaves = evidence.Select(e => TreeHasher.HashLeaf(Statements.BatchLeaf(provider, KeyId, e))).ToList();
         var batch = new BatchRef(root, Text(size), [.. leaves.SelectMany(h => h)]);
-        var records = evidence.Select((e, i) => new VerifiedRecord(provider, KeyId, CanonicalEvidence.Of(e), Sig, batch, i, leaves[i])).ToArray();
+        var records = evidence.Select((e, i) => new VerifiedRecord(provider, KeyId, CanonicalEvidence.Of(e), Sig, batch, i, leaves[i], 0)).ToArray();
         return new(provider, evidence, root, paths, records);
     }
 
-    private static VerifiedRecord Single(string provider) => VerifiedRecord.Single(provider, KeyId, CanonicalEvidence.Of(TestProvider.NewEvidence()), Sig);
+    private static VerifiedRecord Single(string provider) => VerifiedRecord.Single(provider, KeyId, CanonicalEvidence.Of(TestProvider.NewEvidence()), Sig, 0);
 
     /// <summary>The entry of DESIGN A2, built here from the verifier's path, not from anything storage keeps.</summary>
     private static LogEntry Entry(ProviderBatchRecords batch, int i, string receivedAt) =>
         new(batch.Provider, KeyId, batch.Evidence[i], Sig,
-            new BatchPath(batch.Root, Text((ulong)batch.Evidence.Count), Text((ulong)i), [.. batch.Paths[i].Select(h => Hex.Encode(h))]), receivedAt);
+            new BatchPath(batch.Root, Text((ulong)batch.Evidence.Count), Text((ulong)i), [.. batch.Paths[i].Select(h => Hex.Encode(h))]), receivedAt, "0");
 
     private static byte[] Expected(ProviderBatchRecords batch, int i, SequencedRecord result)
     {

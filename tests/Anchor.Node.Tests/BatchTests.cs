@@ -25,7 +25,7 @@ public sealed class BatchTests(RedisServer redis) : IDisposable
         Assert.True(status == 200, body.ToJsonString());
         var receipts = body["receipts"]!.AsArray().Select(r => Receipt.FromJson(r)).ToList();
         Assert.Equal(1000, receipts.Count);
-        Assert.Equal(Enumerable.Range(1, 1000).Select(i => i.ToString()), receipts.Select(r => r.LeafIndex));
+        Assert.Equal(Enumerable.Range(2, 1000).Select(i => i.ToString()), receipts.Select(r => r.LeafIndex)); // After the key registration and the single.
 
         // A retry of the whole batch returns the very same receipts and writes nothing.
         var (retryStatus, retry) = await node.PostAsync("/v1/evidence/batch", request);
@@ -43,14 +43,14 @@ public sealed class BatchTests(RedisServer redis) : IDisposable
             var shape = Core.Merkle.ProofShape.Inclusion((ulong)i, 1000);
             Assert.Equal(shape.Fold([.. shape.Nodes.Select(_ => new byte[32])]).Count, batch["path"]!.AsArray().Count);
             Assert.Equal(request["sig"]!.GetValue<string>(), bundle["entry"]!["sig"]!.GetValue<string>());
-            Assert.Equal("1001", bundle["treeSize"]!.GetValue<string>());
+            Assert.Equal("1002", bundle["treeSize"]!.GetValue<string>());
             await Bundles.VerifyAsync(bundle, logKey);
         }
 
         var byContract = (await node.GetAsync("/v1/contracts/contract-b/proofs?provider=batcher", provider.ReadToken)).Body["bundles"]!.AsArray();
         Assert.Equal(1000, byContract.Count);
         Assert.Equal(256 * 32, (await node.Http.GetByteArrayAsync("/tile/0/002")).Length);
-        Assert.Equal(233 * 32, (await node.Http.GetByteArrayAsync("/tile/0/003.p/233")).Length);
+        Assert.Equal(234 * 32, (await node.Http.GetByteArrayAsync("/tile/0/003.p/234")).Length);
         Assert.Equal(3 * 32, (await node.Http.GetByteArrayAsync("/tile/1/000.p/3")).Length);
     }
 
@@ -62,7 +62,7 @@ public sealed class BatchTests(RedisServer redis) : IDisposable
         await provider.RegisterAsync(node);
         var (status, body) = await node.PostAsync("/v1/evidence/batch", provider.Batch([.. Enumerable.Range(0, 10_000).Select(_ => TestProvider.NewEvidence())]));
         Assert.True(status == 200, body.ToJsonString());
-        Assert.Equal("9999", body["receipts"]![9999]!["leafIndex"]!.GetValue<string>());
+        Assert.Equal("10000", body["receipts"]![9999]!["leafIndex"]!.GetValue<string>()); // Entry 0 is the key registration.
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
         await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/6789")).Body, logKey);
     }

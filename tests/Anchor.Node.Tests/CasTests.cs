@@ -107,7 +107,7 @@ public sealed class CasTests(RedisServer redis)
         Assert.Empty(await store.ReadNoncesAsync("p", [staged.Nonce], head));
 
         // The staged nonce does not pass for a committed record: the record is sequenced anew, over the junk.
-        var record = VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(staged), "c2ln");
+        var record = VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(staged), "c2ln", 0);
         var second = await sequencer.SequenceAsync([[record, .. Records("p", 1)]]);
         Assert.Equal([2UL, 3UL], second[0].Select(r => r.LeafIndex));
         head = await store.ReadHeadAsync();
@@ -125,5 +125,5 @@ public sealed class CasTests(RedisServer redis)
     }
 
     private static VerifiedRecord[] Records(string provider, int count) =>
-        [.. Enumerable.Range(0, count).Select(_ => VerifiedRecord.Single(provider, "k1", CanonicalEvidence.Of(TestProvider.NewEvidence()), "c2ln"))];
+        [.. Enumerable.Range(0, count).Select(_ => VerifiedRecord.Single(provider, "k1", CanonicalEvidence.Of(TestProvider.NewEvidence()), "c2ln", 0))];
 }

@@ -32,8 +32,10 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
             submitted.Add((p, evidence, answer));
         }
 
+        // Each registration put its key into the log first (entries 0 … n-1); the records follow.
         var indices = submitted.Select(s => ulong.Parse(s.Answer["leafIndex"]!.GetValue<string>())).ToList();
-        Assert.Equal(Enumerable.Range(0, providers.Count).Select(i => (ulong)i), indices.Order());
+        Assert.Equal(Enumerable.Range(providers.Count, providers.Count).Select(i => (ulong)i), indices.Order());
+        var size = 2 * providers.Count;
 
         foreach (var (p, evidence, answer) in submitted)
         {
@@ -44,8 +46,10 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
 
             var (status, bundle) = await node.GetAsync($"/v1/proofs/{receipt.LeafIndex}");
             Assert.Equal(200, status);
-            Assert.Equal(providers.Count.ToString(), bundle["treeSize"]!.GetValue<string>());
+            Assert.Equal(size.ToString(), bundle["treeSize"]!.GetValue<string>());
             Assert.Empty(bundle["anchors"]!.AsArray());
+            Assert.True(ulong.Parse(bundle["keyEntry"]!["leafIndex"]!.GetValue<string>()) < (ulong)providers.Count);
+            Assert.Equal(p.Id, bundle["keyEntry"]!["entry"]!["provider"]!.GetValue<string>());
             await Bundles.VerifyAsync(bundle, logKey);
 
             var byHash = (await node.GetAsync($"/v1/proofs?hash={evidence.Hash}")).Body["bundles"]!.AsArray();
@@ -60,13 +64,13 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
         // The checkpoint and the public tiles agree with the receipts.
         var note = await node.Http.GetStringAsync("/checkpoint");
         var checkpoint = Checkpoint.Verify(note, VerifierKey.Parse(logKey));
-        Assert.Equal((ulong)providers.Count, checkpoint.Size);
-        var tile = await node.Http.GetByteArrayAsync($"/tile/0/000.p/{providers.Count}");
-        Assert.Equal(providers.Count * 32, tile.Length);
+        Assert.Equal((ulong)size, checkpoint.Size);
+        var tile = await node.Http.GetByteArrayAsync($"/tile/0/000.p/{size}");
+        Assert.Equal(size * 32, tile.Length);
         var leafHashes = submitted.OrderBy(s => ulong.Parse(s.Answer["leafIndex"]!.GetValue<string>()))
             .Select(s => Hex.Decode(s.Answer["leafHash"]!.GetValue<string>())).ToList();
-        Assert.Equal(leafHashes.SelectMany(h => h), tile);
-        Assert.Equal(checkpoint.Root, TreeHasher.Root(leafHashes));
+        Assert.Equal(leafHashes.SelectMany(h => h), tile[(providers.Count * 32)..]);
+        Assert.Equal(checkpoint.Root, TreeHasher.Root([.. tile.Chunk(32)]));
         Assert.Equal(404, (int)(await node.Http.GetAsync("/tile/0/000")).StatusCode); // Not full yet.
         Assert.Equal(404, (int)(await node.Http.GetAsync("/tile/entries/000.p/1")).StatusCode); // Entries are private.
 

@@ -77,9 +77,25 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
         await Expect(401, ErrorCodes.Unauthorized, () => node.GetAsync("/v1/contracts/contract-e/proofs?provider=errs"));
         using var other = new TestProvider("errs-2");
         await other.RegisterAsync(node);
+        checkpoint = await node.Http.GetStringAsync("/checkpoint"); // Its key registration is an entry of the log.
         await Expect(403, ErrorCodes.Forbidden, () => node.GetAsync("/v1/contracts/contract-e/proofs?provider=errs", other.ReadToken));
         Assert.Equal(200, (await node.GetAsync("/v1/contracts/contract-e/proofs?provider=errs", provider.ReadToken)).Status);
         await Expect(404, ErrorCodes.NotFound, () => node.GetAsync("/v1/proofs/5"));
+        await Expect(404, Problem.NotEvidence, () => node.GetAsync("/v1/proofs/0")); // A key registration, not evidence: no bundle of its own.
+
+        // A key must prove possession: without its signature over its registration statement, or with another key's, no entry is written.
+        using var squatter = new TestProvider("pop-less");
+        var noPop = squatter.Registration();
+        noPop["keys"]![0]!.AsObject().Remove("pop");
+        await Expect(400, ErrorCodes.PopInvalid, () => node.PostAsync("/v1/admin/providers", noPop, node.AdminToken));
+        using var victimKey = SigningKey.Generate(SignatureAlg.Ed25519);
+        var stolen = squatter.Registration();
+        var stolenKey = TestProvider.KeyJson(squatter.Id, squatter.KeyId, squatter.Key);
+        foreach (var (name, value) in victimKey.Descriptor.ToJson()) stolenKey[name] = value?.DeepClone(); // Someone else's public key, our signature.
+        stolen["keys"] = new JsonArray(stolenKey);
+        await Expect(400, ErrorCodes.PopInvalid, () => node.PostAsync("/v1/admin/providers", stolen, node.AdminToken));
+        stolenKey["keyId"] = "k2";
+        await Expect(400, ErrorCodes.PopInvalid, () => node.PostAsync("/v1/admin/providers/errs/keys", stolenKey, node.AdminToken));
         await Expect(400, ErrorCodes.Malformed, () => node.PostAsync("/v1/admin/providers", new JsonObject
         {
             ["id"] = "badkey", ["name"] = "n",
@@ -92,6 +108,7 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
         // Revocation holds from now on; the entry received before it keeps a valid bundle.
         var (revokeStatus, _) = await node.SendAsync(HttpMethod.Delete, "/v1/admin/providers/errs/keys/k1", bearer: node.AdminToken);
         Assert.Equal(200, revokeStatus);
+        checkpoint = await node.Http.GetStringAsync("/checkpoint"); // The revocation is an entry of the log.
         await Expect(403, ErrorCodes.KeyRevoked, () => node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence())));
         var shown = (await node.GetAsync("/v1/admin/providers/errs", node.AdminToken)).Body;
         Assert.Equal("k1", shown["keys"]![0]!["keyId"]!.GetValue<string>());
@@ -99,11 +116,12 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
         var listed = (await node.GetAsync("/v1/admin/providers", node.AdminToken)).Body["providers"]!.AsArray();
         Assert.Equal(["errs", "errs-2"], listed.Select(p => p!["id"]!.GetValue<string>()));
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
-        await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/0")).Body, logKey);
+        await Bundles.VerifyAsync((await node.GetAsync($"/v1/proofs/{original["leafIndex"]}")).Body, logKey);
 
         // Rate limit: a provider's bucket empties; other providers are not affected.
         using var flood = new TestProvider("flood");
         await flood.RegisterAsync(node);
+        checkpoint = await node.Http.GetStringAsync("/checkpoint");
         var statuses = new List<int>();
         for (var i = 0; i < 60; i++) statuses.Add((await Raw(node, "/v1/evidence", "{\"provider\": \"flood\"}")).Status);
         Assert.Contains(429, statuses);

@@ -30,7 +30,7 @@ public sealed class KeyCacheTests(RedisServer redis) : IDisposable
             // Unknown key (cached as such), then added: accepted at once.
             (status, body) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence(), key, keyId));
             Assert.Equal((400, ErrorCodes.KeyUnknown), (status, body["code"]?.GetValue<string>()));
-            (status, body) = await node.PostAsync($"/v1/admin/providers/{provider.Id}/keys", TestProvider.KeyJson(keyId, key), node.AdminToken);
+            (status, body) = await node.PostAsync($"/v1/admin/providers/{provider.Id}/keys", TestProvider.KeyJson(provider.Id, keyId, key), node.AdminToken);
             Assert.True(status is 200 or 201, body.ToJsonString());
             (status, body) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence(), key, keyId));
             Assert.True(status == 200, body.ToJsonString());

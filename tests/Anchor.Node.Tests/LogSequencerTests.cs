@@ -38,5 +38,60 @@ public sealed class LogSequencerTests(RedisServer redis)
         Assert.Equal(2UL, (await store.ReadHeadAsync()).Size);
     }
 
-    private static VerifiedRecord Record(Evidence evidence) => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence), "c2ln");
+    private static VerifiedRecord Record(Evidence evidence) => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence), "c2ln", 0);
+
+    /// <summary>
+    /// A revocation is an entry of the log, and the sequencer refuses every record under the revoked key after it,
+    /// whatever a verifier's cache still says; a reloaded sequencer knows the revocation from storage. A record forced
+    /// in after the revocation (written past the sequencer) is named by the audit.
+    /// </summary>
+    [Fact]
+    public async Task A_revoked_key_signs_nothing_after_its_revocation_entry_and_the_audit_names_a_record_that_did()
+    {
+        const string origin = "revoke.test/log";
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var store = new LogStore(connection, origin);
+        using var signer = NoteSigner.Generate(origin);
+        using var key = Anchor.Core.Signatures.SigningKey.Generate(Anchor.Core.Signatures.SignatureAlg.Ed25519);
+        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        var registration = new KeyRegistration("p", "k1", key.Descriptor,
+            Convert.ToBase64String(key.Sign(Statements.KeyRegistration("p", "k1", key.Descriptor))), Times.ToText(DateTimeOffset.UtcNow));
+        var keyEntry = (await sequencer.AppendKeyEventsAsync([new KeyEvent(registration.LeafData(), null)]))[0];
+
+        VerifiedRecord Signed()
+        {
+            var evidence = TestProvider.NewEvidence();
+            return VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence),
+                Convert.ToBase64String(key.Sign(Statements.Single("p", "k1", evidence))), keyEntry);
+        }
+        Assert.Null((await sequencer.SequenceAsync([[Signed()]]))[0][0].ErrorCode);
+        var revocation = new KeyRevocation("p", "k1", keyEntry.ToString(System.Globalization.CultureInfo.InvariantCulture), Times.ToText(DateTimeOffset.UtcNow));
+        await sequencer.AppendKeyEventsAsync([new KeyEvent(revocation.LeafData(), keyEntry)]);
+        var size = (await store.ReadHeadAsync()).Size;
+
+        Assert.Equal(ErrorCodes.KeyRevoked, (await sequencer.SequenceAsync([[Signed()]]))[0][0].ErrorCode);
+        var reloaded = new LogSequencer(store, signer, TimeProvider.System);
+        Assert.Equal(ErrorCodes.KeyRevoked, (await reloaded.SequenceAsync([[Signed()]]))[0][0].ErrorCode);
+        Assert.Equal(size, (await store.ReadHeadAsync()).Size); // Nothing was written.
+
+        var none = new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>();
+        var clean = await new LogAudit(connection, origin).RunAsync(signer.VerifierKey, none, null, default);
+        Assert.Empty(clean.Findings);
+
+        // Past the sequencer: a record under the revoked key appended straight to storage.
+        var head = await store.ReadHeadAsync();
+        var batch = new LogBatch(head, await store.ReadRangeAsync(head));
+        var forged = Signed();
+        var entry = new LogEntry("p", "k1", forged.Evidence.ToEvidence(), forged.Sig, null, Times.ToText(DateTimeOffset.UtcNow), revocation.Registration);
+        var data = entry.LeafData();
+        var index = batch.Add(data, Anchor.Core.Merkle.TreeHasher.HashLeaf(data));
+        batch.IndexByHash(entry.Evidence.Hash, index);
+        batch.IndexByContract("p", entry.Evidence.ContractId, index);
+        batch.IndexNonce("p", entry.Evidence.Nonce, index);
+        Assert.True(await store.TryAppendAsync(batch, signer.Sign(new Checkpoint(origin, batch.NewSize, batch.Root()))));
+        var audit = await new LogAudit(connection, origin).RunAsync(signer.VerifierKey, none, null, default);
+        var finding = Assert.Single(audit.Findings);
+        Assert.Equal($"entry {index}", finding.Subject);
+        Assert.Contains("after its revocation", finding.Problem, StringComparison.Ordinal);
+    }
 }

@@ -22,7 +22,7 @@ public sealed class OperatorTests(RedisServer redis) : IDisposable
 
         var (status, body) = await node.GetAsync("/v1/admin/status", node.AdminToken);
         Assert.True(status == 200, body.ToJsonString());
-        Assert.Equal("2", body["log"]!["size"]!.GetValue<string>());
+        Assert.Equal("3", body["log"]!["size"]!.GetValue<string>()); // The key registration and two records.
         Assert.InRange(body["log"]!["checkpointAgeSeconds"]!.GetValue<double>(), 0, 30);
         var silos = body["silos"]!.AsArray();
         Assert.Single(silos);
@@ -73,7 +73,8 @@ public sealed class OperatorTests(RedisServer redis) : IDisposable
 
         (exit, output, error) = await CliRunner.Run(["status", .. auth]);
         Assert.True(exit == 0, error);
-        Assert.Contains("size 1, last checkpoint", output, StringComparison.Ordinal);
+        // Two key registrations, one revocation, one record: key history is in the log.
+        Assert.Contains("size 4, last checkpoint", output, StringComparison.Ordinal);
         Assert.Contains("Active", output, StringComparison.Ordinal);
         Assert.Contains("aof on, last write ok", output, StringComparison.Ordinal);
 

@@ -26,30 +26,30 @@ public sealed class ProofBundlesTests(RedisServer redis) : IDisposable
         await provider.RegisterAsync(node);
         for (var i = 0; i < 3; i++) Assert.Equal(200, (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Status);
 
-        // A clock that never moves: the head remembered at size 3 stays fresh for the whole test.
+        // A clock that never moves: the head remembered at size 4 (the key registration and 3 records) stays fresh for the whole test.
         var anchors = new SettableAnchors();
         var services = node.Services;
         var store = services.GetRequiredService<LogStore>();
-        var bundles = new ProofBundles(store, services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<NoteSigner>(), anchors, new FrozenTime());
-        var remembered = await bundles.HeadForAsync(0);
-        Assert.Equal(3UL, remembered.Size);
+        var bundles = new ProofBundles(store, services.GetRequiredService<NoteSigner>(), anchors, new FrozenTime());
+        var remembered = await bundles.HeadForAsync(1);
+        Assert.Equal(4UL, remembered.Size);
 
-        // The log grows to 8 and a chain confirms an anchor of size 8 before the remembered head is read again.
+        // The log grows to 9 and a chain confirms an anchor of size 9 before the remembered head is read again.
         for (var i = 0; i < 5; i++) Assert.Equal(200, (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Status);
         var current = await store.ReadHeadAsync();
-        Assert.Equal(8UL, current.Size);
-        var anchor = new ChainAnchor("31337", "0x" + new string('1', 40), "0x" + new string('2', 64), "8", current.RootHex,
+        Assert.Equal(9UL, current.Size);
+        var anchor = new ChainAnchor("31337", "0x" + new string('1', 40), "0x" + new string('2', 64), "9", current.RootHex,
             "0x" + new string('3', 64), "7", "0x" + new string('4', 64), "2026-11-27T00:00:00Z");
-        anchors.Tree = new AnchoredTree(8, current.Checkpoint!, [anchor]);
-        Assert.Same(remembered, await bundles.HeadForAsync(0));
+        anchors.Tree = new AnchoredTree(9, current.Checkpoint!, [anchor]);
+        Assert.Same(remembered, await bundles.HeadForAsync(1));
 
         // The bundle names the anchored tree, and its proof is a proof in that tree (the tiles beyond the
         // remembered head were read with the current one, not refused as missing).
-        var bundle = JsonNode.Parse((await bundles.ForLeafAsync(0, remembered, default))!)!.AsObject();
-        Assert.Equal("8", bundle["treeSize"]!.GetValue<string>());
+        var bundle = JsonNode.Parse((await bundles.ForLeafAsync(1, remembered, default))!)!.AsObject();
+        Assert.Equal("9", bundle["treeSize"]!.GetValue<string>());
         Assert.Single(bundle["anchors"]!.AsArray());
         var checkpoint = Checkpoint.Verify(bundle["checkpoint"]!.GetValue<string>(), services.GetRequiredService<NoteSigner>().VerifierKey);
-        ProofVerifier.VerifyInclusion(0, 8, Hex.Decode(bundle["leafHash"]!.GetValue<string>()),
+        ProofVerifier.VerifyInclusion(1, 9, Hex.Decode(bundle["leafHash"]!.GetValue<string>()),
             [.. bundle["inclusion"]!.AsArray().Select(h => Hex.Decode(h!.GetValue<string>()))], checkpoint.Root);
     }
 

@@ -61,18 +61,24 @@ public sealed class QuickstartTests : IDisposable
             await Cli(0, "admin", "provider", "add", "--node", url, "--admin-token-file", tokenFile, "--id", "acme", "--name", "Acme e-contracts", "--key", key, "--key-id", "acme-1");
             await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
                 "--contract", "c-42", "--kind", "contract.document", "--wait", "anchor", "--timeout", "60", "-o", bundle);
-            var verdict = await Cli(0, "verify", bundle, "--file", document, "--log-key", logKey, "--rpc", rpc);
+            // The trust file the script wrote is the node's own entry, and the provider-roots folder exists.
+            var trustFile = info["trustFile"]!.GetValue<string>();
+            Assert.Equal(JsonNode.Parse(await http.GetStringAsync("/v1/trust"))!.ToJsonString(), JsonNode.Parse(await File.ReadAllTextAsync(trustFile))!.ToJsonString());
+            Assert.True(Directory.Exists(info["providerRootsDir"]!.GetValue<string>()));
+            var verdict = await Cli(0, "verify", bundle, "--file", document, "--trust", trustFile, "--rpc", rpc);
             Assert.Contains("verdict: VALID:", verdict, StringComparison.Ordinal);
+            // Without a trust root the same bundle is not called valid.
+            Assert.Contains("verdict: UNVERIFIED", await Cli(3, "verify", bundle, "--file", document), StringComparison.Ordinal);
 
             // The anchoring gauges on the operator port follow the chain (sampled every 5 s).
             using (var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{operatorPort}") })
             {
                 var anchored = "";
-                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored is not ("1" or "2"); await Task.Delay(500))
+                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored is not ("2" or "3"); await Task.Delay(500))
                     anchored = (await ops.GetStringAsync("/metrics")).Split('\n')
                         .FirstOrDefault(l => l.StartsWith("anchor_anchoring_anchored_size{", StringComparison.Ordinal) && l.Contains("chain=\"local\"", StringComparison.Ordinal))
                         ?.Split('}')[1].Trim().Split(' ')[0] ?? "";
-                Assert.Equal("1", anchored);
+                Assert.Equal("2", anchored); // The key registration and the record.
             }
 
             // The audit agrees with everything, anchors included; an anchor record edited in Redis is named.
@@ -100,8 +106,8 @@ public sealed class QuickstartTests : IDisposable
             Assert.True(exit == 0, output);
             var resumed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
             Assert.Equal(info.ToJsonString(), resumed.ToJsonString());
-            Assert.Equal("1", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
-            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/0"))!;
+            Assert.Equal("2", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/1"))!; // Entry 0 registers the tour's key.
             Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["leafHash"]!.GetValue<string>(), again["leafHash"]!.GetValue<string>());
             Assert.NotEmpty(again["anchors"]!.AsArray());
         }

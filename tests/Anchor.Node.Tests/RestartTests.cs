@@ -20,7 +20,7 @@ public sealed class RestartTests(RedisServer redis) : IDisposable
             await provider.RegisterAsync(node);
             logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
             for (var i = 0; i < 7; i++)
-                Assert.Equal(i.ToString(), (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Body["leafIndex"]!.GetValue<string>());
+                Assert.Equal((i + 1).ToString(), (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Body["leafIndex"]!.GetValue<string>());
             // Past the first full tile, so the restart reloads its compact range across tile levels.
             var (batchStatus, batch) = await node.PostAsync("/v1/evidence/batch", provider.Batch([.. Enumerable.Range(0, 290).Select(_ => TestProvider.NewEvidence())]));
             Assert.True(batchStatus == 200, batch.ToJsonString());
@@ -34,23 +34,23 @@ public sealed class RestartTests(RedisServer redis) : IDisposable
             Assert.Equal(before, await node.Http.GetStringAsync("/checkpoint"));
             var (status, body) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()));
             Assert.True(status == 200, body.ToJsonString());
-            Assert.Equal("297", body["leafIndex"]!.GetValue<string>());
+            Assert.Equal("298", body["leafIndex"]!.GetValue<string>());
             (status, body) = await node.PostAsync("/v1/evidence/batch", provider.Batch([.. Enumerable.Range(0, 2).Select(_ => TestProvider.NewEvidence())]));
             Assert.True(status == 200, body.ToJsonString());
-            Assert.Equal(["298", "299"], body["receipts"]!.AsArray().Select(r => r!["leafIndex"]!.GetValue<string>()));
+            Assert.Equal(["299", "300"], body["receipts"]!.AsArray().Select(r => r!["leafIndex"]!.GetValue<string>()));
             var after = await node.Http.GetStringAsync("/checkpoint");
 
             var key = VerifierKey.Parse(logKey);
             var old = Checkpoint.Verify(before, key);
             var now = Checkpoint.Verify(after, key);
-            Assert.Equal(297UL, old.Size);
-            Assert.Equal(300UL, now.Size);
+            Assert.Equal(298UL, old.Size);
+            Assert.Equal(301UL, now.Size);
             var proof = (await node.GetAsync($"/v1/consistency?from={old.Size}&to={now.Size}")).Body["proof"]!.AsArray()
                 .Select(h => Hex.Decode(h!.GetValue<string>())).ToList();
             ProofVerifier.VerifyConsistency(old.Size, now.Size, proof, old.Root, now.Root);
 
             await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/3")).Body, logKey);
-            await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/299")).Body, logKey);
+            await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/300")).Body, logKey);
         }
     }
 

@@ -18,13 +18,15 @@ public sealed class TestProvider(string id, SignatureAlg alg = SignatureAlg.Ed25
     {
         ["id"] = Id,
         ["name"] = "Provider " + Id,
-        ["keys"] = new JsonArray(KeyJson(KeyId, Key)),
+        ["keys"] = new JsonArray(KeyJson(Id, KeyId, Key)),
     };
 
-    public static JsonObject KeyJson(string keyId, SigningKey key)
+    /// <summary>The admin API's key object, with the key's proof of possession (its signature over its registration statement).</summary>
+    public static JsonObject KeyJson(string provider, string keyId, SigningKey key)
     {
         var json = key.Descriptor.ToJson();
         json["keyId"] = keyId;
+        json["pop"] = Convert.ToBase64String(key.Sign(Statements.KeyRegistration(provider, keyId, key.Descriptor)));
         return json;
     }
 

@@ -48,7 +48,8 @@ public sealed class TwoSiloTests(RedisServer redis, Xunit.Abstractions.ITestOutp
 
         output.WriteLine($"{count} entries through two front ends, {retries} retryable refusals");
         Assert.Equal(count, acknowledged.Count);
-        Assert.Equal(Enumerable.Range(0, count).Select(i => (ulong)i), acknowledged.Select(x => x.Index).Order());
+        // Entry 0 is the provider's key registration; the records follow it without a gap.
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (ulong)i), acknowledged.Select(x => x.Index).Order());
 
         // Each index holds the entry that was acknowledged for it, as seen from either front end.
         foreach (var (nonce, index) in acknowledged.Where(x => x.Index % 37 == 0))
@@ -98,12 +99,12 @@ public sealed class TwoSiloTests(RedisServer redis, Xunit.Abstractions.ITestOutp
         output.WriteLine($"200 entries across a silo leaving, {retries} retryable refusals; sequencer on {before}, then {after}");
         Assert.NotEqual(before, after);
 
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => (ulong)i), acknowledged.Order());
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (ulong)i), acknowledged.Order()); // After the key registration, entry 0.
         var checkpoint = await b.Http.GetStringAsync("/checkpoint");
-        Assert.Equal("200", checkpoint.Split('\n')[1]);
+        Assert.Equal("201", checkpoint.Split('\n')[1]);
         var logKey = (await b.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
-        await Bundles.VerifyAsync((await b.GetAsync("/v1/proofs/0")).Body, logKey);
-        await Bundles.VerifyAsync((await b.GetAsync("/v1/proofs/199")).Body, logKey);
+        await Bundles.VerifyAsync((await b.GetAsync("/v1/proofs/1")).Body, logKey);
+        await Bundles.VerifyAsync((await b.GetAsync("/v1/proofs/200")).Body, logKey);
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // An independent verifier of anchor-proof/v1 bundles, written from the published formats
 // (RFC 8785, RFC 9162 section 2.1.3.2, c2sp.org/signed-note) and sharing no code with Anchor.
-// It checks the leaf hash, the inclusion proof, the checkpoint signature and, for ed25519
-// providers, the provider signature. Usage: node verify-bundle.mjs BUNDLE.json [VKEY]
+// It checks the leaf hash, the inclusion proof, the checkpoint signature, the key's registration
+// entry (in the same tree, before the record) and, for ed25519 providers, the key's proof of
+// possession and the provider signature. Usage: node verify-bundle.mjs BUNDLE.json [VKEY]
 // Prints one line per check and exits 0 only when all pass.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -77,10 +78,27 @@ try {
   report(size === bundle.treeSize && root !== null && Buffer.from(rootB64, 'base64').equals(root), `checkpoint names size ${size}, root ${Buffer.from(rootB64, 'base64').toString('hex')}`);
 } catch (e) { report(false, 'checkpoint: ' + e.message); }
 
-if (bundle.providerKey.alg === 'ed25519' && !bundle.entry.batch) {
+// The key that signed, as the log registered it: its entry is in the same tree, before the record, for the same
+// provider and key ID, and (for ed25519) carries the key's own signature over anchor-key:v1\n || JCS({provider, keyId, key}).
+const keyEntry = bundle.keyEntry;
+const key = keyEntry.entry.key;
+try {
+  const keyLeaf = sha256(Buffer.from([0]), Buffer.from(jcs(keyEntry.entry), 'utf8'));
+  const keyRoot = rootFromInclusion(BigInt(keyEntry.leafIndex), BigInt(bundle.treeSize), keyLeaf, keyEntry.inclusion.map(h => Buffer.from(h, 'hex')));
+  let ok = root !== null && keyRoot.equals(root) && keyEntry.entry.type === 'key.register'
+    && keyEntry.entry.provider === bundle.entry.provider && keyEntry.entry.keyId === bundle.entry.keyId
+    && bundle.entry.keyEntry === keyEntry.leafIndex && BigInt(keyEntry.leafIndex) < BigInt(bundle.leafIndex);
+  if (key.alg === 'ed25519') {
+    const pop = 'anchor-key:v1\n' + jcs({ provider: keyEntry.entry.provider, keyId: keyEntry.entry.keyId, key });
+    ok = ok && verify(null, Buffer.from(pop, 'utf8'), ed25519Key(Buffer.from(key.publicKey, 'base64')), Buffer.from(keyEntry.entry.pop, 'base64'));
+  }
+  report(ok, `key registration entry ${keyEntry.leafIndex}: in the same tree, before the record, for ${keyEntry.entry.provider}/${keyEntry.entry.keyId}`);
+} catch (e) { report(false, 'key registration entry: ' + e.message); }
+
+if (key.alg === 'ed25519' && !bundle.entry.batch) {
   const statement = 'anchor-evidence:v1\n' + jcs({ provider: bundle.entry.provider, keyId: bundle.entry.keyId, evidence: bundle.entry.evidence });
-  const ok = verify(null, Buffer.from(statement, 'utf8'), ed25519Key(Buffer.from(bundle.providerKey.publicKey, 'base64')), Buffer.from(bundle.entry.sig, 'base64'));
-  report(ok, 'ed25519 provider signature');
+  const ok = verify(null, Buffer.from(statement, 'utf8'), ed25519Key(Buffer.from(key.publicKey, 'base64')), Buffer.from(bundle.entry.sig, 'base64'));
+  report(ok, 'ed25519 provider signature under the registered key');
 }
 
 for (const a of bundle.anchors) report(a.treeSize === bundle.treeSize && root !== null && a.root.replace(/^0x/, '') === root.toString('hex'), `anchor on chain ${a.chainId} names the same tree`);

@@ -8,6 +8,8 @@ public static class ErrorCodes
     public const string ProviderUnknown = "provider_unknown";
     public const string KeyUnknown = "key_unknown";
     public const string KeyRevoked = "key_revoked";
+    /// <summary>A key offered for registration did not sign its registration statement (no proof of possession).</summary>
+    public const string PopInvalid = "pop_invalid";
     public const string SignatureInvalid = "signature_invalid";
     public const string NonceConflict = "nonce_conflict";
     public const string TooLarge = "too_large";

@@ -37,9 +37,10 @@ public sealed record BatchPath(string Root, string Size, string Index, IReadOnly
 /// <summary>
 /// One leaf of the log (DESIGN A2). Leaf data = JCS(entry); leaf hash = SHA-256(0x00 || leaf data).
 /// For a single record Sig signs <see cref="Statements.Single"/>; for a batch record it is the batch
-/// signature and <see cref="Batch"/> links the record to the signed batch root.
+/// signature and <see cref="Batch"/> links the record to the signed batch root. <see cref="KeyEntry"/> is the leaf
+/// index of the <see cref="KeyRegistration"/> of the key that signed, earlier in the same log.
 /// </summary>
-public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, string Sig, BatchPath? Batch, string ReceivedAt)
+public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, string Sig, BatchPath? Batch, string ReceivedAt, string KeyEntry)
 {
     public const string Version = "1";
 
@@ -51,6 +52,7 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
             ["provider"] = Provider,
             ["keyId"] = KeyId,
             ["evidence"] = Evidence.ToJson(),
+            ["keyEntry"] = KeyEntry,
             ["sig"] = Sig,
         };
         if (Batch is not null) obj["batch"] = Batch.ToJson();
@@ -58,13 +60,13 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
         return obj;
     }
 
-    public byte[] LeafData() => LeafData(Provider, KeyId, Evidence.Canonical(), Sig, Batch, ReceivedAt);
+    public byte[] LeafData() => LeafData(Provider, KeyId, Evidence.Canonical(), Sig, Batch, ReceivedAt, KeyEntry);
 
     /// <summary>
     /// JCS(entry) written without a JSON tree from the evidence's canonical bytes, the members in RFC 8785 order
-    /// (batch, evidence, keyId, provider, receivedAt, sig, v; batch: index, path, root, size). Equal to Jcs.Encode(ToJson()) (tested).
+    /// (batch, evidence, keyEntry, keyId, provider, receivedAt, sig, v; batch: index, path, root, size). Equal to Jcs.Encode(ToJson()) (tested).
     /// </summary>
-    public static byte[] LeafData(string provider, string keyId, ReadOnlySpan<byte> evidenceJcs, string sig, BatchPath? batch, string receivedAt)
+    public static byte[] LeafData(string provider, string keyId, ReadOnlySpan<byte> evidenceJcs, string sig, BatchPath? batch, string receivedAt, string keyEntry)
     {
         var output = new ArrayBufferWriter<byte>(evidenceJcs.Length + 256 + (batch is null ? 0 : 100 + 67 * batch.Path.Count));
         output.Write("{"u8);
@@ -86,6 +88,8 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
         }
         output.Write("\"evidence\":"u8);
         output.Write(evidenceJcs);
+        output.Write(",\"keyEntry\":"u8);
+        Jcs.WriteString(keyEntry, output);
         output.Write(",\"keyId\":"u8);
         Jcs.WriteString(keyId, output);
         output.Write(",\"provider\":"u8);
@@ -107,37 +111,36 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
         : Statements.Batch(Provider, KeyId, Batch.Root, JsonFields.Count(Batch.Size, "entry.batch.size"));
 
     /// <summary>
-    /// The provider and key id of stored leaf data, read without parsing the whole entry (a proof GET needs only
-    /// these to look up the key). Throws <see cref="AnchorException"/> when the data is not an entry object with both.
+    /// The leaf index of the key registration an evidence entry names, read from stored leaf data without parsing the
+    /// whole entry (a proof GET needs only this to add the key's entry). Null when the data is not an evidence entry
+    /// (a key registration or revocation has no <c>keyEntry</c> of this kind, or is not an object).
     /// </summary>
-    public static (string Provider, string KeyId) ReadSigner(ReadOnlySpan<byte> leafData)
+    public static ulong? ReadKeyEntry(ReadOnlySpan<byte> leafData)
     {
-        string? provider = null, keyId = null;
         try
         {
             var reader = new System.Text.Json.Utf8JsonReader(leafData);
-            if (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.StartObject)
-                while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && (provider is null || keyId is null))
-                {
-                    var isProvider = reader.ValueTextEquals("provider"u8);
-                    var isKeyId = !isProvider && reader.ValueTextEquals("keyId"u8);
-                    reader.Read();
-                    if (isProvider && reader.TokenType == System.Text.Json.JsonTokenType.String) provider = reader.GetString();
-                    else if (isKeyId && reader.TokenType == System.Text.Json.JsonTokenType.String) keyId = reader.GetString();
-                    else reader.Skip();
-                }
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject) return null;
+            string? keyEntry = null;
+            var isEvidence = false;
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                var isKeyEntry = reader.ValueTextEquals("keyEntry"u8);
+                isEvidence |= reader.ValueTextEquals("evidence"u8);
+                reader.Read();
+                if (isKeyEntry && reader.TokenType == System.Text.Json.JsonTokenType.String) keyEntry = reader.GetString();
+                else reader.Skip();
+            }
+            return isEvidence && keyEntry is not null ? JsonFields.Count(keyEntry, "entry.keyEntry") : null;
         }
-        catch (System.Text.Json.JsonException) { }
-        return provider is not null && keyId is not null
-            ? (provider, keyId)
-            : throw new AnchorException(ErrorCodes.Malformed, "entry: not an object with provider and keyId");
+        catch (Exception e) when (e is System.Text.Json.JsonException or AnchorException) { return null; }
     }
 
     public static LogEntry FromJson(JsonNode? node)
     {
         const string what = "entry";
         var obj = JsonFields.Object(node, what);
-        JsonFields.OnlyKnown(obj, what, "v", "provider", "keyId", "evidence", "sig", "batch", "receivedAt");
+        JsonFields.OnlyKnown(obj, what, "v", "provider", "keyId", "evidence", "sig", "batch", "receivedAt", "keyEntry");
         var v = JsonFields.Required(obj, "v", what);
         if (v != Version) throw new AnchorException(ErrorCodes.Malformed, $"entry.v '{JsonFields.Short(v)}' is not a known version");
         var entry = new LogEntry(
@@ -146,7 +149,9 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
             Evidence.FromJson(obj["evidence"]),
             JsonFields.Required(obj, "sig", what),
             obj.ContainsKey("batch") ? BatchPath.FromJson(obj["batch"]) : null,
-            JsonFields.Required(obj, "receivedAt", what));
+            JsonFields.Required(obj, "receivedAt", what),
+            JsonFields.Required(obj, "keyEntry", what));
+        JsonFields.Count(entry.KeyEntry, what + ".keyEntry");
         if (!Times.TryParse(entry.ReceivedAt, out _))
             throw new AnchorException(ErrorCodes.Malformed, "entry.receivedAt must be RFC 3339 UTC with milliseconds");
         return entry;

@@ -6,6 +6,36 @@ using System.Text.Json.Nodes;
 namespace Anchor.Core.Records;
 
 /// <summary>
+/// The registration entry of the key that signed a bundle's entry, and its inclusion proof at the bundle's tree size:
+/// the log itself shows that the operator registered this key for this provider before the record.
+/// </summary>
+public sealed record KeyEntryProof(string LeafIndex, KeyRegistration Entry, IReadOnlyList<string> Inclusion)
+{
+    public static void Write(Utf8JsonWriter writer, string leafIndex, ReadOnlySpan<byte> entryJson, IEnumerable<string> inclusion)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("leafIndex"u8, leafIndex);
+        writer.WritePropertyName("entry"u8);
+        writer.WriteRawValue(entryJson);
+        writer.WriteStartArray("inclusion"u8);
+        foreach (var hash in inclusion) writer.WriteStringValue(hash);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static KeyEntryProof FromJson(JsonNode? node)
+    {
+        const string what = "bundle.keyEntry";
+        var obj = JsonFields.Object(node, what);
+        JsonFields.OnlyKnown(obj, what, "leafIndex", "entry", "inclusion");
+        var proof = new KeyEntryProof(JsonFields.Required(obj, "leafIndex", what), KeyRegistration.FromJson(obj["entry"]),
+            JsonFields.StringArray(obj, "inclusion", what));
+        JsonFields.Count(proof.LeafIndex, what + ".leafIndex");
+        return proof;
+    }
+}
+
+/// <summary>
 /// <c>anchor-proof/v1</c>: everything a court needs to check one entry without the node (DESIGN A3).
 /// The inclusion proof, the checkpoint and (once anchored) the anchors all name the tree of TreeSize.
 /// </summary>
@@ -18,6 +48,7 @@ public sealed record ProofBundle(
     IReadOnlyList<string> Inclusion,
     string Checkpoint,
     string LogKey,
+    KeyEntryProof KeyEntry,
     IReadOnlyList<ChainAnchor> Anchors)
 {
     public const string FormatName = "anchor-proof/v1";
@@ -27,7 +58,7 @@ public sealed record ProofBundle(
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
             Write(writer, Entry.LeafData(), Encoding.UTF8.GetBytes(ProviderKey.ToJsonString()), LeafIndex, LeafHash, TreeSize, Inclusion,
-                Checkpoint, LogKey, Anchors);
+                Checkpoint, LogKey, KeyEntry.LeafIndex, KeyEntry.Entry.LeafData(), KeyEntry.Inclusion, Anchors);
         return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
@@ -37,7 +68,8 @@ public sealed record ProofBundle(
     /// stored without parsing it into objects and back.
     /// </summary>
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> entryJson, ReadOnlySpan<byte> providerKeyJson, string leafIndex,
-        string leafHash, string treeSize, IEnumerable<string> inclusion, string checkpoint, string logKey, IReadOnlyList<ChainAnchor> anchors)
+        string leafHash, string treeSize, IEnumerable<string> inclusion, string checkpoint, string logKey,
+        string keyEntryIndex, ReadOnlySpan<byte> keyEntryJson, IEnumerable<string> keyEntryInclusion, IReadOnlyList<ChainAnchor> anchors)
     {
         writer.WriteStartObject();
         writer.WriteString("format"u8, FormatName);
@@ -53,6 +85,8 @@ public sealed record ProofBundle(
         writer.WriteEndArray();
         writer.WriteString("checkpoint"u8, checkpoint);
         writer.WriteString("logKey"u8, logKey);
+        writer.WritePropertyName("keyEntry"u8);
+        KeyEntryProof.Write(writer, keyEntryIndex, keyEntryJson, keyEntryInclusion);
         writer.WriteStartArray("anchors"u8);
         foreach (var anchor in anchors) anchor.ToJson().WriteTo(writer);
         writer.WriteEndArray();
@@ -76,6 +110,7 @@ public sealed record ProofBundle(
             JsonFields.StringArray(obj, "inclusion", what),
             JsonFields.Required(obj, "checkpoint", what),
             JsonFields.Required(obj, "logKey", what),
+            KeyEntryProof.FromJson(obj["keyEntry"]),
             anchors);
     }
 }

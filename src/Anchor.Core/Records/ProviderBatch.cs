@@ -4,9 +4,10 @@ namespace Anchor.Core.Records;
 
 /// <summary>
 /// What the records of one provider batch share in the log (DESIGN A2): who signed, the one signature, the batch root
-/// and size it covers, and when the node received it. A record adds its evidence, its index and its path.
+/// and size it covers, when the node received it, and the registration entry of the key. A record adds its evidence,
+/// its index and its path.
 /// </summary>
-public sealed record ProviderBatch(string Provider, string KeyId, string Sig, string Root, ulong Size, string ReceivedAt)
+public sealed record ProviderBatch(string Provider, string KeyId, string Sig, string Root, ulong Size, string ReceivedAt, string KeyEntry)
 {
     /// <summary>The log entry of record <paramref name="index"/>: the one construction that writes it and that rebuilds it from storage.</summary>
     public LogEntry Entry(ulong index, Evidence evidence, IReadOnlyList<byte[]> path)
@@ -18,6 +19,6 @@ public sealed record ProviderBatch(string Provider, string KeyId, string Sig, st
             hexPath[i] = Hex.Encode(path[i]);
         }
         return new LogEntry(Provider, KeyId, evidence, Sig,
-            new BatchPath(Root, JsonFields.Text(Size), JsonFields.Text(index), hexPath), ReceivedAt);
+            new BatchPath(Root, JsonFields.Text(Size), JsonFields.Text(index), hexPath), ReceivedAt, KeyEntry);
     }
 }

@@ -11,6 +11,14 @@ public static class Statements
 {
     public const string SinglePrefix = "anchor-evidence:v1\n";
     public const string BatchPrefix = "anchor-batch:v1\n";
+    public const string KeyPrefix = "anchor-key:v1\n";
+
+    /// <summary>
+    /// <c>anchor-key:v1\n</c> || JCS({provider, keyId, key}): what a key signs to prove its holder registered it (its proof of
+    /// possession, as a CSR's signature). Its own prefix: no evidence or batch signature can be replayed as one.
+    /// </summary>
+    public static byte[] KeyRegistration(string provider, string keyId, Signatures.KeyDescriptor key) =>
+        Jcs.Encode(KeyPrefix, new JsonObject { ["provider"] = provider, ["keyId"] = keyId, ["key"] = key.ToJson() });
 
     /// <summary><c>anchor-evidence:v1\n</c> || JCS({provider, keyId, evidence}).</summary>
     public static byte[] Single(string provider, string keyId, Evidence evidence) => Single(provider, keyId, evidence.Canonical());

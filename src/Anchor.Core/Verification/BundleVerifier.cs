@@ -48,7 +48,10 @@ public static class BundleVerifier
                 : Check.Fail("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}, evidence.hash = {entry.Evidence.Hash}"));
         }
 
-        // 2. The provider's signature (and, for a batch record, its path to the signed batch root).
+        // 2. The provider's key, as its registration entry in the log states it, and the provider's signature under it
+        // (and, for a batch record, its path to the signed batch root).
+        checks.Add(KeyRegistrationCheck(bundle));
+        checks.Add(ProviderIdentity(bundle, options));
         checks.Add(ProviderSignature(bundle));
         if (entry.Batch is not null) checks.Add(BatchPathCheck(entry));
 
@@ -62,6 +65,7 @@ public static class BundleVerifier
         // 4. Inclusion of the leaf in the tree of treeSize.
         var (inclusionCheck, root, size) = Inclusion(bundle, leafHash);
         checks.Add(inclusionCheck);
+        checks.Add(KeyEntryInclusion(bundle, root, size));
 
         // 5. The checkpoint signature under a key the verifier trusts, and 6. that it names the same tree.
         var trust = LogTrust.Resolve(bundle, options);
@@ -124,13 +128,76 @@ public static class BundleVerifier
         }
     }
 
+    /// <summary>
+    /// The key that signed is the one its registration entry in this log names: the same provider and key ID, registered
+    /// (with a valid proof of possession) before the record, and the bundle's providerKey is that key.
+    /// </summary>
+    private static Check KeyRegistrationCheck(ProofBundle bundle)
+    {
+        const string name = "key registration";
+        var entry = bundle.Entry;
+        var key = bundle.KeyEntry;
+        var registration = key.Entry;
+        if (entry.KeyEntry != key.LeafIndex)
+            return Check.Fail(name, $"the entry names key entry {entry.KeyEntry}, the bundle carries entry {key.LeafIndex}");
+        if (registration.Provider != entry.Provider || registration.KeyId != entry.KeyId)
+            return Check.Fail(name, $"entry {key.LeafIndex} registers {registration.Provider}/{registration.KeyId}, the record is signed by {entry.Provider}/{entry.KeyId}");
+        if (!TryCount(key.LeafIndex, out var keyIndex) || !TryCount(bundle.LeafIndex, out var index) || keyIndex >= index)
+            return Check.Fail(name, $"key entry {key.LeafIndex} is not before the record's entry {bundle.LeafIndex}");
+        if (string.CompareOrdinal(registration.RegisteredAt, entry.ReceivedAt) > 0)
+            return Check.Fail(name, $"the key was registered at {registration.RegisteredAt}, after the record was received at {entry.ReceivedAt}");
+        if (!registration.ProvesPossession(out var error)) return Check.Fail(name, error);
+        if (!KeyDescriptor.TryFromJson(bundle.ProviderKey, out var stated, out _) || !stated.Equals(registration.Key))
+            return Check.Fail(name, $"the bundle's providerKey is not the key registered in entry {key.LeafIndex}");
+        return Check.Pass(name, $"{SignatureAlgs.ToWire(registration.Key.Alg)} key {entry.Provider}/{entry.KeyId} registered at {registration.RegisteredAt} in entry {key.LeafIndex}, before entry {bundle.LeafIndex}; its proof of possession verifies");
+    }
+
+    /// <summary>
+    /// Who the provider is, on whose authority: a certificate chain to a CA the verifier trusts, at the record's time;
+    /// without one, the identity rests on the operator's word, which the report says.
+    /// </summary>
+    private static Check ProviderIdentity(ProofBundle bundle, VerifyOptions options)
+    {
+        const string name = "provider identity";
+        var registration = bundle.KeyEntry.Entry;
+        if (registration.Key.Certificates is not { Count: > 0 })
+            return Check.Info(name, $"key not certified (registered by the operator at {registration.RegisteredAt})");
+        return Check.NotChecked(name, "the key carries a certificate chain; it was not validated");
+    }
+
+    /// <summary>The key's registration entry is in the same tree as the record: its inclusion proof folds to the same root.</summary>
+    private static Check KeyEntryInclusion(ProofBundle bundle, byte[]? root, ulong size)
+    {
+        const string name = "key registration inclusion";
+        if (root is null) return Check.Fail(name, "no root from the record's inclusion proof to compare with");
+        var proof = new List<byte[]>();
+        foreach (var h in bundle.KeyEntry.Inclusion)
+        {
+            if (!Hex.TryDecodeCanonical(h, 32, out var bytes)) return Check.Fail(name, $"inclusion hash '{h}' is not 32 bytes of lowercase hex");
+            proof.Add(bytes);
+        }
+        try
+        {
+            var index = ulong.Parse(bundle.KeyEntry.LeafIndex, CultureInfo.InvariantCulture);
+            var keyRoot = ProofVerifier.RootFromInclusion(index, size, TreeHasher.HashLeaf(bundle.KeyEntry.Entry.LeafData()), proof);
+            return keyRoot.AsSpan().SequenceEqual(root)
+                ? Check.Pass(name, $"key entry {index} of {size} folds to the same root {Hex.Encode(root)}")
+                : Check.Fail(name, $"key entry {index} folds to {Hex.Encode(keyRoot)}, the record to {Hex.Encode(root)}");
+        }
+        catch (Exception e) when (e is ProofError or FormatException or OverflowException)
+        {
+            return Check.Fail(name, $"key entry {bundle.KeyEntry.LeafIndex} of {size}: {e.Message}");
+        }
+    }
+
     private static Check ProviderSignature(ProofBundle bundle)
     {
         const string name = "provider signature";
         var entry = bundle.Entry;
-        if (!KeyDescriptor.TryFromJson(bundle.ProviderKey, out var descriptor, out var error)
-            || !SignatureVerifier.TryCreate(descriptor, out var verifier, out error))
-            return Check.Fail(name, $"providerKey is not usable: {error}");
+        // The key as the log registered it, never a key the bundle states on its own.
+        var descriptor = bundle.KeyEntry.Entry.Key;
+        if (!SignatureVerifier.TryCreate(descriptor, out var verifier, out var error))
+            return Check.Fail(name, $"the registered key is not usable: {error}");
         byte[] sig;
         try { sig = Convert.FromBase64String(entry.Sig); }
         catch (FormatException) { return Check.Fail(name, "entry.sig is not base64"); }
@@ -267,11 +334,14 @@ public static class BundleVerifier
             return $"UNTRUSTED: the bundle agrees with itself, but its log key and registry are its own, so nothing was checked against a root you chose. If that key is the log's: {proven}.";
         var onChain = checks.Where(c => c.Status == CheckStatus.Pass && c.Name.EndsWith("block time", StringComparison.Ordinal)).Select(c => c.Detail).ToList();
         var notChecked = checks.Where(c => c.Status == CheckStatus.NotChecked).ToList();
-        if (bundle.Anchors.Count == 0)
-            return $"VALID, NOT ANCHORED: {proven} under the trusted log key. No anchor yet: no chain fixes its time.";
+        var identity = checks.Any(c => c.Name == "provider identity" && c.Status == CheckStatus.Info)
+            ? " The provider's identity rests on the operator's word: its key is not certified by a CA."
+            : "";
+        if (bundle.Anchors.Count == 0 && notChecked.Count == 0)
+            return $"VALID, NOT ANCHORED: {proven} under the trusted log key. No anchor yet: no chain fixes its time.{identity}";
         if (notChecked.Count > 0)
-            return $"VALID OFFLINE, ANCHORS NOT CHECKED: {proven} under the trusted log key. {notChecked.Count} chain check(s) were not run, so the existence time is NOT proven; give --rpc CHAINID=URL.";
-        return $"VALID: {proven} under the trusted log key, anchored on chain; existed no later than {string.Join(", ", onChain)}.";
+            return $"{(notChecked.All(c => c.Name.StartsWith("anchor chain", StringComparison.Ordinal)) ? "VALID OFFLINE, ANCHORS NOT CHECKED" : "VALID OFFLINE, NOT EVERYTHING CHECKED")}: {proven} under the trusted log key. {notChecked.Count} check(s) were not run ({string.Join("; ", notChecked.Select(c => c.Name))}), so what they prove is NOT proven; for anchors give --rpc CHAINID=URL.{identity}";
+        return $"VALID: {proven} under the trusted log key, anchored on chain; existed no later than {string.Join(", ", onChain)}.{identity}";
     }
 
     /// <summary>Who, what, when, where, and on whose authority: the facts a reader of the verdict asks for, each as checked.</summary>
@@ -280,7 +350,8 @@ public static class BundleVerifier
         var e = bundle.Entry;
         var lines = new List<SummaryLine>
         {
-            new("who", $"provider {e.Provider}, key {e.KeyId}"),
+            new("who", $"provider {e.Provider}, key {e.KeyId} ({SignatureAlgs.ToWire(bundle.KeyEntry.Entry.Key.Alg)}), registered at {bundle.KeyEntry.Entry.RegisteredAt} in entry {bundle.KeyEntry.LeafIndex}; "
+                + (bundle.KeyEntry.Entry.Key.Certificates is { Count: > 0 } ? "certificate: see provider identity" : "not certified: the identity rests on the operator's word")),
             new("what", $"{e.Evidence.HashAlg} {e.Evidence.Hash}, contract {e.Evidence.ContractId}, kind {e.Evidence.Kind}"),
             new("when", $"client time {e.Evidence.ClientTime} (provider clock); received {e.ReceivedAt} (node clock)"),
         };

@@ -17,12 +17,12 @@ public static class AdminEndpoints
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         admin.MapPost("/providers", RegisterAsync)
             .WithSummary("Register a provider with its keys; answers its read token (shown once)")
-            .WithDescription("Body { id, name, keys: [ { keyId, alg, publicKey | address, certificates? } ] }.");
+            .WithDescription("Body { id, name, keys: [ { keyId, alg, publicKey | address, certificates?, pop } ] }; pop is the key's base64 signature over anchor-key:v1\\n || JCS({provider, keyId, key}). Each key becomes a registration entry in the log.");
         admin.MapGet("/providers", ListAsync).WithSummary("Every registered provider with its keys");
         admin.MapGet("/providers/{id}", ShowAsync).WithSummary("One provider with its keys and their revocation times");
-        admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates? }");
+        admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates?, pop }: a registration entry in the log");
         admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
-            .WithSummary("Revoke a key from now on; entries received before stay valid");
+            .WithSummary("Revoke a key from now on (a revocation entry in the log); entries before it stay valid");
         Observability.StatusEndpoint.Map(admin);
     }
 
@@ -72,16 +72,19 @@ public static class AdminEndpoints
         var id = RequestBody.Id(body, "id");
         var name = RequestBody.String(body, "name");
         if (body["keys"] is not JsonArray keys || keys.Count == 0) throw new ProblemException(ErrorCodes.Malformed, "'keys' must be a non-empty array");
-        var descriptors = new Dictionary<string, string>(StringComparer.Ordinal);
+        var parsed = new List<NewKey>();
         foreach (var key in keys)
         {
-            var (keyId, descriptor) = ParseKey(key);
-            if (!descriptors.TryAdd(keyId, descriptor)) throw new ProblemException(ErrorCodes.Malformed, $"key id '{keyId}' appears twice");
+            var newKey = ParseKey(key);
+            if (parsed.Any(k => k.KeyId == newKey.KeyId)) throw new ProblemException(ErrorCodes.Malformed, $"key id '{newKey.KeyId}' appears twice");
+            parsed.Add(newKey);
         }
         var token = NodeState.Base64Url(RandomNumberGenerator.GetBytes(32));
         // Only the token's hash is stored: a copy of Redis does not let anyone read a provider's proofs.
-        if (!await grains.GetGrain<IProviderGrain>(id).Register(name, descriptors, SHA256.HashData(Encoding.UTF8.GetBytes(token))))
-            throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
+        bool registered;
+        try { registered = await grains.GetGrain<IProviderGrain>(id).Register(name, [.. parsed], SHA256.HashData(Encoding.UTF8.GetBytes(token))); }
+        catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail); }
+        if (!registered) throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
         await store.AddProviderAsync(id);
         return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json", statusCode: 201);
     }
@@ -90,34 +93,39 @@ public static class AdminEndpoints
     {
         RequestBody.CheckId(id, "id");
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
-        var (keyId, descriptor) = ParseKey(body);
+        var key = ParseKey(body);
         try
         {
-            if (!await grains.GetGrain<IProviderGrain>(id).AddKey(keyId, descriptor))
+            if (!await grains.GetGrain<IProviderGrain>(id).AddKey(key))
                 throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
         }
-        catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail, StatusCodes.Status409Conflict); }
-        return Results.Text(new JsonObject { ["id"] = id, ["keyId"] = keyId }.ToJsonString(), "application/json", statusCode: 201);
+        catch (RecordRefusedException ex)
+        {
+            throw new ProblemException(ex.Code, ex.Detail);
+        }
+        return Results.Text(new JsonObject { ["id"] = id, ["keyId"] = key.KeyId }.ToJsonString(), "application/json", statusCode: 201);
     }
 
-    private static async Task<IResult> RevokeAsync(string id, string keyId, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> RevokeAsync(string id, string keyId, IGrainFactory grains)
     {
         RequestBody.CheckId(id, "id");
-        var at = time.GetUtcNow();
-        var revoked = await grains.GetGrain<IProviderGrain>(id).RevokeKey(keyId, at);
-        if (revoked is null) throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
-        if (revoked is false) throw new ProblemException(ErrorCodes.KeyUnknown, $"provider '{id}' has no key '{keyId}'", StatusCodes.Status404NotFound);
-        return Results.Text(new JsonObject { ["id"] = id, ["keyId"] = keyId, ["revokedAt"] = Times.ToText(at) }.ToJsonString(), "application/json");
+        DateTimeOffset? at;
+        try { at = await grains.GetGrain<IProviderGrain>(id).RevokeKey(keyId); }
+        catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail, StatusCodes.Status404NotFound); }
+        if (at is null) throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
+        return Results.Text(new JsonObject { ["id"] = id, ["keyId"] = keyId, ["revokedAt"] = Times.ToText(at.Value) }.ToJsonString(), "application/json");
     }
 
-    /// <summary>A key as registered: its id, and the descriptor JSON that bundles will carry as providerKey.</summary>
-    private static (string KeyId, string Descriptor) ParseKey(JsonNode? node)
+    /// <summary>A key to register: its id, the descriptor JSON that bundles will carry as providerKey, and its proof of possession.</summary>
+    private static NewKey ParseKey(JsonNode? node)
     {
-        if (node is not JsonObject obj) throw new ProblemException(ErrorCodes.Malformed, "a key must be an object { keyId, alg, publicKey | address, certificates? }");
-        RequestBody.OnlyKnown(obj, "keyId", "alg", "publicKey", "address", "certificates");
+        if (node is not JsonObject obj) throw new ProblemException(ErrorCodes.Malformed, "a key must be an object { keyId, alg, publicKey | address, certificates?, pop }");
+        RequestBody.OnlyKnown(obj, "keyId", "alg", "publicKey", "address", "certificates", "pop");
         var keyId = RequestBody.Id(obj, "keyId");
         if (!KeyDescriptor.TryFromJson(obj, out var descriptor, out var error) || !SignatureVerifier.TryCreate(descriptor, out _, out error))
             throw new ProblemException(ErrorCodes.Malformed, $"key '{keyId}': {error}");
-        return (keyId, descriptor.ToJson().ToJsonString());
+        var pop = obj["pop"] is JsonValue v && v.TryGetValue<string>(out var text) ? text
+            : throw new ProblemException(ErrorCodes.PopInvalid, $"key '{keyId}' needs 'pop': its signature over its registration statement (anchor admin provider add builds it from the key file)");
+        return new NewKey(keyId, descriptor.ToJson().ToJsonString(), pop);
     }
 }

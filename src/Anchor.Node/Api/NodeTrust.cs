@@ -12,13 +12,14 @@ namespace Anchor.Node.Api;
 /// registry, the operator account (this node's) and the log ID. What a court puts in its trust file is its own
 /// choice; this is what the operator publishes for it to compare with.
 /// </summary>
-public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<AnchoringOptions> anchoring)
+public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<AnchoringOptions> anchoring, ProviderRoots providerRoots)
 {
-    private TrustFile? _file;
+    private TrustedLog? _log;
 
-    public TrustFile File => _file ??= Build();
+    /// <summary>The log's entry (built once: keys and chains change only with a restart) and the provider roots as they are now.</summary>
+    public TrustFile File => new([_log ??= Build()], [.. providerRoots.Certificates().Select(CertificatePem.Encode)], []);
 
-    private TrustFile Build()
+    private TrustedLog Build()
     {
         var chains = new List<TrustedChain>();
         foreach (var chain in anchoring.Value.Chains)
@@ -29,6 +30,6 @@ public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<Anchor
             chains.Add(new TrustedChain(chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 chain.Registry.ToLowerInvariant(), account, LogId.Hex(store.Origin)));
         }
-        return new TrustFile([new TrustedLog(store.Origin, [signer.VerifierKey.ToString()], chains)], [], []);
+        return new TrustedLog(store.Origin, [signer.VerifierKey.ToString()], chains);
     }
 }

@@ -16,11 +16,13 @@ public static class Problem
     public const string Internal = "internal";
     public const string ProviderExists = "provider_exists";
     public const string KeyExists = "key_exists";
+    /// <summary>A proof was asked for a key registration or revocation entry, which is no evidence.</summary>
+    public const string NotEvidence = "not_evidence";
 
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.Malformed or ErrorCodes.HashMalformed or ErrorCodes.ProviderUnknown or ErrorCodes.KeyUnknown
-            or ErrorCodes.SignatureInvalid => StatusCodes.Status400BadRequest,
+            or ErrorCodes.SignatureInvalid or ErrorCodes.PopInvalid => StatusCodes.Status400BadRequest,
         ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorCodes.KeyRevoked or ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,

@@ -14,14 +14,15 @@ using Anchor.Storage;
 namespace Anchor.Node.Api;
 
 /// <summary>
-/// Builds <c>anchor-proof/v1</c> bundles from storage: the entry, its provider key, an inclusion proof from the tiles,
-/// and a checkpoint of the same size. The stored entry and key descriptor are written into the answer as they are
-/// (<see cref="ProofBundle.Write"/>), never parsed into objects and serialised again.
+/// Builds <c>anchor-proof/v1</c> bundles from storage: the entry, the registration entry of its key (from the log, with
+/// its own inclusion proof), an inclusion proof from the tiles, and a checkpoint of the same size. The stored entries are
+/// written into the answer as they are (<see cref="ProofBundle.Write"/>), never parsed into objects and serialised again.
 /// </summary>
-public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigner signer, ILogAnchors anchors, TimeProvider time)
+public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors anchors, TimeProvider time)
 {
+    // Key registration entries never change: kept by leaf index, with the key descriptor they state (the bundle's providerKey).
     private const int MaxCachedKeys = 10_000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), byte[]> _descriptors = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, (byte[] Data, byte[] Key)> _keyEntries = new();
     private readonly string _logKey = signer.VerifierKey.ToString();
     // Right-border hashes folded into a proof's ephemeral node, by the leaves they cover: one tree's proofs share them.
     private const int MaxEphemeral = 4096;
@@ -88,7 +89,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     }
 
     private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
-        IReadOnlyList<ChainAnchor> Anchors);
+        ulong KeyIndex, byte[] KeyEntry, List<byte[]> KeyInclusion, IReadOnlyList<ChainAnchor> Anchors);
 
     private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
     {
@@ -111,21 +112,22 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         var leaf = await entryTask;
         var nodes = await nodesTask;
         if (leaf is null) return null;
-        var (provider, keyId) = LogEntry.ReadSigner(leaf.Data);
-        // The key that signed stays in the provider's record after revocation: old bundles still verify. A key id
-        // names one key forever (re-adding it is key_exists), so its descriptor is kept after the first lookup.
-        if (!_descriptors.TryGetValue((provider, keyId), out var descriptor))
+        // Only evidence entries have bundles; a key registration or revocation is shown through the bundles that name it.
+        if (LogEntry.ReadKeyEntry(leaf.Data) is not { } keyIndex || keyIndex >= leafIndex) return null;
+        var keyShape = ProofShape.Inclusion(keyIndex, size);
+        var keyNodes = await store.ReadNodeHashesAsync(keyShape.Nodes, head.Size);
+        if (!_keyEntries.TryGetValue(keyIndex, out var key))
         {
-            var lookup = await grains.GetGrain<IProviderGrain>(provider).GetKey(keyId);
-            descriptor = lookup.Key is { } key ? Encoding.UTF8.GetBytes(key.DescriptorJson) : null;
-            if (descriptor is not null)
-            {
-                if (_descriptors.Count >= MaxCachedKeys) _descriptors.Clear();
-                _descriptors[(provider, keyId)] = descriptor;
-            }
+            var stored = await store.ReadLeafAsync(keyIndex, head)
+                ?? throw new InvalidDataException($"entry {leafIndex} names key entry {keyIndex}, which is not in the log: storage is inconsistent");
+            var registration = KeyRegistration.FromJson(Jcs.ParseStrict(stored.Data));
+            key = (stored.Data, Encoding.UTF8.GetBytes(registration.Key.ToJson().ToJsonString()));
+            if (_keyEntries.Count >= MaxCachedKeys) _keyEntries.Clear();
+            _keyEntries[keyIndex] = key;
         }
         if (_ephemeral.Count >= MaxEphemeral) _ephemeral.Clear();
-        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes, _ephemeral), checkpoint, anchorList);
+        return new Parts(leaf.Data, leaf.Hash, key.Key, leafIndex, size, shape.Fold(nodes, _ephemeral), checkpoint,
+            keyIndex, key.Data, keyShape.Fold(keyNodes, _ephemeral), anchorList);
     }
 
     private byte[] Serialize(Parts parts)
@@ -137,5 +139,6 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
 
     private void Write(Utf8JsonWriter writer, Parts p) =>
         ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(p.LeafHash),
-            p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey, p.Anchors);
+            p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey,
+            p.KeyIndex.ToString(CultureInfo.InvariantCulture), p.KeyEntry, p.KeyInclusion.Select(h => Hex.Encode(h)), p.Anchors);
 }

@@ -34,7 +34,9 @@ public static class ProofEndpoints
         var index = ParseCount(leafIndex, "leafIndex");
         var head = await bundles.HeadForAsync(index);
         var bundle = await bundles.ForLeafAsync(index, head, cancellationToken)
-            ?? throw new ProblemException(ErrorCodes.NotFound, $"leaf {index} is not in the log (size {head.Size})");
+            ?? throw (index < head.Size
+                ? new ProblemException(Problem.NotEvidence, $"entry {index} is a key registration or revocation: it has no bundle of its own, the bundles of the records under that key carry it", StatusCodes.Status404NotFound)
+                : new ProblemException(ErrorCodes.NotFound, $"leaf {index} is not in the log (size {head.Size})"));
         return Results.Bytes(bundle, "application/json");
     }
 

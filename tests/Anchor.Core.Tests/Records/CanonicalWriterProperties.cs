@@ -37,7 +37,7 @@ public class CanonicalWriterProperties
     public void LeafDataIsJcsOfTheEntry(NonNull<string> a, NonNull<string> b, NonNull<string> c, bool batch, NonNegativeInt pathLength)
     {
         var path = batch ? new BatchPath(b.Get, c.Get, a.Get, [.. Enumerable.Range(0, pathLength.Get % 12).Select(i => c.Get + i)]) : null;
-        var entry = new LogEntry(a.Get, b.Get, Make(a, b, c, null), c.Get, path, b.Get + "Z");
+        var entry = new LogEntry(a.Get, b.Get, Make(a, b, c, null), c.Get, path, b.Get + "Z", a.Get + c.Get);
         Same(entry.LeafData, () => Jcs.Encode(entry.ToJson()));
     }
 

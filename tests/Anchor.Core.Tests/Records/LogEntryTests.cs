@@ -7,7 +7,7 @@ namespace Anchor.Core.Tests.Records;
 public class LogEntryTests
 {
     private static LogEntry Entry(BatchPath? batch = null) =>
-        new("acme", "k1", Evidence.FromJson(EvidenceTests.Valid()), "c2ln", batch, "2026-11-26T11:00:01.250Z");
+        new("acme", "k1", Evidence.FromJson(EvidenceTests.Valid()), "c2ln", batch, "2026-11-26T11:00:01.250Z", "0");
 
     [Fact]
     public void LeafHashIsSha256OfZeroAndJcs()

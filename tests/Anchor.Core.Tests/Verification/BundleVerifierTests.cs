@@ -118,7 +118,7 @@ public class BundleVerifierTests
         using var log = new InMemoryLog();
         using var key = SigningKey.Generate(SignatureAlg.Ed25519);
         var index = log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c", Document));
-        var anchor = new ChainAnchor("31337", "0x" + new string('1', 40), EvidenceDigest.LogId(InMemoryLog.Origin), "1",
+        var anchor = new ChainAnchor("31337", "0x" + new string('1', 40), EvidenceDigest.LogId(InMemoryLog.Origin), log.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "0x" + Hex.Encode(log.Root()), "0x" + new string('2', 64), "5", "0x" + new string('3', 64), "2026-11-26T11:00:00.000Z");
         var bundle = log.Bundle(index, key.Descriptor, [anchor with { LogId = Registry.LogId }]);
         var report = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = Trusted(log, Registry) });
@@ -140,7 +140,7 @@ public class BundleVerifierTests
         using var log = new InMemoryLog();
         using var key = SigningKey.Generate(SignatureAlg.Ed25519);
         var index = log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c", Document));
-        var anchor = new ChainAnchor(Registry.ChainId, Registry.Registry, Registry.LogId, "1",
+        var anchor = new ChainAnchor(Registry.ChainId, Registry.Registry, Registry.LogId, log.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "0x" + Hex.Encode(log.Root()), "0x" + new string('2', 64), "5", "0x" + new string('3', 64), "2026-11-26T11:00:00.000Z");
         anchor = what switch
         {
@@ -177,5 +177,60 @@ public class BundleVerifierTests
             var report = await BundleVerifier.VerifyAsync(parsed, new VerifyOptions { Trust = Trusted(log) });
             Assert.True(report.AnyFailed, $"mutating {path} ('{value}') went unnoticed");
         }
+    }
+
+    /// <summary>
+    /// An operator invents a key for "acme" and signs with it. The log shows what keys it registered, so the invented
+    /// key's registration must be in the log, before the record, for that provider; otherwise the bundle fails.
+    /// </summary>
+    [Theory]
+    [InlineData("not in the log")]
+    [InlineData("after the record")]
+    [InlineData("another provider")]
+    [InlineData("providerKey differs")]
+    [InlineData("no possession")]
+    public async Task AKeyTheLogDoesNotShowRegisteredFails(string forgery)
+    {
+        using var log = new InMemoryLog();
+        using var key = SigningKey.Generate(SignatureAlg.Ed25519);
+        using var invented = SigningKey.Generate(SignatureAlg.Ed25519);
+        log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c", Document));
+        var index = log.AddSingle(invented, "acme", "k9", InMemoryLog.NewEvidence("c", Document));
+        var later = log.KeyEntry(invented, "beta", "k9"); // A registration after the record.
+        var bundle = log.Bundle(index, invented.Descriptor);
+        var registration = bundle.KeyEntry.Entry;
+        string Pop(SigningKey k, string provider, KeyDescriptor d) => Convert.ToBase64String(k.Sign(Statements.KeyRegistration(provider, "k9", d)));
+        bundle = forgery switch
+        {
+            // A registration made up for the bundle: never appended, so it does not fold to the root.
+            "not in the log" => bundle with { KeyEntry = bundle.KeyEntry with { Entry = registration with { RegisteredAt = "2026-01-01T00:00:00.000Z" } } },
+            "after the record" => bundle with
+            {
+                Entry = bundle.Entry with { KeyEntry = later.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                KeyEntry = new KeyEntryProof(later.ToString(System.Globalization.CultureInfo.InvariantCulture), registration with { Provider = "beta", Pop = Pop(invented, "beta", invented.Descriptor) }, bundle.KeyEntry.Inclusion),
+            },
+            "another provider" => bundle with { KeyEntry = bundle.KeyEntry with { Entry = registration with { Provider = "beta", Pop = Pop(invented, "beta", invented.Descriptor) } } },
+            "providerKey differs" => bundle with { ProviderKey = key.Descriptor.ToJson() },
+            _ => bundle with { KeyEntry = bundle.KeyEntry with { Entry = registration with { Pop = Pop(key, "acme", invented.Descriptor) } } },
+        };
+        var report = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = Trusted(log) });
+        Assert.True(report.AnyFailed, string.Join("\n", report.Checks));
+        Assert.Equal(1, report.ExitCode);
+        Assert.Contains(report.Checks, c => c.Status == CheckStatus.Fail && c.Name.StartsWith("key registration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUncertifiedKeyVerifiesAndTheVerdictSaysOnWhoseWord()
+    {
+        var (log, single, _) = Build(SignatureAlg.Ed25519);
+        using var _l = log;
+        var report = await BundleVerifier.VerifyAsync(single, new VerifyOptions { Trust = Trusted(log) });
+        Assert.Equal(0, report.ExitCode);
+        var identity = report.Checks.Single(c => c.Name == "provider identity");
+        Assert.Equal(CheckStatus.Info, identity.Status);
+        Assert.StartsWith("key not certified (registered by the operator at ", identity.Detail);
+        Assert.Contains("rests on the operator's word", report.Verdict);
+        Assert.Contains(report.Summary, l => l.Label == "who" && l.Text.Contains("not certified", StringComparison.Ordinal));
+        Assert.Contains(report.Summary, l => l.Label == "trusted roots" && l.Text.Contains(Trusted(log).Fingerprint(), StringComparison.Ordinal));
     }
 }

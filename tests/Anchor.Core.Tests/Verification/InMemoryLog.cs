@@ -11,7 +11,9 @@ namespace Anchor.Core.Tests.Verification;
 public sealed class InMemoryLog : IDisposable
 {
     public const string Origin = "test.anchor/log";
-    private readonly List<LogEntry> _entries = [];
+    private readonly Dictionary<ulong, LogEntry> _records = [];
+    private readonly Dictionary<ulong, KeyRegistration> _keyEntries = [];
+    private readonly Dictionary<(string, string), ulong> _registered = [];
     private readonly MemoryTree _tree = new();
 
     public NoteSigner LogKey { get; } = NoteSigner.Generate(Origin);
@@ -20,10 +22,34 @@ public sealed class InMemoryLog : IDisposable
         "sha256", Hex.Encode(System.Security.Cryptography.SHA256.HashData(document)), contract, "contract.document", null,
         Times.ToText(DateTimeOffset.UtcNow), Hex.Encode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
 
+    /// <summary>
+    /// The leaf index of the key's registration entry, appended (with its proof of possession, as the node does) the
+    /// first time the key is used.
+    /// </summary>
+    public ulong KeyEntry(SigningKey key, string provider, string keyId)
+    {
+        if (_registered.TryGetValue((provider, keyId), out var index)) return index;
+        var pop = Convert.ToBase64String(key.Sign(Statements.KeyRegistration(provider, keyId, key.Descriptor)));
+        var registration = new KeyRegistration(provider, keyId, key.Descriptor, pop, Times.ToText(DateTimeOffset.UtcNow.AddSeconds(-1)));
+        _tree.AppendData(registration.LeafData());
+        index = _tree.Size - 1;
+        _keyEntries[index] = registration;
+        _registered[(provider, keyId)] = index;
+        return index;
+    }
+
+    /// <summary>Appends an entry as it is (a key registration or revocation the test built), returning its leaf index.</summary>
+    public ulong AddRaw(byte[] leafData)
+    {
+        _tree.AppendData(leafData);
+        return _tree.Size - 1;
+    }
+
     public ulong AddSingle(SigningKey key, string provider, string keyId, Evidence evidence)
     {
+        var keyEntry = Text(KeyEntry(key, provider, keyId));
         var sig = Convert.ToBase64String(key.Sign(Statements.Single(provider, keyId, evidence)));
-        return Add(new LogEntry(provider, keyId, evidence, sig, null, Times.ToText(DateTimeOffset.UtcNow)));
+        return Add(new LogEntry(provider, keyId, evidence, sig, null, Times.ToText(DateTimeOffset.UtcNow), keyEntry));
     }
 
     public List<ulong> AddBatch(SigningKey key, string provider, string keyId, IReadOnlyList<Evidence> records)
@@ -31,6 +57,7 @@ public sealed class InMemoryLog : IDisposable
         var batchTree = new MemoryTree();
         foreach (var e in records) batchTree.AppendData(Statements.BatchLeaf(provider, keyId, e));
         var root = Hex.Encode(batchTree.Root());
+        var keyEntry = Text(KeyEntry(key, provider, keyId));
         var size = (ulong)records.Count;
         var sig = Convert.ToBase64String(key.Sign(Statements.Batch(provider, keyId, root, size)));
         var indices = new List<ulong>();
@@ -38,7 +65,7 @@ public sealed class InMemoryLog : IDisposable
         {
             var path = batchTree.Inclusion((ulong)i, size).Select(h => Hex.Encode(h)).ToList();
             var batch = new BatchPath(root, Text(size), Text((ulong)i), path);
-            indices.Add(Add(new LogEntry(provider, keyId, records[i], sig, batch, Times.ToText(DateTimeOffset.UtcNow))));
+            indices.Add(Add(new LogEntry(provider, keyId, records[i], sig, batch, Times.ToText(DateTimeOffset.UtcNow), keyEntry)));
         }
         return indices;
     }
@@ -47,8 +74,11 @@ public sealed class InMemoryLog : IDisposable
     {
         var size = _tree.Size;
         var checkpoint = LogKey.Sign(new Checkpoint(Origin, size, _tree.Root()));
-        return new ProofBundle(_entries[(int)index], providerKey.ToJson(), Text(index), Hex.Encode(_tree.LeafHash(index)), Text(size),
-            _tree.Inclusion(index, size).Select(h => Hex.Encode(h)).ToList(), checkpoint, LogKey.VerifierKey.ToString(), anchors ?? []);
+        var entry = _records[index];
+        var keyIndex = ulong.Parse(entry.KeyEntry, CultureInfo.InvariantCulture);
+        var keyProof = new KeyEntryProof(entry.KeyEntry, _keyEntries[keyIndex], _tree.Inclusion(keyIndex, size).Select(h => Hex.Encode(h)).ToList());
+        return new ProofBundle(entry, providerKey.ToJson(), Text(index), Hex.Encode(_tree.LeafHash(index)), Text(size),
+            _tree.Inclusion(index, size).Select(h => Hex.Encode(h)).ToList(), checkpoint, LogKey.VerifierKey.ToString(), keyProof, anchors ?? []);
     }
 
     public byte[] Root() => _tree.Root();
@@ -56,8 +86,8 @@ public sealed class InMemoryLog : IDisposable
 
     private ulong Add(LogEntry entry)
     {
-        _entries.Add(entry);
         _tree.AppendLeafHash(entry.LeafHash());
+        _records[_tree.Size - 1] = entry;
         return _tree.Size - 1;
     }
 
