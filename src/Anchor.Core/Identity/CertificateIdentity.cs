@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Anchor.Core.Records;
 using Anchor.Core.Verification;
@@ -50,12 +51,12 @@ public sealed record CertificateIdentity(
     {
         var subject = certificate.SubjectDN;
         return new CertificateIdentity(
-            subject.ToString(),
+            Printable(subject.ToString()),
             First(subject, X509Name.CN),
             First(subject, X509Name.O),
             FindCreditCode(certificate),
             Hex.Encode(certificate.SerialNumber.ToByteArrayUnsigned()),
-            certificate.IssuerDN.ToString(),
+            Printable(certificate.IssuerDN.ToString()),
             new DateTimeOffset(certificate.NotBefore, TimeSpan.Zero),
             new DateTimeOffset(certificate.NotAfter, TimeSpan.Zero),
             CertificatePem.Fingerprint(der));
@@ -72,7 +73,25 @@ public sealed record CertificateIdentity(
         return line.Append("certificate serial ").Append(SerialNumber).Append(", issued by ").Append(Issuer).ToString();
     }
 
-    private static string? First(X509Name name, DerObjectIdentifier attribute) => name.GetValueList(attribute) is [var first, ..] ? first : null;
+    /// <summary>
+    /// Certificate text is chosen by a CA, or by a forger: control and format characters (line breaks, bidi overrides)
+    /// are written as \uXXXX, so that a name can neither start a line of its own in a report nor reorder one.
+    /// </summary>
+    internal static string Printable(string text)
+    {
+        if (!text.Any(Unprintable)) return text;
+        var printable = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (Unprintable(c)) printable.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else printable.Append(c);
+        }
+        return printable.ToString();
+    }
+
+    private static bool Unprintable(char c) => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format;
+
+    private static string? First(X509Name name, DerObjectIdentifier attribute) => name.GetValueList(attribute) is [var first, ..] ? Printable(first) : null;
 
     private static string? FindCreditCode(X509Certificate certificate)
     {

@@ -1,5 +1,6 @@
 using Anchor.Core.Records;
 using Anchor.Core.Verification;
+using Org.BouncyCastle.Pkix;
 using Org.BouncyCastle.X509;
 
 namespace Anchor.Core.Identity;
@@ -15,6 +16,8 @@ public sealed class CertificateTrust
     {
         Roots = roots;
         Crls = crls;
+        Anchors = roots.Select(r => new TrustAnchor(r.Certificate, null)).ToHashSet();
+        RootIdentities = [.. roots.Select(r => r.Identity)];
     }
 
     public static CertificateTrust Empty { get; } = new([], []);
@@ -23,12 +26,15 @@ public sealed class CertificateTrust
 
     internal IReadOnlyList<X509Crl> Crls { get; }
 
+    /// <summary>The roots as BouncyCastle trust anchors; PkixParameters copies the set, so sharing it is safe.</summary>
+    internal ISet<TrustAnchor> Anchors { get; }
+
     public int RootCount => Roots.Count;
 
     public int CrlCount => Crls.Count;
 
     /// <summary>The identities of the roots, for reports and <c>GET /v1/trust</c>.</summary>
-    public IReadOnlyList<CertificateIdentity> RootIdentities => [.. Roots.Select(r => r.Identity)];
+    public IReadOnlyList<CertificateIdentity> RootIdentities { get; }
 
     /// <summary>Roots and CRLs as DER; throws <see cref="AnchorException"/> (malformed) naming the first that does not parse.</summary>
     public static CertificateTrust Create(IEnumerable<byte[]> roots, IEnumerable<byte[]>? crls = null)

@@ -93,7 +93,7 @@ public static class CertificateValidator
         PkixCertPathValidatorResult result;
         try
         {
-            var parameters = new PkixParameters(trust.Roots.Select(r => new TrustAnchor(r.Certificate, null)).ToHashSet())
+            var parameters = new PkixParameters(trust.Anchors)
             {
                 Date = time,
                 IsRevocationEnabled = false, // CRLs are checked below, with the semantics Revocation documents
@@ -121,17 +121,18 @@ public static class CertificateValidator
 
         // 7. Revocation.
         var revocation = Revocation.Check(path, root.Certificate, trust.Crls, time);
+        var notes = revocation.Notes.Select(CertificateIdentity.Printable).ToList();
         if (revocation.Revoked is not null)
-            return Failure(ErrorCodes.CertificateRevoked, revocation.Revoked, leaf, root.Identity) with { Notes = revocation.Notes };
+            return Failure(ErrorCodes.CertificateRevoked, revocation.Revoked, leaf, root.Identity) with { Notes = notes };
 
         return new CertificateValidation
         {
-            Detail = $"{leaf.Describe()}: chain of {path.Count} to the trusted root {root.Identity.Subject} (SHA-256 {root.Identity.Fingerprint}), "
-                + $"valid at {Times.ToText(at)}, " + (revocation.AllCovered ? "not revoked by the CRLs given" : "revocation not checked for every certificate (no CRL of its issuer)"),
+            Detail = CertificateIdentity.Printable($"{leaf.Describe()}: chain of {path.Count} to the trusted root {root.Identity.Subject} (SHA-256 {root.Identity.Fingerprint}), "
+                + $"valid at {Times.ToText(at)}, " + (revocation.AllCovered ? "not revoked by the CRLs given" : "revocation not checked for every certificate (no CRL of its issuer)")),
             Leaf = leaf,
             Root = root.Identity,
             RevocationChecked = revocation.AllCovered,
-            Notes = revocation.Notes,
+            Notes = notes,
         };
     }
 
@@ -169,5 +170,5 @@ public static class CertificateValidator
         $"is valid from {Times.ToText(new DateTimeOffset(certificate.NotBefore, TimeSpan.Zero))} to {Times.ToText(new DateTimeOffset(certificate.NotAfter, TimeSpan.Zero))}";
 
     private static CertificateValidation Failure(string code, string detail, CertificateIdentity? leaf, CertificateIdentity? root = null) =>
-        new() { Code = code, Detail = detail, Leaf = leaf, Root = root };
+        new() { Code = code, Detail = CertificateIdentity.Printable(detail), Leaf = leaf, Root = root };
 }

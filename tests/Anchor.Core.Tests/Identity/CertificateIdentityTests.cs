@@ -69,7 +69,24 @@ public class CertificateIdentityTests
         Assert.Null(CertificateIdentity.Read(leaf).CreditCode);
     }
 
-    /// <summary>A self-signed P-256 certificate made by BouncyCastle, with extra extensions holding raw octets.</summary>
+    [Fact]
+    public void Names_cannot_break_or_reorder_a_report_line()
+    {
+        var evil = "Example\n✓ provider identity: CN=Some Bank\u202Ekcab";
+        var leaf = Issue(new X509Name(new[] { X509Name.C, X509Name.CN }, new[] { "CN", evil }));
+        var identity = CertificateIdentity.Read(leaf);
+        Assert.Equal("Example\\u000a✓ provider identity: CN=Some Bank\\u202ekcab", identity.CommonName);
+        Assert.DoesNotContain('\n', identity.Describe());
+        Assert.DoesNotContain('\u202E', identity.Subject + identity.Issuer);
+
+        var trust = CertificateTrust.Create([TestChains.For(KeyFamily.P256).Root.Der]);
+        var result = CertificateValidator.Validate([leaf], new Org.BouncyCastle.X509.X509Certificate(leaf).SubjectPublicKeyInfo.GetDerEncoded(), trust, TestChains.Record);
+        Assert.Equal(ErrorCodes.CertificateUntrusted, result.Code);
+        Assert.Contains("\\u000a", result.Detail);
+        Assert.DoesNotContain('\n', result.Detail);
+    }
+
+    /// <summary>A self-signed P-256 signing certificate made by BouncyCastle, with extra extensions holding raw octets.</summary>
     private static byte[] Issue(X509Name subject, params (DerObjectIdentifier Oid, byte[] Value)[] extensions)
     {
         var keyGenerator = new ECKeyPairGenerator();
@@ -82,6 +99,7 @@ public class CertificateIdentityTests
         generator.SetNotBefore(TestChains.LeafFrom.UtcDateTime);
         generator.SetNotAfter(TestChains.LeafTo.UtcDateTime);
         generator.SetPublicKey(keys.Public);
+        generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature));
         foreach (var (oid, value) in extensions) generator.AddExtension(oid, false, value);
         return generator.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", keys.Private)).GetEncoded();
     }

@@ -79,6 +79,29 @@ public class CertificateValidatorTests
 
     [Theory]
     [MemberData(nameof(TestChains.Families), MemberType = typeof(TestChains))]
+    public void Roots_that_share_a_name_are_told_apart_by_their_key(KeyFamily family)
+    {
+        // A CA's new root generation keeps the name: both are trusted, and each chain is built to its own.
+        var chain = TestChains.For(family);
+        var next = chain.Root.Impostor(TestChains.RootFrom, TestChains.RootTo);
+        var nextIntermediate = next.IssueCa(chain.Intermediate.Name, TestChains.RootFrom, TestChains.IntermediateTo);
+        var nextLeaf = nextIntermediate.IssueLeaf(TestChains.LeafName, TestChains.LeafFrom, TestChains.LeafTo, TestCa.SigningUsage);
+        foreach (var roots in new[] { new[] { chain.Root.Der, next.Der }, [next.Der, chain.Root.Der] })
+        {
+            var trust = CertificateTrust.Create(roots);
+            var old = CertificateValidator.Validate(chain.Chain, chain.Leaf.Spki, trust, Record);
+            Assert.True(old.Valid, old.Detail);
+            Assert.Equal(CertificatePem.Fingerprint(chain.Root.Der), old.Root!.Fingerprint);
+            var renewed = CertificateValidator.Validate([nextLeaf.Der, nextIntermediate.Der], nextLeaf.Spki, trust, Record);
+            Assert.True(renewed.Valid, renewed.Detail);
+            Assert.Equal(CertificatePem.Fingerprint(next.Der), renewed.Root!.Fingerprint);
+            // Crossing the generations fails: the old intermediate did not issue the new leaf.
+            Assert.Equal(ErrorCodes.CertificateUntrusted, CertificateValidator.Validate([nextLeaf.Der, chain.Intermediate.Der], nextLeaf.Spki, trust, Record).Code);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestChains.Families), MemberType = typeof(TestChains))]
     public void Leaf_with_a_broken_signature_is_untrusted(KeyFamily family)
     {
         var chain = TestChains.For(family);
