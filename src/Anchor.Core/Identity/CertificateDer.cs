@@ -6,8 +6,10 @@ using Org.BouncyCastle.X509;
 namespace Anchor.Core.Identity;
 
 /// <summary>
-/// Parses one DER certificate or CRL with BouncyCastle, which (unlike .NET) reads SM2 certificates. Nothing may follow
-/// the structure; the encoding need not be canonical DER, since re-encoding a CA's output would change what it signed.
+/// Parses one certificate or CRL with BouncyCastle, which (unlike .NET) verifies SM2 signatures. Nothing may follow the
+/// structure. BouncyCastle verifies a signature over the DER re-encoding of the signed part (X509Utilities.VerifySignature),
+/// so a certificate whose signed part is BER but not DER parses here and then fails its signature check; RFC 5280
+/// requires DER there, and OpenSSL, which verifies the bytes as received, would accept it.
 /// </summary>
 internal static class CertificateDer
 {

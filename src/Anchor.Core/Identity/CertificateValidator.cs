@@ -23,9 +23,10 @@ namespace Anchor.Core.Identity;
 /// <item>the root itself is valid at the time (<c>certificate_expired</c>), as OpenSSL and .NET require;</item>
 /// <item>no CRL that counts lists a certificate of the chain as revoked at the time (<c>certificate_revoked</c>; see <see cref="Revocation"/>).</item>
 /// </list>
-/// One implementation serves RSA, P-256 and SM2 chains alike. .NET's X509Chain could build the RSA and P-256 ones but
-/// cannot verify SM3withSM2 signatures and cannot take CRLs from memory, so two validators would have to agree; this is
-/// one. BouncyCastle verifies SM3withSM2 with the GM/T 0009 default user ID 1234567812345678, as Chinese CAs sign.
+/// One implementation serves RSA, P-256 and SM2 chains alike. .NET's X509Chain could build the RSA and P-256 ones, but
+/// it cannot take CRLs from memory, and on Linux it verifies SM3withSM2 through OpenSSL under the empty user ID, so a
+/// certificate signed as Chinese CAs sign fails there with NotSignatureValid. Two validators would then have to agree;
+/// this is one. BouncyCastle verifies SM3withSM2 with the GM/T 0009 default user ID 1234567812345678.
 /// No I/O: the caller reads the files, the validation time comes from the record, and nothing is downloaded.
 /// </summary>
 public static class CertificateValidator

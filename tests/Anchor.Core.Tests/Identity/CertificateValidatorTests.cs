@@ -69,12 +69,10 @@ public class CertificateValidatorTests
     public void Impostor_with_the_trusted_root_name_is_untrusted(KeyFamily family)
     {
         var chain = TestChains.For(family);
-        var impostor = chain.Root.Impostor(TestChains.RootFrom, TestChains.RootTo);
-        var fakeIntermediate = impostor.IssueCa(chain.Intermediate.Name, TestChains.RootFrom, TestChains.IntermediateTo);
-        var fakeLeaf = fakeIntermediate.IssueLeaf(TestChains.LeafName, TestChains.LeafFrom, TestChains.LeafTo, TestCa.SigningUsage);
-        Assert.True(Validate([fakeLeaf.Der, fakeIntermediate.Der], fakeLeaf, impostor, Record).Valid); // well made: only the root differs
-        Refused(Validate([fakeLeaf.Der, fakeIntermediate.Der], fakeLeaf, chain.Root, Record), ErrorCodes.CertificateUntrusted, "certificates[1]");
-        Refused(Validate([fakeLeaf.Der, fakeIntermediate.Der, impostor.Der], fakeLeaf, chain.Root, Record), ErrorCodes.CertificateUntrusted, "certificates[");
+        var fake = TestChains.Twin(chain);
+        Assert.True(fake.Validate(Record).Valid); // well made: only the root differs
+        Refused(Validate(fake.Chain, fake.Leaf, chain.Root, Record), ErrorCodes.CertificateUntrusted, "certificates[1]");
+        Refused(Validate([.. fake.Chain, fake.Root.Der], fake.Leaf, chain.Root, Record), ErrorCodes.CertificateUntrusted, "certificates[");
     }
 
     [Theory]
@@ -83,20 +81,18 @@ public class CertificateValidatorTests
     {
         // A CA's new root generation keeps the name: both are trusted, and each chain is built to its own.
         var chain = TestChains.For(family);
-        var next = chain.Root.Impostor(TestChains.RootFrom, TestChains.RootTo);
-        var nextIntermediate = next.IssueCa(chain.Intermediate.Name, TestChains.RootFrom, TestChains.IntermediateTo);
-        var nextLeaf = nextIntermediate.IssueLeaf(TestChains.LeafName, TestChains.LeafFrom, TestChains.LeafTo, TestCa.SigningUsage);
-        foreach (var roots in new[] { new[] { chain.Root.Der, next.Der }, [next.Der, chain.Root.Der] })
+        var next = TestChains.Twin(chain);
+        foreach (var roots in new[] { new[] { chain.Root.Der, next.Root.Der }, [next.Root.Der, chain.Root.Der] })
         {
             var trust = CertificateTrust.Create(roots);
             var old = CertificateValidator.Validate(chain.Chain, chain.Leaf.Spki, trust, Record);
             Assert.True(old.Valid, old.Detail);
             Assert.Equal(CertificatePem.Fingerprint(chain.Root.Der), old.Root!.Fingerprint);
-            var renewed = CertificateValidator.Validate([nextLeaf.Der, nextIntermediate.Der], nextLeaf.Spki, trust, Record);
+            var renewed = CertificateValidator.Validate(next.Chain, next.Leaf.Spki, trust, Record);
             Assert.True(renewed.Valid, renewed.Detail);
-            Assert.Equal(CertificatePem.Fingerprint(next.Der), renewed.Root!.Fingerprint);
+            Assert.Equal(CertificatePem.Fingerprint(next.Root.Der), renewed.Root!.Fingerprint);
             // Crossing the generations fails: the old intermediate did not issue the new leaf.
-            Assert.Equal(ErrorCodes.CertificateUntrusted, CertificateValidator.Validate([nextLeaf.Der, chain.Intermediate.Der], nextLeaf.Spki, trust, Record).Code);
+            Assert.Equal(ErrorCodes.CertificateUntrusted, CertificateValidator.Validate([next.Leaf.Der, chain.Intermediate.Der], next.Leaf.Spki, trust, Record).Code);
         }
     }
 
@@ -154,7 +150,7 @@ public class CertificateValidatorTests
         // The leaf expired on 2026-01-01 and this test runs later: what counts is the record's time.
         var chain = TestChains.For(family);
         Assert.True(chain.Validate(Record).Valid);
-        Refused(chain.Validate(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), ErrorCodes.CertificateExpired, "certificates[0]");
+        Refused(chain.Validate(TestChains.Day(2026, 6, 1)), ErrorCodes.CertificateExpired, "certificates[0]");
     }
 
     [Theory]
@@ -162,12 +158,12 @@ public class CertificateValidatorTests
     public void Expired_intermediate_or_root_expires_the_chain(KeyFamily family)
     {
         var chain = TestChains.For(family);
-        var shortIntermediate = chain.Root.IssueCa(TestName.Cn("Short Issuing CA"), TestChains.RootFrom, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var shortIntermediate = chain.Root.IssueCa(TestName.Cn("Short Issuing CA"), TestChains.RootFrom, TestChains.Day(2025, 3, 1));
         var leaf = shortIntermediate.IssueLeaf(TestChains.LeafName, TestChains.LeafFrom, TestChains.LeafTo, TestCa.SigningUsage);
         Refused(Validate([leaf.Der, shortIntermediate.Der], leaf, chain.Root, Record), ErrorCodes.CertificateExpired, "certificates[1] (C=CN,CN=Short Issuing CA)");
-        Assert.True(Validate([leaf.Der, shortIntermediate.Der], leaf, chain.Root, new DateTimeOffset(2025, 2, 1, 0, 0, 0, TimeSpan.Zero)).Valid);
+        Assert.True(Validate([leaf.Der, shortIntermediate.Der], leaf, chain.Root, TestChains.Day(2025, 2, 1)).Valid);
 
-        var shortRoot = TestCa.Root(family, TestName.Cn("Short Root"), TestChains.RootFrom, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var shortRoot = TestCa.Root(family, TestName.Cn("Short Root"), TestChains.RootFrom, TestChains.Day(2025, 3, 1));
         var intermediate = shortRoot.IssueCa(TestName.Cn("Issuing CA"), TestChains.RootFrom, TestChains.IntermediateTo);
         leaf = intermediate.IssueLeaf(TestChains.LeafName, TestChains.LeafFrom, TestChains.LeafTo, TestCa.SigningUsage);
         Refused(Validate([leaf.Der, intermediate.Der], leaf, shortRoot, Record), ErrorCodes.CertificateExpired, "the root (C=CN,CN=Short Root)");
@@ -178,12 +174,12 @@ public class CertificateValidatorTests
     public void Leaf_revoked_before_the_record_is_revoked(KeyFamily family)
     {
         var chain = TestChains.For(family);
-        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), X509RevocationReason.KeyCompromise)],
-            new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 4, 2, 0, 0, 0, TimeSpan.Zero));
+        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, TestChains.Day(2025, 3, 1), X509RevocationReason.KeyCompromise)],
+            TestChains.Day(2025, 3, 2), TestChains.Day(2025, 4, 2));
         Refused(chain.Validate(Record, crl), ErrorCodes.CertificateRevoked,
             $"certificates[0] (C=CN,O=示例科技有限公司,organizationIdentifier=NTRCN-{TestChains.ExampleCreditCode},CN=Example Signing, serial {chain.Leaf.SerialHex}) is revoked since 2025-03-01T00:00:00.000Z (keyCompromise) by the CRL of C=CN,CN=Example Issuing CA");
         // Before the revocation the same chain was good: records accepted then keep their signer.
-        Assert.True(chain.Validate(new DateTimeOffset(2025, 2, 1, 0, 0, 0, TimeSpan.Zero), crl).Valid);
+        Assert.True(chain.Validate(TestChains.Day(2025, 2, 1), crl).Valid);
     }
 
     [Theory]
@@ -191,14 +187,14 @@ public class CertificateValidatorTests
     public void Revocation_after_the_record_leaves_it_valid_and_is_noted(KeyFamily family)
     {
         var chain = TestChains.For(family);
-        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, new DateTimeOffset(2025, 9, 1, 0, 0, 0, TimeSpan.Zero))],
-            new DateTimeOffset(2025, 9, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 10, 2, 0, 0, 0, TimeSpan.Zero));
+        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, TestChains.Day(2025, 9, 1))],
+            TestChains.Day(2025, 9, 2), TestChains.Day(2025, 10, 2));
         var result = chain.Validate(Record, crl);
         Assert.True(result.Valid, result.Detail);
         Assert.Contains(result.Notes, n => n.Contains("was revoked at 2025-09-01T00:00:00.000Z", StringComparison.Ordinal) && n.Contains("after 2025-06-01T12:00:00.000Z", StringComparison.Ordinal));
         Assert.False(result.RevocationChecked); // the root published no CRL for the intermediate
 
-        var rootCrl = chain.Root.Crl([], new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero));
+        var rootCrl = chain.Root.Crl([], TestChains.Day(2025, 5, 1), TestChains.Day(2026, 5, 1));
         result = chain.Validate(Record, crl, rootCrl);
         Assert.True(result.Valid, result.Detail);
         Assert.True(result.RevocationChecked);
@@ -211,8 +207,8 @@ public class CertificateValidatorTests
     {
         var chain = TestChains.For(family);
         var impostor = chain.Intermediate.Impostor(TestChains.RootFrom, TestChains.IntermediateTo); // same name, other key
-        var forged = impostor.Crl([new(chain.Leaf.Der, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero))],
-            new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 4, 2, 0, 0, 0, TimeSpan.Zero));
+        var forged = impostor.Crl([new(chain.Leaf.Der, TestChains.Day(2025, 3, 1))],
+            TestChains.Day(2025, 3, 2), TestChains.Day(2025, 4, 2));
         var result = chain.Validate(Record, forged);
         Assert.True(result.Valid, result.Detail);
         Assert.Contains(result.Notes, n => n.Contains("does not verify under the key of C=CN,CN=Example Issuing CA", StringComparison.Ordinal));
@@ -224,8 +220,8 @@ public class CertificateValidatorTests
     public void Root_crl_revoking_the_intermediate_revokes_the_chain(KeyFamily family)
     {
         var chain = TestChains.For(family);
-        var rootCrl = chain.Root.Crl([new(chain.Intermediate.Der, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), X509RevocationReason.CACompromise)],
-            new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero));
+        var rootCrl = chain.Root.Crl([new(chain.Intermediate.Der, TestChains.Day(2025, 3, 1), X509RevocationReason.CACompromise)],
+            TestChains.Day(2025, 3, 2), TestChains.Day(2026, 3, 2));
         Refused(chain.Validate(Record, rootCrl), ErrorCodes.CertificateRevoked, "certificates[1] (C=CN,CN=Example Issuing CA, serial");
     }
 
@@ -236,8 +232,8 @@ public class CertificateValidatorTests
         var chain = TestChains.For(family);
         var certSignOnly = chain.Root.IssueCa(TestName.Cn("No cRLSign"), TestChains.RootFrom, TestChains.IntermediateTo, usage: X509KeyUsageFlags.KeyCertSign);
         var leaf = certSignOnly.IssueLeaf(TestChains.LeafName, TestChains.LeafFrom, TestChains.LeafTo, TestCa.SigningUsage);
-        var crl = certSignOnly.Crl([new(leaf.Der, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero))],
-            new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 4, 2, 0, 0, 0, TimeSpan.Zero));
+        var crl = certSignOnly.Crl([new(leaf.Der, TestChains.Day(2025, 3, 1))],
+            TestChains.Day(2025, 3, 2), TestChains.Day(2025, 4, 2));
         var result = Validate([leaf.Der, certSignOnly.Der], leaf, chain.Root, Record, crl);
         Assert.True(result.Valid, result.Detail);
         Assert.Contains(result.Notes, n => n.Contains("may not sign CRLs", StringComparison.Ordinal));
@@ -248,8 +244,8 @@ public class CertificateValidatorTests
     {
         // .NET's CRL builder cannot write invalidityDate; the logic is the same for every family.
         var chain = TestChains.For(KeyFamily.Sm2);
-        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, new DateTimeOffset(2025, 9, 1, 0, 0, 0, TimeSpan.Zero), X509RevocationReason.KeyCompromise, new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero))],
-            new DateTimeOffset(2025, 9, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 10, 2, 0, 0, 0, TimeSpan.Zero));
+        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, TestChains.Day(2025, 9, 1), X509RevocationReason.KeyCompromise, TestChains.Day(2025, 5, 1))],
+            TestChains.Day(2025, 9, 2), TestChains.Day(2025, 10, 2));
         Refused(chain.Validate(Record, crl), ErrorCodes.CertificateRevoked, "is revoked since 2025-05-01T00:00:00.000Z (keyCompromise)");
     }
 

@@ -39,16 +39,13 @@ public sealed class OpenSslCrossCheckTests : IDisposable
     public void Chain_under_an_impostor_root_fails_both(KeyFamily family)
     {
         var chain = TestChains.For(family);
-        var impostor = chain.Root.Impostor(TestChains.RootFrom, TestChains.RootTo);
-        var fakeIntermediate = impostor.IssueCa(chain.Intermediate.Name, TestChains.RootFrom, TestChains.IntermediateTo);
-        var fakeLeaf = fakeIntermediate.IssueLeaf(TestChains.LeafName, TestChains.LeafFrom, TestChains.LeafTo, TestCa.SigningUsage);
-
-        var ours = CertificateValidator.Validate([fakeLeaf.Der, fakeIntermediate.Der], fakeLeaf.Spki, chain.Trust(), Record);
-        Assert.Equal(ErrorCodes.CertificateUntrusted, ours.Code);
-        var (ok, output) = _openssl.VerifyChain(family, chain.Root.Der, fakeIntermediate.Der, fakeLeaf.Der, Record);
+        var fake = TestChains.Twin(chain);
+        Assert.Equal(ErrorCodes.CertificateUntrusted, CertificateValidator.Validate(fake.Chain, fake.Leaf.Spki, chain.Trust(), Record).Code);
+        var (ok, output) = _openssl.VerifyChain(family, chain.Root.Der, fake.Intermediate.Der, fake.Leaf.Der, Record);
         Assert.False(ok, output); // "unable to get local issuer certificate": the authority key ID names another key
         // And both accept the forged chain under the forger's own root: only the root makes the difference.
-        Assert.True(_openssl.VerifyChain(family, impostor.Der, fakeIntermediate.Der, fakeLeaf.Der, Record).Ok);
+        Assert.True(fake.Validate(Record).Valid);
+        Assert.True(_openssl.VerifyChain(family, fake.Root.Der, fake.Intermediate.Der, fake.Leaf.Der, Record).Ok);
     }
 
     [Theory]
@@ -75,8 +72,8 @@ public sealed class OpenSslCrossCheckTests : IDisposable
     public void Revoked_leaf_fails_both(KeyFamily family)
     {
         var chain = TestChains.For(family);
-        var (thisUpdate, nextUpdate) = (new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 12, 2, 0, 0, 0, TimeSpan.Zero));
-        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), X509RevocationReason.KeyCompromise)], thisUpdate, nextUpdate);
+        var (thisUpdate, nextUpdate) = (TestChains.Day(2025, 3, 2), TestChains.Day(2025, 12, 2));
+        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, TestChains.Day(2025, 3, 1), X509RevocationReason.KeyCompromise)], thisUpdate, nextUpdate);
         Assert.Equal(ErrorCodes.CertificateRevoked, chain.Validate(Record, crl).Code);
         var (ok, output) = _openssl.VerifyChain(family, chain.Root.Der, chain.Intermediate.Der, chain.Leaf.Der, Record, crl);
         Assert.False(ok, output);
@@ -92,8 +89,8 @@ public sealed class OpenSslCrossCheckTests : IDisposable
     public void Revoked_sm2_leaf_is_listed_by_a_crl_openssl_verifies()
     {
         var chain = TestChains.For(KeyFamily.Sm2);
-        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), X509RevocationReason.KeyCompromise)],
-            new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 12, 2, 0, 0, 0, TimeSpan.Zero));
+        var crl = chain.Intermediate.Crl([new(chain.Leaf.Der, TestChains.Day(2025, 3, 1), X509RevocationReason.KeyCompromise)],
+            TestChains.Day(2025, 3, 2), TestChains.Day(2025, 12, 2));
         Assert.Equal(ErrorCodes.CertificateRevoked, chain.Validate(Record, crl).Code);
         // Without the CRL OpenSSL passes the chain (so revocation is the only fault) ...
         Assert.True(_openssl.VerifyChain(KeyFamily.Sm2, chain.Root.Der, chain.Intermediate.Der, chain.Leaf.Der, Record).Ok);
@@ -104,7 +101,7 @@ public sealed class OpenSslCrossCheckTests : IDisposable
 
         // A CRL of the same name under another key: OpenSSL refuses its signature, and it revokes nothing for us.
         var forged = chain.Intermediate.Impostor(TestChains.RootFrom, TestChains.IntermediateTo).Crl(
-            [new(chain.Leaf.Der, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero))], new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2025, 12, 2, 0, 0, 0, TimeSpan.Zero));
+            [new(chain.Leaf.Der, TestChains.Day(2025, 3, 1))], TestChains.Day(2025, 3, 2), TestChains.Day(2025, 12, 2));
         Assert.False(_openssl.CheckSm2Crl(forged, chain.Intermediate.Der, chain.Leaf.SerialHex).Verifies);
         Assert.True(chain.Validate(Record, forged).Valid);
     }

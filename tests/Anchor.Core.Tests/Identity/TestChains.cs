@@ -39,6 +39,19 @@ internal static class TestChains
 
     public static TestCa NewRoot(KeyFamily family, string name = "Example Root CA") => TestCa.Root(family, TestName.Cn(name), RootFrom, RootTo);
 
+    public static DateTimeOffset Day(int year, int month, int day) => new(year, month, day, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// The same chain made again under a self-signed root with the same name and another key: what a forger makes to pass
+    /// as the CA, or what a CA makes as its next root generation.
+    /// </summary>
+    public static TestChain Twin(TestChain chain)
+    {
+        var root = chain.Root.Impostor(RootFrom, RootTo);
+        var intermediate = root.IssueCa(chain.Intermediate.Name, RootFrom, IntermediateTo);
+        return new TestChain(root, intermediate, intermediate.IssueLeaf(LeafName, LeafFrom, LeafTo, TestCa.SigningUsage));
+    }
+
     private static TestChain Create(KeyFamily family)
     {
         var root = NewRoot(family);
