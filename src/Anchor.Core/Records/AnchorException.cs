@@ -17,6 +17,12 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     public const string Forbidden = "forbidden";
     public const string NotFound = "not_found";
+
+    // A provider key's certificate chain (Anchor.Core.Identity.CertificateValidator), in the order the checks run.
+    public const string CertificateKeyMismatch = "certificate_key_mismatch";
+    public const string CertificateUntrusted = "certificate_untrusted";
+    public const string CertificateExpired = "certificate_expired";
+    public const string CertificateRevoked = "certificate_revoked";
 }
 
 /// <summary>Input that Anchor refuses, with the code the API reports and a one-line reason.</summary>
