@@ -98,24 +98,37 @@ public sealed record SequencedRecord(
 [GenerateSerializer, Immutable]
 public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id(1)] ulong Size, [property: Id(2)] string? Problem, [property: Id(3)] string Silo);
 
-/// <summary>A key as registered: its descriptor JSON, its registration entry in the log, and when it stops being valid.</summary>
+/// <summary>
+/// A key as registered: its descriptor JSON, its registration entry in the log, when it stops being valid, and for a
+/// certified key the window of its certificate chain.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ProviderKeyState(
     [property: Id(0)] string DescriptorJson,
     [property: Id(1)] DateTimeOffset AddedAt,
     [property: Id(2)] DateTimeOffset? RevokedAt,
-    [property: Id(3)] ulong KeyEntry)
+    [property: Id(3)] ulong KeyEntry,
+    [property: Id(4)] DateTimeOffset? CertifiedFrom = null,
+    [property: Id(5)] DateTimeOffset? CertifiedUntil = null)
 {
     /// <summary>A key signs for entries received before its revocation, never after.</summary>
     public bool ValidAt(DateTimeOffset time) => RevokedAt is null || time < RevokedAt;
+
+    /// <summary>A certified key signs only while its whole chain is valid: a verifier checks the chain at the record's time.</summary>
+    public bool CertifiedAt(DateTimeOffset time) => (CertifiedFrom is null || time >= CertifiedFrom) && (CertifiedUntil is null || time <= CertifiedUntil);
 }
 
-/// <summary>A key to register: its id, descriptor JSON, and its proof of possession (base64 signature over its registration statement).</summary>
+/// <summary>
+/// A key to register: its id, descriptor JSON, its proof of possession (base64 signature over its registration
+/// statement), and, for a certified key, the window in which its whole certificate chain is valid.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record NewKey(
     [property: Id(0)] string KeyId,
     [property: Id(1)] string DescriptorJson,
-    [property: Id(2)] string Pop);
+    [property: Id(2)] string Pop,
+    [property: Id(3)] DateTimeOffset? CertifiedFrom = null,
+    [property: Id(4)] DateTimeOffset? CertifiedUntil = null);
 
 /// <summary>The outcome of a key lookup: the key, or why there is none.</summary>
 [GenerateSerializer, Immutable]

@@ -54,7 +54,7 @@ public sealed class ProviderGrain(
         state.State = new ProviderState
         {
             Name = name,
-            Keys = keys.Select((k, i) => (k, i)).ToDictionary(x => x.k.KeyId, x => new ProviderKeyState(x.k.DescriptorJson, now, null, indices[x.i]), StringComparer.Ordinal),
+            Keys = keys.Select((k, i) => (k, i)).ToDictionary(x => x.k.KeyId, x => new ProviderKeyState(x.k.DescriptorJson, now, null, indices[x.i], x.k.CertifiedFrom, x.k.CertifiedUntil), StringComparer.Ordinal),
             ReadTokenHash = readTokenHash,
             RegisteredAt = now,
         };
@@ -71,7 +71,7 @@ public sealed class ProviderGrain(
             throw new RecordRefusedException("key_exists", $"provider {this.GetPrimaryKeyString()} already has a key '{key.KeyId}'");
         var now = time.GetUtcNow();
         var indices = await Sequencer.AppendKeyEvents([new KeyEvent(Registration(this.GetPrimaryKeyString(), key, now).LeafData(), null)]);
-        state.State.Keys[key.KeyId] = new ProviderKeyState(key.DescriptorJson, now, null, indices[0]);
+        state.State.Keys[key.KeyId] = new ProviderKeyState(key.DescriptorJson, now, null, indices[0], key.CertifiedFrom, key.CertifiedUntil);
         await state.WriteStateAsync();
         await TellCachesAsync();
         return true;

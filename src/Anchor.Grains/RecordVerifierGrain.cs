@@ -78,8 +78,12 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         var lookup = await keys.GetAsync(provider, keyId);
         if (!lookup.ProviderKnown) throw new RecordRefusedException(ErrorCodes.ProviderUnknown, $"no provider '{Short(provider)}' is registered");
         if (lookup.Key is not { } key) throw new RecordRefusedException(ErrorCodes.KeyUnknown, $"provider '{provider}' has no key '{Short(keyId)}'");
-        if (!key.ValidAt(time.GetUtcNow()))
+        var now = time.GetUtcNow();
+        if (!key.ValidAt(now))
             throw new RecordRefusedException(ErrorCodes.KeyRevoked, $"key '{keyId}' of provider '{provider}' was revoked at {Times.ToText(key.RevokedAt!.Value)}");
+        if (!key.CertifiedAt(now))
+            throw new RecordRefusedException(ErrorCodes.CertificateExpired,
+                $"the certificate chain of key '{keyId}' of provider '{provider}' is valid from {Times.ToText(key.CertifiedFrom!.Value)} to {Times.ToText(key.CertifiedUntil!.Value)}, not now");
         if (Verifiers.TryGetValue(key.DescriptorJson, out var cached)) return (cached, key.KeyEntry);
         var error = "not a JSON object";
         if (JsonNode.Parse(key.DescriptorJson) is not JsonObject json || !KeyDescriptor.TryFromJson(json, out var descriptor, out error)

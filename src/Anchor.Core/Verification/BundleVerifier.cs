@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anchor.Core.Checkpoints;
+using Anchor.Core.Identity;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
@@ -162,7 +163,21 @@ public static class BundleVerifier
         var registration = bundle.KeyEntry.Entry;
         if (registration.Key.Certificates is not { Count: > 0 })
             return Check.Info(name, $"key not certified (registered by the operator at {registration.RegisteredAt})");
-        return Check.NotChecked(name, "the key carries a certificate chain; it was not validated");
+        if (options.Trust is null)
+            return Check.NotChecked(name, "the key carries a certificate chain, but no trust file names the CAs to check it against");
+        CertificateTrust roots;
+        try { roots = CertificateTrust.FromPem(options.Trust.ProviderRoots); }
+        catch (AnchorException e) { return Check.Fail(name, $"the trust file's providerRoots: {e.Message}"); }
+        // Valid when the key was registered and when the record was received: a chain that expired (or was revoked)
+        // after the record keeps it valid, one that had expired before does not.
+        if (!Times.TryParse(bundle.Entry.ReceivedAt, out var received) || !Times.TryParse(registration.RegisteredAt, out var registered))
+            return Check.Fail(name, "receivedAt or registeredAt is not a time");
+        var atRecord = CertificateValidator.Validate(registration.Key, roots, received);
+        var atRegistration = CertificateValidator.Validate(registration.Key, roots, registered);
+        foreach (var (result, when) in new[] { (atRegistration, $"registration ({registration.RegisteredAt})"), (atRecord, $"the record ({bundle.Entry.ReceivedAt})") })
+            if (!result.Valid) return Check.Fail(name, $"{result.Code} at {when}: {result.Detail}");
+        var revocation = atRecord.RevocationChecked ? "revocation checked against the trust file's CRLs" : "no CRL in the trust file: revocation not checked";
+        return Check.Pass(name, $"{atRecord.Leaf!.Describe()}; chain to trusted root {atRecord.Root!.Subject} (SHA-256 {atRecord.Root.Fingerprint}) valid at registration and at the record's time; {revocation}");
     }
 
     /// <summary>The key's registration entry is in the same tree as the record: its inclusion proof folds to the same root.</summary>
@@ -351,7 +366,11 @@ public static class BundleVerifier
         var lines = new List<SummaryLine>
         {
             new("who", $"provider {e.Provider}, key {e.KeyId} ({SignatureAlgs.ToWire(bundle.KeyEntry.Entry.Key.Alg)}), registered at {bundle.KeyEntry.Entry.RegisteredAt} in entry {bundle.KeyEntry.LeafIndex}; "
-                + (bundle.KeyEntry.Entry.Key.Certificates is { Count: > 0 } ? "certificate: see provider identity" : "not certified: the identity rests on the operator's word")),
+                + (bundle.KeyEntry.Entry.Key.Certificates is { Count: > 0 } certificates
+                    ? (checks.Any(c => c.Name == "provider identity" && c.Status == CheckStatus.Pass)
+                        ? "certified: " + Leaf(certificates)
+                        : "certificate NOT validated: " + Leaf(certificates))
+                    : "not certified: the identity rests on the operator's word")),
             new("what", $"{e.Evidence.HashAlg} {e.Evidence.Hash}, contract {e.Evidence.ContractId}, kind {e.Evidence.Kind}"),
             new("when", $"client time {e.Evidence.ClientTime} (provider clock); received {e.ReceivedAt} (node clock)"),
         };
@@ -368,6 +387,13 @@ public static class BundleVerifier
             _ => $"trust file {trust.Fingerprint}: log '{trust.Log.Origin}'",
         }));
         return lines;
+    }
+
+    /// <summary>The leaf certificate's subject, issuer, serial and credit code, as far as it parses.</summary>
+    private static string Leaf(IReadOnlyList<string> certificates)
+    {
+        try { return CertificateIdentity.Read(Convert.FromBase64String(certificates[0])).Describe(); }
+        catch (Exception e) when (e is AnchorException or FormatException) { return "the leaf certificate does not parse"; }
     }
 
     private static bool TryCount(string text, out ulong value) =>

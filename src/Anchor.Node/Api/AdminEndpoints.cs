@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Anchor.Core.Identity;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
 using Anchor.Grains;
@@ -65,7 +66,7 @@ public static class AdminEndpoints
         return new JsonObject { ["id"] = id, ["name"] = provider.Name, ["registeredAt"] = Times.ToText(provider.RegisteredAt), ["keys"] = keys };
     }
 
-    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains, LogStore store)
+    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains, LogStore store, ProviderRoots roots, TimeProvider time)
     {
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
         RequestBody.OnlyKnown(body, "id", "name", "keys");
@@ -75,7 +76,7 @@ public static class AdminEndpoints
         var parsed = new List<NewKey>();
         foreach (var key in keys)
         {
-            var newKey = ParseKey(key);
+            var newKey = ParseKey(key, roots, time);
             if (parsed.Any(k => k.KeyId == newKey.KeyId)) throw new ProblemException(ErrorCodes.Malformed, $"key id '{newKey.KeyId}' appears twice");
             parsed.Add(newKey);
         }
@@ -89,11 +90,11 @@ public static class AdminEndpoints
         return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json", statusCode: 201);
     }
 
-    private static async Task<IResult> AddKeyAsync(HttpContext context, string id, IGrainFactory grains)
+    private static async Task<IResult> AddKeyAsync(HttpContext context, string id, IGrainFactory grains, ProviderRoots roots, TimeProvider time)
     {
         RequestBody.CheckId(id, "id");
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
-        var key = ParseKey(body);
+        var key = ParseKey(body, roots, time);
         try
         {
             if (!await grains.GetGrain<IProviderGrain>(id).AddKey(key))
@@ -116,16 +117,30 @@ public static class AdminEndpoints
         return Results.Text(new JsonObject { ["id"] = id, ["keyId"] = keyId, ["revokedAt"] = Times.ToText(at.Value) }.ToJsonString(), "application/json");
     }
 
-    /// <summary>A key to register: its id, the descriptor JSON that bundles will carry as providerKey, and its proof of possession.</summary>
-    private static NewKey ParseKey(JsonNode? node)
+    /// <summary>
+    /// A key to register: its id, the descriptor JSON that bundles will carry as providerKey, and its proof of possession.
+    /// A key with a certificate chain must chain to a CA of the provider roots, be valid now and unrevoked by their CRLs,
+    /// and be the chain's leaf key; its validity window then bounds the records it may sign.
+    /// </summary>
+    private static NewKey ParseKey(JsonNode? node, ProviderRoots roots, TimeProvider time)
     {
         if (node is not JsonObject obj) throw new ProblemException(ErrorCodes.Malformed, "a key must be an object { keyId, alg, publicKey | address, certificates?, pop }");
         RequestBody.OnlyKnown(obj, "keyId", "alg", "publicKey", "address", "certificates", "pop");
         var keyId = RequestBody.Id(obj, "keyId");
-        if (!KeyDescriptor.TryFromJson(obj, out var descriptor, out var error) || !SignatureVerifier.TryCreate(descriptor, out _, out error))
+        if (!KeyDescriptor.TryFromJson(obj, out var descriptor, out var error))
             throw new ProblemException(ErrorCodes.Malformed, $"key '{keyId}': {error}");
+        // The chain first: a certificate for another key is certificate_key_mismatch, whatever else is wrong.
+        DateTimeOffset? notBefore = null, notAfter = null;
+        if (descriptor.Certificates is { Count: > 0 } certificates)
+        {
+            var validation = CertificateValidator.Validate(descriptor, roots.Trust(), time.GetUtcNow());
+            if (!validation.Valid) throw new ProblemException(validation.Code!, $"key '{keyId}': {validation.Detail}");
+            var chain = certificates.Select(c => CertificateIdentity.Read(Convert.FromBase64String(c))).Append(validation.Root!).ToList();
+            (notBefore, notAfter) = (chain.Max(c => c.NotBefore), chain.Min(c => c.NotAfter));
+        }
+        if (!SignatureVerifier.TryCreate(descriptor, out _, out error)) throw new ProblemException(ErrorCodes.Malformed, $"key '{keyId}': {error}");
         var pop = obj["pop"] is JsonValue v && v.TryGetValue<string>(out var text) ? text
             : throw new ProblemException(ErrorCodes.PopInvalid, $"key '{keyId}' needs 'pop': its signature over its registration statement (anchor admin provider add builds it from the key file)");
-        return new NewKey(keyId, descriptor.ToJson().ToJsonString(), pop);
+        return new NewKey(keyId, descriptor.ToJson().ToJsonString(), pop, notBefore, notAfter);
     }
 }

@@ -22,7 +22,8 @@ public static class Problem
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.Malformed or ErrorCodes.HashMalformed or ErrorCodes.ProviderUnknown or ErrorCodes.KeyUnknown
-            or ErrorCodes.SignatureInvalid or ErrorCodes.PopInvalid => StatusCodes.Status400BadRequest,
+            or ErrorCodes.SignatureInvalid or ErrorCodes.PopInvalid or ErrorCodes.CertificateUntrusted or ErrorCodes.CertificateExpired
+            or ErrorCodes.CertificateRevoked or ErrorCodes.CertificateKeyMismatch => StatusCodes.Status400BadRequest,
         ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorCodes.KeyRevoked or ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,

@@ -26,11 +26,12 @@ public sealed class InMemoryLog : IDisposable
     /// The leaf index of the key's registration entry, appended (with its proof of possession, as the node does) the
     /// first time the key is used.
     /// </summary>
-    public ulong KeyEntry(SigningKey key, string provider, string keyId)
+    public ulong KeyEntry(SigningKey key, string provider, string keyId, KeyDescriptor? descriptor = null, DateTimeOffset? registeredAt = null)
     {
         if (_registered.TryGetValue((provider, keyId), out var index)) return index;
-        var pop = Convert.ToBase64String(key.Sign(Statements.KeyRegistration(provider, keyId, key.Descriptor)));
-        var registration = new KeyRegistration(provider, keyId, key.Descriptor, pop, Times.ToText(DateTimeOffset.UtcNow.AddSeconds(-1)));
+        descriptor ??= key.Descriptor; // A certified key's descriptor carries its chain.
+        var pop = Convert.ToBase64String(key.Sign(Statements.KeyRegistration(provider, keyId, descriptor)));
+        var registration = new KeyRegistration(provider, keyId, descriptor, pop, Times.ToText(registeredAt ?? DateTimeOffset.UtcNow.AddSeconds(-1)));
         _tree.AppendData(registration.LeafData());
         index = _tree.Size - 1;
         _keyEntries[index] = registration;
@@ -45,11 +46,11 @@ public sealed class InMemoryLog : IDisposable
         return _tree.Size - 1;
     }
 
-    public ulong AddSingle(SigningKey key, string provider, string keyId, Evidence evidence)
+    public ulong AddSingle(SigningKey key, string provider, string keyId, Evidence evidence, DateTimeOffset? receivedAt = null)
     {
         var keyEntry = Text(KeyEntry(key, provider, keyId));
         var sig = Convert.ToBase64String(key.Sign(Statements.Single(provider, keyId, evidence)));
-        return Add(new LogEntry(provider, keyId, evidence, sig, null, Times.ToText(DateTimeOffset.UtcNow), keyEntry));
+        return Add(new LogEntry(provider, keyId, evidence, sig, null, Times.ToText(receivedAt ?? DateTimeOffset.UtcNow), keyEntry));
     }
 
     public List<ulong> AddBatch(SigningKey key, string provider, string keyId, IReadOnlyList<Evidence> records)
