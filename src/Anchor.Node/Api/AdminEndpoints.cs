@@ -23,6 +23,8 @@ public static class AdminEndpoints
         admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates? }");
         admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
             .WithSummary("Revoke a key from now on; entries received before stay valid");
+        admin.MapPost("/providers/{id}/read-token", RotateReadTokenAsync)
+            .WithSummary("Give the provider a new read token (shown once); the old one reads nothing from then on");
         Observability.StatusEndpoint.Map(admin);
     }
 
@@ -78,12 +80,31 @@ public static class AdminEndpoints
             var (keyId, descriptor) = ParseKey(key);
             if (!descriptors.TryAdd(keyId, descriptor)) throw new ProblemException(ErrorCodes.Malformed, $"key id '{keyId}' appears twice");
         }
-        var token = NodeState.Base64Url(RandomNumberGenerator.GetBytes(32));
-        // Only the token's hash is stored: a copy of Redis does not let anyone read a provider's proofs.
-        if (!await grains.GetGrain<IProviderGrain>(id).Register(name, descriptors, SHA256.HashData(Encoding.UTF8.GetBytes(token))))
-            throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
+        var (token, hash) = NewReadToken();
+        // The id joins the set of registered ids first, and the answer waits until no silo can still hold an
+        // "unknown" answer for it (KnownProviders): from the 201 on, every silo accepts the provider.
         await store.AddProviderAsync(id);
+        var unknownLapsed = Task.Delay(KnownProviders.UnknownFor);
+        if (!await grains.GetGrain<IProviderGrain>(id).Register(name, descriptors, hash))
+            throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
+        await unknownLapsed;
         return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json", statusCode: 201);
+    }
+
+    private static async Task<IResult> RotateReadTokenAsync(string id, IGrainFactory grains, KnownProviders known)
+    {
+        RequestBody.CheckId(id, "id");
+        var (token, hash) = NewReadToken();
+        if (!await known.IsRegisteredAsync(id) || !await grains.GetGrain<IProviderGrain>(id).RotateReadToken(hash))
+            throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
+        return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json");
+    }
+
+    /// <summary>A random read token and its SHA-256. Only the hash is stored: a copy of Redis does not let anyone read a provider's proofs.</summary>
+    private static (string Token, byte[] Hash) NewReadToken()
+    {
+        var token = NodeState.Base64Url(RandomNumberGenerator.GetBytes(32));
+        return (token, SHA256.HashData(Encoding.UTF8.GetBytes(token)));
     }
 
     private static async Task<IResult> AddKeyAsync(HttpContext context, string id, IGrainFactory grains)

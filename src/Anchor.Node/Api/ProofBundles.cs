@@ -21,11 +21,12 @@ namespace Anchor.Node.Api;
 public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigner signer, ILogAnchors anchors, TimeProvider time)
 {
     private const int MaxCachedKeys = 10_000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), byte[]> _descriptors = new();
+    private readonly LruCache<(string Provider, string KeyId), byte[]> _descriptors = new(MaxCachedKeys);
     private readonly string _logKey = signer.VerifierKey.ToString();
     // Right-border hashes folded into a proof's ephemeral node, by the leaves they cover: one tree's proofs share them.
-    private const int MaxEphemeral = 4096;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]> _ephemeral = new();
+    // Kept per tree size (a tree has at most 64 such nodes), for the most recently used sizes.
+    private const int MaxEphemeralTrees = 256;
+    private readonly LruCache<ulong, System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]>> _ephemeral = new(MaxEphemeralTrees);
     private sealed record RecentHead(LogHead Head, long ReadAt);
     private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
@@ -45,33 +46,41 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         return head;
     }
 
-    /// <summary>The bundle at the anchored tree if there is one, else at <paramref name="head"/>, as JSON; null when the leaf is not in the log.</summary>
-    public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides whether a stored entry goes into an answer, from its provider and leaf data (read before the bundle is
+    /// built): the reader's access, and for a lookup by index that the entry is what the index hinted at.
+    /// </summary>
+    public delegate ValueTask<bool> EntryFilter(string provider, byte[] leafData);
+
+    /// <summary>
+    /// The bundle at the anchored tree if there is one, else at <paramref name="head"/>, as JSON; null when the leaf is
+    /// not in the log. 403 when <paramref name="access"/> does not read the entry's provider.
+    /// </summary>
+    public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, ReadAccess access, CancellationToken cancellationToken)
     {
-        var parts = await PartsAsync(leafIndex, head, cancellationToken);
+        EntryFilter? filter = access.ReadsEverything ? null : async (provider, _) => await access.MayReadAsync(provider)
+            ? true
+            : throw new ProblemException(ErrorCodes.Forbidden, $"this token does not read leaf {leafIndex}: it is not an entry of the token's provider");
+        var parts = await PartsAsync(leafIndex, head, filter, cancellationToken);
         return parts is null ? null : Serialize(parts);
     }
 
     /// <summary>
-    /// <c>{"bundles": [...]}</c> for the first <paramref name="max"/> of <paramref name="indices"/> (leaves not in the
-    /// log are left out), and <c>"more"</c> listing the leaf indices beyond them to fetch one by one.
+    /// One page of a lookup: <c>{"bundles": [...], "next": cursor}</c> with the bundles of <paramref name="indices"/>
+    /// that are in the log and pass <paramref name="filter"/>, and <c>next</c> (omitted on the last page) for the
+    /// caller to pass back as <c>?cursor=</c>.
     /// </summary>
-    public async Task<byte[]> ManyAsync(IReadOnlyList<ulong> indices, int max, LogHead head, CancellationToken cancellationToken)
+    public async Task<byte[]> PageAsync(IReadOnlyList<ulong> indices, LogHead head, EntryFilter? filter, string? next, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("bundles"u8);
-            foreach (var index in indices.Take(max))
-                if (await PartsAsync(index, head, cancellationToken) is { } parts) Write(writer, parts);
+            foreach (var index in indices)
+                if (await PartsAsync(index, head, filter, cancellationToken) is { } parts) Write(writer, parts);
             writer.WriteEndArray();
-            if (indices.Count > max)
-            {
-                writer.WriteStartArray("more"u8);
-                foreach (var index in indices.Skip(max)) writer.WriteStringValue(index.ToString(CultureInfo.InvariantCulture));
-                writer.WriteEndArray();
-            }
+            if (next is not null) writer.WriteString("next"u8, next);
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
@@ -82,7 +91,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     {
         var size = Checkpoint.ParseBody(SignedNote.Parse(checkpoint).Text).Size;
         var head = await store.ReadHeadAsync();
-        var parts = await BuildAsync(leafIndex, size, checkpoint, [], head)
+        var parts = await BuildAsync(leafIndex, size, checkpoint, [], head, null)
             ?? throw new InvalidOperationException($"leaf {leafIndex} is not in the committed log");
         return JsonNode.Parse(Serialize(parts))!.AsObject();
     }
@@ -90,7 +99,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
         IReadOnlyList<ChainAnchor> Anchors);
 
-    private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
+    private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, EntryFilter? filter, CancellationToken cancellationToken)
     {
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
         var anchored = await anchors.ForLeafAsync(leafIndex, cancellationToken);
@@ -98,12 +107,13 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         {
             // A head remembered from before the anchored checkpoint does not cover its tiles: read the current one.
             if (anchored.Size > head.Size) head = await store.ReadHeadAsync();
-            return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head);
+            return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head, filter);
         }
-        return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head);
+        return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head, filter);
     }
 
-    private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head)
+    private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head,
+        EntryFilter? filter)
     {
         var entryTask = store.ReadLeafAsync(leafIndex, head);
         var shape = ProofShape.Inclusion(leafIndex, size);
@@ -112,20 +122,21 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         var nodes = await nodesTask;
         if (leaf is null) return null;
         var (provider, keyId) = LogEntry.ReadSigner(leaf.Data);
+        if (filter is not null && !await filter(provider, leaf.Data)) return null;
         // The key that signed stays in the provider's record after revocation: old bundles still verify. A key id
         // names one key forever (re-adding it is key_exists), so its descriptor is kept after the first lookup.
-        if (!_descriptors.TryGetValue((provider, keyId), out var descriptor))
+        if (!_descriptors.TryGet((provider, keyId), out var descriptor))
         {
             var lookup = await grains.GetGrain<IProviderGrain>(provider).GetKey(keyId);
             descriptor = lookup.Key is { } key ? Encoding.UTF8.GetBytes(key.DescriptorJson) : null;
-            if (descriptor is not null)
-            {
-                if (_descriptors.Count >= MaxCachedKeys) _descriptors.Clear();
-                _descriptors[(provider, keyId)] = descriptor;
-            }
+            if (descriptor is not null) _descriptors.Set((provider, keyId), descriptor);
         }
-        if (_ephemeral.Count >= MaxEphemeral) _ephemeral.Clear();
-        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes, _ephemeral), checkpoint, anchorList);
+        if (!_ephemeral.TryGet(size, out var ephemeral))
+        {
+            ephemeral = new();
+            _ephemeral.Set(size, ephemeral);
+        }
+        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes, ephemeral), checkpoint, anchorList);
     }
 
     private byte[] Serialize(Parts parts)
