@@ -97,12 +97,12 @@ public sealed class AccessTests(RedisServer redis) : IDisposable
         var (ownStatus, own) = await node.GetAsync($"/v1/proofs/{aliceLeaf}", alice.ReadToken);
         Assert.Equal(200, ownStatus);
         await Bundles.VerifyAsync(own, logKey);
-        Assert.Equal((403, ErrorCodes.Forbidden), Code(await node.GetAsync($"/v1/proofs/{bobLeaf}", alice.ReadToken)));
+        Assert.Equal((403, ErrorCodes.Forbidden), TestNode.Code(await node.GetAsync($"/v1/proofs/{bobLeaf}", alice.ReadToken)));
         Assert.Equal([aliceLeaf], Leaves(await node.GetAsync($"/v1/proofs?hash={shared}", alice.ReadToken)));
         Assert.Equal([aliceLeaf], Leaves(await node.GetAsync("/v1/contracts/c-1/proofs?provider=alice", alice.ReadToken)));
-        Assert.Equal((403, ErrorCodes.Forbidden), Code(await node.GetAsync("/v1/contracts/c-1/proofs?provider=bob", alice.ReadToken)));
-        Assert.Equal((403, ErrorCodes.Forbidden), Code(await node.GetAsync("/v1/contracts/c-1/proofs?provider=nobody-at-all", alice.ReadToken)));
-        Assert.Equal((403, ErrorCodes.Forbidden), Code(await node.GetAsync($"/v1/proofs/{aliceLeaf}", "not-a-token")));
+        Assert.Equal((403, ErrorCodes.Forbidden), TestNode.Code(await node.GetAsync("/v1/contracts/c-1/proofs?provider=bob", alice.ReadToken)));
+        Assert.Equal((403, ErrorCodes.Forbidden), TestNode.Code(await node.GetAsync("/v1/contracts/c-1/proofs?provider=nobody-at-all", alice.ReadToken)));
+        Assert.Equal((403, ErrorCodes.Forbidden), TestNode.Code(await node.GetAsync($"/v1/proofs/{aliceLeaf}", "not-a-token")));
         // The admin token reads everything.
         Assert.Equal([aliceLeaf, bobLeaf], Leaves(await node.GetAsync($"/v1/proofs?hash={shared}", node.AdminToken)));
         Assert.Equal([bobLeaf], Leaves(await node.GetAsync("/v1/contracts/c-1/proofs?provider=bob", node.AdminToken)));
@@ -115,12 +115,12 @@ public sealed class AccessTests(RedisServer redis) : IDisposable
         // Rotation: the old token stops reading at once, the new one reads; only the operator rotates.
         Assert.Equal(401, (await node.SendAsync(HttpMethod.Post, "/v1/admin/providers/alice/read-token")).Status);
         Assert.Equal(403, (await node.SendAsync(HttpMethod.Post, "/v1/admin/providers/alice/read-token", bearer: alice.ReadToken)).Status);
-        Assert.Equal((404, ErrorCodes.ProviderUnknown), Code(await node.SendAsync(HttpMethod.Post, "/v1/admin/providers/nobody-at-all/read-token", bearer: node.AdminToken)));
+        Assert.Equal((404, ErrorCodes.ProviderUnknown), TestNode.Code(await node.SendAsync(HttpMethod.Post, "/v1/admin/providers/nobody-at-all/read-token", bearer: node.AdminToken)));
         var (rotated, answer) = await node.SendAsync(HttpMethod.Post, "/v1/admin/providers/alice/read-token", bearer: node.AdminToken);
         Assert.Equal(200, rotated);
         var fresh = answer["readToken"]!.GetValue<string>();
         Assert.NotEqual(alice.ReadToken, fresh);
-        Assert.Equal((403, ErrorCodes.Forbidden), Code(await node.GetAsync($"/v1/proofs/{aliceLeaf}", alice.ReadToken)));
+        Assert.Equal((403, ErrorCodes.Forbidden), TestNode.Code(await node.GetAsync($"/v1/proofs/{aliceLeaf}", alice.ReadToken)));
         Assert.Equal(200, (await node.GetAsync($"/v1/proofs/{aliceLeaf}", fresh)).Status);
 
         // The CLI: rotation prints the new token once; proof reads send a token, and without one are refused.
@@ -129,7 +129,7 @@ public sealed class AccessTests(RedisServer redis) : IDisposable
         var (exit, output, error) = await CliRunner.Run("admin", "provider", "rotate-read-token", "--node", url, "--admin-token-file", tokenFile, "--id", "alice", "--json");
         Assert.True(exit == 0, error);
         var cliToken = JsonNode.Parse(output)!["readToken"]!.GetValue<string>();
-        Assert.Equal((403, ErrorCodes.Forbidden), Code(await node.GetAsync($"/v1/proofs/{aliceLeaf}", fresh)));
+        Assert.Equal((403, ErrorCodes.Forbidden), TestNode.Code(await node.GetAsync($"/v1/proofs/{aliceLeaf}", fresh)));
         var dir = Path.Combine(_state, "bundles");
         (exit, _, error) = await CliRunner.Run("proof", "--node", url, "--index", aliceLeaf, "-o", dir);
         Assert.Equal(1, exit);
@@ -161,8 +161,6 @@ public sealed class AccessTests(RedisServer redis) : IDisposable
         Assert.True(status == 200, body.ToJsonString());
         return body["leafIndex"]!.GetValue<string>();
     }
-
-    private static (int, string?) Code((int Status, JsonObject Body) answer) => (answer.Status, answer.Body["code"]?.GetValue<string>());
 
     private static List<string> Leaves((int Status, JsonObject Body) answer)
     {

@@ -50,8 +50,8 @@ public sealed class PagingTests(RedisServer redis) : IDisposable
         Assert.Contains(otherLeaf, all);
 
         // A cursor is a number; anything else is malformed, and one past the end is an empty last page.
-        Assert.Equal((400, ErrorCodes.Malformed), Code(await node.GetAsync("/v1/contracts/big/proofs?provider=pager&cursor=abc")));
-        Assert.Equal((400, ErrorCodes.Malformed), Code(await node.GetAsync($"/v1/proofs?hash={hash}&cursor=-1")));
+        Assert.Equal((400, ErrorCodes.Malformed), TestNode.Code(await node.GetAsync("/v1/contracts/big/proofs?provider=pager&cursor=abc")));
+        Assert.Equal((400, ErrorCodes.Malformed), TestNode.Code(await node.GetAsync($"/v1/proofs?hash={hash}&cursor=-1")));
         var (endStatus, end) = await node.GetAsync("/v1/contracts/big/proofs?provider=pager&cursor=99999999");
         Assert.Equal(200, endStatus);
         Assert.Empty(end["bundles"]!.AsArray());
@@ -80,6 +80,4 @@ public sealed class PagingTests(RedisServer redis) : IDisposable
         while (cursor is not null && pages < 100);
         return (leaves, pages);
     }
-
-    private static (int, string?) Code((int Status, JsonObject Body) answer) => (answer.Status, answer.Body["code"]?.GetValue<string>());
 }

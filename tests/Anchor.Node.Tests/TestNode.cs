@@ -121,6 +121,9 @@ public sealed class TestNode : IAsyncDisposable
     /// <summary>A GET without any token, as anyone on the network.</summary>
     public Task<(int Status, JsonObject Body)> GetAnonymousAsync(string path) => SendAsync(HttpMethod.Get, path);
 
+    /// <summary>The status and problem code of an answer, to compare with one expected pair.</summary>
+    public static (int Status, string? Code) Code((int Status, JsonObject Body) answer) => (answer.Status, answer.Body["code"]?.GetValue<string>());
+
     /// <summary>GET /healthz on the operator listener.</summary>
     public async Task<(int Status, JsonObject Body)> HealthAsync()
     {

@@ -14,7 +14,7 @@ public static class AdminEndpoints
     public static void Map(WebApplication app)
     {
         var admin = app.MapGroup("/v1/admin").AddEndpointFilter(RequireAdmin)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415);
         admin.MapPost("/providers", RegisterAsync)
             .WithSummary("Register a provider with its keys; answers its read token (shown once)")
             .WithDescription("Body { id, name, keys: [ { keyId, alg, publicKey | address, certificates? } ] }.");

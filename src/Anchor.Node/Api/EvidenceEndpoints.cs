@@ -18,12 +18,12 @@ public static class EvidenceEndpoints
             .WithSummary("Submit one signed evidence record")
             .WithDescription("Body { provider, keyId, evidence, sig }. Answers { entry, leafIndex, leafHash, receipt } once the record is durably in the log; with ?wait=checkpoint also the proof bundle at the first checkpoint that contains it.")
             .Produces<JsonObject>()
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(429).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
         app.MapPost("/v1/evidence/batch", SubmitBatchAsync)
             .WithSummary("Submit a provider-signed batch of up to 10,000 records")
             .WithDescription("Body { provider, keyId, records: [evidence...], root, sig }: sig signs anchor-batch:v1 over the RFC 9162 root of the records. Answers { receipts: [...] } in record order.")
             .Produces<JsonObject>()
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(429).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter,
