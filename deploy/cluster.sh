@@ -5,7 +5,8 @@
 #   deploy/cluster.sh [--nodes N] [--state DIR] [--base-port P] [--redis HOST:PORT] [--origin O] [--no-build] [--detach]
 #   deploy/cluster.sh --stop [--state DIR]
 #
-# Node i answers HTTP on base-port + i (default 8080 + i). Without --redis a private Redis (AOF on) is
+# Node i answers HTTP on base-port + i (default 8080 + i), and its operator listener (/healthz, /metrics,
+# /dashboard) on a free loopback port listed in DIR/cluster.json. Without --redis a private Redis (AOF on) is
 # started in DIR. Settings in the environment (Anchor__Silo__Membership__ProbeTimeout=00:00:01, …)
 # reach every node. DIR/cluster.json lists the nodes; DIR/pids/nodeI.pid their process IDs.
 set -euo pipefail
@@ -53,30 +54,33 @@ fi
 mkdir -p "$state/node"
 cluster_id="anchor-$(printf '%s' "$origin" | cksum | cut -d' ' -f1)"
 entries=()
+operator_ports=()
 for i in $(seq 0 $((nodes - 1))); do
-  http_port=$((base_port + i)) silo_port=$(free_port) gateway_port=$(free_port)
-  say "starting node $i: http://127.0.0.1:$http_port (silo port $silo_port)"
+  http_port=$((base_port + i)) silo_port=$(free_port) gateway_port=$(free_port) operator_port=$(free_port)
+  operator_ports[$i]=$operator_port
+  say "starting node $i: http://127.0.0.1:$http_port (operator port $operator_port, silo port $silo_port)"
   (
     cd "$(dirname "$node_dll")"
     export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="$redis" \
       Anchor__Http__Address=127.0.0.1 Anchor__Http__Port="$http_port" \
+      Anchor__Http__OperatorAddress=127.0.0.1 Anchor__Http__OperatorPort="$operator_port" \
       Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
       Anchor__Silo__ClusterId="$cluster_id" Anchor__Silo__ServiceId="$cluster_id"
     start "node$i" "$state/node$i.log" dotnet "$node_dll"
   )
-  entries+=("{\"url\":\"http://127.0.0.1:$http_port\",\"siloPort\":$silo_port,\"pid\":$(cat "$state/pids/node$i.pid"),\"log\":\"$state/node$i.log\"}")
+  entries+=("{\"url\":\"http://127.0.0.1:$http_port\",\"operatorUrl\":\"http://127.0.0.1:$operator_port\",\"siloPort\":$silo_port,\"pid\":$(cat "$state/pids/node$i.pid"),\"log\":\"$state/node$i.log\"}")
   # The first silo creates the log key and admin token; the others then read the same files.
   if [ "$i" -eq 0 ]; then
-    wait_until 90 node0 http_ok "http://127.0.0.1:$http_port/healthz" || die "node 0 did not become healthy; see $state/node0.log"
+    wait_until 90 node0 http_ok "http://127.0.0.1:$operator_port/healthz" || die "node 0 did not become healthy; see $state/node0.log"
   fi
 done
 for i in $(seq 1 $((nodes - 1))); do
-  wait_until 90 "node$i" http_ok "http://127.0.0.1:$((base_port + i))/healthz" || die "node $i did not become healthy; see $state/node$i.log"
+  wait_until 90 "node$i" http_ok "http://127.0.0.1:${operator_ports[$i]}/healthz" || die "node $i did not become healthy; see $state/node$i.log"
 done
 (IFS=,; printf '{"origin":"%s","redis":"%s","adminTokenFile":"%s","nodes":[%s]}\n' "$origin" "$redis" "$state/node/admin-token" "${entries[*]}") >"$state/cluster.json"
 
 say "$nodes nodes of $origin are up, sharing Redis $redis"
-for i in $(seq 0 $((nodes - 1))); do echo "  node $i  http://127.0.0.1:$((base_port + i))"; done
+for i in $(seq 0 $((nodes - 1))); do echo "  node $i  http://127.0.0.1:$((base_port + i))   operator http://127.0.0.1:${operator_ports[$i]}"; done
 echo "  cluster.json  $state/cluster.json"
 echo "  stop with     $0 --stop --state $state"
 if [ $detach -eq 1 ]; then exit 0; fi

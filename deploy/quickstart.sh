@@ -97,7 +97,8 @@ mkdir -p "$state/node"
     Anchor__Trust__ProviderRoots="$provider_roots"
   start node "$state/node.log" dotnet "$node_dll"
 )
-if ! wait_until 90 node http_ok "$url/healthz"; then
+operator_url="http://127.0.0.1:$operator_port"
+if ! wait_until 90 node http_ok "$operator_url/healthz"; then
   tail -n 20 "$state/node.log" >&2 || true
   die "the node did not become healthy in 90 s; see $state/node.log"
 fi
@@ -107,13 +108,12 @@ fi
 node_info=$(http_get "$url/v1/node")
 anchor trust export --node "$url" -o "$state/trust.json" >/dev/null
 node -e '
-  const [info, url, tokenFile, rpc, registry, trustFile, rootsDir, out] = process.argv.slice(1);
+  const [info, url, tokenFile, rpc, registry, trustFile, rootsDir, out, operatorUrl] = process.argv.slice(1);
   const n = JSON.parse(info);
   const chains = (n.chains && n.chains.length) ? n.chains : [{ chainId: "31337", rpc, registry }];
-  for (const c of chains) c.rpc = c.rpc || rpc;
-  require("fs").writeFileSync(out, JSON.stringify({ url, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin, chains,
-    trustFile, providerRootsDir: rootsDir }, null, 2) + "\n");
-' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$state/trust.json" "$provider_roots" "$state/node.json"
+  require("fs").writeFileSync(out, JSON.stringify({ url, operatorUrl, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin,
+    chains: chains.map(c => ({ ...c, rpc: c.rpc || rpc })), trustFile, providerRootsDir: rootsDir }, null, 2) + "\n");
+' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$state/trust.json" "$provider_roots" "$state/node.json" "$operator_url"
 anchoring=$(node -e 'const n=JSON.parse(process.argv[1]); console.log(n.chains && n.chains.length ? "yes" : "no")' "$node_info")
 
 export ANCHOR_NODE="$url" ANCHOR_ADMIN_TOKEN_FILE="$state/node/admin-token"
@@ -140,7 +140,7 @@ cat <<DONE
 Anchor is running.
   node           $url
   API reference  $url/scalar   (OpenAPI document: $url/openapi/v1.json)
-  dashboard      http://127.0.0.1:$operator_port/dashboard   (metrics: http://127.0.0.1:$operator_port/metrics)
+  dashboard      $operator_url/dashboard/   (metrics: $operator_url/metrics, health: $operator_url/healthz; loopback only)
   admin token    $state/node/admin-token   (keep it secret)
   node.json      $state/node.json
   trust file     $state/trust.json   (what a verifier trusts: compare it with the operator's publication)

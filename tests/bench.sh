@@ -2,7 +2,7 @@
 # Reproduces docs/performance.md: builds Release, starts a private Redis (AOF, everysec) and one node on loopback,
 # runs `anchor bench` for each figure, and prints Redis memory per record. Everything it starts it stops.
 # Usage: tests/bench.sh [RECORDS_SINGLE] [RECORDS_BATCH]     (defaults 20000 and 1000000)
-# Ports: REDIS_PORT, HTTP_PORT, SILO_PORT, GATEWAY_PORT (defaults 16399, 18080, 21111, 23000).
+# Ports: REDIS_PORT, HTTP_PORT, OPERATOR_PORT, SILO_PORT, GATEWAY_PORT (defaults 16399, 18080, 18081, 21111, 23000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SINGLE=${1:-20000}
@@ -10,6 +10,7 @@ BATCH=${2:-1000000}
 WORK=$(mktemp -d /tmp/anchor-bench.XXXXXX)
 REDIS_PORT=${REDIS_PORT:-16399}
 HTTP_PORT=${HTTP_PORT:-18080}
+OPERATOR_PORT=${OPERATOR_PORT:-18081}
 SILO_PORT=${SILO_PORT:-21111}
 GATEWAY_PORT=${GATEWAY_PORT:-23000}
 dotnet build -c Release src/Anchor.Node/Anchor.Node.csproj -v q -nologo >/dev/null
@@ -25,12 +26,13 @@ until redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; do sleep 0.1; done
 
 dotnet src/Anchor.Node/bin/Release/net10.0/Anchor.Node.dll --Anchor:Origin=bench.local/log --Anchor:StateDir="$WORK/state" \
   --Anchor:Redis:Connection=127.0.0.1:"$REDIS_PORT" --Anchor:Http:Address=127.0.0.1 --Anchor:Http:Port="$HTTP_PORT" \
-  --Anchor:Silo:Port="$SILO_PORT" --Anchor:Silo:GatewayPort="$GATEWAY_PORT" \
+  --Anchor:Http:OperatorPort="$OPERATOR_PORT" --Anchor:Silo:Port="$SILO_PORT" --Anchor:Silo:GatewayPort="$GATEWAY_PORT" \
   --Anchor:RateLimit:PermitsPerSecond=10000000 --Anchor:RateLimit:Burst=10000000 \
+  --Anchor:RateLimit:ClientPermitsPerSecond=10000000 --Anchor:RateLimit:ClientBurst=10000000 \
   --Logging:LogLevel:Default=Warning >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 NODE=http://127.0.0.1:$HTTP_PORT
-until curl -sf "$NODE/healthz" >/dev/null; do sleep 0.2; done
+until curl -sf "http://127.0.0.1:$OPERATOR_PORT/healthz" >/dev/null; do sleep 0.2; done
 TOKEN="$WORK/state/admin-token"
 used() { redis-cli -p "$REDIS_PORT" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r'; }
 size() { curl -sf "$NODE/checkpoint" | sed -n 2p; }

@@ -6,7 +6,7 @@ using Anchor.Core.Signatures;
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor admin provider add|list|show|add-key|revoke-key</c>: the operator's provider registry,
+/// <c>anchor admin provider add|list|show|add-key|revoke-key|rotate-read-token</c>: the operator's provider registry,
 /// authenticated with the admin token from a file or the environment.
 /// </summary>
 public static class AdminCommands
@@ -15,7 +15,7 @@ public static class AdminCommands
     {
         var provider = new Command("provider", "Register providers and manage their keys.")
         {
-            Add(), List(), Show(), AddKey(), RevokeKey(),
+            Add(), List(), Show(), AddKey(), RevokeKey(), RotateReadToken(),
         };
         return new Command("admin", "Operator commands (need the admin token).") { provider };
     }
@@ -109,6 +109,18 @@ public static class AdminCommands
             var answer = await client.DeleteAsync(
                 $"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}/keys/{Uri.EscapeDataString(parseResult.GetValue(keyId)!)}", ct);
             Print(parseResult, answer, $"revoked key {parseResult.GetValue(keyId)} of {parseResult.GetValue(id)}");
+            return 0;
+        });
+    }
+
+    private static Command RotateReadToken()
+    {
+        var id = new Option<string>("--id") { Description = "The provider's ID.", Required = true };
+        var command = new Command("rotate-read-token", "Give a provider a new read token (printed once); the old one stops reading at once.") { id };
+        return WithNode(command, async (parseResult, client, ct) =>
+        {
+            var answer = await client.PostAsync($"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}/read-token", new JsonObject(), ct);
+            Print(parseResult, answer, $"new read token of {parseResult.GetValue(id)} (shown once): {answer["readToken"]}");
             return 0;
         });
     }

@@ -61,13 +61,11 @@ public static class BenchCommand
             {
                 using var http = BenchHttp(parseResult.GetValue(node)!);
                 JsonObject report;
-                if (parseResult.GetValue(proofs))
-                    report = await ProofsAsync(http, settings, progress, ct);
-                else
-                {
-                    if (!NodeOptions.TryAdminToken(parseResult, tokenFile, out var token, out var exit)) return exit;
-                    report = await SubmitAsync(http, token, settings, progress, ct);
-                }
+                // Proof reads need the admin token too: entries are private unless the node says otherwise.
+                if (!NodeOptions.TryAdminToken(parseResult, tokenFile, out var token, out var exit)) return exit;
+                report = parseResult.GetValue(proofs)
+                    ? await ProofsAsync(http, token, settings, progress, ct)
+                    : await SubmitAsync(http, token, settings, progress, ct);
                 var output = parseResult.InvocationConfiguration.Output;
                 output.WriteLine(parseResult.GetValue(GlobalOptions.Json) ? report.ToJsonString() : Text(report));
                 return 0;
@@ -394,7 +392,7 @@ public static class BenchCommand
         }
     }
 
-    private static async Task<JsonObject> ProofsAsync(HttpClient http, BenchSettings s, TextWriter progress, CancellationToken ct)
+    private static async Task<JsonObject> ProofsAsync(HttpClient http, string adminToken, BenchSettings s, TextWriter progress, CancellationToken ct)
     {
         var size = await CheckpointSizeAsync(http, ct);
         if (size == 0) throw new NodeProblemException(404, "not_found", "the log is empty: there are no proofs to fetch");
@@ -403,7 +401,9 @@ public static class BenchCommand
             while (true)
             {
                 var index = (ulong)Random.Shared.NextInt64((long)Math.Min(size, long.MaxValue));
-                using var response = await http.GetAsync($"v1/proofs/{index.ToString(CultureInfo.InvariantCulture)}", token);
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/proofs/{index.ToString(CultureInfo.InvariantCulture)}");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+                using var response = await http.SendAsync(request, token);
                 var bytes = await response.Content.ReadAsByteArrayAsync(token);
                 if (response.IsSuccessStatusCode) return (true, "", 0UL); // Checkpointed latency means nothing for reads.
                 var code = ProblemCode(response.StatusCode, bytes);

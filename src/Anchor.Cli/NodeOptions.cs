@@ -32,4 +32,22 @@ public static class NodeOptions
         token = text.Trim();
         return true;
     }
+
+    public static Option<string?> ReadToken() => new("--token")
+    {
+        Description = "A provider's read token, or the admin token, for nodes whose entries are private (default: $ANCHOR_PROVIDER_TOKEN, else the admin token of $ANCHOR_ADMIN_TOKEN or $ANCHOR_ADMIN_TOKEN_FILE).",
+    };
+
+    /// <summary>
+    /// The bearer for proof reads: --token, $ANCHOR_PROVIDER_TOKEN, or the admin token from the environment; null when
+    /// none is set (a node with public entries needs none, a private one answers 401 unauthorized).
+    /// </summary>
+    public static string? ReadTokenValue(ParseResult parseResult, Option<string?> tokenOption)
+    {
+        if (parseResult.GetValue(tokenOption) is { Length: > 0 } token) return token;
+        if (Environment.GetEnvironmentVariable("ANCHOR_PROVIDER_TOKEN") is { Length: > 0 } provider) return provider;
+        if (Environment.GetEnvironmentVariable("ANCHOR_ADMIN_TOKEN") is { Length: > 0 } admin) return admin;
+        if (Environment.GetEnvironmentVariable("ANCHOR_ADMIN_TOKEN_FILE") is { Length: > 0 } file && File.Exists(file)) return File.ReadAllText(file).Trim();
+        return null;
+    }
 }

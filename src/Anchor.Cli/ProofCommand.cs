@@ -6,8 +6,9 @@ using Anchor.Core.Records;
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor proof --node URL (--index N | --hash HEX | --file F | --contract C --provider P --token T) [-o DIR]</c>:
-/// fetches proof bundles and writes one file per entry.
+/// <c>anchor proof --node URL (--index N | --hash HEX | --file F | --contract C --provider P) [--token T] [-o DIR]</c>:
+/// fetches proof bundles (every page of a lookup) and writes one file per entry. Entries are private by default: the
+/// token is the provider's read token (its own entries) or the admin token.
 /// </summary>
 public static class ProofCommand
 {
@@ -19,23 +20,21 @@ public static class ProofCommand
         var file = new Option<string?>("--file") { Description = "A document: its digest under --hash-alg is looked up." };
         var hashAlg = new Option<string>("--hash-alg") { Description = "Digest of --file: sha256, sm3, sha3-256 or keccak256.", DefaultValueFactory = _ => "sha256" };
         hashAlg.AcceptOnlyFromAmong([.. Evidence.HashSizes.Keys]);
-        var contract = new Option<string?>("--contract") { Description = "Every entry of this contract (needs --provider and --token)." };
+        var contract = new Option<string?>("--contract") { Description = "Every entry of this contract (needs --provider)." };
         var provider = new Option<string?>("--provider") { Description = "The provider whose contract entries are fetched." };
-        var token = new Option<string?>("--token") { Description = "The provider's read token (default: $ANCHOR_PROVIDER_TOKEN)." };
+        var token = NodeOptions.ReadToken();
         var outDir = new Option<string>("--out", "-o") { Description = "Folder for the bundle files.", DefaultValueFactory = _ => "." };
         var command = new Command("proof", "Fetch proof bundles from a node and write one file per entry.") { node, index, hash, file, hashAlg, contract, provider, token, outDir };
         command.SetAction(async (parseResult, ct) =>
         {
             var ways = new object?[] { parseResult.GetValue(index), parseResult.GetValue(hash), parseResult.GetValue(file), parseResult.GetValue(contract) }.Count(v => v is not null);
             if (ways != 1) return CliErrors.Fail(parseResult, "give exactly one of --index, --hash, --file and --contract");
-            string? bearer = null;
+            var bearer = NodeOptions.ReadTokenValue(parseResult, token);
             string path;
             if (parseResult.GetValue(index) is { } i) path = $"v1/proofs/{i}";
             else if (parseResult.GetValue(contract) is { } c)
             {
-                bearer = parseResult.GetValue(token) ?? Environment.GetEnvironmentVariable("ANCHOR_PROVIDER_TOKEN");
-                if (parseResult.GetValue(provider) is not { } p || bearer is null)
-                    return CliErrors.Fail(parseResult, "--contract needs --provider and --token (or $ANCHOR_PROVIDER_TOKEN)");
+                if (parseResult.GetValue(provider) is not { } p) return CliErrors.Fail(parseResult, "--contract needs --provider");
                 path = $"v1/contracts/{Uri.EscapeDataString(c)}/proofs?provider={Uri.EscapeDataString(p)}";
             }
             else
@@ -52,8 +51,7 @@ public static class ProofCommand
             try
             {
                 using var client = new NodeClient(parseResult.GetValue(node)!, bearer);
-                var answer = await client.GetAsync(path, ct);
-                var bundles = answer["bundles"] is JsonArray list ? [.. list.OfType<JsonObject>()] : new List<JsonObject> { answer };
+                var bundles = await FetchAllAsync(client, path, ct);
                 var dir = parseResult.GetValue(outDir)!;
                 Directory.CreateDirectory(dir);
                 var written = new JsonArray();
@@ -76,5 +74,19 @@ public static class ProofCommand
             }
         });
         return command;
+    }
+
+    /// <summary>One bundle, or every page of a lookup: each answer's <c>next</c> is passed back as <c>cursor</c> until there is none.</summary>
+    private static async Task<List<JsonObject>> FetchAllAsync(NodeClient client, string path, CancellationToken ct)
+    {
+        var answer = await client.GetAsync(path, ct);
+        if (answer["bundles"] is not JsonArray) return [answer];
+        var bundles = new List<JsonObject>();
+        while (true)
+        {
+            bundles.AddRange(answer["bundles"]!.AsArray().OfType<JsonObject>().Select(b => b.DeepClone().AsObject()));
+            if (answer["next"]?.GetValue<string>() is not { } next) return bundles;
+            answer = await client.GetAsync($"{path}&cursor={Uri.EscapeDataString(next)}", ct);
+        }
     }
 }

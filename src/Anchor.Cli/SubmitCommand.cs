@@ -6,8 +6,10 @@ namespace Anchor.Cli;
 
 /// <summary>
 /// <c>anchor submit --node URL --key FILE --provider P (--file F | --hash HEX) --contract C --kind K
-/// [--wait checkpoint|anchor] [-o bundle.json]</c>: signs and submits one record, optionally waits
-/// until it is checkpointed or anchored (showing progress), and writes its proof bundle.
+/// [--wait checkpoint|anchor] [-o bundle.json] [--token T]</c>: signs and submits one record, optionally waits
+/// until it is checkpointed or anchored (showing progress), and writes its proof bundle. The answer to a signed
+/// submission carries the checkpoint bundle; fetching the anchored one later needs the provider's read token (or the
+/// admin token) on a node whose entries are private.
 /// </summary>
 public static class SubmitCommand
 {
@@ -19,7 +21,8 @@ public static class SubmitCommand
         wait.AcceptOnlyFromAmong("checkpoint", "anchor");
         var output = new Option<string?>("--out", "-o") { Description = "Write the proof bundle to this file." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for --wait anchor.", DefaultValueFactory = _ => 600 };
-        var command = new Command("submit", "Sign one evidence record, submit it to a node, and fetch its proof bundle.") { node, wait, output, timeout };
+        var token = NodeOptions.ReadToken();
+        var command = new Command("submit", "Sign one evidence record, submit it to a node, and fetch its proof bundle.") { node, wait, output, timeout, token };
         input.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -29,16 +32,16 @@ public static class SubmitCommand
             var progress = parseResult.InvocationConfiguration.Error;
             try
             {
-                using var client = new NodeClient(parseResult.GetValue(node)!);
-                var answer = await client.PostAsync(waitFor is null ? "v1/evidence" : "v1/evidence?wait=checkpoint", submission, ct);
+                using var client = new NodeClient(parseResult.GetValue(node)!, NodeOptions.ReadTokenValue(parseResult, token));
+                // With -o the checkpoint bundle comes in the answer: no read token is needed for it.
+                var withBundle = waitFor is not null || parseResult.GetValue(output) is not null;
+                var answer = await client.PostAsync(withBundle ? "v1/evidence?wait=checkpoint" : "v1/evidence", submission, ct);
                 var leafIndex = answer["leafIndex"]?.GetValue<string>() ?? throw new NodeProblemException(200, "bad_response", "the answer has no leafIndex");
                 if (!json) parseResult.InvocationConfiguration.Output.WriteLine($"accepted: leaf {leafIndex}, leaf hash {answer["leafHash"]}, receipt time {answer["receipt"]?["time"]}");
 
                 var bundle = answer["bundle"] as JsonObject;
                 if (waitFor == "anchor")
                     bundle = await WaitForAnchorAsync(client, leafIndex, TimeSpan.FromSeconds(parseResult.GetValue(timeout)), progress, ct);
-                else if (bundle is null && parseResult.GetValue(output) is not null)
-                    bundle = await client.GetAsync($"v1/proofs/{leafIndex}", ct);
 
                 if (bundle is not null && parseResult.GetValue(output) is { } path)
                 {

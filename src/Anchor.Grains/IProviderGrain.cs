@@ -32,6 +32,9 @@ public interface IProviderGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ProviderDescription?> Describe();
 
+    /// <summary>Replaces the read token (its SHA-256): the old one reads nothing from the moment this returns. False when the provider is unknown.</summary>
+    Task<bool> RotateReadToken(byte[] readTokenHash);
+
     /// <summary>True when <paramref name="tokenHash"/> is the SHA-256 of this provider's read token.</summary>
     [AlwaysInterleave]
     Task<bool> CheckReadToken(byte[] tokenHash);

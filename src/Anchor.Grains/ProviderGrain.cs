@@ -106,6 +106,25 @@ public sealed class ProviderGrain(
         return registration;
     }
 
+    public async Task<bool> RotateReadToken(byte[] readTokenHash)
+    {
+        if (!Known) return false;
+        // The hash is read only by CheckReadToken, never cached by a silo: the next check sees the new one.
+        var previous = state.State.ReadTokenHash;
+        state.State.ReadTokenHash = readTokenHash;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not stored, and the caller never sees the new token: the old one keeps reading.
+            state.State.ReadTokenHash = previous;
+            throw;
+        }
+        return true;
+    }
+
     public Task<KeyLookup> GetKey(string keyId) =>
         Task.FromResult(new KeyLookup(Known, Known && state.State.Keys.TryGetValue(keyId, out var key) ? key : null));
 

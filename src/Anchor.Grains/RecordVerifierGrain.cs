@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Merkle;
@@ -19,7 +18,7 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
 {
     private const int MaxCachedKeys = 10_000;
     // Parsing a key (an RSA modulus, an SM2 point) costs more than one verification: keep it by descriptor.
-    private static readonly ConcurrentDictionary<string, SignatureVerifier> Verifiers = new(StringComparer.Ordinal);
+    private static readonly LruCache<string, SignatureVerifier> Verifiers = new(MaxCachedKeys, StringComparer.Ordinal);
 
     public async Task<VerifiedRecord> VerifySingle(string provider, string keyId, CanonicalEvidence evidence, string sig)
     {
@@ -84,21 +83,19 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         if (!key.CertifiedAt(now))
             throw new RecordRefusedException(ErrorCodes.CertificateExpired,
                 $"the certificate chain of key '{keyId}' of provider '{provider}' is valid from {Times.ToText(key.CertifiedFrom!.Value)} to {Times.ToText(key.CertifiedUntil!.Value)}, not now");
-        if (Verifiers.TryGetValue(key.DescriptorJson, out var cached)) return (cached, key.KeyEntry);
+        if (Verifiers.TryGet(key.DescriptorJson, out var cached)) return (cached, key.KeyEntry);
         var error = "not a JSON object";
         if (JsonNode.Parse(key.DescriptorJson) is not JsonObject json || !KeyDescriptor.TryFromJson(json, out var descriptor, out error)
             || !SignatureVerifier.TryCreate(descriptor, out var verifier, out error))
             throw new InvalidOperationException($"stored key '{keyId}' of provider '{provider}' no longer parses: {error}");
-        if (Verifiers.Count >= MaxCachedKeys) Verifiers.Clear();
-        Verifiers[key.DescriptorJson] = verifier;
+        Verifiers.Set(key.DescriptorJson, verifier);
         return (verifier, key.KeyEntry);
     }
 
-    private static byte[] Signature(string sig)
-    {
-        try { return Convert.FromBase64String(sig); }
-        catch (FormatException) { throw new RecordRefusedException(ErrorCodes.Malformed, "sig must be standard base64"); }
-    }
+    /// <summary>The signature's bytes; only the canonical spelling is taken, since the entry stores <c>sig</c> as sent.</summary>
+    private static byte[] Signature(string sig) => StandardBase64.TryDecode(sig, out var bytes)
+        ? bytes
+        : throw new RecordRefusedException(ErrorCodes.Malformed, "sig must be canonical standard base64 (padded, no whitespace, zero padding bits)");
 
     private static string Short(string s) => s.Length <= 80 ? s : s[..80] + "…";
 }

@@ -30,7 +30,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
             throw new InvalidOperationException($"this silo sequences log '{store.Origin}', not '{this.GetPrimaryKeyString()}'");
         await TryLoadAsync();
         // KeepAlive: an idle sequencer stays, so the next caller does not wait for a reload.
-        this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(_options.Period, _options.Period) { Interleave = true, KeepAlive = true });
+        this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(_options.Period, _options.Period) { Interleave = true, KeepAlive = true });
         await base.OnActivateAsync(cancellationToken);
     }
 
@@ -74,6 +74,20 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     public Task<SequencerStatus> Status() =>
         Task.FromResult(new SequencerStatus(_sequencer.Head is not null, _sequencer.Head?.Size ?? 0, _problem, this.RuntimeIdentity));
+
+    /// <summary>
+    /// The timer: sweeps the pool, and while the head is unknown (Redis was out of reach when it was last loaded, and
+    /// Redis calls fail at once then) tries to load it again, at most once a second, so the sequencer reports ready
+    /// again without waiting for a submission.
+    /// </summary>
+    private async Task TickAsync()
+    {
+        if (_sequencer.Head is null && !_flushing && time.GetElapsedTime(_lastLoad) >= ReloadInterval) await TryLoadAsync();
+        await FlushAsync();
+    }
+
+    private static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(1);
+    private long _lastLoad;
 
     /// <summary>Lets the caller's turn end first, so calls arriving in the same instant join one batch.</summary>
     private async Task FlushSoonAsync()
@@ -167,6 +181,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     private async Task TryLoadAsync()
     {
+        _lastLoad = time.GetTimestamp();
         try
         {
             var head = await _sequencer.LoadAsync();

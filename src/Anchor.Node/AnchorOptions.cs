@@ -38,6 +38,7 @@ public sealed class AnchorOptions
         /// <summary>A folder of CRLs (PEM or DER) checked for provider certificates; empty: no revocation lists.</summary>
         public string Crls { get; set; } = "";
     }
+    public PrivacySettings Privacy { get; set; } = new();
 
     /// <summary>The chains the log is anchored on; none means the node runs without anchoring.</summary>
     public List<ChainSettings> Chains { get; set; } = [];
@@ -74,8 +75,12 @@ public sealed class AnchorOptions
     {
         public string Address { get; set; } = "0.0.0.0";
         public int Port { get; set; } = 8080;
-        /// <summary>When set, /metrics and /dashboard answer only on this port (keep it off the public network); 0 serves them on Port.</summary>
-        public int OperatorPort { get; set; }
+        /// <summary>
+        /// The operator listener: /healthz, /metrics and /dashboard answer only on connections that arrived on this port,
+        /// and nothing else does; 0 serves them nowhere.
+        /// </summary>
+        public int OperatorPort { get; set; } = 8081;
+        /// <summary>Loopback by default: the dashboard has no login.</summary>
         public string OperatorAddress { get; set; } = "127.0.0.1";
     }
 
@@ -106,10 +111,23 @@ public sealed class AnchorOptions
 
     public sealed class RateLimitSettings
     {
-        /// <summary>Requests per second each provider may send to the evidence routes (token bucket refill).</summary>
+        /// <summary>Signed requests per second each provider may send to the evidence routes (token bucket refill).</summary>
         public int PermitsPerSecond { get; set; } = 1000;
         /// <summary>Bucket size: how many requests a provider may send at once after a quiet spell.</summary>
         public int Burst { get; set; } = 2000;
+        /// <summary>Requests per second from one client address (an IPv6 /64) to any public route, reads included.</summary>
+        public int ClientPermitsPerSecond { get; set; } = 2000;
+        /// <summary>How many requests one client address may send at once after a quiet spell.</summary>
+        public int ClientBurst { get; set; } = 4000;
+    }
+
+    public sealed class PrivacySettings
+    {
+        /// <summary>
+        /// When false (the default) proof bundles, which carry whole entries, are served only with the entry's
+        /// provider's read token or the admin token; true serves them to anyone (a public log).
+        /// </summary>
+        public bool PublicEntries { get; set; }
     }
 
     /// <summary>Memory for what proof reads keep of committed (immutable) tiles and provider batches.</summary>
@@ -138,7 +156,7 @@ public sealed class AnchorOptions
             CheckPort(problems, "Anchor:Http:OperatorPort", Http.OperatorPort);
             if (!IPAddress.TryParse(Http.OperatorAddress, out _)) problems.Add($"Anchor:Http:OperatorAddress '{Http.OperatorAddress}' is not an IP address");
             if (Http.OperatorPort == Http.Port || Http.OperatorPort == Silo.Port || Http.OperatorPort == Silo.GatewayPort)
-                problems.Add("Anchor:Http:OperatorPort must differ from the HTTP and silo ports");
+                problems.Add("Anchor:Http:OperatorPort must differ from the HTTP and silo ports (0 turns the operator listener off)");
         }
         CheckPort(problems, "Anchor:Silo:Port", Silo.Port);
         CheckPort(problems, "Anchor:Silo:GatewayPort", Silo.GatewayPort);
@@ -149,6 +167,8 @@ public sealed class AnchorOptions
         if (Sequencer.PeriodMilliseconds is < 10 or > 60_000) problems.Add("Anchor:Sequencer:PeriodMilliseconds must be between 10 and 60000");
         if (Sequencer.PoolSize is < 1 or > 100_000) problems.Add("Anchor:Sequencer:PoolSize must be between 1 and 100000");
         if (RateLimit.PermitsPerSecond < 1 || RateLimit.Burst < 1) problems.Add("Anchor:RateLimit:PermitsPerSecond and Burst must be at least 1");
+        if (RateLimit.ClientPermitsPerSecond < 1 || RateLimit.ClientBurst < 1)
+            problems.Add("Anchor:RateLimit:ClientPermitsPerSecond and ClientBurst must be at least 1");
         if (Cache.TileMiB is < 0 or > 1_048_576 || Cache.BatchMiB is < 0 or > 1_048_576)
             problems.Add("Anchor:Cache:TileMiB and Anchor:Cache:BatchMiB must be between 0 and 1048576 (MiB)");
         if (Anchoring.IntervalSeconds is < 1 or > 86_400) problems.Add("Anchor:Anchoring:IntervalSeconds must be between 1 and 86400");

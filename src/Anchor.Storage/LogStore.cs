@@ -270,17 +270,22 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
         return [.. new SortedSet<ulong>(values.Where(i => i < head.Size))]; // Hints only, as below.
     }
 
-    public Task<List<ulong>> ReadIndicesByContractAsync(string provider, string contractId, LogHead head) =>
-        ReadIndexAsync(LogKeys.ByContract(provider, contractId), head);
-
-    private async Task<List<ulong>> ReadIndexAsync(string key, LogHead head, int limit = 10_000)
+    /// <summary>
+    /// One page of the contract index of (<paramref name="provider"/>, <paramref name="contractId"/>): the leaf indices in
+    /// list positions [<paramref name="start"/>, start + <paramref name="count"/>) that the head covers, ascending and
+    /// without duplicates, and the position of the next page (null at the end). Positions are stable (the list only
+    /// grows), so a caller walks the whole index page by page; a stale hint may repeat an index on a later page.
+    /// </summary>
+    public async Task<(List<ulong> Indices, long? Next)> ReadIndicesByContractAsync(string provider, string contractId, LogHead head, long start, int count)
     {
-        var values = await _db.ListRangeAsync(Keys.Full(key), 0, limit - 1).ConfigureAwait(false);
+        var key = Keys.Full(LogKeys.ByContract(provider, contractId));
+        // One more than asked says whether a next page exists without a separate LLEN.
+        var values = await _db.ListRangeAsync(key, start, start + count).ConfigureAwait(false);
         // Hints only: drop what the head does not cover, and duplicates (see AppendScript step 2).
         var indices = new SortedSet<ulong>();
-        foreach (var v in values)
+        foreach (var v in values.Take(count))
             if (ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < head.Size) indices.Add(i);
-        return [.. indices];
+        return ([.. indices], values.Length > count ? start + count : null);
     }
 
     /// <summary>Remembers a provider id for the operator's list (grain storage cannot enumerate).</summary>
@@ -300,6 +305,9 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     }
 
     public Task AddProviderAsync(string id) => _db.SetAddAsync(Keys.Providers, id);
+
+    /// <summary>Whether <paramref name="id"/> was ever added by <see cref="AddProviderAsync"/>: one SISMEMBER, no grain.</summary>
+    public Task<bool> IsProviderAsync(string id) => _db.SetContainsAsync(Keys.Providers, id);
 
     public async Task<List<string>> ReadProvidersAsync() =>
         [.. (await _db.SetMembersAsync(Keys.Providers).ConfigureAwait(false)).Select(v => (string)v!).Order(StringComparer.Ordinal)];

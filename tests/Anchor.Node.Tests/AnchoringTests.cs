@@ -63,7 +63,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             var (_, bundle) = await node.GetAsync($"/v1/proofs/{leaf}");
             if (bundle["anchors"] is JsonArray a && a.Count >= anchors) return bundle;
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"leaf {leaf} not anchored {anchors} time(s): {bundle.ToJsonString()}\nhealth: {(await node.GetAsync("/healthz")).Body.ToJsonString()}");
+                Assert.Fail($"leaf {leaf} not anchored {anchors} time(s): {bundle.ToJsonString()}\nhealth: {(await node.HealthAsync()).Body.ToJsonString()}");
             await Task.Delay(250);
         }
     }
@@ -124,7 +124,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         // Once the log stops growing, the chain catches up: no entry is left unanchored.
         var deadline = DateTime.UtcNow.AddSeconds(30);
         JsonNode health;
-        while ((health = (await node.GetAsync("/healthz")).Body["chains"]![0]!)["lagEntries"]!.GetValue<string>() != "0" && DateTime.UtcNow < deadline)
+        while ((health = (await node.HealthAsync()).Body["chains"]![0]!)["lagEntries"]!.GetValue<string>() != "0" && DateTime.UtcNow < deadline)
             await Task.Delay(250);
         Assert.Equal("ok", health["state"]!.GetValue<string>());
         Assert.Equal("0", health["lagEntries"]!.GetValue<string>());
@@ -260,8 +260,8 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             leaves.AddRange(await SubmitAsync(node, provider, 2)); // Acknowledged while the chain is unreachable.
             await Task.Delay(1000);
         }
-        var health = (await node.GetAsync("/healthz")).Body;
-        Assert.Equal(200, (await node.GetAsync("/healthz")).Status);
+        var health = (await node.HealthAsync()).Body;
+        Assert.Equal(200, (await node.HealthAsync()).Status);
         Assert.NotEqual("ok", health["chains"]![0]!["state"]!.GetValue<string>());
         Assert.NotEqual("0", health["chains"]![0]!["lagEntries"]!.GetValue<string>());
 
@@ -320,7 +320,8 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
 
         var bundleFile = Path.Combine(_state, "submitted.json");
         var (submitted, submitOut, submitErr) = await CliAsync("submit", "--node", url, "--key", key, "--provider", "acme",
-            "--file", doc, "--contract", "合同-2026-001", "--kind", "contract.document", "--wait", "anchor", "-o", bundleFile, "--timeout", "60");
+            "--file", doc, "--contract", "合同-2026-001", "--kind", "contract.document", "--wait", "anchor", "-o", bundleFile, "--timeout", "60",
+            "--token", readToken);
         Assert.True(submitted == 0, submitOut + submitErr);
         Assert.Contains("anchored on chain 31337", submitErr);
         Assert.NotEmpty(JsonNode.Parse(await File.ReadAllTextAsync(bundleFile))!["anchors"]!.AsArray());
@@ -335,7 +336,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.True(keyOnly == 1 && keyOnlyOut.Contains("✗ anchor chain 31337 registry", StringComparison.Ordinal), keyOnlyOut);
 
         var byFile = Path.Combine(_state, "by-file");
-        Assert.Equal(0, (await CliAsync("proof", "--node", url, "--file", doc, "-o", byFile)).Exit);
+        Assert.Equal(0, (await CliAsync("proof", "--node", url, "--file", doc, "--token", readToken, "-o", byFile)).Exit);
         var byContract = Path.Combine(_state, "by-contract");
         var (fetched, fetchOut, fetchErr) = await CliAsync("proof", "--node", url, "--contract", "合同-2026-001", "--provider", "acme", "--token", readToken, "-o", byContract);
         Assert.True(fetched == 0, fetchOut + fetchErr);

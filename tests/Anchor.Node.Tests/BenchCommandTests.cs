@@ -76,8 +76,8 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         Assert.Equal(200, status);
         Assert.Equal(alg, (string?)provider["keys"]![0]!["alg"]);
 
-        // Proof mode over the leaves just written: every GET answers, none fails.
-        (exit, output, error) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--proofs", "--records", "40", "--concurrency", "4", "--warmup", "1", "--json");
+        // Proof mode over the leaves just written (as the operator: entries are private): every GET answers, none fails.
+        (exit, output, error) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile, "--proofs", "--records", "40", "--concurrency", "4", "--warmup", "1", "--json");
         Assert.True(exit == 0, output + error);
         var proofs = JsonNode.Parse(output)!.AsObject();
         Assert.Equal("proofs", (string?)proofs["mode"]);

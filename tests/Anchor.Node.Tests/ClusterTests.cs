@@ -30,6 +30,8 @@ public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
         ["Anchor__Silo__Membership__TableRefreshTimeout"] = "00:00:02",
         ["Anchor__Silo__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
         ["Anchor__Sequencer__PeriodMilliseconds"] = "50",
+        ["Anchor__RateLimit__ClientPermitsPerSecond"] = "1000000",
+        ["Anchor__RateLimit__ClientBurst"] = "1000000",
         ["Logging__LogLevel__Default"] = "Warning",
     };
 
@@ -43,8 +45,10 @@ public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
         {
             Assert.True(exit == 0, output);
             var cluster = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "cluster.json")))!;
-            var nodes = cluster["nodes"]!.AsArray().Select(n => (Url: n!["url"]!.GetValue<string>(), SiloPort: n["siloPort"]!.GetValue<int>(), Pid: n["pid"]!.GetValue<int>())).ToList();
+            var nodes = cluster["nodes"]!.AsArray().Select(n => (Url: n!["url"]!.GetValue<string>(), OperatorUrl: n["operatorUrl"]!.GetValue<string>(),
+                SiloPort: n["siloPort"]!.GetValue<int>(), Pid: n["pid"]!.GetValue<int>())).ToList();
             var clients = nodes.Select(n => new HttpClient { BaseAddress = new Uri(n.Url), Timeout = TimeSpan.FromSeconds(10) }).ToList();
+            var operators = nodes.Select(n => new HttpClient { BaseAddress = new Uri(n.OperatorUrl), Timeout = TimeSpan.FromSeconds(10) }).ToList();
             var token = (await File.ReadAllTextAsync(cluster["adminTokenFile"]!.GetValue<string>())).Trim();
             using var provider = new TestProvider("cluster");
             using (var register = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/providers") { Content = Json(provider.Registration()) })
@@ -54,7 +58,7 @@ public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
             }
 
             // The silo that runs the sequencer, as every node reports it.
-            var sequencerSilo = JsonNode.Parse(await clients[0].GetStringAsync("/healthz"))!["sequencerSilo"]!.GetValue<string>();
+            var sequencerSilo = JsonNode.Parse(await operators[0].GetStringAsync("/healthz"))!["sequencerSilo"]!.GetValue<string>();
             var victim = nodes.FindIndex(n => sequencerSilo.Contains($":{n.SiloPort}:", StringComparison.Ordinal));
             Assert.True(victim >= 0, $"sequencer on {sequencerSilo}, none of {string.Join(", ", nodes.Select(n => n.SiloPort))}");
             var survivors = Enumerable.Range(0, nodes.Count).Where(i => i != victim).ToList();
@@ -119,11 +123,12 @@ public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
             // The sequencer lives on a survivor now, and every survivor serves.
             foreach (var s in survivors)
             {
-                var health = JsonNode.Parse(await clients[s].GetStringAsync("/healthz"))!;
+                var health = JsonNode.Parse(await operators[s].GetStringAsync("/healthz"))!;
                 Assert.DoesNotContain($":{nodes[victim].SiloPort}:", health["sequencerSilo"]!.GetValue<string>(), StringComparison.Ordinal);
             }
 
-            // Every acknowledged record is in the log under its receipt, and its bundle verifies.
+            // Every acknowledged record is in the log under its receipt, and its bundle verifies (read as the operator: entries are private).
+            foreach (var client in clients) client.DefaultRequestHeaders.Authorization = new("Bearer", token);
             var logKey = JsonNode.Parse(await clients[survivors[0]].GetStringAsync("/v1/node"))!["logKey"]!.GetValue<string>();
             var indices = new HashSet<string>();
             foreach (var (answer, evidence, _) in acked)

@@ -78,7 +78,7 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
         Assert.Equal(200, apiStatus);
         Assert.NotNull(api["paths"]!["/v1/evidence"]);
         Assert.Equal(200, (int)(await node.Http.GetAsync("/scalar")).StatusCode);
-        Assert.Equal("ok", (await node.GetAsync("/healthz")).Body["status"]!.GetValue<string>());
+        Assert.Equal("ok", (await node.HealthAsync()).Body["status"]!.GetValue<string>());
 
         // The secrets were generated into the state folder, readable by the owner only.
         foreach (var file in new[] { NodeState.LogKeyFile, NodeState.AdminTokenFile })

@@ -74,7 +74,7 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
 
         await Expect(401, ErrorCodes.Unauthorized, () => node.PostAsync("/v1/admin/providers", new TestProvider("x").Registration()));
         await Expect(403, ErrorCodes.Forbidden, () => node.PostAsync("/v1/admin/providers", new TestProvider("x").Registration(), "not-the-token"));
-        await Expect(401, ErrorCodes.Unauthorized, () => node.GetAsync("/v1/contracts/contract-e/proofs?provider=errs"));
+        await Expect(401, ErrorCodes.Unauthorized, () => node.GetAnonymousAsync("/v1/contracts/contract-e/proofs?provider=errs"));
         using var other = new TestProvider("errs-2");
         await other.RegisterAsync(node);
         checkpoint = await node.Http.GetStringAsync("/checkpoint"); // Its key registration is an entry of the log.
@@ -118,13 +118,19 @@ public sealed class ErrorTests(RedisServer redis) : IDisposable
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
         await Bundles.VerifyAsync((await node.GetAsync($"/v1/proofs/{original["leafIndex"]}")).Body, logKey);
 
-        // Rate limit: a provider's bucket empties; other providers are not affected.
+        // Rate limit: requests naming a provider without its signature spend nothing of its bucket; its own signed
+        // requests empty it; other providers are not affected.
         using var flood = new TestProvider("flood");
         await flood.RegisterAsync(node);
-        checkpoint = await node.Http.GetStringAsync("/checkpoint");
+        for (var i = 0; i < 60; i++) Assert.Equal(400, (await Raw(node, "/v1/evidence", "{\"provider\": \"flood\"}")).Status);
+        var forged = flood.Single(TestProvider.NewEvidence());
+        forged["sig"] = Convert.ToBase64String(new byte[64]);
+        for (var i = 0; i < 60; i++) Assert.Equal(ErrorCodes.SignatureInvalid, (await node.PostAsync("/v1/evidence", forged)).Body["code"]!.GetValue<string>());
         var statuses = new List<int>();
-        for (var i = 0; i < 60; i++) statuses.Add((await Raw(node, "/v1/evidence", "{\"provider\": \"flood\"}")).Status);
+        for (var i = 0; i < 60; i++) statuses.Add((await node.PostAsync("/v1/evidence", flood.Single(TestProvider.NewEvidence()))).Status);
+        Assert.Equal(Enumerable.Repeat(200, 40), statuses.Take(40));
         Assert.Contains(429, statuses);
+        checkpoint = await node.Http.GetStringAsync("/checkpoint"); // The accepted ones moved it; refusals from here on must not.
         await Expect(429, ErrorCodes.RateLimited, () => node.PostAsync("/v1/evidence", flood.Single(TestProvider.NewEvidence())));
         await Expect(400, ErrorCodes.Malformed, () => Raw(node, "/v1/evidence", "{\"provider\": \"errs-2\"}"));
     }

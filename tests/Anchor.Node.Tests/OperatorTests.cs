@@ -13,7 +13,7 @@ public sealed class OperatorTests(RedisServer redis) : IDisposable
     public async Task Status_reports_log_silos_and_redis_persistence_to_the_operator_only()
     {
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "status.test/log", _state));
-        Assert.Equal(401, (await node.GetAsync("/v1/admin/status")).Status);
+        Assert.Equal(401, (await node.GetAnonymousAsync("/v1/admin/status")).Status);
         Assert.Equal(403, (await node.GetAsync("/v1/admin/status", "not-the-token")).Status);
 
         using var provider = new TestProvider("status");

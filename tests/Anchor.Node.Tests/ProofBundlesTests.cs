@@ -45,7 +45,7 @@ public sealed class ProofBundlesTests(RedisServer redis) : IDisposable
 
         // The bundle names the anchored tree, and its proof is a proof in that tree (the tiles beyond the
         // remembered head were read with the current one, not refused as missing).
-        var bundle = JsonNode.Parse((await bundles.ForLeafAsync(1, remembered, default))!)!.AsObject();
+        var bundle = JsonNode.Parse((await bundles.ForLeafAsync(1, remembered, ReadAccess.Everything, default))!)!.AsObject();
         Assert.Equal("9", bundle["treeSize"]!.GetValue<string>());
         Assert.Single(bundle["anchors"]!.AsArray());
         var checkpoint = Checkpoint.Verify(bundle["checkpoint"]!.GetValue<string>(), services.GetRequiredService<NoteSigner>().VerifierKey);

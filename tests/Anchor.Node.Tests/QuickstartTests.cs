@@ -59,8 +59,9 @@ public sealed class QuickstartTests : IDisposable
             var document = Path.Combine(RepoRoot.Path, "README.md");
             await Cli(0, "keygen", "--alg", "ed25519", "--out", key);
             await Cli(0, "admin", "provider", "add", "--node", url, "--admin-token-file", tokenFile, "--id", "acme", "--name", "Acme e-contracts", "--key", key, "--key-id", "acme-1");
+            var adminToken = (await File.ReadAllTextAsync(tokenFile)).Trim();
             await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
-                "--contract", "c-42", "--kind", "contract.document", "--wait", "anchor", "--timeout", "60", "-o", bundle);
+                "--contract", "c-42", "--kind", "contract.document", "--wait", "anchor", "--timeout", "60", "-o", bundle, "--token", adminToken);
             // The trust file the script wrote is the node's own entry, and the provider-roots folder exists.
             var trustFile = info["trustFile"]!.GetValue<string>();
             Assert.Equal(JsonNode.Parse(await http.GetStringAsync("/v1/trust"))!.ToJsonString(), JsonNode.Parse(await File.ReadAllTextAsync(trustFile))!.ToJsonString());
@@ -107,7 +108,9 @@ public sealed class QuickstartTests : IDisposable
             var resumed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
             Assert.Equal(info.ToJsonString(), resumed.ToJsonString());
             Assert.Equal("2", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
-            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/1"))!; // Entry 0 registers the tour's key.
+            // Entries are private: the operator reads them with the admin token. Entry 0 registers the tour's key.
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
+            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/1"))!;
             Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["leafHash"]!.GetValue<string>(), again["leafHash"]!.GetValue<string>());
             Assert.NotEmpty(again["anchors"]!.AsArray());
         }

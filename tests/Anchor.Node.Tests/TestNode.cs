@@ -10,14 +10,19 @@ public sealed class TestNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestNode(WebApplication app, int httpPort, string stateDir)
+    private TestNode(WebApplication app, int httpPort, int operatorPort, string stateDir)
     {
         _app = app;
         StateDir = stateDir;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        Operator = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{operatorPort}"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
+    /// <summary>The public listener (the API).</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The operator listener: /healthz, /metrics, /dashboard.</summary>
+    public HttpClient Operator { get; }
     public string StateDir { get; }
     public IServiceProvider Services => _app.Services;
     public string AdminToken => File.ReadAllText(Path.Combine(StateDir, NodeState.AdminTokenFile)).Trim();
@@ -33,6 +38,10 @@ public sealed class TestNode : IAsyncDisposable
             $"--Anchor:Redis:Connection={redis}",
             "--Anchor:Http:Address=127.0.0.1",
             $"--Anchor:Http:Port={RedisServer.FreePort()}",
+            $"--Anchor:Http:OperatorPort={RedisServer.FreePort()}",
+            // Every request of a test comes from 127.0.0.1: the per-client limit is out of the way unless a test sets it.
+            "--Anchor:RateLimit:ClientPermitsPerSecond=1000000",
+            "--Anchor:RateLimit:ClientBurst=1000000",
             $"--Anchor:Silo:Port={RedisServer.FreePort()}",
             $"--Anchor:Silo:GatewayPort={RedisServer.FreePort()}",
             $"--Anchor:Silo:ClusterId={cluster}",
@@ -58,16 +67,20 @@ public sealed class TestNode : IAsyncDisposable
             {
                 await app.DisposeAsync();
                 args = [.. args.Select(a => a.StartsWith("--Anchor:Http:Port=", StringComparison.Ordinal) || a.StartsWith("--Anchor:Silo:Port=", StringComparison.Ordinal)
-                    || a.StartsWith("--Anchor:Silo:GatewayPort=", StringComparison.Ordinal) ? a.Split('=')[0] + "=" + RedisServer.FreePort() : a)];
+                    || a.StartsWith("--Anchor:Silo:GatewayPort=", StringComparison.Ordinal) || a.StartsWith("--Anchor:Http:OperatorPort=", StringComparison.Ordinal)
+                    ? a.Split('=')[0] + "=" + RedisServer.FreePort() : a)];
                 continue;
             }
-            var port = int.Parse(args.Last(a => a.StartsWith("--Anchor:Http:Port=", StringComparison.Ordinal)).Split('=')[1], CultureInfo.InvariantCulture);
             var stateDir = args.Last(a => a.StartsWith("--Anchor:StateDir=", StringComparison.Ordinal)).Split('=', 2)[1];
-            var node = new TestNode(app, port, stateDir);
+            var node = new TestNode(app, Port(args, "Http:Port"), Port(args, "Http:OperatorPort"), stateDir);
             await node.WaitHealthyAsync();
             return node;
         }
     }
+
+    /// <summary>The last value given for a port setting (later arguments win, as in the node's configuration).</summary>
+    private static int Port(string[] args, string setting) =>
+        int.Parse(args.Last(a => a.StartsWith($"--Anchor:{setting}=", StringComparison.Ordinal)).Split('=')[1], CultureInfo.InvariantCulture);
 
     private static bool IsAddressInUse(Exception ex)
     {
@@ -82,7 +95,7 @@ public sealed class TestNode : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            var response = await Http.GetAsync("/healthz");
+            var response = await Operator.GetAsync("/healthz");
             if (response.IsSuccessStatusCode) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException("node not healthy: " + await response.Content.ReadAsStringAsync());
             await Task.Delay(100);
@@ -101,11 +114,27 @@ public sealed class TestNode : IAsyncDisposable
     }
 
     public Task<(int Status, JsonObject Body)> PostAsync(string path, JsonNode body, string? bearer = null) => SendAsync(HttpMethod.Post, path, body, bearer);
-    public Task<(int Status, JsonObject Body)> GetAsync(string path, string? bearer = null) => SendAsync(HttpMethod.Get, path, null, bearer);
+
+    /// <summary>A GET as the operator (the admin token reads every entry) unless another <paramref name="bearer"/> is given.</summary>
+    public Task<(int Status, JsonObject Body)> GetAsync(string path, string? bearer = null) => SendAsync(HttpMethod.Get, path, null, bearer ?? AdminToken);
+
+    /// <summary>A GET without any token, as anyone on the network.</summary>
+    public Task<(int Status, JsonObject Body)> GetAnonymousAsync(string path) => SendAsync(HttpMethod.Get, path);
+
+    /// <summary>The status and problem code of an answer, to compare with one expected pair.</summary>
+    public static (int Status, string? Code) Code((int Status, JsonObject Body) answer) => (answer.Status, answer.Body["code"]?.GetValue<string>());
+
+    /// <summary>GET /healthz on the operator listener.</summary>
+    public async Task<(int Status, JsonObject Body)> HealthAsync()
+    {
+        using var response = await Operator.GetAsync("/healthz");
+        return ((int)response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject());
+    }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Operator.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

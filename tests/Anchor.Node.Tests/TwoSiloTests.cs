@@ -91,11 +91,11 @@ public sealed class TwoSiloTests(RedisServer redis, Xunit.Abstractions.ITestOutp
 
         // The sequencer is placed on the first silo that calls it (a), so stopping a moves it to b.
         await Submit(a, 50);
-        var before = (await b.GetAsync("/healthz")).Body["sequencerSilo"]!.GetValue<string>();
+        var before = (await b.HealthAsync()).Body["sequencerSilo"]!.GetValue<string>();
         var stopping = a.DisposeAsync().AsTask();
         await Task.WhenAll(Submit(b, 100), stopping);
         await Submit(b, 50);
-        var after = (await b.GetAsync("/healthz")).Body["sequencerSilo"]!.GetValue<string>();
+        var after = (await b.HealthAsync()).Body["sequencerSilo"]!.GetValue<string>();
         output.WriteLine($"200 entries across a silo leaving, {retries} retryable refusals; sequencer on {before}, then {after}");
         Assert.NotEqual(before, after);
 

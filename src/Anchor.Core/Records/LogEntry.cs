@@ -111,27 +111,29 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
         : Statements.Batch(Provider, KeyId, Batch.Root, JsonFields.Count(Batch.Size, "entry.batch.size"));
 
     /// <summary>
-    /// The leaf index of the key registration an evidence entry names, read from stored leaf data without parsing the
-    /// whole entry (a proof GET needs only this to add the key's entry). Null when the data is not an evidence entry
-    /// (a key registration or revocation has no <c>keyEntry</c> of this kind, or is not an object).
+    /// The provider of an evidence entry and the leaf index of the key registration it names, read from stored leaf data
+    /// without parsing the whole entry (a proof GET needs only these). Null when the data is not an evidence entry: a key
+    /// registration or revocation, or not an object with them.
     /// </summary>
-    public static ulong? ReadKeyEntry(ReadOnlySpan<byte> leafData)
+    public static (string Provider, ulong KeyEntry)? ReadSigner(ReadOnlySpan<byte> leafData)
     {
         try
         {
             var reader = new System.Text.Json.Utf8JsonReader(leafData);
             if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject) return null;
-            string? keyEntry = null;
+            string? keyEntry = null, provider = null;
             var isEvidence = false;
             while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
             {
                 var isKeyEntry = reader.ValueTextEquals("keyEntry"u8);
+                var isProvider = !isKeyEntry && reader.ValueTextEquals("provider"u8);
                 isEvidence |= reader.ValueTextEquals("evidence"u8);
                 reader.Read();
                 if (isKeyEntry && reader.TokenType == System.Text.Json.JsonTokenType.String) keyEntry = reader.GetString();
+                else if (isProvider && reader.TokenType == System.Text.Json.JsonTokenType.String) provider = reader.GetString();
                 else reader.Skip();
             }
-            return isEvidence && keyEntry is not null ? JsonFields.Count(keyEntry, "entry.keyEntry") : null;
+            return isEvidence && keyEntry is not null && provider is not null ? (provider, JsonFields.Count(keyEntry, "entry.keyEntry")) : null;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or AnchorException) { return null; }
     }

@@ -15,7 +15,7 @@ public static class AdminEndpoints
     public static void Map(WebApplication app)
     {
         var admin = app.MapGroup("/v1/admin").AddEndpointFilter(RequireAdmin)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415);
         admin.MapPost("/providers", RegisterAsync)
             .WithSummary("Register a provider with its keys; answers its read token (shown once)")
             .WithDescription("Body { id, name, keys: [ { keyId, alg, publicKey | address, certificates?, pop } ] }; pop is the key's base64 signature over anchor-key:v1\\n || JCS({provider, keyId, key}). Each key becomes a registration entry in the log.");
@@ -24,6 +24,8 @@ public static class AdminEndpoints
         admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates?, pop }: a registration entry in the log");
         admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
             .WithSummary("Revoke a key from now on (a revocation entry in the log); entries before it stay valid");
+        admin.MapPost("/providers/{id}/read-token", RotateReadTokenAsync)
+            .WithSummary("Give the provider a new read token (shown once); the old one reads nothing from then on");
         Observability.StatusEndpoint.Map(admin);
     }
 
@@ -76,25 +78,44 @@ public static class AdminEndpoints
         var parsed = new List<NewKey>();
         foreach (var key in keys)
         {
-            var newKey = ParseKey(key, roots, time);
+            var newKey = ParseKey(id, key, roots, time);
             if (parsed.Any(k => k.KeyId == newKey.KeyId)) throw new ProblemException(ErrorCodes.Malformed, $"key id '{newKey.KeyId}' appears twice");
             parsed.Add(newKey);
         }
-        var token = NodeState.Base64Url(RandomNumberGenerator.GetBytes(32));
-        // Only the token's hash is stored: a copy of Redis does not let anyone read a provider's proofs.
+        var (token, hash) = NewReadToken();
+        // The id joins the set of registered ids first, and the answer waits until no silo can still hold an
+        // "unknown" answer for it (KnownProviders): from the 201 on, every silo accepts the provider.
+        await store.AddProviderAsync(id);
+        var unknownLapsed = Task.Delay(KnownProviders.UnknownFor);
         bool registered;
-        try { registered = await grains.GetGrain<IProviderGrain>(id).Register(name, [.. parsed], SHA256.HashData(Encoding.UTF8.GetBytes(token))); }
+        try { registered = await grains.GetGrain<IProviderGrain>(id).Register(name, [.. parsed], hash); }
         catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail); }
         if (!registered) throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
-        await store.AddProviderAsync(id);
+        await unknownLapsed;
         return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json", statusCode: 201);
+    }
+
+    private static async Task<IResult> RotateReadTokenAsync(string id, IGrainFactory grains, KnownProviders known)
+    {
+        RequestBody.CheckId(id, "id");
+        var (token, hash) = NewReadToken();
+        if (!await known.IsRegisteredAsync(id) || !await grains.GetGrain<IProviderGrain>(id).RotateReadToken(hash))
+            throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
+        return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json");
+    }
+
+    /// <summary>A random read token and its SHA-256. Only the hash is stored: a copy of Redis does not let anyone read a provider's proofs.</summary>
+    private static (string Token, byte[] Hash) NewReadToken()
+    {
+        var token = NodeState.Base64Url(RandomNumberGenerator.GetBytes(32));
+        return (token, SHA256.HashData(Encoding.UTF8.GetBytes(token)));
     }
 
     private static async Task<IResult> AddKeyAsync(HttpContext context, string id, IGrainFactory grains, ProviderRoots roots, TimeProvider time)
     {
         RequestBody.CheckId(id, "id");
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
-        var key = ParseKey(body, roots, time);
+        var key = ParseKey(id, body, roots, time);
         try
         {
             if (!await grains.GetGrain<IProviderGrain>(id).AddKey(key))
@@ -122,7 +143,7 @@ public static class AdminEndpoints
     /// A key with a certificate chain must chain to a CA of the provider roots, be valid now and unrevoked by their CRLs,
     /// and be the chain's leaf key; its validity window then bounds the records it may sign.
     /// </summary>
-    private static NewKey ParseKey(JsonNode? node, ProviderRoots roots, TimeProvider time)
+    private static NewKey ParseKey(string provider, JsonNode? node, ProviderRoots roots, TimeProvider time)
     {
         if (node is not JsonObject obj) throw new ProblemException(ErrorCodes.Malformed, "a key must be an object { keyId, alg, publicKey | address, certificates?, pop }");
         RequestBody.OnlyKnown(obj, "keyId", "alg", "publicKey", "address", "certificates", "pop");
@@ -141,6 +162,9 @@ public static class AdminEndpoints
         if (!SignatureVerifier.TryCreate(descriptor, out _, out error)) throw new ProblemException(ErrorCodes.Malformed, $"key '{keyId}': {error}");
         var pop = obj["pop"] is JsonValue v && v.TryGetValue<string>(out var text) ? text
             : throw new ProblemException(ErrorCodes.PopInvalid, $"key '{keyId}' needs 'pop': its signature over its registration statement (anchor admin provider add builds it from the key file)");
+        // Checked here too (the provider grain checks it again where it writes the entry), so a refused key changes nothing.
+        if (!new KeyRegistration(provider, keyId, descriptor, pop, Times.ToText(time.GetUtcNow())).ProvesPossession(out error))
+            throw new ProblemException(ErrorCodes.PopInvalid, $"key '{keyId}': {error}");
         return new NewKey(keyId, descriptor.ToJson().ToJsonString(), pop, notBefore, notAfter);
     }
 }

@@ -18,12 +18,12 @@ public static class EvidenceEndpoints
             .WithSummary("Submit one signed evidence record")
             .WithDescription("Body { provider, keyId, evidence, sig }. Answers { entry, leafIndex, leafHash, receipt } once the record is durably in the log; with ?wait=checkpoint also the proof bundle at the first checkpoint that contains it.")
             .Produces<JsonObject>()
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(429).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
         app.MapPost("/v1/evidence/batch", SubmitBatchAsync)
             .WithSummary("Submit a provider-signed batch of up to 10,000 records")
             .WithDescription("Body { provider, keyId, records: [evidence...], root, sig }: sig signs anchor-batch:v1 over the RFC 9162 root of the records. Answers { receipts: [...] } in record order.")
             .Produces<JsonObject>()
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(429).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter,
@@ -33,12 +33,13 @@ public static class EvidenceEndpoints
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
         RequestBody.OnlyKnown(body, "provider", "keyId", "evidence", "sig");
         var provider = RequestBody.String(body, "provider");
-        limiter.Acquire(context, provider);
         var keyId = RequestBody.String(body, "keyId");
         var evidence = CanonicalEvidence.Of(Evidence.FromJson(body["evidence"]));
         var sig = RequestBody.String(body, "sig");
 
         var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifySingle(provider, keyId, evidence, sig);
+        // Only now, with the signature verified, is the request the provider's to be counted against it.
+        limiter.Acquire(context, provider);
         var result = (await grains.GetGrain<ISequencerGrain>(store.Origin).Append([verified]))[0];
         if (result.ErrorCode is not null) throw new ProblemException(result.ErrorCode, result.ErrorDetail ?? result.ErrorCode);
 
@@ -67,7 +68,6 @@ public static class EvidenceEndpoints
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.BatchLimit, context.RequestAborted);
         RequestBody.OnlyKnown(body, "provider", "keyId", "records", "root", "sig");
         var provider = RequestBody.String(body, "provider");
-        limiter.Acquire(context, provider);
         var keyId = RequestBody.String(body, "keyId");
         if (body["records"] is not JsonArray records) throw new ProblemException(ErrorCodes.Malformed, "'records' must be an array of evidence objects");
         if (records.Count == 0) throw new ProblemException(ErrorCodes.Malformed, "'records' is empty");
@@ -88,6 +88,7 @@ public static class EvidenceEndpoints
         }
 
         var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifyBatch(provider, keyId, new Orleans.Concurrency.Immutable<CanonicalEvidence[]>(evidence), root, sig);
+        limiter.Acquire(context, provider); // After the signature, as for single records.
         var results = await grains.GetGrain<ISequencerGrain>(store.Origin).Append(verified);
         if (results.FirstOrDefault(r => r.ErrorCode is not null) is { } refused)
             throw new ProblemException(refused.ErrorCode!, refused.ErrorDetail ?? refused.ErrorCode!);

@@ -9,7 +9,7 @@ using Anchor.Storage;
 
 namespace Anchor.Node.Api;
 
-/// <summary>The public face of the log: checkpoint, hash tiles (c2sp tlog-tiles), node description, anchors, health.</summary>
+/// <summary>The public face of the log (checkpoint, hash tiles (c2sp tlog-tiles), node description, anchors), and health on the operator listener.</summary>
 public static class LogEndpoints
 {
     public static void Map(WebApplication app)
@@ -18,11 +18,12 @@ public static class LogEndpoints
             .Produces<string>(200, "text/plain");
         app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public")
             .Produces<byte[]>(200, "application/octet-stream").ProducesProblem(404);
-        app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains and version");
+        app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains (name, chain ID, registry) and version");
         app.MapGet("/v1/trust", (NodeTrust trust) => Results.Text(trust.File.ToJson().ToJsonString(), "application/json"))
             .WithSummary("This node's entry for a verifier's trust file (anchor-trust/v1): origin, log key, and per chain registry, operator and log ID");
         app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
-        app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready");
+        app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready (operator listener only)")
+            .WithMetadata(new OperatorOnly()).ExcludeFromDescription();
     }
 
     private static async Task<IResult> CheckpointAsync(LogStore store, NoteSigner signer)
@@ -46,6 +47,7 @@ public static class LogEndpoints
         return Results.Bytes(bytes, "application/octet-stream");
     }
 
+    /// <summary>What a client needs to know of the node. Never the RPC URLs: they usually embed the RPC provider's API key.</summary>
     private static IResult Describe(LogStore store, NoteSigner signer, Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring) =>
         Results.Text(new JsonObject
         {
@@ -56,7 +58,6 @@ public static class LogEndpoints
             {
                 ["name"] = c.Name,
                 ["chainId"] = c.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["rpc"] = c.RpcUrl,
                 ["registry"] = c.Registry,
             })]),
             ["version"] = typeof(LogEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
@@ -68,39 +69,46 @@ public static class LogEndpoints
         return Results.Text(new JsonObject { ["anchors"] = new JsonArray([.. list.Select(a => (JsonNode)a.ToJson())]) }.ToJsonString(), "application/json");
     }
 
+    /// <summary>Each probe of /healthz gets this long: a health check must answer while what it checks does not.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
     private static async Task<IResult> HealthAsync(StackExchange.Redis.IConnectionMultiplexer redis, IGrainFactory grains, LogStore store,
         IAnchoringStatus anchoring, CancellationToken cancellationToken)
     {
         var status = new JsonObject();
         var healthy = true;
+        // All probes at once, so the answer takes the longest of them, not their sum.
+        var ping = redis.GetDatabase().PingAsync().WaitAsync(ProbeTimeout, cancellationToken);
+        var sequencerStatus = grains.GetGrain<ISequencerGrain>(store.Origin).Status().WaitAsync(ProbeTimeout, cancellationToken);
+        var chainsStatus = anchoring.ChainsAsync(cancellationToken).WaitAsync(ProbeTimeout, cancellationToken);
         try
         {
-            status["redisMs"] = (await redis.GetDatabase().PingAsync()).TotalMilliseconds;
+            status["redisMs"] = (await ping).TotalMilliseconds;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             healthy = false;
-            status["redis"] = ex.Message;
+            status["redis"] = Brief(ex);
         }
         try
         {
-            var sequencer = await grains.GetGrain<ISequencerGrain>(store.Origin).Status().WaitAsync(TimeSpan.FromSeconds(5));
+            var sequencer = await sequencerStatus;
             status["sequencerReady"] = sequencer.Ready;
             status["sequencerSilo"] = sequencer.Silo;
             status["size"] = sequencer.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (sequencer.Problem is not null) status["sequencer"] = sequencer.Problem;
             healthy &= sequencer.Ready;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             healthy = false;
-            status["sequencer"] = ex.Message;
+            status["sequencer"] = Brief(ex);
         }
         try
         {
             // Anchoring trouble does not make the node unhealthy: the ledger keeps accepting evidence.
             var chains = new JsonArray();
-            foreach (var c in await anchoring.ChainsAsync(cancellationToken))
+            foreach (var c in await chainsStatus)
             {
                 var chain = new JsonObject
                 {
@@ -118,9 +126,17 @@ public static class LogEndpoints
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {
-            status["chains"] = ex.Message;
+            status["chains"] = Brief(ex);
         }
         status["status"] = healthy ? "ok" : "unavailable";
         return Results.Text(status.ToJsonString(), "application/json", statusCode: healthy ? 200 : 503);
+    }
+
+    /// <summary>The first clause of a failure (StackExchange.Redis appends a page of connection diagnostics after a ';').</summary>
+    private static string Brief(Exception ex)
+    {
+        var message = ex.Message;
+        var end = message.IndexOf(';', StringComparison.Ordinal);
+        return ex.GetType().Name + ": " + (end > 0 ? message[..end] : Problem.Short(message));
     }
 }

@@ -1,17 +1,25 @@
 using Anchor.Core.Records;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Anchor.Node.Api;
 
-/// <summary>Turns every failure into problem+json: the node answers bad input, it never crashes on it.</summary>
+/// <summary>
+/// Turns every failure into problem+json: the node answers bad input, it never crashes on it. That includes the
+/// error statuses the framework sets without a body (routing's 404 and 405) and the exceptions Kestrel raises while
+/// a handler reads the body. (What Kestrel refuses before the pipeline runs, <see cref="KestrelRejections"/> rewrites.)
+/// </summary>
 public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemWriter> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        IResult? problem;
+        IResult problem;
         try
         {
             await next(context);
-            return;
+            if (context.Response.StatusCode < 400 || context.Response.HasStarted) return;
+            problem = Fail(context, Problem.CodeOf(context.Response.StatusCode),
+                $"{context.Request.Method} {Problem.Short(context.Request.Path.Value ?? "")}: {ReasonPhrases.GetReasonPhrase(context.Response.StatusCode)}",
+                context.Response.StatusCode);
         }
         catch (ProblemException ex) { problem = Fail(context, ex.Code, ex.Message, ex.Status); }
         catch (AnchorException ex) { problem = Fail(context, ex.Code, ex.Detail); }
@@ -33,7 +41,13 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
         {
             problem = Fail(context, ErrorCodes.TooLarge, ex.Message);
         }
-        catch (BadHttpRequestException ex) { problem = Fail(context, ErrorCodes.Malformed, ex.Message, ex.StatusCode); }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // Kestrel's body data rate ran out: the body is shorter than its Content-Length (or trickles). The request
+            // is what is wrong, so 400; 408 would tell the client to send the same bytes again.
+            problem = Fail(context, ErrorCodes.Malformed, "the body ended before its Content-Length, or arrived too slowly: " + ex.Message);
+        }
+        catch (BadHttpRequestException ex) { problem = Fail(context, ErrorCodes.Malformed, ex.Message, ex.StatusCode >= 400 ? ex.StatusCode : null); }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { return; }
         catch (Exception ex)
         {
@@ -41,8 +55,13 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
             problem = Fail(context, Problem.Internal, "the node failed to answer; it is logged");
         }
         if (context.Response.HasStarted) return;
+        // Clear drops whatever a handler set on its way to the failure, but these two headers belong to the problem.
+        var retryAfter = context.Response.Headers.RetryAfter;
+        var allow = context.Response.Headers.Allow;
         context.Response.Clear();
-        if (problem is not null) await problem.ExecuteAsync(context);
+        if (retryAfter.Count > 0) context.Response.Headers.RetryAfter = retryAfter;
+        if (allow.Count > 0) context.Response.Headers.Allow = allow;
+        await problem.ExecuteAsync(context);
     }
 
     /// <summary>The problem to answer; its code is left for <see cref="Observability.SubmissionMetrics"/>.</summary>

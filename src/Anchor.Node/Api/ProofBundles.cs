@@ -22,11 +22,12 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
 {
     // Key registration entries never change: kept by leaf index, with the key descriptor they state (the bundle's providerKey).
     private const int MaxCachedKeys = 10_000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, (byte[] Data, byte[] Key)> _keyEntries = new();
+    private readonly LruCache<ulong, (byte[] Data, byte[] Key)> _keyEntries = new(MaxCachedKeys);
     private readonly string _logKey = signer.VerifierKey.ToString();
     // Right-border hashes folded into a proof's ephemeral node, by the leaves they cover: one tree's proofs share them.
-    private const int MaxEphemeral = 4096;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]> _ephemeral = new();
+    // Kept per tree size (a tree has at most 64 such nodes), for the most recently used sizes.
+    private const int MaxEphemeralTrees = 256;
+    private readonly LruCache<ulong, System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]>> _ephemeral = new(MaxEphemeralTrees);
     private sealed record RecentHead(LogHead Head, long ReadAt);
     private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
@@ -46,33 +47,41 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
         return head;
     }
 
-    /// <summary>The bundle at the anchored tree if there is one, else at <paramref name="head"/>, as JSON; null when the leaf is not in the log.</summary>
-    public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides whether a stored entry goes into an answer, from its provider and leaf data (read before the bundle is
+    /// built): the reader's access, and for a lookup by index that the entry is what the index hinted at.
+    /// </summary>
+    public delegate ValueTask<bool> EntryFilter(string provider, byte[] leafData);
+
+    /// <summary>
+    /// The bundle at the anchored tree if there is one, else at <paramref name="head"/>, as JSON; null when the leaf is
+    /// not in the log. 403 when <paramref name="access"/> does not read the entry's provider.
+    /// </summary>
+    public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, ReadAccess access, CancellationToken cancellationToken)
     {
-        var parts = await PartsAsync(leafIndex, head, cancellationToken);
+        EntryFilter? filter = access.ReadsEverything ? null : async (provider, _) => await access.MayReadAsync(provider)
+            ? true
+            : throw new ProblemException(ErrorCodes.Forbidden, $"this token does not read leaf {leafIndex}: it is not an entry of the token's provider");
+        var parts = await PartsAsync(leafIndex, head, filter, cancellationToken);
         return parts is null ? null : Serialize(parts);
     }
 
     /// <summary>
-    /// <c>{"bundles": [...]}</c> for the first <paramref name="max"/> of <paramref name="indices"/> (leaves not in the
-    /// log are left out), and <c>"more"</c> listing the leaf indices beyond them to fetch one by one.
+    /// One page of a lookup: <c>{"bundles": [...], "next": cursor}</c> with the bundles of <paramref name="indices"/>
+    /// that are in the log and pass <paramref name="filter"/>, and <c>next</c> (omitted on the last page) for the
+    /// caller to pass back as <c>?cursor=</c>.
     /// </summary>
-    public async Task<byte[]> ManyAsync(IReadOnlyList<ulong> indices, int max, LogHead head, CancellationToken cancellationToken)
+    public async Task<byte[]> PageAsync(IReadOnlyList<ulong> indices, LogHead head, EntryFilter? filter, string? next, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteStartArray("bundles"u8);
-            foreach (var index in indices.Take(max))
-                if (await PartsAsync(index, head, cancellationToken) is { } parts) Write(writer, parts);
+            foreach (var index in indices)
+                if (await PartsAsync(index, head, filter, cancellationToken) is { } parts) Write(writer, parts);
             writer.WriteEndArray();
-            if (indices.Count > max)
-            {
-                writer.WriteStartArray("more"u8);
-                foreach (var index in indices.Skip(max)) writer.WriteStringValue(index.ToString(CultureInfo.InvariantCulture));
-                writer.WriteEndArray();
-            }
+            if (next is not null) writer.WriteString("next"u8, next);
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
@@ -83,7 +92,7 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     {
         var size = Checkpoint.ParseBody(SignedNote.Parse(checkpoint).Text).Size;
         var head = await store.ReadHeadAsync();
-        var parts = await BuildAsync(leafIndex, size, checkpoint, [], head)
+        var parts = await BuildAsync(leafIndex, size, checkpoint, [], head, null)
             ?? throw new InvalidOperationException($"leaf {leafIndex} is not in the committed log");
         return JsonNode.Parse(Serialize(parts))!.AsObject();
     }
@@ -91,7 +100,7 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
         ulong KeyIndex, byte[] KeyEntry, List<byte[]> KeyInclusion, IReadOnlyList<ChainAnchor> Anchors);
 
-    private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
+    private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, EntryFilter? filter, CancellationToken cancellationToken)
     {
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
         var anchored = await anchors.ForLeafAsync(leafIndex, cancellationToken);
@@ -99,12 +108,13 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
         {
             // A head remembered from before the anchored checkpoint does not cover its tiles: read the current one.
             if (anchored.Size > head.Size) head = await store.ReadHeadAsync();
-            return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head);
+            return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head, filter);
         }
-        return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head);
+        return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head, filter);
     }
 
-    private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head)
+    private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head,
+        EntryFilter? filter)
     {
         var entryTask = store.ReadLeafAsync(leafIndex, head);
         var shape = ProofShape.Inclusion(leafIndex, size);
@@ -113,21 +123,26 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
         var nodes = await nodesTask;
         if (leaf is null) return null;
         // Only evidence entries have bundles; a key registration or revocation is shown through the bundles that name it.
-        if (LogEntry.ReadKeyEntry(leaf.Data) is not { } keyIndex || keyIndex >= leafIndex) return null;
+        if (LogEntry.ReadSigner(leaf.Data) is not { } signer || signer.KeyEntry >= leafIndex) return null;
+        if (filter is not null && !await filter(signer.Provider, leaf.Data)) return null;
+        var keyIndex = signer.KeyEntry;
         var keyShape = ProofShape.Inclusion(keyIndex, size);
         var keyNodes = await store.ReadNodeHashesAsync(keyShape.Nodes, head.Size);
-        if (!_keyEntries.TryGetValue(keyIndex, out var key))
+        if (!_keyEntries.TryGet(keyIndex, out var key))
         {
             var stored = await store.ReadLeafAsync(keyIndex, head)
                 ?? throw new InvalidDataException($"entry {leafIndex} names key entry {keyIndex}, which is not in the log: storage is inconsistent");
             var registration = KeyRegistration.FromJson(Jcs.ParseStrict(stored.Data));
             key = (stored.Data, Encoding.UTF8.GetBytes(registration.Key.ToJson().ToJsonString()));
-            if (_keyEntries.Count >= MaxCachedKeys) _keyEntries.Clear();
-            _keyEntries[keyIndex] = key;
+            _keyEntries.Set(keyIndex, key);
         }
-        if (_ephemeral.Count >= MaxEphemeral) _ephemeral.Clear();
-        return new Parts(leaf.Data, leaf.Hash, key.Key, leafIndex, size, shape.Fold(nodes, _ephemeral), checkpoint,
-            keyIndex, key.Data, keyShape.Fold(keyNodes, _ephemeral), anchorList);
+        if (!_ephemeral.TryGet(size, out var ephemeral))
+        {
+            ephemeral = new();
+            _ephemeral.Set(size, ephemeral);
+        }
+        return new Parts(leaf.Data, leaf.Hash, key.Key, leafIndex, size, shape.Fold(nodes, ephemeral), checkpoint,
+            keyIndex, key.Data, keyShape.Fold(keyNodes, ephemeral), anchorList);
     }
 
     private byte[] Serialize(Parts parts)

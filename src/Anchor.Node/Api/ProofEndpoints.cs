@@ -1,66 +1,91 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Grains;
 using Anchor.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Anchor.Node.Api;
 
-/// <summary>Proof bundles by leaf, by evidence hash and by contract; consistency proofs.</summary>
+/// <summary>
+/// Proof bundles by leaf, by evidence hash and by contract (entries: private unless <c>Anchor:Privacy:PublicEntries</c>,
+/// see <see cref="ReadAccess"/>); consistency proofs (public).
+/// </summary>
 public static class ProofEndpoints
 {
-    /// <summary>At most this many bundles in one answer; the rest are listed as leaf indices to fetch one by one.</summary>
-    public const int MaxBundles = 1000;
+    /// <summary>At most this many index positions are looked at for one page of a lookup; <c>next</c> continues.</summary>
+    public const int PageSize = 1000;
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/v1/proofs/{leafIndex}", ByLeafAsync).WithSummary("The proof bundle of one leaf, at the latest (or anchored) checkpoint")
-            .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(404);
-        app.MapGet("/v1/proofs", ByHashAsync).WithSummary("Every proof bundle whose evidence hash is ?hash=<hex>")
-            .Produces<JsonObject>().ProducesProblem(400);
+        app.MapGet("/v1/proofs/{leafIndex}", ByLeafAsync)
+            .WithSummary("The proof bundle of one leaf, at the latest (or anchored) checkpoint; bearer: the entry's provider's read token, or the admin token")
+            .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+        app.MapGet("/v1/proofs", ByHashAsync)
+            .WithSummary("Proof bundles whose evidence hash is ?hash=<hex>, a page at a time (?cursor=); with a provider's read token, only its own")
+            .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(401);
         app.MapGet("/v1/contracts/{contractId}/proofs", ByContractAsync)
-            .WithSummary("Every proof bundle of a contract from ?provider=P; bearer: that provider's read token")
+            .WithSummary("Proof bundles of a contract from ?provider=P, a page at a time (?cursor=); bearer: that provider's read token, or the admin token")
             .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
         app.MapGet("/v1/consistency", ConsistencyAsync).WithSummary("RFC 9162 consistency proof between tree sizes ?from=M&to=N")
             .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(404);
     }
 
-    private static async Task<IResult> ByLeafAsync(string leafIndex, ProofBundles bundles, CancellationToken cancellationToken)
+    private static async Task<IResult> ByLeafAsync(HttpContext context, string leafIndex, ProofBundles bundles, IOptions<AnchorOptions> options,
+        CancellationToken cancellationToken)
     {
         var index = ParseCount(leafIndex, "leafIndex");
+        var access = ReadAccess.Of(context, options.Value.Privacy.PublicEntries);
         var head = await bundles.HeadForAsync(index);
-        var bundle = await bundles.ForLeafAsync(index, head, cancellationToken)
+        var bundle = await bundles.ForLeafAsync(index, head, access, cancellationToken)
             ?? throw (index < head.Size
                 ? new ProblemException(Problem.NotEvidence, $"entry {index} is a key registration or revocation: it has no bundle of its own, the bundles of the records under that key carry it", StatusCodes.Status404NotFound)
                 : new ProblemException(ErrorCodes.NotFound, $"leaf {index} is not in the log (size {head.Size})"));
         return Results.Bytes(bundle, "application/json");
     }
 
-    private static async Task<IResult> ByHashAsync(string? hash, LogStore store, ProofBundles bundles, CancellationToken cancellationToken)
+    /// <summary>The cursor is the first leaf index of the next page: the hash index lists leaves in ascending order.</summary>
+    private static async Task<IResult> ByHashAsync(HttpContext context, string? hash, string? cursor, LogStore store, ProofBundles bundles,
+        IOptions<AnchorOptions> options, CancellationToken cancellationToken)
     {
         if (!Hex.TryDecodeCanonical(hash, -1, out var bytes) || bytes.Length is 0 or > 64)
             throw new ProblemException(ErrorCodes.HashMalformed, "?hash= must be the evidence hash in lowercase hex");
+        var from = cursor is null ? 0 : ParseCount(cursor, "cursor");
+        var access = ReadAccess.Of(context, options.Value.Privacy.PublicEntries);
         var head = await store.ReadHeadAsync();
-        return Results.Bytes(await bundles.ManyAsync(await store.ReadIndicesByHashAsync(hash!, head), MaxBundles, head, cancellationToken), "application/json");
+        var rest = (await store.ReadIndicesByHashAsync(hash!, head)).Where(i => i >= from).ToList();
+        var page = rest.Take(PageSize).ToList();
+        var next = rest.Count > PageSize ? rest[PageSize].ToString(CultureInfo.InvariantCulture) : null;
+        // A provider's token sees its own entries only; others' are left out as if absent.
+        ProofBundles.EntryFilter? filter = access.ReadsEverything ? null : (provider, _) => access.MayReadAsync(provider);
+        return Results.Bytes(await bundles.PageAsync(page, head, filter, next, cancellationToken), "application/json");
     }
 
-    private static async Task<IResult> ByContractAsync(HttpContext context, string contractId, string? provider, LogStore store,
-        ProofBundles bundles, IGrainFactory grains, CancellationToken cancellationToken)
+    /// <summary>The cursor is a position in the contract index (a list that only grows).</summary>
+    private static async Task<IResult> ByContractAsync(HttpContext context, string contractId, string? provider, string? cursor, LogStore store,
+        ProofBundles bundles, KnownProviders known, IOptions<AnchorOptions> options, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(provider)) throw new ProblemException(ErrorCodes.Malformed, "?provider= is required");
         RequestBody.CheckId(provider, "provider");
-        var token = Bearer(context) ?? throw new ProblemException(ErrorCodes.Unauthorized, "a provider read token is required (Authorization: Bearer …)");
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        if (!await grains.GetGrain<IProviderGrain>(provider).CheckReadToken(hash))
+        var from = cursor is null ? 0 : ParseCount(cursor, "cursor");
+        if (from > long.MaxValue - PageSize) throw new ProblemException(ErrorCodes.Malformed, $"cursor {from} is beyond any index");
+        var access = ReadAccess.Of(context, options.Value.Privacy.PublicEntries);
+        // An unregistered name is refused like a wrong token, and without activating a grain for it.
+        if (!access.ReadsEverything && !(await known.IsRegisteredAsync(provider) && await access.MayReadAsync(provider)))
             throw new ProblemException(ErrorCodes.Forbidden, $"this token does not read the proofs of provider '{provider}'");
         var head = await store.ReadHeadAsync();
-        return Results.Bytes(await bundles.ManyAsync(await store.ReadIndicesByContractAsync(provider, contractId, head), MaxBundles, head, cancellationToken),
+        var (indices, next) = await store.ReadIndicesByContractAsync(provider, contractId, head, (long)from, PageSize);
+        // The index is a hint (AppendScript step 2): serve only entries of this provider and contract.
+        ProofBundles.EntryFilter filter = (entryProvider, data) =>
+            ValueTask.FromResult(entryProvider == provider && ContractOf(data) == contractId);
+        return Results.Bytes(await bundles.PageAsync(indices, head, filter, next?.ToString(CultureInfo.InvariantCulture), cancellationToken),
             "application/json");
     }
+
+    private static string? ContractOf(byte[] leafData) =>
+        JsonNode.Parse(leafData)?["evidence"]?["contractId"] is JsonValue v && v.TryGetValue<string>(out var id) ? id : null;
 
     private static async Task<IResult> ConsistencyAsync(string? from, string? to, LogStore store)
     {

@@ -4,9 +4,12 @@ using Anchor.Core.Records;
 namespace Anchor.Node.Api;
 
 /// <summary>
-/// A token bucket per provider id. The provider is named inside the signed JSON body, which the
-/// rate-limiting middleware runs before; so the evidence handlers ask this partitioned limiter
-/// (System.Threading.RateLimiting, the engine of ASP.NET Core rate limiting) once they know the provider.
+/// A token bucket per provider id, charged only for requests whose signature verified: a request that names a
+/// provider without its key must not spend that provider's allowance (anyone could then lock it out). The provider
+/// is named inside the signed JSON body, which ASP.NET Core's rate-limiting middleware runs before, so the evidence
+/// handlers ask this partitioned limiter (System.Threading.RateLimiting, the engine of that middleware) once the
+/// verifier grain accepted the signature. Only registered providers get that far, so partitions are bounded by them.
+/// Unsigned floods are held back by <see cref="ClientRateLimit"/>, per client address.
 /// </summary>
 public sealed class ProviderRateLimiter : IDisposable
 {
@@ -26,6 +29,7 @@ public sealed class ProviderRateLimiter : IDisposable
             }));
     }
 
+    /// <summary>Takes one token of <paramref name="provider"/>, whose signature the caller has verified; 429 when its bucket is empty.</summary>
     public void Acquire(HttpContext context, string provider)
     {
         using var lease = _limiter.AttemptAcquire(provider);

@@ -13,6 +13,7 @@ public static class RequestBody
 
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
+        CheckJson(request);
         if (request.ContentLength > limit)
             throw new ProblemException(ErrorCodes.TooLarge, $"the body is {request.ContentLength} bytes; this route takes at most {limit}");
         var feature = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
@@ -42,6 +43,21 @@ public static class RequestBody
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Bodies are JSON in UTF-8 (RFC 8259): <c>application/json</c>, with no charset or <c>charset=utf-8</c>. Anything else
+    /// is 415, so that a client sending a form or text by mistake is told so instead of getting a parse error.
+    /// </summary>
+    private static void CheckJson(HttpRequest request)
+    {
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            && (!type.Charset.HasValue || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            && type.Parameters.All(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)))
+            return;
+        throw new ProblemException(Problem.UnsupportedMediaType,
+            $"the body must be Content-Type: application/json (UTF-8), not '{Problem.Short(request.ContentType ?? "")}'");
     }
 
     public static string String(JsonObject obj, string name)

@@ -43,8 +43,8 @@ public class KeyEntryTests
         Assert.Equal(revocation.LeafData(), KeyRevocation.FromJson(Jcs.ParseStrict(revocation.LeafData())).LeafData());
 
         // Neither is evidence: a proof GET gives them no bundle of their own.
-        Assert.Null(LogEntry.ReadKeyEntry(registration.LeafData()));
-        Assert.Null(LogEntry.ReadKeyEntry(revocation.LeafData()));
+        Assert.Null(LogEntry.ReadSigner(registration.LeafData()));
+        Assert.Null(LogEntry.ReadSigner(revocation.LeafData()));
         Assert.Equal(KeyRegistration.Type, KeyEntries.TypeOf(registration.ToJson()));
         Assert.Null(KeyEntries.TypeOf(new LogEntry("acme", "k1", new Evidence("sha256", new string('a', 64), "c", "other", null,
             "2026-11-30T10:00:00.000Z", new string('0', 32)), "c2ln", null, "2026-11-30T10:00:00.000Z", "7").ToJson()));
