@@ -76,7 +76,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
     {
         var origin = VerifierKey.Parse(logKey).Name;
         return new TrustFile([new TrustedLog(origin, [logKey], [.. chains.Select(c => new TrustedChain(c.Anvil.ChainId.ToString(CultureInfo.InvariantCulture),
-            c.Registry.ToLowerInvariant(), AccountKey.AddressOf(DevAccounts.Key0).ToLowerInvariant(), LogId.Hex(origin)))])], [], []);
+            c.Registry.ToLowerInvariant(), DevAccounts.Address0.ToLowerInvariant(), LogId.Hex(DevAccounts.Address0, origin)))])], [], []);
     }
 
     private static async Task<VerificationReport> VerifyAsync(JsonObject bundle, string logKey, params Chain[] chains) =>
@@ -204,9 +204,11 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await using var anvil = await Anvil.StartAsync(31337);
         var chain = await DeployAsync(anvil);
         ulong size;
+        string firstKey;
         using (var provider = new TestProvider("acme"))
         {
             await using var first = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node")));
+            firstKey = (await first.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
             await provider.RegisterAsync(first);
             size = (ulong)(await SubmitAsync(first, provider, 3)).Count;
         }
@@ -217,8 +219,8 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await store.KeepCheckpointAsync(head.Size, head.Checkpoint!);
         using (var client = await AnchorRegistryClient.ConnectAsync(new ChainTarget("sent", anvil.Url, anvil.ChainId, chain.Registry), DevAccounts.Key0))
         {
-            await client.RegisterLogAsync(origin);
-            await client.WaitForMinedAsync(await client.SubmitAnchorAsync(LogId.For(origin), head.Size, head.Root));
+            await client.RegisterLogAsync(origin, RegistryLog.KeyCommitment(firstKey));
+            await client.WaitForMinedAsync(await client.SubmitAnchorAsync(client.OwnLogId(origin), head.Size, head.Root));
         }
 
         // The next node, told to wait for 3 confirmations, finds it with 1: not an anchor yet.

@@ -78,7 +78,7 @@ public sealed class BatchStorageTests(RedisServer redis)
                 Assert.Equal(TreeHasher.HashLeaf(expected), leaf.Hash);
             }
 
-        var report = await new LogAudit(connection, store.Origin).RunAsync(signer.VerifierKey, new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>(), null, default);
+        var report = await new LogAudit(connection, store.Origin).RunAsync(signer.VerifierKey, [], new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>(), null, default);
         Assert.True(report.Clean, string.Join("\n", report.Findings));
     }
 
@@ -146,7 +146,7 @@ public sealed class BatchStorageTests(RedisServer redis)
         for (var i = 0; i < 6; i++) Assert.Equal(Expected(batch, i, results[i]), await store.ReadEntryAsync(results[i].LeafIndex, head));
         var audit = new LogAudit(connection, store.Origin);
         var none = new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>();
-        var clean = await audit.RunAsync(signer.VerifierKey, none, null, default);
+        var clean = await audit.RunAsync(signer.VerifierKey, [], none, null, default);
         Assert.True(clean.Clean, string.Join("\n", clean.Findings));
 
         // One bit of the leaf hash of record 4 (entry 7) inside batch/3: record 5's path uses it, record 4's does not.
@@ -160,7 +160,7 @@ public sealed class BatchStorageTests(RedisServer redis)
         Assert.Equal(Expected(batch, 4, results[4]), await Fresh().ReadEntryAsync(7, head));
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(8, head));
         Assert.Contains("entry 8 rebuilt from batch/3", error.Message, StringComparison.Ordinal);
-        Assert.Equal(["entry 8"], (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings.Select(f => f.Subject));
+        Assert.Equal(["entry 8"], (await audit.RunAsync(signer.VerifierKey, [], none, null, default)).Findings.Select(f => f.Subject));
 
         // The shared part names another size than the records do.
         var header = System.Text.Encoding.UTF8.GetString(value.AsSpan((int)StoredBatch.HeaderOffset(6))).Replace("\"size\":\"6\"", "\"size\":\"7\"", StringComparison.Ordinal);
@@ -174,12 +174,12 @@ public sealed class BatchStorageTests(RedisServer redis)
         await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(3, head));
         // The store that read the batch before it was deleted still serves it, and checks it against the log's leaf.
         Assert.Equal(Expected(batch, 3, results[3]), await store.ReadEntryAsync(6, head));
-        var findings = (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings;
+        var findings = (await audit.RunAsync(signer.VerifierKey, [], none, null, default)).Findings;
         Assert.Equal(Enumerable.Range(3, 6).Select(i => $"entry {i}"), findings.Select(f => f.Subject).Distinct());
         Assert.Contains(findings, f => f.Problem.Contains("batch/3 is missing", StringComparison.Ordinal));
 
         await db.StringSetAsync(key, value);
-        Assert.True((await audit.RunAsync(signer.VerifierKey, none, null, default)).Clean);
+        Assert.True((await audit.RunAsync(signer.VerifierKey, [], none, null, default)).Clean);
     }
 
     private static (LogStore, NoteSigner, LogSequencer) Log(IConnectionMultiplexer connection, string origin)
