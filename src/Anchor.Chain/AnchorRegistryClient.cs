@@ -104,21 +104,13 @@ public sealed partial class AnchorRegistryClient : IDisposable
         LogId.For(account?.Address ?? throw new InvalidOperationException($"{Target.Name}: this client has no account key"), origin);
 
     /// <summary>
-    /// Registers the log named <paramref name="origin"/> under this account, committing to the log's verifier key
-    /// (<see cref="Anchor.Core.Records.RegistryLog.KeyCommitment"/>); this account becomes its operator. The LogRegistered
-    /// event must carry the ID Core computes (<see cref="OwnLogId"/>), else the registry is not ours to trust.
+    /// Registers the log named <paramref name="origin"/> under this account (its ID is <see cref="OwnLogId"/>), committing
+    /// to the log's verifier key (<see cref="Anchor.Core.Records.RegistryLog.KeyCommitment"/>); this account becomes its operator.
     /// </summary>
     public async Task<MinedTransaction> RegisterLogAsync(string origin, byte[] keyCommitment, CancellationToken ct = default)
     {
-        var expected = OwnLogId(origin);
         var sent = await SubmitAsync(new RegisterLogFunction { Origin = origin, KeyCommitment = keyCommitment }, ct);
-        var mined = await WaitForMinedAsync(sent, null, ct);
-        var receipt = await Rpc(() => web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(mined.Hash), ct);
-        var registered = receipt?.DecodeAllEvents<LogRegisteredEvent>()
-            .Where(e => string.Equals(e.Log.Address, RegistryAddress, StringComparison.OrdinalIgnoreCase)).Select(e => e.Event).ToList() ?? [];
-        if (registered.Count != 1 || !registered[0].LogId.AsSpan().SequenceEqual(expected) || !registered[0].KeyCommitment.AsSpan().SequenceEqual(keyCommitment))
-            throw new ChainException(ChainErrorCode.Rpc, $"{Target.Name}: registering '{origin}' in {mined.Hash} did not emit LogRegistered for log ID 0x{Convert.ToHexStringLower(expected)} with that key commitment");
-        return mined;
+        return await WaitForMinedAsync(sent, null, ct);
     }
 
     public async Task<MinedTransaction> TransferOperatorAsync(byte[] logId, string next, CancellationToken ct = default)

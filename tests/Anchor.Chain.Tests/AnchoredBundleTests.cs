@@ -62,6 +62,31 @@ public class AnchoredBundleTests
         Chains = new Dictionary<string, IAnchorLookup> { ["31337"] = new RpcAnchorLookup(anvil.Url) },
     };
 
+    /// <summary>Runs tests/independent/check-anchor.sh (curl, node, sha256sum: the by-hand steps of docs/verification.md).</summary>
+    private static async Task<(int Exit, string Output)> ByHandAsync(ProofBundle bundle, TrustFile trust, Anvil anvil)
+    {
+        var dir = Directory.CreateTempSubdirectory("anchor-by-hand-").FullName;
+        try
+        {
+            var bundleFile = Path.Combine(dir, "bundle.json");
+            var trustFile = Path.Combine(dir, "trust.json");
+            await File.WriteAllTextAsync(bundleFile, bundle.ToJson().ToJsonString());
+            await File.WriteAllTextAsync(trustFile, trust.ToJson().ToJsonString());
+            var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { Path.Combine(RepoRoot.Path, "tests", "independent", "check-anchor.sh"), bundleFile, trustFile, anvil.Url })
+                info.ArgumentList.Add(arg);
+            using var process = System.Diagnostics.Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await stdout + await stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static string Show(VerificationReport report) => string.Join("\n", report.Checks) + "\n" + report.Verdict;
 
     [Fact]
@@ -80,6 +105,12 @@ public class AnchoredBundleTests
         Assert.StartsWith("VALID OFFLINE, ANCHORS NOT CHECKED", offline.Verdict);
         var tooFew = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil, bundle) with { MinConfirmations = 50 });
         Assert.Equal(CheckStatus.Fail, tooFew.Checks.Single(c => c.Name.EndsWith("confirmations", StringComparison.Ordinal)).Status);
+
+        // The same facts by hand, with curl and the selectors solc reports (docs/verification.md, step 5).
+        var (exit, output) = await ByHandAsync(bundle, Trusted(bundle), anvil);
+        Assert.True(exit == 0, output);
+        foreach (var line in new[] { "registry", "log ID", "transaction status", "transaction to", "Anchored event", "rootAt", "operator", "key commitment", "block", "block time" })
+            Assert.Contains($"✓ {line}: ", output);
     }
 
     /// <summary>A trust file that names another operator for the log: only the operator check fails, and the bundle with it.</summary>
@@ -94,6 +125,10 @@ public class AnchoredBundleTests
         Assert.Contains(DevAccounts.Address0.ToLowerInvariant(), failed.Detail);
         Assert.Contains(DevAccounts.Address1.ToLowerInvariant(), failed.Detail);
         Assert.Equal(VerificationOutcome.Invalid, report.Outcome);
+
+        var (exit, output) = await ByHandAsync(bundle, Trusted(bundle, DevAccounts.Address1), anvil);
+        Assert.True(exit == 1, output);
+        Assert.Equal(["✗ operator"], output.Split('\n').Where(l => l.StartsWith('✗')).Select(l => l.Split(':')[0]));
     }
 
     /// <summary>The log ID was registered with the commitment to another key: only the key commitment check fails.</summary>
@@ -109,6 +144,10 @@ public class AnchoredBundleTests
         Assert.Contains(Hex.Encode(RegistryLog.KeyCommitment(other.VerifierKey.ToString())), failed.Detail);
         Assert.Contains(Hex.Encode(RegistryLog.KeyCommitment(bundle.LogKey)), failed.Detail);
         Assert.Equal(VerificationOutcome.Invalid, report.Outcome);
+
+        var (exit, output) = await ByHandAsync(bundle, Trusted(bundle), anvil);
+        Assert.True(exit == 1, output);
+        Assert.Equal(["✗ key commitment"], output.Split('\n').Where(l => l.StartsWith('✗')).Select(l => l.Split(':')[0]));
     }
 
     /// <summary>Exploring without a trust root: the operator is never "passed", only reported; the verdict is UNTRUSTED.</summary>
