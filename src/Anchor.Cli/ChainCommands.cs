@@ -67,7 +67,7 @@ public static class ChainCommands
             var vkey = parse.GetValue(LogKey)!;
             if (!VerifierKey.TryParse(vkey, out var key, out var error)) throw new FormatException($"--log-key: {error}");
             var origin = key!.Name;
-            var commitment = RegistryLog.KeyCommitment(vkey);
+            var commitment = RegistryLog.KeyCommitment(key.ToString()); // the canonical text, as the node serves it
             using var client = await AnchorRegistryClient.ConnectAsync(
                 Target(parse) with { Registry = parse.GetValue(Registry), KeyFile = parse.GetValue(Key) }, ct: ct);
             var mined = await client.RegisterLogAsync(origin, commitment, ct);

@@ -24,11 +24,11 @@ public class AnchoredBundleTests
     /// A log of 5 entries, registered by dev account 0 with <paramref name="registeredKey"/>'s commitment (the log's own
     /// key when null) and anchored; the bundle of entry 3.
     /// </summary>
-    private static async Task<(ProofBundle Bundle, Anvil Anvil)> AnchoredBundleAsync(string? registeredKey = null)
+    private static async Task<(ProofBundle Bundle, Anvil Anvil)> AnchoredBundleAsync(string? registeredKey = null, NoteSigner? signer = null)
     {
         var anvil = await Anvil.StartAsync(31337);
         using var client = await TestChains.DeployAsync(anvil);
-        using var logKey = NoteSigner.Generate(Origin);
+        using var logKey = signer ?? NoteSigner.Generate(Origin);
         await client.RegisterLogAsync(Origin, RegistryLog.KeyCommitment(registeredKey ?? logKey.VerifierKey.ToString()));
 
         using var provider = SigningKey.Generate(SignatureAlg.Ed25519);
@@ -148,6 +148,27 @@ public class AnchoredBundleTests
         var (exit, output) = await ByHandAsync(bundle, Trusted(bundle), anvil);
         Assert.True(exit == 1, output);
         Assert.Equal(["✗ key commitment"], output.Split('\n').Where(l => l.StartsWith('✗')).Select(l => l.Split(':')[0]));
+    }
+
+    /// <summary>The commitment is over the key's canonical text: a trust file that spells the key ID in capitals still matches.</summary>
+    [Fact]
+    public async Task TheKeyCommitmentIsOverTheCanonicalVkey()
+    {
+        var signer = NoteSigner.Generate(Origin);
+        while (!signer.VerifierKey.KeyId.ToString("x8", CultureInfo.InvariantCulture).Any(char.IsAsciiLetter))
+        {
+            signer.Dispose(); // a key ID with a letter, so that capitals spell it differently
+            signer = NoteSigner.Generate(Origin);
+        }
+        var (bundle, anvil) = await AnchoredBundleAsync(signer: signer);
+        await using var _ = anvil;
+        var parts = bundle.LogKey.Split('+', 3);
+        var upper = $"{parts[0]}+{parts[1].ToUpperInvariant()}+{parts[2]}";
+        Assert.NotEqual(bundle.LogKey, upper);
+        var trust = Trusted(bundle);
+        trust = trust with { Logs = [trust.Logs[0] with { Keys = [upper] }] };
+        var report = await BundleVerifier.VerifyAsync(bundle, WithRpc(anvil, bundle) with { Trust = trust });
+        Assert.True(report.AllPassed, Show(report));
     }
 
     /// <summary>Exploring without a trust root: the operator is never "passed", only reported; the verdict is UNTRUSTED.</summary>

@@ -199,10 +199,11 @@ public static class BundleVerifier
             try
             {
                 var checkpoint = Checkpoint.Verify(bundle.Checkpoint, key!);
+                // SignedBy is the key's canonical text (lowercase key ID): what registration commits to, however the trust file spells it.
                 if (trust.Untrusted)
-                    return (Check.Pass(name, $"signed by {key}: THE BUNDLE'S OWN KEY, not a trusted root; compare it with the key the log operator publishes"), checkpoint, keyText);
+                    return (Check.Pass(name, $"signed by {key}: THE BUNDLE'S OWN KEY, not a trusted root; compare it with the key the log operator publishes"), checkpoint, key!.ToString());
                 var note = keyText != bundle.LogKey ? $" (the bundle names another key: {bundle.LogKey})" : "";
-                return (Check.Pass(name, $"signed by trusted key {key}{note}"), checkpoint, keyText);
+                return (Check.Pass(name, $"signed by trusted key {key}{note}"), checkpoint, key!.ToString());
             }
             catch (NoteError e) { errors.Add($"{e.Message} (key {keyText})"); }
         }
