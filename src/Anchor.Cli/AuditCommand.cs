@@ -77,7 +77,7 @@ public static class AuditCommand
             else
             {
                 foreach (var f in report.Findings) output.WriteLine($"{f.Subject}: {f.Problem}");
-                if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --log-key)");
+                if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --trust or --log-key)");
                 foreach (var chain in report.UncheckedChains)
                     output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --trust with that chain's registry and operator, and --rpc {chain}=URL)");
                 output.WriteLine(report.Clean
