@@ -2,9 +2,12 @@
 pragma solidity 0.8.37;
 
 /// @title AnchorRegistry
-/// @notice Public anchors of transparency-log roots (DESIGN A4). Each log is named by
-///         logId = keccak256(bytes(origin)), where origin is the C2SP checkpoint origin line.
-///         Its operator publishes (treeSize, root) pairs whose sizes strictly grow; anyone can
+/// @notice Public anchors of transparency-log roots (DESIGN A4). A log is named by the account that
+///         registered it and its C2SP checkpoint origin line:
+///         logId = keccak256(abi.encode(registrant, keccak256(bytes(origin)))), so nobody can take
+///         another account's log ID by registering its origin first. Registration stores a commitment
+///         to the log's verifier key (SHA-256 of the vkey text), which never changes afterwards.
+///         The operator publishes (treeSize, root) pairs whose sizes strictly grow; anyone can
 ///         read them back. The root travels in the calldata of `anchor` and in the `Anchored`
 ///         event, so a transaction (or receipt) proof alone also proves it.
 /// @dev Storage per anchor is one new slot (the root under its size) plus an update of the log's
@@ -19,10 +22,13 @@ contract AnchorRegistry {
     }
 
     mapping(bytes32 logId => Log) private logs;
+    /// @dev Set once at registration, never zero for a registered log (registerLog refuses zero).
+    mapping(bytes32 logId => bytes32 keyCommitment) private keyCommitments;
     mapping(bytes32 logId => mapping(uint64 treeSize => bytes32 root)) private roots;
 
-    /// @notice A log was registered; `operator` may anchor it from now on.
-    event LogRegistered(bytes32 indexed logId, address indexed operator, string origin);
+    /// @notice A log was registered; `operator` may anchor it from now on. `keyCommitment` is the
+    ///         SHA-256 of the log's verifier key (vkey) text.
+    event LogRegistered(bytes32 indexed logId, address indexed operator, string origin, bytes32 keyCommitment);
 
     /// @notice The operator of `logId` anchored `root` as the root of the tree of `treeSize` leaves.
     event Anchored(bytes32 indexed logId, uint64 indexed treeSize, bytes32 root);
@@ -30,9 +36,7 @@ contract AnchorRegistry {
     /// @notice The operator of `logId` handed the log to `next`.
     event OperatorTransferred(bytes32 indexed logId, address indexed previous, address indexed next);
 
-    /// @notice logId is not keccak256(bytes(origin)).
-    error LogIdMismatch(bytes32 logId, bytes32 expected);
-    /// @notice The log is already registered.
+    /// @notice The log is already registered (by this same account: the ID holds the registrant).
     error LogExists(bytes32 logId);
     /// @notice The log was never registered.
     error UnknownLog(bytes32 logId);
@@ -43,19 +47,23 @@ contract AnchorRegistry {
     /// @notice A zero root is refused: rootAt returns zero for "never anchored", so a zero root
     ///         could not be told apart from no anchor at all.
     error ZeroRoot();
+    /// @notice A zero key commitment is refused: keyCommitmentOf returns zero for "not registered".
+    error ZeroKeyCommitment();
     /// @notice Transferring to address(0) is refused: it would freeze the log forever, and a zero
     ///         operator means "not registered" here.
     error ZeroOperator();
 
-    /// @notice Registers the log named `origin`; the caller becomes its operator.
-    /// @param logId keccak256(bytes(origin)); passed explicitly so callers and indexers agree on it.
+    /// @notice Registers the log named `origin` under the caller's namespace; the caller becomes its operator.
     /// @param origin The log's checkpoint origin line, e.g. "anchor.example.com/log".
-    function registerLog(bytes32 logId, string calldata origin) external {
-        bytes32 expected = keccak256(bytes(origin));
-        if (logId != expected) revert LogIdMismatch(logId, expected);
+    /// @param keyCommitment SHA-256 of the log's verifier key text (the vkey), as UTF-8.
+    /// @return logId keccak256(abi.encode(msg.sender, keccak256(bytes(origin)))).
+    function registerLog(string calldata origin, bytes32 keyCommitment) external returns (bytes32 logId) {
+        if (keyCommitment == bytes32(0)) revert ZeroKeyCommitment();
+        logId = logIdOf(msg.sender, origin);
         if (logs[logId].operator != address(0)) revert LogExists(logId);
         logs[logId].operator = msg.sender;
-        emit LogRegistered(logId, msg.sender, origin);
+        keyCommitments[logId] = keyCommitment;
+        emit LogRegistered(logId, msg.sender, origin, keyCommitment);
     }
 
     /// @notice Hands the log to `next`, who alone may anchor it from then on.
@@ -109,5 +117,20 @@ contract AnchorRegistry {
     /// @return The operator.
     function operatorOf(bytes32 logId) external view returns (address) {
         return logs[logId].operator;
+    }
+
+    /// @notice The key commitment stored at registration, or zero when the log is not registered.
+    /// @param logId The log.
+    /// @return SHA-256 of the log's verifier key text.
+    function keyCommitmentOf(bytes32 logId) external view returns (bytes32) {
+        return keyCommitments[logId];
+    }
+
+    /// @notice The ID `registrant` gets when it registers `origin`: lets anyone recompute a log ID with eth_call alone.
+    /// @param registrant The account that registers (or registered) the log.
+    /// @param origin The log's checkpoint origin line.
+    /// @return keccak256(abi.encode(registrant, keccak256(bytes(origin)))).
+    function logIdOf(address registrant, string calldata origin) public pure returns (bytes32) {
+        return keccak256(abi.encode(registrant, keccak256(bytes(origin))));
     }
 }

@@ -153,7 +153,7 @@ Try next (the CLI is: dotnet $cli_dll):
   anchor admin provider list
   anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait anchor -o bundle.json
   anchor verify bundle.json --file README.md --trust $state/trust.json --rpc 31337=$rpc_url
-  anchor audit --redis 127.0.0.1:$redis_port --origin $origin
+  anchor audit --redis 127.0.0.1:$redis_port --origin $origin --trust $state/trust.json --rpc 31337=$rpc_url
   $0 --stop --state $state
 DONE
 

@@ -12,12 +12,17 @@ namespace Anchor.Chain;
 public sealed partial class AnchorRegistryClient
 {
     /// <summary>
-    /// Checks one bundle anchor against this chain, each fact on its own line: the transaction succeeded
-    /// and went to the registry; its Anchored event carries (logId, size, root); rootAt agrees; the block
-    /// is canonical at its height; it has enough confirmations; and the block time, the proven
-    /// "existed no later than" time.
+    /// Checks one bundle anchor against this chain and what the verifier trusts (<paramref name="expected"/>, never the
+    /// bundle), each fact on its own line: the transaction succeeded and went to the registry; its Anchored event, from
+    /// the registry, carries (trusted logId, size, root); rootAt agrees; the registry names the trusted operator for the
+    /// log and holds the commitment to the trusted log key; the block is canonical at its height; it has enough
+    /// confirmations; and the block time, the proven "existed no later than" time.
     /// </summary>
-    public async Task<IReadOnlyList<Check>> CheckAnchorAsync(ChainAnchor anchor, int minConfirmations, CancellationToken ct = default)
+    /// <remarks>
+    /// An expectation with an empty operator exists only for untrusted exploration (the bundle's own registry and log
+    /// ID): the operator line is then "not checked", never passed.
+    /// </remarks>
+    public async Task<IReadOnlyList<Check>> CheckAnchorAsync(ChainAnchor anchor, AnchorExpectation expected, int minConfirmations, CancellationToken ct = default)
     {
         var label = $"anchor chain {anchor.ChainId}";
         var checks = new List<Check>();
@@ -33,25 +38,33 @@ public sealed partial class AnchorRegistryClient
             ? Check.Pass($"{label} transaction", $"{anchor.TxHash} succeeded, sent to registry {registry}")
             : Check.Fail($"{label} transaction", $"{anchor.TxHash}: status {receipt.Status?.Value}, to {receipt.To}, registry {registry}"));
 
+        var expectedLogId = expected.Chain.LogId.ToLowerInvariant();
         var expectedRoot = anchor.RootHex;
         var events = receipt.DecodeAllEvents<AnchoredEvent>()
             .Where(e => string.Equals(e.Log.Address, registry, StringComparison.OrdinalIgnoreCase)).Select(e => e.Event).ToList();
-        var matching = events.Where(e => "0x" + Hex.Encode(e.LogId) == anchor.LogId.ToLowerInvariant()
+        var matching = events.Where(e => "0x" + Hex.Encode(e.LogId) == expectedLogId
             && e.TreeSize.ToString(CultureInfo.InvariantCulture) == anchor.TreeSize && Hex.Encode(e.Root) == expectedRoot).ToList();
         checks.Add(matching.Count == 1
-            ? Check.Pass($"{label} Anchored event", $"logId {anchor.LogId}, treeSize {anchor.TreeSize}, root {expectedRoot}")
-            : Check.Fail($"{label} Anchored event", events.Count == 0 ? "the transaction emitted no Anchored event"
-                : $"event carries {string.Join("; ", events.Select(e => $"logId 0x{Hex.Encode(e.LogId)} size {e.TreeSize} root {Hex.Encode(e.Root)}"))}, bundle says logId {anchor.LogId} size {anchor.TreeSize} root {expectedRoot}"));
+            ? Check.Pass($"{label} Anchored event", $"from registry {registry}: logId {expectedLogId}, treeSize {anchor.TreeSize}, root {expectedRoot}")
+            : Check.Fail($"{label} Anchored event", events.Count == 0 ? $"the transaction emitted no Anchored event from registry {registry}"
+                : $"event carries {string.Join("; ", events.Select(e => $"logId 0x{Hex.Encode(e.LogId)} size {e.TreeSize} root {Hex.Encode(e.Root)}"))}, expected logId {expectedLogId} size {anchor.TreeSize} root {expectedRoot}"));
 
-        if (Hex.TryDecode(anchor.LogId, out var logId, allowPrefix: true) && logId.Length == 32
-            && ulong.TryParse(anchor.TreeSize, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+        if (!Hex.TryDecode(expectedLogId, out var logId, allowPrefix: true) || logId.Length != 32)
+        {
+            checks.Add(Check.Fail($"{label} rootAt", $"the expected logId {expectedLogId} is malformed"));
+            return checks;
+        }
+        if (ulong.TryParse(anchor.TreeSize, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
         {
             var onChain = Hex.Encode(await RootAtAsync(logId, size, ct));
             checks.Add(onChain == expectedRoot
-                ? Check.Pass($"{label} rootAt", $"rootAt({anchor.TreeSize}) = {onChain}")
-                : Check.Fail($"{label} rootAt", $"rootAt({anchor.TreeSize}) = {onChain}, bundle root {expectedRoot}"));
+                ? Check.Pass($"{label} rootAt", $"rootAt({expectedLogId}, {anchor.TreeSize}) = {onChain}")
+                : Check.Fail($"{label} rootAt", $"rootAt({expectedLogId}, {anchor.TreeSize}) = {onChain}, bundle root {expectedRoot}"));
         }
-        else checks.Add(Check.Fail($"{label} rootAt", $"logId {anchor.LogId} or treeSize {anchor.TreeSize} is malformed"));
+        else checks.Add(Check.Fail($"{label} rootAt", $"treeSize {anchor.TreeSize} is malformed"));
+
+        checks.Add(await OperatorCheckAsync($"{label} operator", logId, expectedLogId, expected.Chain.Operator, ct));
+        checks.Add(await KeyCommitmentCheckAsync($"{label} key commitment", logId, expectedLogId, expected.KeyCommitment, ct));
 
         var minedNumber = (ulong)receipt.BlockNumber.Value;
         var canonical = await Rpc(() => web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(new HexBigInteger(minedNumber))), ct);
@@ -77,10 +90,32 @@ public sealed partial class AnchorRegistryClient
         }
         return checks;
     }
+
+    /// <summary>operatorOf(logId) is the operator the verifier trusts: the log ID is run by that account, not a squatter.</summary>
+    private async Task<Check> OperatorCheckAsync(string name, byte[] logId, string logIdText, string expected, CancellationToken ct)
+    {
+        var onChain = await OperatorOfAsync(logId, ct);
+        if (expected.Length == 0)
+            return Check.NotChecked(name, $"operatorOf({logIdText}) = {onChain}: no trusted operator to compare with (the bundle's own registry)");
+        return string.Equals(onChain, expected, StringComparison.OrdinalIgnoreCase)
+            ? Check.Pass(name, $"operatorOf({logIdText}) = {onChain.ToLowerInvariant()}, the trusted operator")
+            : Check.Fail(name, $"operatorOf({logIdText}) = {onChain.ToLowerInvariant()}, the trust file names {expected}");
+    }
+
+    /// <summary>keyCommitmentOf(logId) is SHA-256 of the trusted vkey: the log registered there is the one that key signs for.</summary>
+    private async Task<Check> KeyCommitmentCheckAsync(string name, byte[] logId, string logIdText, byte[] expected, CancellationToken ct)
+    {
+        var onChain = Hex.Encode(await KeyCommitmentOfAsync(logId, ct));
+        if (expected.Length == 0) return Check.Fail(name, $"keyCommitmentOf({logIdText}) = {onChain}: no log key to compare it with");
+        var want = Hex.Encode(expected);
+        return onChain == want
+            ? Check.Pass(name, $"keyCommitmentOf({logIdText}) = {onChain} = SHA-256(log key)")
+            : Check.Fail(name, $"keyCommitmentOf({logIdText}) = {onChain}, SHA-256 of the trusted log key is {want}");
+    }
 }
 
 /// <summary>
-/// <see cref="IAnchorLookup"/> over JSON-RPC for one chain: it connects to the anchor's own registry,
+/// <see cref="IAnchorLookup"/> over JSON-RPC for one chain: it connects to the expected (trusted) registry,
 /// checking that the endpoint serves the anchor's chain ID and that the registry has code.
 /// </summary>
 public sealed class RpcAnchorLookup(string rpcUrl) : IAnchorLookup
@@ -95,7 +130,7 @@ public sealed class RpcAnchorLookup(string rpcUrl) : IAnchorLookup
         try
         {
             using var client = await AnchorRegistryClient.ConnectAsync(target, ct: cancellationToken);
-            return await client.CheckAnchorAsync(anchor, minConfirmations, cancellationToken);
+            return await client.CheckAnchorAsync(anchor, expected, minConfirmations, cancellationToken);
         }
         catch (ChainException e)
         {

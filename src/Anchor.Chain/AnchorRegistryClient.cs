@@ -99,10 +99,17 @@ public sealed partial class AnchorRegistryClient : IDisposable
         return mined.ContractAddress is null ? throw new ChainException(ChainErrorCode.Rpc, $"{Target.Name}: deployment receipt has no contract address") : mined;
     }
 
-    /// <summary>Registers the log named <paramref name="origin"/>; this account becomes its operator.</summary>
-    public async Task<MinedTransaction> RegisterLogAsync(string origin, CancellationToken ct = default)
+    /// <summary>The ID this client's account gets for <paramref name="origin"/>: its own namespace in the registry.</summary>
+    public byte[] OwnLogId(string origin) =>
+        LogId.For(account?.Address ?? throw new InvalidOperationException($"{Target.Name}: this client has no account key"), origin);
+
+    /// <summary>
+    /// Registers the log named <paramref name="origin"/> under this account (its ID is <see cref="OwnLogId"/>), committing
+    /// to the log's verifier key (<see cref="Anchor.Core.Records.RegistryLog.KeyCommitment"/>); this account becomes its operator.
+    /// </summary>
+    public async Task<MinedTransaction> RegisterLogAsync(string origin, byte[] keyCommitment, CancellationToken ct = default)
     {
-        var sent = await SubmitAsync(new RegisterLogFunction { LogId = LogId.For(origin), Origin = origin }, ct);
+        var sent = await SubmitAsync(new RegisterLogFunction { Origin = origin, KeyCommitment = keyCommitment }, ct);
         return await WaitForMinedAsync(sent, null, ct);
     }
 
@@ -143,6 +150,16 @@ public sealed partial class AnchorRegistryClient : IDisposable
     public Task<string> OperatorOfAsync(byte[] logId, CancellationToken ct = default) =>
         Rpc(() => web3.Eth.GetContractQueryHandler<OperatorOfFunction>()
             .QueryAsync<string>(RegistryAddress, new OperatorOfFunction { LogId = logId }), ct);
+
+    /// <summary>keyCommitmentOf via eth_call: SHA-256 of the vkey stored at registration, or 32 zero bytes for an unknown log.</summary>
+    public Task<byte[]> KeyCommitmentOfAsync(byte[] logId, CancellationToken ct = default) =>
+        Rpc(() => web3.Eth.GetContractQueryHandler<KeyCommitmentOfFunction>()
+            .QueryAsync<byte[]>(RegistryAddress, new KeyCommitmentOfFunction { LogId = logId }), ct);
+
+    /// <summary>logIdOf via eth_call: the contract's own derivation of a log ID (what Core's RegistryLog computes offline).</summary>
+    public Task<byte[]> LogIdOfAsync(string registrant, string origin, CancellationToken ct = default) =>
+        Rpc(() => web3.Eth.GetContractQueryHandler<LogIdOfFunction>()
+            .QueryAsync<byte[]>(RegistryAddress, new LogIdOfFunction { Registrant = registrant, Origin = origin }), ct);
 
     public async Task<BigInteger> BalanceAsync(string address, CancellationToken ct = default) =>
         (await Rpc(() => web3.Eth.GetBalance.SendRequestAsync(address), ct)).Value;

@@ -12,6 +12,7 @@ public enum ChainErrorCode
     Reorged,
     Rpc,
     KeyFile,
+    RegistrationMismatch,
 }
 
 /// <summary>Every failure Anchor.Chain reports; <see cref="Code"/> is stable, the message is one line.</summary>
@@ -73,4 +74,14 @@ public sealed class TransactionReorgedException(string chain, string txHash, ulo
     : ChainException(ChainErrorCode.Reorged, $"{chain}: transaction {txHash} mined in block {blockNumber} was dropped by a reorg: {detail}")
 {
     public string TransactionHash { get; } = txHash;
+}
+
+/// <summary>
+/// The node's own log ID on a registry is not the node's to anchor: it was registered with a commitment to another log
+/// key, or handed to another operator. Nothing the node sends can change that (the commitment is set once).
+/// </summary>
+public sealed class LogRegistrationMismatchException(string chain, string logId, string detail)
+    : ChainException(ChainErrorCode.RegistrationMismatch, $"{chain}: log ID {logId} {detail}; anchoring on this chain is stopped")
+{
+    public string LogId { get; } = logId;
 }

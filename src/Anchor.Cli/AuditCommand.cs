@@ -2,15 +2,17 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anchor.Core.Checkpoints;
+using Anchor.Core.Verification;
 using Anchor.Storage;
 using StackExchange.Redis;
 
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor audit --redis HOST:PORT --origin O [--log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log straight from
-/// Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint or index
-/// or anchor that does not agree. Exit 0 only when nothing differs.
+/// <c>anchor audit --redis HOST:PORT --origin O [--trust FILE | --log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log
+/// straight from Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint or index
+/// or anchor that does not agree. Anchors are checked on chain against the trust file's registry, operator and log ID
+/// (the node serves its own at GET /v1/trust), never against what the stored records say. Exit 0 only when nothing differs.
 /// </summary>
 public static class AuditCommand
 {
@@ -21,19 +23,20 @@ public static class AuditCommand
     {
         var redis = new Option<string>("--redis") { Description = "The log's Redis, as HOST:PORT or a StackExchange.Redis connection string.", Required = true };
         var origin = new Option<string>("--origin") { Description = "The log's origin (its checkpoints' first line).", Required = true };
-        var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node); without it checkpoint signatures are not checked." };
+        var trust = new Option<string?>("--trust") { Description = "Trust file (anchor-trust/v1, e.g. from GET /v1/trust): the log key, and per chain the registry, operator and log ID that anchors are checked against." };
+        var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node) alone; without it or --trust checkpoint signatures are not checked." };
         var rpc = RpcOption.Create();
-        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index and anchor against it.") { redis, origin, logKey, rpc };
+        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index and anchor against it.") { redis, origin, trust, logKey, rpc };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             var json = parseResult.GetValue(GlobalOptions.Json);
-            VerifierKey? key = null;
-            if (parseResult.GetValue(logKey) is { } vkey && !VerifierKey.TryParse(vkey, out key, out var keyError))
-                return CliErrors.Fail(parseResult, $"--log-key: {keyError}");
             var name = parseResult.GetValue(origin)!;
-            if (key is not null && key.Name != name) return CliErrors.Fail(parseResult, $"--log-key names '{key.Name}', not the origin '{name}'");
+            if (!TrustOptions.TryRead(parseResult, trust, logKey, out var trustFile, out var trustExit)) return trustExit;
+            if (!TryTrustedLog(parseResult, trustFile, parseResult.GetValue(logKey) is not null, name, out var key, out var trustedChains, out trustExit)) return trustExit;
             if (!RpcOption.TryParse(parseResult, rpc, out var chains, out var rpcExit)) return rpcExit;
+            if (chains.Count > 0 && trustedChains.Count == 0)
+                return CliErrors.Fail(parseResult, "--rpc needs --trust FILE: anchors are checked on chain against the registry, operator and log ID you trust");
 
             ConfigurationOptions config;
             try { config = ConfigurationOptions.Parse(parseResult.GetValue(redis)!); }
@@ -46,7 +49,7 @@ public static class AuditCommand
             AuditReport report;
             try
             {
-                report = await new LogAudit(connection, name).RunAsync(key, chains, bar, ct);
+                report = await new LogAudit(connection, name).RunAsync(key, trustedChains, chains, bar, ct);
             }
             catch (RedisException e)
             {
@@ -74,8 +77,9 @@ public static class AuditCommand
             else
             {
                 foreach (var f in report.Findings) output.WriteLine($"{f.Subject}: {f.Problem}");
-                if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --log-key)");
-                foreach (var chain in report.UncheckedChains) output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --rpc {chain}=URL)");
+                if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --trust or --log-key)");
+                foreach (var chain in report.UncheckedChains)
+                    output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --trust with that chain's registry and operator, and --rpc {chain}=URL)");
                 output.WriteLine(report.Clean
                     ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s) and indexes agree"
                     : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count} problem(s) in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)");
@@ -83,6 +87,32 @@ public static class AuditCommand
             return report.Clean ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>The log key and chains to audit with: the trust file's entry for <paramref name="origin"/>, which must name one key.</summary>
+    private static bool TryTrustedLog(ParseResult parseResult, TrustFile? trustFile, bool fromLogKey, string origin, out VerifierKey? key,
+        out IReadOnlyList<TrustedChain> chains, out int exitCode)
+    {
+        key = null;
+        chains = [];
+        exitCode = 0;
+        if (trustFile is null) return true;
+        if (trustFile.Log(origin) is not { } log)
+        {
+            var names = string.Join(", ", trustFile.Logs.Select(l => $"'{l.Origin}'"));
+            exitCode = CliErrors.Fail(parseResult, fromLogKey
+                ? $"--log-key names {names}, not the origin '{origin}'"
+                : $"the trust file lists no log '{origin}' (it lists {names})");
+            return false;
+        }
+        if (log.Keys.Count != 1)
+        {
+            exitCode = CliErrors.Fail(parseResult, $"the trust file lists {log.Keys.Count} keys for '{origin}'; the audit checks checkpoints under one");
+            return false;
+        }
+        key = VerifierKey.Parse(log.Keys[0]);
+        chains = log.Chains;
+        return true;
     }
 
     /// <summary>A one-line bar on stderr, redrawn at most once per percent; silent for small logs.</summary>

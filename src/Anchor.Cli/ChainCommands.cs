@@ -2,16 +2,30 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Anchor.Chain;
+using Anchor.Core;
+using Anchor.Core.Checkpoints;
+using Anchor.Core.Records;
 
 namespace Anchor.Cli;
 
-/// <summary>`anchor chain …`: deploy the AnchorRegistry, register a log, look an anchor up.</summary>
+/// <summary>`anchor chain …`: deploy the AnchorRegistry, register a log (under the key's account, with its key commitment), look an anchor up.</summary>
 public static class ChainCommands
 {
     private static readonly Option<string> Rpc = new("--rpc") { Description = "JSON-RPC endpoint of the chain.", Required = true };
-    private static readonly Option<string> Key = new("--key") { Description = "File holding the account's 0x-hex private key (one line).", Required = true };
+    private static readonly Option<string> Key = new("--key")
+    {
+        Description = "The account's key file: one line of 0x-hex private key, or an `anchor keygen --alg eth-personal` key file.", Required = true,
+    };
     private static readonly Option<string> Registry = new("--registry") { Description = "AnchorRegistry address.", Required = true };
-    private static readonly Option<string> Origin = new("--origin") { Description = "The log's checkpoint origin; its logId is keccak256(origin).", Required = true };
+    private static readonly Option<string> LogKey = new("--log-key")
+    {
+        Description = "The log's verifier key (vkey, from GET /v1/node); its name is the origin, and the registry stores SHA-256 of its text.", Required = true,
+    };
+    private static readonly Option<string> Origin = new("--origin") { Description = "The log's checkpoint origin.", Required = true };
+    private static readonly Option<string> Operator = new("--operator")
+    {
+        Description = "The account that registered the log: the log ID is keccak256(abi.encode(operator, keccak256(origin))).", Required = true,
+    };
     private static readonly Option<ulong> Size = new("--size") { Description = "Tree size of the anchored checkpoint.", Required = true };
     private static readonly Option<ulong> ChainId = new("--chain-id") { Description = "Refuse the endpoint unless it serves this chain ID (default: accept its own)." };
 
@@ -44,18 +58,26 @@ public static class ChainCommands
 
     private static Command RegisterLog()
     {
-        var command = new Command("register-log", "Register a log; the key's account becomes its operator.") { Rpc, Key, Registry, Origin, ChainId };
+        var command = new Command("register-log", "Register a log under the key's account, committing to the log's verifier key; the account becomes its operator.")
+        {
+            Rpc, Key, Registry, LogKey, ChainId,
+        };
         command.SetAction((parse, ct) => Run(async () =>
         {
-            var origin = parse.GetValue(Origin)!;
+            var vkey = parse.GetValue(LogKey)!;
+            if (!VerifierKey.TryParse(vkey, out var key, out var error)) throw new FormatException($"--log-key: {error}");
+            var origin = key!.Name;
+            var commitment = RegistryLog.KeyCommitment(key.ToString()); // the canonical text, as the node serves it
             using var client = await AnchorRegistryClient.ConnectAsync(
                 Target(parse) with { Registry = parse.GetValue(Registry), KeyFile = parse.GetValue(Key) }, ct: ct);
-            var mined = await client.RegisterLogAsync(origin, ct);
-            Print(parse, $"registered {origin} as {LogId.Hex(origin)} (operator {client.Account}) in tx {mined.Hash}", new()
+            var mined = await client.RegisterLogAsync(origin, commitment, ct);
+            var logId = "0x" + Hex.Encode(client.OwnLogId(origin));
+            Print(parse, $"registered {origin} as {logId} (operator {client.Account}, key commitment {Hex.Encode(commitment)}) in tx {mined.Hash}", new()
             {
                 ["origin"] = origin,
-                ["logId"] = LogId.Hex(origin),
-                ["operator"] = client.Account!,
+                ["logId"] = logId,
+                ["operator"] = client.Account!.ToLowerInvariant(),
+                ["keyCommitment"] = Hex.Encode(commitment),
                 ["txHash"] = mined.Hash,
                 ["blockNumber"] = mined.BlockNumber.ToString(CultureInfo.InvariantCulture),
             });
@@ -65,14 +87,15 @@ public static class ChainCommands
 
     private static Command Lookup()
     {
-        var command = new Command("lookup", "Print the root anchored for a tree size, with its transaction, block and time.") { Rpc, Registry, Origin, Size, ChainId };
+        var command = new Command("lookup", "Print the root anchored for a tree size, with its transaction, block and time.") { Rpc, Registry, Origin, Operator, Size, ChainId };
         command.SetAction((parse, ct) => Run(async () =>
         {
             var origin = parse.GetValue(Origin)!;
             var size = parse.GetValue(Size);
             using var client = await AnchorRegistryClient.ConnectAsync(Target(parse) with { Registry = parse.GetValue(Registry) }, ct: ct);
-            var anchor = await client.LookupAsync(LogId.For(origin), size, ct)
-                ?? throw new ChainException(ChainErrorCode.Rpc, $"size {size} of {origin} is not anchored on chain {client.Target.ChainId} at {client.Target.Registry}");
+            var logId = LogId.For(parse.GetValue(Operator)!, origin);
+            var anchor = await client.LookupAsync(logId, size, ct)
+                ?? throw new ChainException(ChainErrorCode.Rpc, $"size {size} of {origin} (log ID 0x{Hex.Encode(logId)}) is not anchored on chain {client.Target.ChainId} at {client.Target.Registry}");
             var time = anchor.BlockTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
             Print(parse,
                 $"root           {anchor.Root}\ntx             {anchor.TxHash}\nblock          {anchor.BlockNumber} {anchor.BlockHash}\ntime           {time}\nconfirmations  {anchor.Confirmations}",

@@ -13,7 +13,10 @@ namespace Anchor.Storage;
 /// <summary>One thing the audit found wrong: what (e.g. "entry 12", "tile 0/3", "checkpoint 40") and how.</summary>
 public sealed record AuditFinding(string Subject, string Problem);
 
-/// <param name="UncheckedChains">Chain IDs with confirmed anchors that were only checked against the tree, not the chain (no lookup given).</param>
+/// <param name="UncheckedChains">
+/// Chain IDs with confirmed anchors that were only checked against the tree, not the chain: no trusted registry and
+/// operator for the chain, or no lookup.
+/// </param>
 public sealed record AuditReport(string Origin, ulong Size, bool SignaturesChecked, int KeptCheckpoints, int Anchors,
     IReadOnlyList<string> UncheckedChains, IReadOnlyList<AuditFinding> Findings)
 {
@@ -24,7 +27,8 @@ public sealed record AuditReport(string Origin, ulong Size, bool SignaturesCheck
 /// Recomputes a whole log from its stored entries and checks everything else in Redis against it: the
 /// hash tiles of every level, the head root, the head checkpoint and every kept checkpoint (signature and
 /// root at its size), the hash, contract and nonce indexes of every entry, and every confirmed anchor
-/// (its root against the tree at its size, and against its chain when a lookup for that chain is given).
+/// (its root against the tree at its size; its registry and log ID against the trusted ones for its chain; and, when a
+/// lookup is given, the chain itself, operator and key commitment included).
 /// </summary>
 /// <remarks>
 /// The reference tree is the one the signed head vouches for. When the entries hash to the signed root,
@@ -40,7 +44,10 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly LogStore _store = new(redis, origin);
 
-    public async Task<AuditReport> RunAsync(VerifierKey? logKey, IReadOnlyDictionary<string, IAnchorLookup> chains,
+    /// <param name="logKey">The log key checkpoints must verify under; null checks their roots only.</param>
+    /// <param name="trustedChains">Where the log is anchored, as the auditor trusts it (a trust file's chains): registry, operator, log ID.</param>
+    /// <param name="chains">Lookups by chain ID; an anchor is checked on chain only with a lookup and a trusted chain entry.</param>
+    public async Task<AuditReport> RunAsync(VerifierKey? logKey, IReadOnlyList<TrustedChain> trustedChains, IReadOnlyDictionary<string, IAnchorLookup> chains,
         IProgress<(ulong Done, ulong Total)>? progress, CancellationToken ct)
     {
         var findings = new List<AuditFinding>();
@@ -116,7 +123,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         var anchors = await ReadConfirmedAnchorsAsync(size, findings).ConfigureAwait(false);
         var roots = RootsAt(reference, [.. checkpoints.Keys, .. anchors.Select(a => a.Size)]);
         CheckKeptCheckpoints(checkpoints, roots, logKey, findings);
-        var uncheckedChains = await CheckAnchorsAsync(anchors, roots, chains, logKey is null ? [] : RegistryLog.KeyCommitment(logKey.ToString()), findings, ct).ConfigureAwait(false);
+        var uncheckedChains = await CheckAnchorsAsync(anchors, roots, trustedChains, chains, logKey is null ? [] : RegistryLog.KeyCommitment(logKey.ToString()), findings, ct).ConfigureAwait(false);
         await CheckIndexesAsync(entries, findings, ct).ConfigureAwait(false);
         CheckKeyHistory(entries, keyHistory, findings);
         return new AuditReport(origin, size, logKey is not null, checkpoints.Count, anchors.Count, uncheckedChains,
@@ -292,9 +299,10 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         return result;
     }
 
-    /// <returns>The chain IDs that had anchors but no lookup.</returns>
-    private async Task<List<string>> CheckAnchorsAsync(List<(string Subject, ulong Size, ChainAnchor Anchor)> anchors, Dictionary<ulong, byte[]> roots,
-        IReadOnlyDictionary<string, IAnchorLookup> chains, byte[] logKeyCommitment, List<AuditFinding> findings, CancellationToken ct)
+    /// <returns>The chain IDs that had anchors but no trusted chain entry or no lookup.</returns>
+    private static async Task<List<string>> CheckAnchorsAsync(List<(string Subject, ulong Size, ChainAnchor Anchor)> anchors, Dictionary<ulong, byte[]> roots,
+        IReadOnlyList<TrustedChain> trustedChains, IReadOnlyDictionary<string, IAnchorLookup> chains, byte[] logKeyCommitment,
+        List<AuditFinding> findings, CancellationToken ct)
     {
         var uncheckedChains = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (subject, size, anchor) in anchors)
@@ -302,18 +310,31 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
             var root = anchor.RootHex;
             if (!string.Equals(root, Hex.Encode(roots[size]), StringComparison.OrdinalIgnoreCase))
                 findings.Add(new(subject, $"root {root} is not the log's root at size {size}, {Hex.Encode(roots[size])}"));
-            var logId = Anchor.Core.Records.EvidenceDigest.LogId(_store.Origin);
-            if (!string.Equals(anchor.LogId, logId, StringComparison.OrdinalIgnoreCase))
-                findings.Add(new(subject, $"logId {anchor.LogId} is not keccak256(origin) = {logId}"));
+            var listed = trustedChains.Where(c => c.ChainId == anchor.ChainId).ToList();
+            if (listed.Count == 0)
+            {
+                uncheckedChains.Add(anchor.ChainId);
+                continue;
+            }
+            // The registry, operator and log ID are the trusted ones, never the record's own.
+            var trusted = listed.FirstOrDefault(c => string.Equals(c.Registry, anchor.Registry, StringComparison.OrdinalIgnoreCase));
+            if (trusted is null)
+            {
+                findings.Add(new(subject, $"registry {anchor.Registry} is not a trusted registry of chain {anchor.ChainId} ({string.Join(", ", listed.Select(c => c.Registry))})"));
+                continue;
+            }
+            if (!string.Equals(anchor.LogId, trusted.LogId, StringComparison.OrdinalIgnoreCase))
+            {
+                findings.Add(new(subject, $"logId {anchor.LogId} is not the trusted log ID {trusted.LogId} (operator {trusted.Operator})"));
+                continue;
+            }
             if (!chains.TryGetValue(anchor.ChainId, out var lookup))
             {
                 uncheckedChains.Add(anchor.ChainId);
                 continue;
             }
-            // The operator is not pinned here yet (the audit reads its own records): see the registry change.
-            var expected = new AnchorExpectation(new TrustedChain(anchor.ChainId, anchor.Registry, "", anchor.LogId), logKeyCommitment);
-            foreach (var check in await lookup.CheckAsync(anchor, expected, 1, ct).ConfigureAwait(false))
-                if (check.Status == CheckStatus.Fail) findings.Add(new(subject, $"{check.Name}: {check.Detail}"));
+            foreach (var check in await lookup.CheckAsync(anchor, new AnchorExpectation(trusted, logKeyCommitment), 1, ct).ConfigureAwait(false))
+                if (check.Status != CheckStatus.Pass) findings.Add(new(subject, $"{check.Name}: {check.Detail}"));
         }
         return [.. uncheckedChains];
     }

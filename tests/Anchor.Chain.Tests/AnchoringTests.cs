@@ -19,8 +19,8 @@ public class AnchoringTests(ITestOutputHelper output)
         using var deployed = await TestChains.DeployAsync(anvil);
         var client = await AnchorRegistryClient.ConnectAsync((tune ?? (t => t))(deployed.Target), DevAccounts.Key0);
         var origin = "anchoring.test/" + Guid.NewGuid().ToString("N");
-        await client.RegisterLogAsync(origin);
-        return (client, LogId.For(origin));
+        await client.RegisterLogAsync(origin, TestChains.Commitment(origin));
+        return (client, client.OwnLogId(origin));
     }
 
     private static async Task Eventually(Func<bool> condition, string what)

@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using Anchor.Chain.Registry;
+using Nethereum.ABI;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
+using Nethereum.Util;
 
 namespace Anchor.Chain.Tests;
 
@@ -64,12 +67,20 @@ public class ArtifactTests
         Assert.Equal(compiled, typed.Order().ToList());
     }
 
-    [Fact]
-    public void LogIdIsKeccakOfTheUtf8Origin()
+    /// <summary>Core's log ID against Nethereum's ABI encoder and Keccak (not ours): keccak256(abi.encode(registrant, keccak256(origin))).</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("abc")]
+    [InlineData("证据.example/日志")]
+    public void LogIdIsKeccakOfTheAbiEncodedRegistrantAndOriginHash(string origin)
     {
-        // keccak256("") and keccak256("abc"), from the Keccak reference vectors.
-        Assert.Equal("0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470", LogId.Hex(""));
-        Assert.Equal("0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45", LogId.Hex("abc"));
+        var originHash = Sha3Keccack.Current.CalculateHash(Encoding.UTF8.GetBytes(origin));
+        foreach (var registrant in new[] { DevAccounts.Address0, DevAccounts.Address1 })
+        {
+            var expected = new ABIEncode().GetSha3ABIEncoded(new ABIValue("address", registrant), new ABIValue("bytes32", originHash));
+            Assert.Equal(expected, LogId.For(registrant, origin));
+            Assert.Equal("0x" + Convert.ToHexStringLower(expected), LogId.Hex(registrant.ToLowerInvariant(), origin));
+        }
     }
 
     [Fact]

@@ -18,8 +18,8 @@ public class ChainFailureTests
                 RpcAttempts = 12, RpcBackoff = TimeSpan.FromMilliseconds(100), RpcMaxBackoff = TimeSpan.FromMilliseconds(500),
             }, DevAccounts.Key0);
             var origin = "down.test/" + Guid.NewGuid().ToString("N");
-            await client.RegisterLogAsync(origin);
-            var logId = LogId.For(origin);
+            await client.RegisterLogAsync(origin, TestChains.Commitment(origin));
+            var logId = client.OwnLogId(origin);
             await client.AnchorAsync(logId, 1, TestChains.Root(1));
 
             await anvil.StopAsync(); // SIGTERM: anvil dumps --state
@@ -51,13 +51,15 @@ public class ChainFailureTests
         using var onA = await TestChains.DeployAsync(a);
         using var onB = await TestChains.DeployAsync(b);
         const string origin = "two.chains.test/log";
-        await onA.RegisterLogAsync(origin);
-        await onB.RegisterLogAsync(origin);
-        await onA.AnchorAsync(LogId.For(origin), 5, TestChains.Root(5));
-        await onB.AnchorAsync(LogId.For(origin), 5, TestChains.Root(50));
+        await onA.RegisterLogAsync(origin, TestChains.Commitment(origin));
+        await onB.RegisterLogAsync(origin, TestChains.Commitment(origin));
+        // The same account and origin: the same log ID on both chains.
+        var logId = LogId.For(DevAccounts.Address0, origin);
+        await onA.AnchorAsync(logId, 5, TestChains.Root(5));
+        await onB.AnchorAsync(logId, 5, TestChains.Root(50));
 
-        var onChainA = await onA.LookupAsync(LogId.For(origin), 5);
-        var onChainB = await onB.LookupAsync(LogId.For(origin), 5);
+        var onChainA = await onA.LookupAsync(logId, 5);
+        var onChainB = await onB.LookupAsync(logId, 5);
         Assert.Equal((31337UL, Convert.ToHexStringLower(TestChains.Root(5))), (onChainA!.ChainId, onChainA.Root));
         Assert.Equal((4242UL, Convert.ToHexStringLower(TestChains.Root(50))), (onChainB!.ChainId, onChainB.Root));
 
@@ -72,7 +74,7 @@ public class ChainFailureTests
         using var client = await TestChains.DeployAsync(anvil);
 
         using var poor = await AnchorRegistryClient.ConnectAsync(client.Target, EthECKey.GenerateKey().GetPrivateKey());
-        var funds = await Assert.ThrowsAsync<InsufficientFundsException>(() => poor.RegisterLogAsync("poor.test/log"));
+        var funds = await Assert.ThrowsAsync<InsufficientFundsException>(() => poor.RegisterLogAsync("poor.test/log", TestChains.Commitment("poor.test/log")));
         Assert.Equal(poor.Account, funds.Account);
 
         var missing = await Assert.ThrowsAsync<RegistryNotDeployedException>(() =>
@@ -99,6 +101,40 @@ public class ChainFailureTests
             var e = await Assert.ThrowsAsync<ChainException>(() => AnchorRegistryClient.ConnectAsync(TestChains.For(anvil) with { KeyFile = file }));
             Assert.Equal(ChainErrorCode.KeyFile, e.Code);
             Assert.DoesNotContain(secret[2..], e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>The JSON key file of `anchor keygen --alg eth-personal` is an account key too; other algorithms and damaged files are refused.</summary>
+    [Fact]
+    public void AnEthPersonalKeyFileIsAnAccountKeyAndOtherKeyFilesAreRefused()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            using var eth = Anchor.Core.Signatures.SigningKey.Generate(Anchor.Core.Signatures.SignatureAlg.EthPersonal);
+            var exported = eth.Export();
+            File.WriteAllText(file, exported);
+            var privateKey = AccountKey.ReadFile(file);
+            Assert.Equal(eth.Descriptor.Address, AccountKey.AddressOf(privateKey), ignoreCase: true);
+            var secret = System.Text.Json.Nodes.JsonNode.Parse(exported)!["privateKey"]!.GetValue<string>();
+
+            // Its address no longer belongs to its secret: refused, and the secret is not echoed.
+            var other = EthECKey.GenerateKey().GetPublicAddress();
+            File.WriteAllText(file, exported.Replace(eth.Descriptor.Address!, other, StringComparison.Ordinal));
+            var damaged = Assert.Throws<ChainException>(() => AccountKey.ReadFile(file));
+            Assert.Equal(ChainErrorCode.KeyFile, damaged.Code);
+            Assert.Contains("does not belong", damaged.Message);
+            Assert.DoesNotContain(secret, damaged.Message);
+            Assert.DoesNotContain(privateKey[2..], damaged.Message);
+
+            using var ed = Anchor.Core.Signatures.SigningKey.Generate(Anchor.Core.Signatures.SignatureAlg.Ed25519);
+            File.WriteAllText(file, ed.Export());
+            var wrongAlg = Assert.Throws<ChainException>(() => AccountKey.ReadFile(file));
+            Assert.Contains("holds a ed25519 key; an account key is eth-personal", wrongAlg.Message);
         }
         finally
         {

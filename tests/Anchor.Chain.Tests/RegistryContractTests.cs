@@ -50,45 +50,92 @@ public class RegistryContractTests(RegistryFixture chain, ITestOutputHelper outp
         Assert.Equal(root, latest.Root);
     }
 
-    [Fact]
-    public async Task RegisterLogEmitsLogRegisteredAndMakesTheCallerOperator()
+    /// <summary>Registers <paramref name="origin"/> with <paramref name="client"/>'s account and a test commitment; returns the log ID.</summary>
+    private static async Task<byte[]> RegisterAsync(AnchorRegistryClient client, string origin)
     {
-        var origin = NewOrigin();
-        var mined = await chain.Operator1.RegisterLogAsync(origin);
-        var receipt = await new Web3(chain.Anvil.Url).Eth.Transactions.GetTransactionReceipt.SendRequestAsync(mined.Hash);
-        var registered = Assert.Single(receipt.DecodeAllEvents<LogRegisteredEvent>()).Event;
-        Assert.Equal(LogId.For(origin), registered.LogId);
-        Assert.Equal(DevAccounts.Address1, registered.Operator, ignoreCase: true);
-        Assert.Equal(origin, registered.Origin);
-        Assert.Equal(DevAccounts.Address1, await chain.Operator1.OperatorOfAsync(LogId.For(origin)), ignoreCase: true);
+        await client.RegisterLogAsync(origin, TestChains.Commitment(origin));
+        return client.OwnLogId(origin);
     }
 
     [Fact]
-    public async Task RegisterLogRejectsAMismatchedLogIdAndAnExistingLog()
+    public async Task RegisterLogEmitsLogRegisteredWithTheKeyCommitmentAndMakesTheCallerOperator()
     {
         var origin = NewOrigin();
-        await chain.Operator0.RegisterLogAsync(origin);
-        var e = await Reverts(() => chain.Operator1.RegisterLogAsync(origin), "LogExists");
-        Assert.Equal(LogId.For(origin), Assert.IsType<LogExistsError>(e.Error).LogId);
+        var commitment = TestChains.Commitment(origin);
+        var mined = await chain.Operator1.RegisterLogAsync(origin, commitment);
+        var receipt = await new Web3(chain.Anvil.Url).Eth.Transactions.GetTransactionReceipt.SendRequestAsync(mined.Hash);
+        var registered = Assert.Single(receipt.DecodeAllEvents<LogRegisteredEvent>()).Event;
+        var logId = LogId.For(DevAccounts.Address1, origin);
+        Assert.Equal(logId, registered.LogId);
+        Assert.Equal(DevAccounts.Address1, registered.Operator, ignoreCase: true);
+        Assert.Equal(origin, registered.Origin);
+        Assert.Equal(commitment, registered.KeyCommitment);
+        Assert.Equal(DevAccounts.Address1, await chain.Stranger.OperatorOfAsync(logId), ignoreCase: true);
+        Assert.Equal(commitment, await chain.Stranger.KeyCommitmentOfAsync(logId));
+        Assert.Equal(new byte[32], await chain.Stranger.KeyCommitmentOfAsync(LogId.For(DevAccounts.Address2, origin)));
+    }
 
-        // The client always derives logId from origin, so a mismatch needs a raw call with the typed message.
-        var web3 = new Web3(new Nethereum.Web3.Accounts.Account(DevAccounts.Key0, chain.Anvil.ChainId), chain.Anvil.Url);
-        var handler = web3.Eth.GetContractTransactionHandler<RegisterLogFunction>();
-        var mismatch = new RegisterLogFunction { LogId = LogId.For("other"), Origin = NewOrigin() };
-        var revert = await Assert.ThrowsAsync<SmartContractCustomErrorRevertException>(() => handler.EstimateGasAsync(chain.Registry, mismatch));
-        Assert.True(revert.IsCustomErrorFor<LogIdMismatchError>());
-        var decoded = revert.DecodeError<LogIdMismatchError>();
-        Assert.Equal(LogId.For("other"), decoded.LogId);
-        Assert.Equal(LogId.For(mismatch.Origin), decoded.Expected);
+    /// <summary>
+    /// Core's RegistryLog.Id, the contract's logIdOf (solc's keccak256 and abi.encode) and the ID registerLog gives agree,
+    /// for ASCII, empty and multi-byte UTF-8 origins.
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("anchor.example.com/log")]
+    [InlineData("证据.example/日志")]
+    public async Task LogIdIsTheRegistrantsNamespaceAsTheContractComputesIt(string origin)
+    {
+        foreach (var registrant in new[] { DevAccounts.Address0, DevAccounts.Address1, "0x000000000000000000000000000000000000dEaD" })
+            Assert.Equal(await chain.Stranger.LogIdOfAsync(registrant, origin), LogId.For(registrant, origin));
+        Assert.NotEqual(LogId.For(DevAccounts.Address0, origin), LogId.For(DevAccounts.Address1, origin));
+    }
+
+    [Fact]
+    public async Task RegisterLogRejectsAZeroCommitmentAndTheSameAccountTwice()
+    {
+        var origin = NewOrigin();
+        await Reverts(() => chain.Operator0.RegisterLogAsync(origin, new byte[32]), "ZeroKeyCommitment");
+        var logId = await RegisterAsync(chain.Operator0, origin);
+        var e = await Reverts(() => chain.Operator0.RegisterLogAsync(origin, TestChains.Commitment("another key")), "LogExists");
+        Assert.Equal(logId, Assert.IsType<LogExistsError>(e.Error).LogId);
+        Assert.Equal(TestChains.Commitment(origin), await chain.Stranger.KeyCommitmentOfAsync(logId)); // set once
+    }
+
+    /// <summary>
+    /// A squatter registers the node's origin first, even with the node's own key commitment: it gets its own log ID, the
+    /// node still registers and anchors its own, and the squatter can neither anchor into nor take over the node's.
+    /// </summary>
+    [Fact]
+    public async Task ASquatterWhoRegistersTheOriginFirstTakesNothing()
+    {
+        var origin = NewOrigin();
+        var nodeCommitment = TestChains.Commitment(origin);
+        var squatter = chain.Operator1;
+        await squatter.RegisterLogAsync(origin, nodeCommitment);
+        var squatted = squatter.OwnLogId(origin);
+
+        await chain.Operator0.RegisterLogAsync(origin, nodeCommitment);
+        var own = chain.Operator0.OwnLogId(origin);
+        Assert.NotEqual(squatted, own);
+        Assert.Equal(DevAccounts.Address0, await chain.Stranger.OperatorOfAsync(own), ignoreCase: true);
+        Assert.Equal(DevAccounts.Address1, await chain.Stranger.OperatorOfAsync(squatted), ignoreCase: true);
+
+        await chain.Operator0.AnchorAsync(own, 3, TestChains.Root(3));
+        var refused = await Reverts(() => squatter.AnchorAsync(own, 4, TestChains.Root(44)), "NotOperator");
+        Assert.Equal(DevAccounts.Address1, Assert.IsType<NotOperatorError>(refused.Error).Caller, ignoreCase: true);
+        await Reverts(() => squatter.TransferOperatorAsync(own, DevAccounts.Address1), "NotOperator");
+        await squatter.AnchorAsync(squatted, 4, TestChains.Root(44)); // into its own log only
+        await AssertLatest(chain.Stranger, own, 3UL, TestChains.Root(3));
+        Assert.Equal(new byte[32], await chain.Stranger.RootAtAsync(own, 4));
     }
 
     [Fact]
     public async Task AnchorRevertsForUnknownLogStrangerShrinkingSizeAndZeroRoot()
     {
         var origin = NewOrigin();
-        var logId = LogId.For(origin);
+        var logId = chain.Operator0.OwnLogId(origin);
         await Reverts(() => chain.Operator0.AnchorAsync(logId, 1, TestChains.Root(1)), "UnknownLog");
-        await chain.Operator0.RegisterLogAsync(origin);
+        await RegisterAsync(chain.Operator0, origin);
         var notOperator = await Reverts(() => chain.Stranger.AnchorAsync(logId, 1, TestChains.Root(1)), "NotOperator");
         Assert.Equal(DevAccounts.Address2, Assert.IsType<NotOperatorError>(notOperator.Error).Caller, ignoreCase: true);
         await Reverts(() => chain.Operator0.AnchorAsync(logId, 0, TestChains.Root(1)), "SizeNotIncreasing");
@@ -106,8 +153,7 @@ public class RegistryContractTests(RegistryFixture chain, ITestOutputHelper outp
     public async Task AnchoredEventRootAtAndLatest()
     {
         var origin = NewOrigin();
-        var logId = LogId.For(origin);
-        await chain.Operator0.RegisterLogAsync(origin);
+        var logId = await RegisterAsync(chain.Operator0, origin);
         await AssertLatest(chain.Operator0, logId, 0UL, new byte[32]);
         Assert.Null(await chain.Operator0.LookupAsync(logId, 3));
 
@@ -131,7 +177,7 @@ public class RegistryContractTests(RegistryFixture chain, ITestOutputHelper outp
         Assert.Equal(first.BlockHash, record.BlockHash);
         Assert.Equal(first.BlockNumber, record.BlockNumber);
         Assert.Equal(Convert.ToHexStringLower(TestChains.Root(3)), record.Root);
-        Assert.Equal(LogId.Hex(origin), record.LogId);
+        Assert.Equal(LogId.Hex(DevAccounts.Address0, origin), record.LogId);
         Assert.Equal(chain.Anvil.ChainId, record.ChainId);
         Assert.True(record.BlockTime > DateTimeOffset.UtcNow.AddHours(-1));
         Assert.Equal(record, await chain.Stranger.LookupTransactionAsync(first.Hash) with { Confirmations = record.Confirmations });
@@ -141,9 +187,9 @@ public class RegistryContractTests(RegistryFixture chain, ITestOutputHelper outp
     public async Task TransferOperatorHandsTheLogOver()
     {
         var origin = NewOrigin();
-        var logId = LogId.For(origin);
+        var logId = chain.Operator0.OwnLogId(origin);
         await Reverts(() => chain.Operator0.TransferOperatorAsync(logId, DevAccounts.Address1), "UnknownLog");
-        await chain.Operator0.RegisterLogAsync(origin);
+        await RegisterAsync(chain.Operator0, origin);
         await Reverts(() => chain.Stranger.TransferOperatorAsync(logId, DevAccounts.Address2), "NotOperator");
         await Reverts(() => chain.Operator0.TransferOperatorAsync(logId, "0x0000000000000000000000000000000000000000"), "ZeroOperator");
         await chain.Operator0.AnchorAsync(logId, 1, TestChains.Root(1));
@@ -157,30 +203,30 @@ public class RegistryContractTests(RegistryFixture chain, ITestOutputHelper outp
         await Reverts(() => chain.Operator0.AnchorAsync(logId, 2, TestChains.Root(2)), "NotOperator");
         await chain.Operator1.AnchorAsync(logId, 2, TestChains.Root(2));
         await AssertLatest(chain.Operator0, logId, 2UL, TestChains.Root(2));
+        // The ID and the key commitment stay with the log; the new operator's own namespace is untouched.
+        Assert.Equal(TestChains.Commitment(origin), await chain.Stranger.KeyCommitmentOfAsync(logId));
+        Assert.Equal("0x0000000000000000000000000000000000000000", await chain.Stranger.OperatorOfAsync(chain.Operator1.OwnLogId(origin)));
     }
 
     [Fact]
     public async Task TwoLogsWithDifferentOperatorsShareOneRegistry()
     {
-        string a = NewOrigin(), b = NewOrigin();
-        await chain.Operator0.RegisterLogAsync(a);
-        await chain.Operator1.RegisterLogAsync(b);
-        await chain.Operator0.AnchorAsync(LogId.For(a), 7, TestChains.Root(7));
-        await chain.Operator1.AnchorAsync(LogId.For(b), 3, TestChains.Root(30));
-        await Reverts(() => chain.Operator1.AnchorAsync(LogId.For(a), 8, TestChains.Root(8)), "NotOperator");
-        await Reverts(() => chain.Operator0.AnchorAsync(LogId.For(b), 4, TestChains.Root(4)), "NotOperator");
-        await AssertLatest(chain.Stranger, LogId.For(a), 7UL, TestChains.Root(7));
-        await AssertLatest(chain.Stranger, LogId.For(b), 3UL, TestChains.Root(30));
-        Assert.Equal(new byte[32], await chain.Stranger.RootAtAsync(LogId.For(a), 3));
+        var a = await RegisterAsync(chain.Operator0, NewOrigin());
+        var b = await RegisterAsync(chain.Operator1, NewOrigin());
+        await chain.Operator0.AnchorAsync(a, 7, TestChains.Root(7));
+        await chain.Operator1.AnchorAsync(b, 3, TestChains.Root(30));
+        await Reverts(() => chain.Operator1.AnchorAsync(a, 8, TestChains.Root(8)), "NotOperator");
+        await Reverts(() => chain.Operator0.AnchorAsync(b, 4, TestChains.Root(4)), "NotOperator");
+        await AssertLatest(chain.Stranger, a, 7UL, TestChains.Root(7));
+        await AssertLatest(chain.Stranger, b, 3UL, TestChains.Root(30));
+        Assert.Equal(new byte[32], await chain.Stranger.RootAtAsync(a, 3));
     }
 
     /// <summary>An anchor costs at most 60,000 gas whatever the size: the first of a log and later ones.</summary>
     [Fact]
     public async Task AnchorGasIsBoundedWhateverTheTreeSize()
     {
-        var origin = NewOrigin();
-        var logId = LogId.For(origin);
-        await chain.Operator0.RegisterLogAsync(origin);
+        var logId = await RegisterAsync(chain.Operator0, NewOrigin());
         var sizes = new ulong[] { 1, 2, 1_000_000, 1UL << 40, ulong.MaxValue };
         foreach (var size in sizes)
         {

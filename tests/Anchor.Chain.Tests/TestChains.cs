@@ -22,5 +22,8 @@ public static class TestChains
         return await AnchorRegistryClient.ConnectAsync(For(anvil, mined.ContractAddress), key);
     }
 
+    /// <summary>A key commitment for logs whose key no test checks: SHA-256 of a made-up vkey text (never zero).</summary>
+    public static byte[] Commitment(string origin) => Anchor.Core.Records.RegistryLog.KeyCommitment("test key of " + origin);
+
     public static byte[] Root(byte seed) => Enumerable.Range(0, 32).Select(i => (byte)(seed + i)).ToArray();
 }

@@ -76,7 +76,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
     {
         var origin = VerifierKey.Parse(logKey).Name;
         return new TrustFile([new TrustedLog(origin, [logKey], [.. chains.Select(c => new TrustedChain(c.Anvil.ChainId.ToString(CultureInfo.InvariantCulture),
-            c.Registry.ToLowerInvariant(), AccountKey.AddressOf(DevAccounts.Key0).ToLowerInvariant(), LogId.Hex(origin)))])], [], []);
+            c.Registry.ToLowerInvariant(), DevAccounts.Address0.ToLowerInvariant(), LogId.Hex(DevAccounts.Address0, origin)))])], [], []);
     }
 
     private static async Task<VerificationReport> VerifyAsync(JsonObject bundle, string logKey, params Chain[] chains) =>
@@ -99,8 +99,11 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var nodeInfo = (await node.GetAsync("/v1/node")).Body;
         var logKey = nodeInfo["logKey"]!.GetValue<string>();
         Assert.Equal(chain.Registry, nodeInfo["chains"]![0]!["registry"]!.GetValue<string>());
+        Assert.Equal(DevAccounts.Address0.ToLowerInvariant(), nodeInfo["chains"]![0]!["operator"]!.GetValue<string>());
+        Assert.Equal(LogId.Hex(DevAccounts.Address0, "anchoring.test/one"), nodeInfo["chains"]![0]!["logId"]!.GetValue<string>());
         var anchor = bundle["anchors"]![0]!;
         Assert.Equal(bundle["treeSize"]!.GetValue<string>(), anchor["treeSize"]!.GetValue<string>());
+        Assert.Equal(LogId.Hex(DevAccounts.Address0, "anchoring.test/one"), anchor["logId"]!.GetValue<string>());
 
         // The real CLI: `anchor verify BUNDLE --trust FILE --rpc 31337=URL`, the trust file being what the node publishes, exits 0.
         var file = Path.Combine(_state, "bundle.json");
@@ -112,9 +115,13 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var (exit, output, error) = await CliAsync("verify", file, "--trust", trustFile, "--rpc", $"31337={anvil.Url}");
         Assert.True(exit == 0, output + error);
         var lines = output.Split('\n');
-        // Every check passed; the one "–" line is the fact that the demo key has no certificate. The summary follows a blank line.
-        var checks = lines.TakeWhile(l => l.Length > 0).ToList();
-        Assert.All(checks.Where(l => !l.StartsWith("– provider identity: key not certified", StringComparison.Ordinal)), l => Assert.StartsWith("✓", l));
+        // Check lines come first, then a blank line, the summary (who, what, when, where, trusted roots) and the verdict.
+        var checkLines = lines.TakeWhile(l => l.Length > 0).ToList();
+        Assert.True(checkLines.Count >= 12, output);
+        // Every check passed; the one "–" line is the fact that the key has no certificate.
+        Assert.All(checkLines.Where(l => !l.StartsWith("– provider identity: key not certified", StringComparison.Ordinal)), l => Assert.StartsWith("✓", l));
+        Assert.Contains(checkLines, l => l.StartsWith("✓ anchor chain 31337 operator: ", StringComparison.Ordinal));
+        Assert.Contains(checkLines, l => l.StartsWith("✓ anchor chain 31337 key commitment: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("verdict: VALID: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("block time", StringComparison.Ordinal));
         Assert.StartsWith("verdict: VALID: ", lines.Last(l => l.Length > 0));
@@ -209,9 +216,11 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await using var anvil = await Anvil.StartAsync(31337);
         var chain = await DeployAsync(anvil);
         ulong size;
+        string firstKey;
         using (var provider = new TestProvider("acme"))
         {
             await using var first = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node")));
+            firstKey = (await first.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
             await provider.RegisterAsync(first);
             size = 1 + (ulong)(await SubmitAsync(first, provider, 3)).Count; // The key registration and the records.
         }
@@ -222,8 +231,8 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await store.KeepCheckpointAsync(head.Size, head.Checkpoint!);
         using (var client = await AnchorRegistryClient.ConnectAsync(new ChainTarget("sent", anvil.Url, anvil.ChainId, chain.Registry), DevAccounts.Key0))
         {
-            await client.RegisterLogAsync(origin);
-            await client.WaitForMinedAsync(await client.SubmitAnchorAsync(LogId.For(origin), head.Size, head.Root));
+            await client.RegisterLogAsync(origin, RegistryLog.KeyCommitment(firstKey));
+            await client.WaitForMinedAsync(await client.SubmitAnchorAsync(client.OwnLogId(origin), head.Size, head.Root));
         }
 
         // The next node, told to wait for 3 confirmations, finds it with 1: not an anchor yet.
@@ -298,6 +307,172 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
     }
 
     private static Task<(int Exit, string Output, string Error)> CliAsync(params string[] args) => Anchor.Core.Tests.Cli.CliRunner.Run(args);
+
+    /// <summary>GET /v1/trust saved as a file: what a verifier takes from the operator's publication.</summary>
+    private async Task<string> SaveTrustAsync(TestNode node, string name)
+    {
+        var path = Path.Combine(_state, name);
+        await File.WriteAllTextAsync(path, (await node.GetAsync("/v1/trust")).Body.ToJsonString());
+        return path;
+    }
+
+    /// <summary>Starts a node without chains once, so its log key exists (and is known) before anything is registered.</summary>
+    private async Task<string> LogKeyAsync(string origin)
+    {
+        await using var first = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node")));
+        return (await first.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+    }
+
+    /// <summary>
+    /// Another account registers the node's origin first, with the node's own key commitment. The node still registers
+    /// its own log ID and anchors under it; its bundles verify against its trust file; the squatter cannot anchor into
+    /// the node's log ID; and the audit, pinned to the trusted operator, accepts the node's anchors and refuses a trust
+    /// file that names the squatter.
+    /// </summary>
+    [Fact]
+    public async Task A_squatter_who_registers_the_origin_first_takes_nothing_from_the_node()
+    {
+        const string origin = "anchoring.test/squat";
+        await using var anvil = await Anvil.StartAsync(31337);
+        var chain = await DeployAsync(anvil);
+        var logKey = await LogKeyAsync(origin);
+        using var squatter = await AnchorRegistryClient.ConnectAsync(new ChainTarget("squatter", anvil.Url, anvil.ChainId, chain.Registry) { Confirmations = 1 }, DevAccounts.Key1);
+        await squatter.RegisterLogAsync(origin, RegistryLog.KeyCommitment(logKey));
+        var squatted = squatter.OwnLogId(origin);
+
+        await using var node = await TestNode.StartAsync(NodeArgs(origin, chain));
+        using var provider = new TestProvider("acme");
+        await provider.RegisterAsync(node);
+        var leaves = await SubmitAsync(node, provider, 3);
+        var bundle = await AnchoredBundleAsync(node, leaves[1]);
+        var own = LogId.Hex(DevAccounts.Address0, origin);
+        Assert.Equal(own, bundle["anchors"]![0]!["logId"]!.GetValue<string>());
+        Assert.NotEqual(own, "0x" + Convert.ToHexStringLower(squatted));
+        AssertAllPassed(await VerifyAsync(bundle, logKey, chain));
+
+        var ownId = LogId.For(DevAccounts.Address0, origin);
+        var refused = await Assert.ThrowsAsync<RegistryRevertedException>(() => squatter.AnchorAsync(ownId, 1000, new byte[32].Select(_ => (byte)7).ToArray()));
+        Assert.Equal("NotOperator", refused.ErrorName);
+        Assert.Equal(DevAccounts.Address0, await squatter.OperatorOfAsync(ownId), ignoreCase: true);
+
+        // The audit checks anchors against the operator the trust file names, never against the stored records.
+        var trust = await SaveTrustAsync(node, "trust.json");
+        var rpc = $"31337={anvil.Url}";
+        string[] audit = ["audit", "--redis", redis.Connection, "--origin", origin, "--rpc", rpc, "--json"];
+        var (exit, output, error) = await CliAsync([.. audit, "--trust", trust]);
+        Assert.True(exit == 0, output + error);
+        Assert.Empty(JsonNode.Parse(output)!["uncheckedChains"]!.AsArray());
+
+        var trusted = TrustFile.FromJson(JsonNode.Parse(await File.ReadAllTextAsync(trust)));
+        var listed = trusted.Logs[0].Chains[0];
+        async Task<string[]> AuditProblemsAsync(TrustedChain chain, string name)
+        {
+            var path = Path.Combine(_state, name);
+            await File.WriteAllTextAsync(path, new TrustFile([trusted.Logs[0] with { Chains = [chain] }], [], []).ToJson().ToJsonString());
+            var (code, json, stderr) = await CliAsync([.. audit, "--trust", path]);
+            Assert.True(code == 1, json + stderr);
+            return [.. JsonNode.Parse(json)!["findings"]!.AsArray().Select(f => f!["problem"]!.GetValue<string>())];
+        }
+        // The squatter as operator of the node's log ID: the operator check on chain fails.
+        var problems = await AuditProblemsAsync(listed with { Operator = DevAccounts.Address1.ToLowerInvariant() }, "squatter-operator.json");
+        Assert.Contains(problems, p => p.StartsWith("anchor chain 31337 operator: ", StringComparison.Ordinal));
+        // The squatter's own log: the node's records are under another log ID.
+        problems = await AuditProblemsAsync(listed with { Operator = DevAccounts.Address1.ToLowerInvariant(), LogId = "0x" + Convert.ToHexStringLower(squatted) }, "squatter-log.json");
+        Assert.Contains(problems, p => p.Contains("is not the trusted log ID", StringComparison.Ordinal));
+
+        // Without a trust file the chain cannot be pinned: --rpc alone is refused.
+        (exit, _, error) = await CliAsync("audit", "--redis", redis.Connection, "--origin", origin, "--rpc", rpc);
+        Assert.Equal(1, exit);
+        Assert.Contains("--rpc needs --trust", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The node's own log ID already holds the commitment to another log key: it stops anchoring there and says why.</summary>
+    [Fact]
+    public async Task A_log_id_registered_with_another_key_commitment_stops_anchoring_with_a_clear_error()
+    {
+        const string origin = "anchoring.test/other-key";
+        await using var anvil = await Anvil.StartAsync(31337);
+        var chain = await DeployAsync(anvil);
+        using var otherKey = NoteSigner.Generate(origin);
+        using (var client = await AnchorRegistryClient.ConnectAsync(new ChainTarget("earlier", anvil.Url, anvil.ChainId, chain.Registry), DevAccounts.Key0))
+            await client.RegisterLogAsync(origin, RegistryLog.KeyCommitment(otherKey.VerifierKey.ToString()));
+
+        await using var node = await TestNode.StartAsync(NodeArgs(origin, chain));
+        using var provider = new TestProvider("acme");
+        await provider.RegisterAsync(node);
+        await SubmitAsync(node, provider, 2);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonNode health;
+        while ((health = (await node.HealthAsync()).Body["chains"]![0]!)["lastError"] is null && DateTime.UtcNow < deadline)
+            await Task.Delay(250);
+        Assert.Equal("error", health["state"]!.GetValue<string>());
+        var message = health["lastError"]!.GetValue<string>();
+        Assert.Contains($"log ID {LogId.Hex(DevAccounts.Address0, origin)}", message, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToHexStringLower(RegistryLog.KeyCommitment(otherKey.VerifierKey.ToString())), message, StringComparison.Ordinal);
+        Assert.Contains("anchoring on this chain is stopped", message, StringComparison.Ordinal);
+
+        await Task.Delay(TimeSpan.FromSeconds(3)); // several more rounds
+        Assert.Empty((await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray());
+        using var reader = await AnchorRegistryClient.ConnectAsync(new ChainTarget("reader", anvil.Url, anvil.ChainId, chain.Registry));
+        Assert.Equal(0UL, (await reader.LatestAsync(LogId.For(DevAccounts.Address0, origin))).TreeSize);
+    }
+
+    /// <summary>
+    /// A fully forged bundle: the forger's own log key for the real origin (the checkpoint re-signed), its own registry
+    /// and its own anchor of the real root. The real CLI refuses it with the node's trust file (exit 1), and without a
+    /// trust root it is not verifiable (exit 3), also when exploring with --allow-untrusted.
+    /// </summary>
+    [Fact]
+    public async Task A_forged_bundle_with_its_own_key_registry_and_anchor_never_verifies()
+    {
+        const string origin = "anchoring.test/forged";
+        await using var anvil = await Anvil.StartAsync(31337);
+        var chain = await DeployAsync(anvil);
+        await using var node = await TestNode.StartAsync(NodeArgs(origin, chain));
+        using var provider = new TestProvider("acme");
+        await provider.RegisterAsync(node);
+        var leaves = await SubmitAsync(node, provider, 3);
+        var genuine = ProofBundle.FromJson(await AnchoredBundleAsync(node, leaves[0]));
+
+        using var forgerKey = NoteSigner.Generate(origin);
+        var note = genuine.Checkpoint;
+        var checkpoint = Checkpoint.ParseBody(note[..(note.IndexOf("\n\n", StringComparison.Ordinal) + 1)]);
+        using var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId), DevAccounts.Key2);
+        var registry = (await deployer.DeployAsync()).ContractAddress!;
+        using var forger = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId, registry) { Confirmations = 1 }, DevAccounts.Key2);
+        await forger.RegisterLogAsync(origin, RegistryLog.KeyCommitment(forgerKey.VerifierKey.ToString()));
+        var mined = await forger.AnchorAsync(forger.OwnLogId(origin), checkpoint.Size, checkpoint.Root);
+        var r = await forger.LookupTransactionAsync(mined.Hash);
+        var forgedAnchor = new ChainAnchor(r.ChainId.ToString(CultureInfo.InvariantCulture), r.Registry, r.LogId, r.TreeSize.ToString(CultureInfo.InvariantCulture),
+            r.Root, r.TxHash, r.BlockNumber.ToString(CultureInfo.InvariantCulture), r.BlockHash, Times.ToText(r.BlockTime));
+        var forged = genuine with { Checkpoint = forgerKey.Sign(checkpoint), LogKey = forgerKey.VerifierKey.ToString(), Anchors = [forgedAnchor] };
+        var file = Path.Combine(_state, "forged.json");
+        await File.WriteAllTextAsync(file, forged.ToJson().ToJsonString());
+        var rpc = $"31337={anvil.Url}";
+
+        // Consistent with itself: exploring it, every chain fact holds, yet the verdict is UNTRUSTED and the exit code 3.
+        var (exit, output, _) = await CliAsync("verify", file, "--rpc", rpc, "--allow-untrusted");
+        Assert.True(exit == 3, output);
+        Assert.Contains("verdict: UNTRUSTED", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("✗", output, StringComparison.Ordinal);
+
+        (exit, output, _) = await CliAsync("verify", file, "--rpc", rpc);
+        Assert.True(exit == 3, output);
+        Assert.Contains("verdict: UNVERIFIED", output, StringComparison.Ordinal);
+
+        var trust = await SaveTrustAsync(node, "trust.json");
+        (exit, output, _) = await CliAsync("verify", file, "--trust", trust, "--rpc", rpc);
+        Assert.True(exit == 1, output);
+        Assert.Contains("✗ checkpoint signature", output, StringComparison.Ordinal);
+        Assert.Contains($"✗ anchor chain 31337 registry: registry {registry.ToLowerInvariant()}", output.ToLowerInvariant(), StringComparison.Ordinal);
+        Assert.Contains("verdict: INVALID", output, StringComparison.Ordinal);
+
+        // The genuine bundle, for contrast, passes with the same trust file.
+        var genuineFile = Path.Combine(_state, "genuine.json");
+        await File.WriteAllTextAsync(genuineFile, genuine.ToJson().ToJsonString());
+        (exit, output, _) = await CliAsync("verify", genuineFile, "--trust", trust, "--rpc", rpc);
+        Assert.True(exit == 0, output);
+    }
 
     /// <summary>The five-minute tour with the real CLI: keygen, admin provider add, submit --wait anchor, proof, verify.</summary>
     [Fact]

@@ -78,7 +78,7 @@ public sealed class BatchStorageTests(RedisServer redis)
                 Assert.Equal(TreeHasher.HashLeaf(expected), leaf.Hash);
             }
 
-        var report = await new LogAudit(connection, store.Origin).RunAsync(signer.VerifierKey, new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>(), null, default);
+        var report = await new LogAudit(connection, store.Origin).RunAsync(signer.VerifierKey, [], new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>(), null, default);
         Assert.True(report.Clean, string.Join("\n", report.Findings));
     }
 
@@ -147,7 +147,7 @@ public sealed class BatchStorageTests(RedisServer redis)
         for (var i = 0; i < 6; i++) Assert.Equal(Expected(batch, i, results[i]), await store.ReadEntryAsync(results[i].LeafIndex, head));
         var audit = new LogAudit(connection, store.Origin);
         var none = new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>();
-        var clean = await audit.RunAsync(signer.VerifierKey, none, null, default);
+        var clean = await audit.RunAsync(signer.VerifierKey, [], none, null, default);
         Assert.True(clean.Clean, string.Join("\n", clean.Findings));
 
         // One bit of the leaf hash of record 4 (entry 8) inside batch/4: record 5's path uses it, record 4's does not.
@@ -161,7 +161,7 @@ public sealed class BatchStorageTests(RedisServer redis)
         Assert.Equal(Expected(batch, 4, results[4]), await Fresh().ReadEntryAsync(8, head));
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(9, head));
         Assert.Contains("entry 9 rebuilt from batch/4", error.Message, StringComparison.Ordinal);
-        Assert.Equal(["entry 9"], (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings.Select(f => f.Subject));
+        Assert.Equal(["entry 9"], (await audit.RunAsync(signer.VerifierKey, [], none, null, default)).Findings.Select(f => f.Subject));
 
         // The shared part names another size than the records do.
         var header = System.Text.Encoding.UTF8.GetString(value.AsSpan((int)StoredBatch.HeaderOffset(6))).Replace("\"size\":\"6\"", "\"size\":\"7\"", StringComparison.Ordinal);
@@ -175,12 +175,12 @@ public sealed class BatchStorageTests(RedisServer redis)
         await Assert.ThrowsAsync<InvalidDataException>(() => Fresh().ReadEntryAsync(4, head));
         // The store that read the batch before it was deleted still serves it, and checks it against the log's leaf.
         Assert.Equal(Expected(batch, 3, results[3]), await store.ReadEntryAsync(7, head));
-        var findings = (await audit.RunAsync(signer.VerifierKey, none, null, default)).Findings;
+        var findings = (await audit.RunAsync(signer.VerifierKey, [], none, null, default)).Findings;
         Assert.Equal(Enumerable.Range(4, 6).Select(i => $"entry {i}"), findings.Select(f => f.Subject).Distinct());
         Assert.Contains(findings, f => f.Problem.Contains("batch/4 is missing", StringComparison.Ordinal));
 
         await db.StringSetAsync(key, value);
-        Assert.True((await audit.RunAsync(signer.VerifierKey, none, null, default)).Clean);
+        Assert.True((await audit.RunAsync(signer.VerifierKey, [], none, null, default)).Clean);
     }
 
     /// <summary>A log whose entry 0 registers provider p's key k1, which every record here names (as the node's logs do).</summary>

@@ -75,7 +75,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         Assert.Equal(size, (await store.ReadHeadAsync()).Size); // Nothing was written.
 
         var none = new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>();
-        var clean = await new LogAudit(connection, origin).RunAsync(signer.VerifierKey, none, null, default);
+        var clean = await new LogAudit(connection, origin).RunAsync(signer.VerifierKey, [], none, null, default);
         Assert.Empty(clean.Findings);
 
         // Past the sequencer: a record under the revoked key appended straight to storage.
@@ -89,7 +89,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         batch.IndexByContract("p", entry.Evidence.ContractId, index);
         batch.IndexNonce("p", entry.Evidence.Nonce, index);
         Assert.True(await store.TryAppendAsync(batch, signer.Sign(new Checkpoint(origin, batch.NewSize, batch.Root()))));
-        var audit = await new LogAudit(connection, origin).RunAsync(signer.VerifierKey, none, null, default);
+        var audit = await new LogAudit(connection, origin).RunAsync(signer.VerifierKey, [], none, null, default);
         var finding = Assert.Single(audit.Findings);
         Assert.Equal($"entry {index}", finding.Subject);
         Assert.Contains("after its revocation", finding.Problem, StringComparison.Ordinal);

@@ -9,14 +9,6 @@ public interface IRegistryError
     string Describe();
 }
 
-[Error("LogIdMismatch")]
-public sealed class LogIdMismatchError : IRegistryError
-{
-    [Parameter("bytes32", "logId", 1)] public byte[] LogId { get; set; } = [];
-    [Parameter("bytes32", "expected", 2)] public byte[] Expected { get; set; } = [];
-    public string Describe() => $"LogIdMismatch(logId=0x{Convert.ToHexStringLower(LogId)}, expected=0x{Convert.ToHexStringLower(Expected)})";
-}
-
 [Error("LogExists")]
 public sealed class LogExistsError : IRegistryError
 {
@@ -53,6 +45,12 @@ public sealed class ZeroRootError : IRegistryError
     public string Describe() => "ZeroRoot()";
 }
 
+[Error("ZeroKeyCommitment")]
+public sealed class ZeroKeyCommitmentError : IRegistryError
+{
+    public string Describe() => "ZeroKeyCommitment()";
+}
+
 [Error("ZeroOperator")]
 public sealed class ZeroOperatorError : IRegistryError
 {
@@ -64,7 +62,7 @@ public static class RegistryErrors
     /// <summary>Every custom error of the contract, in ABI order; the decoder tries each.</summary>
     public static readonly IReadOnlyList<Type> All =
     [
-        typeof(LogExistsError), typeof(LogIdMismatchError), typeof(NotOperatorError), typeof(SizeNotIncreasingError),
-        typeof(UnknownLogError), typeof(ZeroOperatorError), typeof(ZeroRootError),
+        typeof(LogExistsError), typeof(NotOperatorError), typeof(SizeNotIncreasingError),
+        typeof(UnknownLogError), typeof(ZeroKeyCommitmentError), typeof(ZeroOperatorError), typeof(ZeroRootError),
     ];
 }

@@ -8,6 +8,7 @@ public sealed class LogRegisteredEvent : IEventDTO
     [Parameter("bytes32", "logId", 1, true)] public byte[] LogId { get; set; } = [];
     [Parameter("address", "operator", 2, true)] public string Operator { get; set; } = "";
     [Parameter("string", "origin", 3, false)] public string Origin { get; set; } = "";
+    [Parameter("bytes32", "keyCommitment", 4, false)] public byte[] KeyCommitment { get; set; } = [];
 }
 
 [Event("Anchored")]

@@ -7,11 +7,12 @@ namespace Anchor.Chain.Registry;
 // The typed ABI of contracts/AnchorRegistry.sol (DESIGN A4). The reproducibility test checks the
 // embedded artifact against the source, and RegistryAbiTests checks these types against its ABI.
 
-[Function("registerLog")]
+/// <summary>Registers <see cref="Origin"/> under the sender's namespace with the commitment to the log's vkey (Core's RegistryLog).</summary>
+[Function("registerLog", "bytes32")]
 public sealed class RegisterLogFunction : FunctionMessage
 {
-    [Parameter("bytes32", "logId", 1)] public byte[] LogId { get; set; } = [];
-    [Parameter("string", "origin", 2)] public string Origin { get; set; } = "";
+    [Parameter("string", "origin", 1)] public string Origin { get; set; } = "";
+    [Parameter("bytes32", "keyCommitment", 2)] public byte[] KeyCommitment { get; set; } = [];
 }
 
 [Function("transferOperator")]
@@ -53,6 +54,19 @@ public sealed class LatestOutput : IFunctionOutputDTO
 public sealed class OperatorOfFunction : FunctionMessage
 {
     [Parameter("bytes32", "logId", 1)] public byte[] LogId { get; set; } = [];
+}
+
+[Function("keyCommitmentOf", "bytes32")]
+public sealed class KeyCommitmentOfFunction : FunctionMessage
+{
+    [Parameter("bytes32", "logId", 1)] public byte[] LogId { get; set; } = [];
+}
+
+[Function("logIdOf", "bytes32")]
+public sealed class LogIdOfFunction : FunctionMessage
+{
+    [Parameter("address", "registrant", 1)] public string Registrant { get; set; } = "";
+    [Parameter("string", "origin", 2)] public string Origin { get; set; } = "";
 }
 
 /// <summary>Deploys the registry with the bytecode built from contracts/ (no constructor arguments).</summary>

@@ -25,15 +25,4 @@ public static class EvidenceDigest
     }
 
     public static byte[] Compute(string hashAlg, byte[] content) => Compute(hashAlg, new MemoryStream(content, writable: false));
-
-    /// <summary>keccak256(utf8(origin)): the registry's ID for a log (DESIGN A4).</summary>
-    public static byte[] LogIdBytes(string origin)
-    {
-        var id = new byte[32];
-        Signatures.Keccak256.Hash(System.Text.Encoding.UTF8.GetBytes(origin), id);
-        return id;
-    }
-
-    /// <summary>The log ID as bundles and the API write it: 0x-hex.</summary>
-    public static string LogId(string origin) => "0x" + Hex.Encode(LogIdBytes(origin));
 }

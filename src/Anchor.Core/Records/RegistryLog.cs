@@ -27,7 +27,10 @@ public static class RegistryLog
     /// <summary>The log ID as bundles, trust files and the API write it: 0x-hex. Throws <see cref="AnchorException"/> for a malformed address.</summary>
     public static string Id(string registrant, string origin) => "0x" + Hex.Encode(IdBytes(Address(registrant), origin));
 
-    /// <summary>SHA-256(UTF-8 vkey): what <c>registerLog</c> stores as the log's key commitment (by hand: <c>printf %s "$vkey" | sha256sum</c>).</summary>
+    /// <summary>
+    /// SHA-256(UTF-8 vkey): what <c>registerLog</c> stores as the log's key commitment (by hand: <c>printf %s "$vkey" | sha256sum</c>).
+    /// Callers pass the canonical text (<c>VerifierKey.ToString()</c>, key ID in lowercase hex), as the node serves it.
+    /// </summary>
     public static byte[] KeyCommitment(string verifierKey) => SHA256.HashData(Encoding.UTF8.GetBytes(verifierKey));
 
     /// <summary>A 0x-prefixed 20-byte hex address, either case.</summary>

@@ -83,7 +83,12 @@ public static class BundleVerifier
             checks.Add(AnchorAgreement(anchor, root, size, label));
             var (registryCheck, expected) = AnchorRegistry(anchor, trust, signedBy, label);
             checks.Add(registryCheck);
-            if (expected is null) continue;
+            if (expected is null)
+            {
+                if (registryCheck.Status == CheckStatus.Pass)
+                    checks.Add(Check.NotChecked($"{label} on chain", $"no trusted log key verified the checkpoint, so there is no key commitment to look up: transaction {anchor.TxHash} not checked"));
+                continue;
+            }
             if (options.Chains.TryGetValue(anchor.ChainId, out var lookup))
             {
                 try { checks.AddRange(await lookup.CheckAsync(anchor, expected, options.MinConfirmations, cancellationToken)); }
@@ -276,10 +281,11 @@ public static class BundleVerifier
             try
             {
                 var checkpoint = Checkpoint.Verify(bundle.Checkpoint, key!);
+                // SignedBy is the key's canonical text (lowercase key ID): what registration commits to, however the trust file spells it.
                 if (trust.Untrusted)
-                    return (Check.Pass(name, $"signed by {key}: THE BUNDLE'S OWN KEY, not a trusted root; compare it with the key the log operator publishes"), checkpoint, keyText);
+                    return (Check.Pass(name, $"signed by {key}: THE BUNDLE'S OWN KEY, not a trusted root; compare it with the key the log operator publishes"), checkpoint, key!.ToString());
                 var note = keyText != bundle.LogKey ? $" (the bundle names another key: {bundle.LogKey})" : "";
-                return (Check.Pass(name, $"signed by trusted key {key}{note}"), checkpoint, keyText);
+                return (Check.Pass(name, $"signed by trusted key {key}{note}"), checkpoint, key!.ToString());
             }
             catch (NoteError e) { errors.Add($"{e.Message} (key {keyText})"); }
         }
@@ -311,16 +317,17 @@ public static class BundleVerifier
     /// <summary>
     /// The anchor must be on a registry the trust file lists for its chain, under the listed log ID; the lookup then
     /// checks the chain against those values, never against the bundle's. Untrusted exploration takes the bundle's.
+    /// The listing is checked even when no trusted key verified the checkpoint (a forged bundle says where it fails);
+    /// the chain is looked up only with the verified key, whose commitment the registry must hold.
     /// </summary>
     private static (Check, AnchorExpectation?) AnchorRegistry(ChainAnchor anchor, LogTrust trust, string? signedBy, string label)
     {
         var name = $"{label} registry";
-        if (trust.Log is not { } log || signedBy is null)
+        if (trust.Log is not { } log || (trust.Untrusted && signedBy is null))
             return (Check.NotChecked(name, $"registry {anchor.Registry} not checked: no trusted log key verified the checkpoint"), null);
-        var commitment = RegistryLog.KeyCommitment(signedBy);
         if (trust.Untrusted)
             return (Check.NotChecked(name, $"registry {anchor.Registry} and logId {anchor.LogId} are the bundle's own, not a trusted root"),
-                new AnchorExpectation(new TrustedChain(anchor.ChainId, anchor.Registry.ToLowerInvariant(), "", anchor.LogId.ToLowerInvariant()), commitment));
+                new AnchorExpectation(new TrustedChain(anchor.ChainId, anchor.Registry.ToLowerInvariant(), "", anchor.LogId.ToLowerInvariant()), RegistryLog.KeyCommitment(signedBy!)));
         var listed = log.Chains.Where(c => c.ChainId == anchor.ChainId).ToList();
         if (listed.Count == 0)
             return (Check.Fail(name, $"the trust file lists no registry on chain {anchor.ChainId} for '{log.Origin}': the anchor's registry {anchor.Registry} is not trusted"), null);
@@ -329,7 +336,8 @@ public static class BundleVerifier
             return (Check.Fail(name, $"registry {anchor.Registry} is not a trusted registry of chain {anchor.ChainId} (trusted: {string.Join(", ", listed.Select(c => c.Registry))})"), null);
         if (!string.Equals(chain.LogId, anchor.LogId, StringComparison.OrdinalIgnoreCase))
             return (Check.Fail(name, $"logId {anchor.LogId} is not the trusted log ID {chain.LogId} in registry {chain.Registry}"), null);
-        return (Check.Pass(name, $"registry {chain.Registry}, logId {chain.LogId}, operator {chain.Operator}, as the trust file lists"), new AnchorExpectation(chain, commitment));
+        var listedCheck = Check.Pass(name, $"registry {chain.Registry}, logId {chain.LogId}, operator {chain.Operator}, as the trust file lists");
+        return signedBy is null ? (listedCheck, null) : (listedCheck, new AnchorExpectation(chain, RegistryLog.KeyCommitment(signedBy)));
     }
 
     private static VerificationOutcome Outcome(List<Check> checks, LogTrust trust)

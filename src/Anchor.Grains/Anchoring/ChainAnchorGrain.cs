@@ -1,6 +1,7 @@
 using System.Globalization;
 using Anchor.Chain;
 using Anchor.Core;
+using Anchor.Core.Checkpoints;
 using Anchor.Core.Records;
 using Anchor.Storage;
 using Microsoft.Extensions.Logging;
@@ -22,15 +23,18 @@ namespace Anchor.Grains.Anchoring;
 ///    has the configured confirmations.
 /// A chain that is down only fails rounds: the ledger keeps accepting evidence meanwhile.
 /// </summary>
-public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, IOptions<AnchoringOptions> options,
+public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, NoteSigner signer, IOptions<AnchoringOptions> options,
     TimeProvider time, ILoggerFactory loggers) : Grain, IChainAnchorGrain, IRemindable
 {
     private const string ReminderName = "anchor";
     private readonly ILogger _logger = loggers.CreateLogger<ChainAnchorGrain>();
     private ChainTarget _target = null!;
     private AnchorRegistryClient? _client;
+    /// <summary>This node's log ID on the chain: keccak256(abi.encode(account, keccak256(origin))), known once registered.</summary>
     private byte[] _logId = [];
     private bool _registered;
+    /// <summary>Set when the log ID is not this node's to anchor; every round then reports it and sends nothing.</summary>
+    private LogRegistrationMismatchException? _stopped;
     private ulong? _lastGasUsed;
     private ulong? _lastConfirmations;
 
@@ -40,7 +44,6 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
     {
         _target = options.Value.Chains.FirstOrDefault(c => c.Name == Chain)
             ?? throw new InvalidOperationException($"no chain named '{Chain}' is configured");
-        _logId = LogId.For(log.Origin);
         var interval = options.Value.Interval;
         this.RegisterGrainTimer(ct => RoundAsync(ct), new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), interval) { Interleave = false, KeepAlive = true });
         return base.OnActivateAsync(cancellationToken);
@@ -70,6 +73,11 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
     {
         string? account = null;
         string? balance = null;
+        if (_stopped is not null)
+        {
+            await SaveRoundAsync("error", null, null, _stopped.Message);
+            return;
+        }
         try
         {
             var client = await ClientAsync(ct);
@@ -84,6 +92,7 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         catch (Exception e) when (e is ChainException or HttpRequestException or TimeoutException or OperationCanceledException or IOException)
         {
             LogRoundFailed(_logger, Chain, e.Message);
+            if (e is LogRegistrationMismatchException stopped) _stopped = stopped;
             if (e is RpcUnreachableException or WrongChainIdException or RegistryNotDeployedException) DropClient();
             await SaveRoundAsync(e is RpcUnreachableException ? "down" : "error", account, balance, e.Message);
         }
@@ -98,18 +107,29 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         _client = null;
     }
 
-    /// <summary>The log registers itself on the registry at first start; a log operated by another account is an error.</summary>
+    /// <summary>
+    /// The log registers itself at first start under this node's account, with the commitment to this node's log key; the
+    /// ID is the account's own, so another account that registered the same origin first took nothing from it. A log ID
+    /// that holds another key commitment, or was handed to another operator, stops anchoring on this chain.
+    /// </summary>
     private async Task EnsureRegisteredAsync(AnchorRegistryClient client, CancellationToken ct)
     {
         if (_registered) return;
-        var operatorAddress = await client.OperatorOfAsync(_logId, ct);
+        var logId = client.OwnLogId(log.Origin);
+        var logIdText = "0x" + Hex.Encode(logId);
+        var commitment = RegistryLog.KeyCommitment(signer.VerifierKey.ToString());
+        var operatorAddress = await client.OperatorOfAsync(logId, ct);
         if (IsZero(operatorAddress))
         {
-            await client.RegisterLogAsync(log.Origin, ct);
-            LogRegistered(_logger, log.Origin, Chain, client.Account ?? "");
+            await client.RegisterLogAsync(log.Origin, commitment, ct);
+            LogRegistered(_logger, log.Origin, Chain, logIdText, client.Account ?? "");
         }
         else if (!string.Equals(operatorAddress, client.Account, StringComparison.OrdinalIgnoreCase))
-            throw new ChainException(ChainErrorCode.Reverted, $"{Chain}: log '{log.Origin}' is operated by {operatorAddress}, not by this node's account {client.Account}");
+            throw new LogRegistrationMismatchException(Chain, logIdText, $"of '{log.Origin}' is operated by {operatorAddress}, not by this node's account {client.Account}");
+        else if (Hex.Encode(await client.KeyCommitmentOfAsync(logId, ct)) is var onChain && onChain != Hex.Encode(commitment))
+            throw new LogRegistrationMismatchException(Chain, logIdText,
+                $"of '{log.Origin}' was registered with key commitment {onChain}, but this node's log key {signer.VerifierKey} commits to {Hex.Encode(commitment)} (a new log key needs a new origin)");
+        _logId = logId;
         _registered = true;
     }
 
@@ -255,8 +275,8 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Anchoring round on {Chain} failed: {Reason}")]
     private static partial void LogRoundFailed(ILogger logger, string chain, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Registered log {Origin} on {Chain} with operator {Account}")]
-    private static partial void LogRegistered(ILogger logger, string origin, string chain, string account);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered log {Origin} on {Chain} as {LogId} with operator {Account}")]
+    private static partial void LogRegistered(ILogger logger, string origin, string chain, string logId, string account);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Anchored size {Size} on {Chain}: tx {TxHash} in block {Block}, {Gas} gas")]
     private static partial void LogAnchored(ILogger logger, string chain, ulong size, string txHash, ulong block, ulong gas);

@@ -47,18 +47,29 @@ public static class LogEndpoints
         return Results.Bytes(bytes, "application/octet-stream");
     }
 
-    /// <summary>What a client needs to know of the node. Never the RPC URLs: they usually embed the RPC provider's API key.</summary>
-    private static IResult Describe(LogStore store, NoteSigner signer, Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring) =>
+    /// <summary>
+    /// What a client needs to know of the node: per chain the operator account and the log ID it anchors under (the log ID
+    /// depends on the account). Never the RPC URLs: they usually embed the RPC provider's API key.
+    /// </summary>
+    private static IResult Describe(LogStore store, NoteSigner signer, NodeTrust trust, Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring) =>
         Results.Text(new JsonObject
         {
             ["origin"] = store.Origin,
             ["logKey"] = signer.VerifierKey.ToString(),
-            ["logId"] = EvidenceDigest.LogId(store.Origin),
-            ["chains"] = new JsonArray([.. anchoring.Value.Chains.Select(c => (JsonNode)new JsonObject
+            ["chains"] = new JsonArray([.. anchoring.Value.Chains.Select(c =>
             {
-                ["name"] = c.Name,
-                ["chainId"] = c.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["registry"] = c.Registry,
+                var chain = new JsonObject
+                {
+                    ["name"] = c.Name,
+                    ["chainId"] = c.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["registry"] = c.Registry,
+                };
+                if (trust.Chain(c) is { } trusted)
+                {
+                    chain["operator"] = trusted.Operator;
+                    chain["logId"] = trusted.LogId;
+                }
+                return (JsonNode)chain;
             })]),
             ["version"] = typeof(LogEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         }.ToJsonString(), "application/json");

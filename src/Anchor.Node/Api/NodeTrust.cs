@@ -1,5 +1,7 @@
+using System.Globalization;
 using Anchor.Chain;
 using Anchor.Core.Checkpoints;
+using Anchor.Core.Records;
 using Anchor.Core.Verification;
 using Anchor.Grains.Anchoring;
 using Anchor.Storage;
@@ -9,27 +11,27 @@ namespace Anchor.Node.Api;
 
 /// <summary>
 /// The node's entry for a verifier's trust file (<c>anchor-trust/v1</c>): its origin and log key, and per chain the
-/// registry, the operator account (this node's) and the log ID. What a court puts in its trust file is its own
-/// choice; this is what the operator publishes for it to compare with.
+/// registry, the operator account (this node's) and the log ID that account registers,
+/// keccak256(abi.encode(account, keccak256(origin))). What a court puts in its trust file is its own choice; this is
+/// what the operator publishes for it to compare with.
 /// </summary>
 public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<AnchoringOptions> anchoring, ProviderRoots providerRoots)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TrustedChain?> _chains = new(StringComparer.Ordinal);
     private TrustedLog? _log;
 
     /// <summary>The log's entry (built once: keys and chains change only with a restart) and the provider roots as they are now.</summary>
-    public TrustFile File => new([_log ??= Build()], [.. providerRoots.Certificates().Select(CertificatePem.Encode)], []);
+    public TrustFile File => new([_log ??= new TrustedLog(store.Origin, [signer.VerifierKey.ToString()],
+        [.. anchoring.Value.Chains.Select(Chain).OfType<TrustedChain>()])], [.. providerRoots.Certificates().Select(CertificatePem.Encode)], []);
 
-    private TrustedLog Build()
+    /// <summary>Where this node anchors on <paramref name="chain"/>; null for a chain without a registry or an account, which anchors nothing.</summary>
+    public TrustedChain? Chain(ChainTarget chain) => _chains.GetOrAdd(chain.Name, _ => Build(chain));
+
+    private TrustedChain? Build(ChainTarget chain)
     {
-        var chains = new List<TrustedChain>();
-        foreach (var chain in anchoring.Value.Chains)
-        {
-            // A chain without a registry or an account anchors nothing yet: there is nothing to trust on it.
-            if (chain.Registry is null || chain.KeyFile is null) continue;
-            var account = AccountKey.AddressOf(AccountKey.ReadFile(chain.KeyFile)).ToLowerInvariant();
-            chains.Add(new TrustedChain(chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                chain.Registry.ToLowerInvariant(), account, LogId.Hex(store.Origin)));
-        }
-        return new TrustedLog(store.Origin, [signer.VerifierKey.ToString()], chains);
+        if (chain.Registry is null || chain.KeyFile is null) return null;
+        var account = AccountKey.AddressOf(AccountKey.ReadFile(chain.KeyFile)).ToLowerInvariant();
+        return new TrustedChain(chain.ChainId.ToString(CultureInfo.InvariantCulture), chain.Registry.ToLowerInvariant(), account,
+            RegistryLog.Id(account, store.Origin));
     }
 }

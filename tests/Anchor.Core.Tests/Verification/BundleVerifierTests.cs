@@ -118,9 +118,9 @@ public class BundleVerifierTests
         using var log = new InMemoryLog();
         using var key = SigningKey.Generate(SignatureAlg.Ed25519);
         var index = log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c", Document));
-        var anchor = new ChainAnchor("31337", "0x" + new string('1', 40), EvidenceDigest.LogId(InMemoryLog.Origin), log.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var anchor = new ChainAnchor("31337", "0x" + new string('1', 40), Registry.LogId, log.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "0x" + Hex.Encode(log.Root()), "0x" + new string('2', 64), "5", "0x" + new string('3', 64), "2026-11-26T11:00:00.000Z");
-        var bundle = log.Bundle(index, key.Descriptor, [anchor with { LogId = Registry.LogId }]);
+        var bundle = log.Bundle(index, key.Descriptor, [anchor]);
         var report = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = Trusted(log, Registry) });
         Assert.False(report.AllPassed);
         Assert.False(report.AnyFailed);
