@@ -39,7 +39,7 @@ public class AnchoredBundleTests
             record.BlockNumber.ToString(CultureInfo.InvariantCulture), record.BlockHash, Times.ToText(record.BlockTime));
         const ulong index = 3;
         var bundle = new ProofBundle(entries[(int)index], provider.Descriptor.ToJson(), "3", Hex.Encode(tree.LeafHash(index)), "5",
-            [.. tree.Inclusion(index, 5).Select(h => Hex.Encode(h))], logKey.Sign(new Checkpoint(Origin, 5, root)), logKey.VerifierKey.ToString(), [anchor]);
+            [.. tree.Inclusion(index, 5).Select(h => Hex.Encode(h))], logKey.Sign(new Checkpoint(Origin, 5, root)), logKey.VerifierKey.ToString(), [anchor], []);
         return (bundle, anvil);
     }
 

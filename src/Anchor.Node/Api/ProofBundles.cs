@@ -137,5 +137,5 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
 
     private void Write(Utf8JsonWriter writer, Parts p) =>
         ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(p.LeafHash),
-            p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey, p.Anchors);
+            p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey, p.Anchors, []);
 }

@@ -43,12 +43,13 @@ public sealed class InMemoryLog : IDisposable
         return indices;
     }
 
-    public ProofBundle Bundle(ulong index, KeyDescriptor providerKey, IReadOnlyList<ChainAnchor>? anchors = null)
+    public ProofBundle Bundle(ulong index, KeyDescriptor providerKey, IReadOnlyList<ChainAnchor>? anchors = null, IReadOnlyList<TsaTimestamp>? timestamps = null)
     {
         var size = _tree.Size;
         var checkpoint = LogKey.Sign(new Checkpoint(Origin, size, _tree.Root()));
         return new ProofBundle(_entries[(int)index], providerKey.ToJson(), Text(index), Hex.Encode(_tree.LeafHash(index)), Text(size),
-            _tree.Inclusion(index, size).Select(h => Hex.Encode(h)).ToList(), checkpoint, LogKey.VerifierKey.ToString(), anchors ?? []);
+            _tree.Inclusion(index, size).Select(h => Hex.Encode(h)).ToList(), checkpoint, LogKey.VerifierKey.ToString(), anchors ?? [],
+            timestamps ?? []);
     }
 
     public byte[] Root() => _tree.Root();
