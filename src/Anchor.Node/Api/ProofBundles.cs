@@ -9,6 +9,8 @@ using Anchor.Core.Json;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Grains;
+using Anchor.Grains.Anchoring;
+using Anchor.Node.Timestamping;
 using Anchor.Storage;
 
 namespace Anchor.Node.Api;
@@ -18,7 +20,7 @@ namespace Anchor.Node.Api;
 /// and a checkpoint of the same size. The stored entry and key descriptor are written into the answer as they are
 /// (<see cref="ProofBundle.Write"/>), never parsed into objects and serialised again.
 /// </summary>
-public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigner signer, ILogAnchors anchors, TimeProvider time)
+public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigner signer, ILogAnchors anchors, RecordedTimestamps timestamps, TimeProvider time)
 {
     private const int MaxCachedKeys = 10_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), byte[]> _descriptors = new();
@@ -45,7 +47,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
         return head;
     }
 
-    /// <summary>The bundle at the anchored tree if there is one, else at <paramref name="head"/>, as JSON; null when the leaf is not in the log.</summary>
+    /// <summary>The bundle at a sealed tree if there is one (<see cref="SealedTreeAsync"/>), else at <paramref name="head"/>, as JSON; null when the leaf is not in the log.</summary>
     public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
     {
         var parts = await PartsAsync(leafIndex, head, cancellationToken);
@@ -82,31 +84,64 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     {
         var size = Checkpoint.ParseBody(SignedNote.Parse(checkpoint).Text).Size;
         var head = await store.ReadHeadAsync();
-        var parts = await BuildAsync(leafIndex, size, checkpoint, [], head)
+        var parts = await BuildAsync(leafIndex, new SealedTree(size, checkpoint, [], []), head)
             ?? throw new InvalidOperationException($"leaf {leafIndex} is not in the committed log");
         return JsonNode.Parse(Serialize(parts))!.AsObject();
     }
 
-    private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
-        IReadOnlyList<ChainAnchor> Anchors);
+    private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, List<byte[]> Inclusion, SealedTree Tree);
+
+    /// <summary>A checkpoint and what sealed it: the confirmed chain anchors and the TSA tokens of its size (none for the latest checkpoint).</summary>
+    private sealed record SealedTree(ulong Size, string Checkpoint, IReadOnlyList<ChainAnchor> Anchors, IReadOnlyList<TsaTimestamp> Timestamps);
 
     private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
     {
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
-        var anchored = await anchors.ForLeafAsync(leafIndex, cancellationToken);
-        if (anchored is not null && leafIndex < anchored.Size)
+        var sealedTree = await SealedTreeAsync(leafIndex, cancellationToken);
+        if (sealedTree is not null)
         {
-            // A head remembered from before the anchored checkpoint does not cover its tiles: read the current one.
-            if (anchored.Size > head.Size) head = await store.ReadHeadAsync();
-            return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head);
+            // A head remembered from before the sealed checkpoint does not cover its tiles: read the current one.
+            if (sealedTree.Size > head.Size) head = await store.ReadHeadAsync();
+            return await BuildAsync(leafIndex, sealedTree, head);
         }
-        return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head);
+        return await BuildAsync(leafIndex, new SealedTree(head.Size, head.Checkpoint, [], []), head);
     }
 
-    private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head)
+    /// <summary>
+    /// The sealed tree a leaf's bundle names, of the kept checkpoints above the leaf that a chain confirmed or a TSA
+    /// time-stamped. Chains and TSAs seal independently, so their sizes may differ; the rule (docs/sealing.md):
+    /// 1. a size sealed by both routes, at least one confirmed chain anchor and one TSA token, comes first;
+    /// 2. then the size with the most chains, 3. then the most TSAs;
+    /// 4. on a tie, the smallest size: the earliest seal, so the tightest time.
+    /// Null while nothing seals the leaf: its bundle names the latest checkpoint, with no anchors and no time-stamps.
+    /// </summary>
+    private async Task<SealedTree?> SealedTreeAsync(ulong leafIndex, CancellationToken cancellationToken)
+    {
+        var anchored = (await anchors.ListAsync(cancellationToken))
+            .Where(a => a.State == AnchorStates.Confirmed && a.TreeSize > leafIndex)
+            .GroupBy(a => a.TreeSize).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Chain, StringComparer.Ordinal).Select(a => a.Anchor).ToList());
+        var stamped = (await timestamps.ListAsync(cancellationToken))
+            .Where(t => t.Size > leafIndex)
+            .GroupBy(t => t.Size).ToDictionary(g => g.Key, g => g.Select(t => t.Tsa).ToList());
+        var sizes = anchored.Keys.Union(stamped.Keys)
+            .OrderByDescending(size => anchored.ContainsKey(size) && stamped.ContainsKey(size))
+            .ThenByDescending(size => anchored.GetValueOrDefault(size)?.Count ?? 0)
+            .ThenByDescending(size => stamped.GetValueOrDefault(size)?.Count ?? 0)
+            .ThenBy(size => size);
+        foreach (var size in sizes)
+        {
+            // Sealers keep the checkpoint before they seal it; a size without one cannot make a bundle.
+            if (await store.ReadKeptCheckpointAsync(size) is not { } checkpoint) continue;
+            var tokens = stamped.TryGetValue(size, out var tsas) ? await timestamps.ForSizeAsync(size, tsas) : [];
+            return new SealedTree(size, checkpoint, anchored.GetValueOrDefault(size) ?? [], tokens);
+        }
+        return null;
+    }
+
+    private async Task<Parts?> BuildAsync(ulong leafIndex, SealedTree tree, LogHead head)
     {
         var entryTask = store.ReadLeafAsync(leafIndex, head);
-        var shape = ProofShape.Inclusion(leafIndex, size);
+        var shape = ProofShape.Inclusion(leafIndex, tree.Size);
         var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head.Size);
         var leaf = await entryTask;
         var nodes = await nodesTask;
@@ -125,7 +160,7 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
             }
         }
         if (_ephemeral.Count >= MaxEphemeral) _ephemeral.Clear();
-        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes, _ephemeral), checkpoint, anchorList);
+        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, shape.Fold(nodes, _ephemeral), tree);
     }
 
     private byte[] Serialize(Parts parts)
@@ -137,5 +172,6 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
 
     private void Write(Utf8JsonWriter writer, Parts p) =>
         ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(p.LeafHash),
-            p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey, p.Anchors, []);
+            p.Tree.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Tree.Checkpoint, _logKey, p.Tree.Anchors,
+            p.Tree.Timestamps);
 }
