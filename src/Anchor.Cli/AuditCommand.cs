@@ -9,8 +9,8 @@ namespace Anchor.Cli;
 
 /// <summary>
 /// <c>anchor audit --redis HOST:PORT --origin O [--log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log straight from
-/// Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint or index
-/// or anchor that does not agree. Exit 0 only when nothing differs.
+/// Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint, index, anchor
+/// or TSA time-stamp that does not agree. Exit 0 only when nothing differs.
 /// </summary>
 public static class AuditCommand
 {
@@ -23,7 +23,7 @@ public static class AuditCommand
         var origin = new Option<string>("--origin") { Description = "The log's origin (its checkpoints' first line).", Required = true };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node); without it checkpoint signatures are not checked." };
         var rpc = RpcOption.Create();
-        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index and anchor against it.") { redis, origin, logKey, rpc };
+        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index, anchor and TSA time-stamp against it.") { redis, origin, logKey, rpc };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -67,6 +67,7 @@ public static class AuditCommand
                     ["signaturesChecked"] = report.SignaturesChecked,
                     ["keptCheckpoints"] = report.KeptCheckpoints.ToString(CultureInfo.InvariantCulture),
                     ["anchors"] = report.Anchors.ToString(CultureInfo.InvariantCulture),
+                    ["timestamps"] = report.Timestamps.ToString(CultureInfo.InvariantCulture),
                     ["uncheckedChains"] = new JsonArray([.. report.UncheckedChains.Select(c => (JsonNode)c)]),
                     ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject { ["subject"] = f.Subject, ["problem"] = f.Problem })]),
                 }.ToJsonString());
@@ -77,7 +78,7 @@ public static class AuditCommand
                 if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --log-key)");
                 foreach (var chain in report.UncheckedChains) output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --rpc {chain}=URL)");
                 output.WriteLine(report.Clean
-                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s) and indexes agree"
+                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s), {report.Timestamps} time-stamp(s) and indexes agree"
                     : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count} problem(s) in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)");
             }
             return report.Clean ? 0 : 1;

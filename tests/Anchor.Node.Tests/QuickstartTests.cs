@@ -77,7 +77,7 @@ public sealed class QuickstartTests : IDisposable
 
             // The audit agrees with everything, anchors included; an anchor record edited in Redis is named.
             string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--origin", info["origin"]!.GetValue<string>(), "--log-key", logKey, "--rpc", rpc];
-            Assert.Contains(" anchor(s) and indexes agree", await Cli(0, audit), StringComparison.Ordinal);
+            Assert.Contains(" time-stamp(s) and indexes agree", await Cli(0, audit), StringComparison.Ordinal);
             using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort}");
             var db = connection.GetDatabase();
             var records = new Anchor.Storage.LogKeys(info["origin"]!.GetValue<string>()).Full("anchors/local");

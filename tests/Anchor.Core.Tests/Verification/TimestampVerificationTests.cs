@@ -31,7 +31,8 @@ public sealed class TimestampVerificationTests
         return new Sealed(log, bundle with { Timestamps = [Stamp(bundle.Checkpoint, reply, hashAlg, name)] });
     }
 
-    private static TsaTimestamp Stamp(string checkpoint, Func<byte[], byte[]> reply, string hashAlg, string name)
+    /// <summary>A time-stamp of <paramref name="checkpoint"/>'s body by the TSA that answers queries with <paramref name="reply"/>.</summary>
+    internal static TsaTimestamp Stamp(string checkpoint, Func<byte[], byte[]> reply, string hashAlg, string name)
     {
         var query = TsaQuery.Create(hashAlg, TsaHashAlg.CheckpointImprint(hashAlg, checkpoint), null);
         var token = query.Accept(reply(query.Encode()), []);
