@@ -68,6 +68,14 @@ public sealed class TsaToken
     /// <summary>True when the signer key is on the SM2 curve, so BouncyCastle, not .NET, verifies the signature.</summary>
     public bool IsSm2 => Signer.PublicKey.EncodedParameters?.RawData is { Length: > 0 } p && ReadOid(p) == Sm2CurveOid;
 
+    /// <summary>The TSA's signature algorithm family, from its key: SM2, ECDSA or RSA (or the key's OID).</summary>
+    public string SignatureKind => IsSm2 ? "SM2" : Signer.PublicKey.Oid.Value switch
+    {
+        "1.2.840.10045.2.1" => "ECDSA",
+        "1.2.840.113549.1.1.1" or "1.2.840.113549.1.1.10" => "RSA",
+        var oid => oid ?? "unknown",
+    };
+
     /// <summary>Which certificate identifier the signer attributes carry: ESSCertIDv2 (RFC 5816) or the SHA-1 ESSCertID.</summary>
     public string CertIdKind => _cms.SignerInfos[0].SignedAttributes.Cast<CryptographicAttributeObject>().Any(a => a.Oid?.Value == EssCertIdV2Oid)
         ? "ESSCertIDv2" : "ESSCertID (SHA-1)";

@@ -287,7 +287,7 @@ public static class BundleVerifier
         checks.Add(Attempt($"{label} signature", () =>
         {
             token.CheckSignature();
-            return $"{(token.IsSm2 ? "SM2" : token.Signer.PublicKey.Oid.FriendlyName ?? token.Signer.PublicKey.Oid.Value)} signature by {token.Signer.Subject}, {token.CertIdKind} and the critical timeStamping EKU verify";
+            return $"{token.SignatureKind} signature by {token.Signer.Subject}, {token.CertIdKind} and the critical timeStamping EKU verify";
         }));
         string? root = null;
         if (trust.Log is null || trust.Untrusted || options.Trust is null)
