@@ -34,18 +34,6 @@ public sealed class TimestampingTests(RedisServer redis) : IDisposable
         .. roots is null ? Array.Empty<string>() : [$"--Anchor:Tsa:{i}:Roots={roots}"],
     ];
 
-    private static async Task<List<ulong>> SubmitAsync(TestNode node, TestProvider provider, int count)
-    {
-        var indices = new List<ulong>();
-        for (var i = 0; i < count; i++)
-        {
-            var (status, body) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence("contract-" + i)));
-            Assert.True(status == 200, body.ToJsonString());
-            indices.Add(ulong.Parse(body["leafIndex"]!.GetValue<string>(), CultureInfo.InvariantCulture));
-        }
-        return indices;
-    }
-
     private static async Task<JsonObject> BundleAsync(TestNode node, ulong leaf, Func<JsonObject, bool> until, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -102,7 +90,7 @@ public sealed class TimestampingTests(RedisServer redis) : IDisposable
         ]));
         using var provider = new TestProvider("acme");
         await provider.RegisterAsync(node);
-        var leaves = await SubmitAsync(node, provider, 5);
+        var leaves = await AnchoringTests.SubmitAsync(node, provider, 5);
 
         // One bundle carries a chain anchor and a TSA token of the same tree: the seal both sealed.
         var bundle = await BundleAsync(node, leaves[1], b => Count(b, "anchors") > 0 && Count(b, "timestamps") > 0, "a seal by chain and TSA");
@@ -195,7 +183,7 @@ public sealed class TimestampingTests(RedisServer redis) : IDisposable
             ["--Anchor:Anchoring:IntervalSeconds=86400", .. Tsa(0, "flaky", server.Url, "sha256", server.WriteRoot(_state))]));
         using var provider = new TestProvider("acme");
         await provider.RegisterAsync(node);
-        var first = await SubmitAsync(node, provider, 3);
+        var first = await AnchoringTests.SubmitAsync(node, provider, 3);
         var grain = node.Services.GetRequiredService<IGrainFactory>().GetGrain<ITsaGrain>("flaky");
 
         // Down: the round fails, is counted, and leaves the seal's checkpoint owed.
@@ -208,7 +196,7 @@ public sealed class TimestampingTests(RedisServer redis) : IDisposable
         Assert.True(await MetricAsync(node, v => v >= 3, "anchor_tsa_failures_total", "tsa=\"flaky\"", "reason=\"unreachable\"") >= 3); // Three attempts a round.
 
         // The log grows and a later round would seal size 5 (the round's seal has expired): the TSA still owes the same checkpoint.
-        await SubmitAsync(node, provider, 2);
+        await AnchoringTests.SubmitAsync(node, provider, 2);
         await node.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase()
             .KeyDeleteAsync(node.Services.GetRequiredService<LogStore>().Keys.Full("seal"));
         Assert.Equal(0UL, await grain.StampNow());
@@ -255,7 +243,7 @@ public sealed class TimestampingTests(RedisServer redis) : IDisposable
         ]));
         using var provider = new TestProvider("acme");
         await provider.RegisterAsync(node);
-        var leaves = await SubmitAsync(node, provider, 2);
+        var leaves = await AnchoringTests.SubmitAsync(node, provider, 2);
         var grains = node.Services.GetRequiredService<IGrainFactory>();
         var stamps = node.Services.GetRequiredService<TimestampStore>();
 
