@@ -42,11 +42,15 @@ free_port() {
 }
 
 install_missing() {
-  if ! command -v redis-server >/dev/null 2>&1; then
-    say "installing redis-server (apt)"
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # The development TSA is `openssl ts -reply`.
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} (apt)"
     [ "$(id -u)" -eq 0 ] && sudo= || sudo=sudo
     export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server >/dev/null
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   if [ ! -d "$root/contracts/node_modules" ] || [ "$root/contracts/package-lock.json" -nt "$root/contracts/node_modules/.package-lock.json" ]; then
     say "npm ci in contracts/"
@@ -111,6 +115,16 @@ start_anvil() {
   wait_until 20 anvil rpc "http://127.0.0.1:$port" eth_chainId '[]' || die "anvil did not start; see $state/anvil.log"
 }
 
+# start_tsa PORT: the development TSA (deploy/dev-tsa.mjs: `openssl ts -reply` behind Node.js), its CA and certificate
+# generated into STATE/tsa at first run. NO COURT ACCEPTS ITS TIME-STAMPS: it stands in for a commercial TSA.
+start_tsa() {
+  local port=$1
+  if running tsa; then return; fi
+  say "starting the development TSA on 127.0.0.1:$port (root $state/tsa/tsa-root.pem; no court accepts its time-stamps)"
+  start tsa "$state/tsa.log" node "$root/deploy/dev-tsa.mjs" --state "$state/tsa" --port "$port"
+  wait_until 30 tsa http_ok "http://127.0.0.1:$port/" || die "the development TSA did not start; see $state/tsa.log"
+}
+
 # The registry recorded in STATE/registry, if it still has code on the chain; else a fresh deployment.
 ensure_registry() {
   local rpc=$1 key=$2
@@ -133,11 +147,11 @@ write_dev_key() {
   chmod 600 "$file"
 }
 
-# stop_all: TERM to every recorded process (nodes first, then anvil and Redis), KILL after 15 s.
+# stop_all: TERM to every recorded process (nodes first, then the TSA, anvil and Redis), KILL after 15 s.
 stop_all() {
   local order=() f
   for f in "$state"/pids/node*.pid; do [ -f "$f" ] && order+=("$f"); done
-  for f in "$state/pids/anvil.pid" "$state/pids/redis.pid"; do [ -f "$f" ] && order+=("$f"); done
+  for f in "$state/pids/tsa.pid" "$state/pids/anvil.pid" "$state/pids/redis.pid"; do [ -f "$f" ] && order+=("$f"); done
   for f in "${order[@]}"; do
     local pid
     pid=$(cat "$f")

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Anchor on one machine, for trying it out: Redis, a local chain (anvil), the registry contract, one node,
-# and a demo record that is submitted, anchored and verified. See README.md and docs/operations.md.
+# Anchor on one machine, for trying it out: Redis, a local chain (anvil), the registry contract, a development
+# TSA, one node, and a demo record that is submitted, sealed (anchored and time-stamped) and verified.
+# See README.md and docs/operations.md.
 #
-#   deploy/quickstart.sh [--port P] [--state DIR] [--detach] [--no-demo] [--no-build] [--provider-roots DIR]
-#                        [--redis-port P] [--anvil-port P] [--silo-port P] [--gateway-port P] [--operator-port P]
+#   deploy/quickstart.sh [--port P] [--state DIR] [--detach] [--no-demo] [--no-build] [--provider-roots DIR] [--redis-port P]
+#                        [--anvil-port P] [--tsa-port P] [--silo-port P] [--gateway-port P] [--operator-port P]
 #   deploy/quickstart.sh --stop [--state DIR]
 #
 # Ports not given (flags, or ANCHOR_REDIS_PORT, ANCHOR_ANVIL_PORT, …) are picked free on the first run and
 # recorded in DIR/ports, so a second run with the same DIR resumes the same log on the same chain state.
+# The development TSA (deploy/dev-tsa.mjs) is OpenSSL's `openssl ts -reply`: no court accepts its time-stamps.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 http_port=${ANCHOR_HTTP_PORT:-}
 redis_port=${ANCHOR_REDIS_PORT:-}
 anvil_port=${ANCHOR_ANVIL_PORT:-}
+tsa_port=${ANCHOR_TSA_PORT:-}
 silo_port=${ANCHOR_SILO_PORT:-}
 gateway_port=${ANCHOR_GATEWAY_PORT:-}
 operator_port=${ANCHOR_OPERATOR_PORT:-}
@@ -22,13 +25,14 @@ origin=${ANCHOR_ORIGIN:-quickstart.anchor.local/log}
 provider_roots=${ANCHOR_PROVIDER_ROOTS:-}
 detach=0 demo=1 do_build=1 stop=0
 
-usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 port_arg() { need "$1" "${2:-}"; [[ "$2" =~ ^[1-9][0-9]*$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be a TCP port, got '$2'"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port_arg "$@"; http_port=$2; shift 2 ;;
     --redis-port) port_arg "$@"; redis_port=$2; shift 2 ;;
     --anvil-port) port_arg "$@"; anvil_port=$2; shift 2 ;;
+    --tsa-port) port_arg "$@"; tsa_port=$2; shift 2 ;;
     --silo-port) port_arg "$@"; silo_port=$2; shift 2 ;;
     --gateway-port) port_arg "$@"; gateway_port=$2; shift 2 ;;
     --operator-port) port_arg "$@"; operator_port=$2; shift 2 ;;
@@ -50,6 +54,7 @@ if [ -f "$state/ports" ]; then source "$state/ports"; fi
 http_port=${http_port:-${recorded_http_port:-8080}}
 redis_port=${redis_port:-${recorded_redis_port:-$(free_port)}}
 anvil_port=${anvil_port:-${recorded_anvil_port:-$(free_port)}}
+tsa_port=${tsa_port:-${recorded_tsa_port:-$(free_port)}}
 silo_port=${silo_port:-${recorded_silo_port:-$(free_port)}}
 gateway_port=${gateway_port:-${recorded_gateway_port:-$(free_port)}}
 operator_port=${operator_port:-${recorded_operator_port:-$(free_port)}}
@@ -58,6 +63,7 @@ cat >"$state/ports" <<PORTS
 recorded_http_port=$http_port
 recorded_redis_port=$redis_port
 recorded_anvil_port=$anvil_port
+recorded_tsa_port=$tsa_port
 recorded_silo_port=$silo_port
 recorded_gateway_port=$gateway_port
 recorded_operator_port=$operator_port
@@ -76,6 +82,9 @@ chain_key="$state/chain-key"
 write_dev_key "$chain_key"
 registry=$(ensure_registry "$rpc_url" "$chain_key")
 say "registry $registry on chain 31337"
+start_tsa "$tsa_port"
+tsa_url="http://127.0.0.1:$tsa_port/"
+tsa_root="$state/tsa/tsa-root.pem"
 
 # The CA certificates the node accepts for provider identities: --provider-roots DIR, else an empty folder in the
 # state folder (the node then refuses keys that come with a certificate chain). Files added later count at once.
@@ -94,7 +103,8 @@ mkdir -p "$state/node"
     Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
     Anchor__Chains__0__Name=local Anchor__Chains__0__RpcUrl="$rpc_url" Anchor__Chains__0__ChainId=31337 \
     Anchor__Chains__0__Registry="$registry" Anchor__Chains__0__KeyFile="$chain_key" Anchor__Anchoring__IntervalSeconds=2 \
-    Anchor__Trust__ProviderRoots="$provider_roots"
+    Anchor__Trust__ProviderRoots="$provider_roots" \
+    Anchor__Tsa__0__Name=dev-tsa Anchor__Tsa__0__Url="$tsa_url" Anchor__Tsa__0__HashAlg=sha256 Anchor__Tsa__0__Roots="$tsa_root"
   start node "$state/node.log" dotnet "$node_dll"
 )
 operator_url="http://127.0.0.1:$operator_port"
@@ -108,12 +118,13 @@ fi
 node_info=$(http_get "$url/v1/node")
 anchor trust export --node "$url" -o "$state/trust.json" >/dev/null
 node -e '
-  const [info, url, tokenFile, rpc, registry, trustFile, rootsDir, out, operatorUrl] = process.argv.slice(1);
+  const [info, url, tokenFile, rpc, registry, tsaRoot, trustFile, rootsDir, out, operatorUrl] = process.argv.slice(1);
   const n = JSON.parse(info);
   const chains = (n.chains && n.chains.length) ? n.chains : [{ chainId: "31337", rpc, registry }];
+  const tsa = (n.tsa || []).map(t => ({ ...t, root: tsaRoot, note: "development TSA (openssl ts -reply): no court accepts its time-stamps" }));
   require("fs").writeFileSync(out, JSON.stringify({ url, operatorUrl, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin,
-    chains: chains.map(c => ({ ...c, rpc: c.rpc || rpc })), trustFile, providerRootsDir: rootsDir }, null, 2) + "\n");
-' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$state/trust.json" "$provider_roots" "$state/node.json" "$operator_url"
+    chains: chains.map(c => ({ ...c, rpc: c.rpc || rpc })), tsa, trustFile, providerRootsDir: rootsDir }, null, 2) + "\n");
+' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$tsa_root" "$state/trust.json" "$provider_roots" "$state/node.json" "$operator_url"
 anchoring=$(node -e 'const n=JSON.parse(process.argv[1]); console.log(n.chains && n.chains.length ? "yes" : "no")' "$node_info")
 
 export ANCHOR_NODE="$url" ANCHOR_ADMIN_TOKEN_FILE="$state/node/admin-token"
@@ -125,7 +136,7 @@ if [ $demo -eq 1 ]; then
     || anchor admin provider add --id demo --name "Demo provider" --key "$key" --key-id demo-1 >/dev/null
   doc="$state/demo-contract.txt"
   echo "Demo contract, signed $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$doc"
-  wait_for=anchor
+  wait_for=seal
   if [ "$anchoring" = no ]; then
     say "this node build does not anchor yet: waiting for a checkpoint instead"
     wait_for=checkpoint
@@ -133,6 +144,18 @@ if [ $demo -eq 1 ]; then
   anchor submit --provider demo --key "$key" --key-id demo-1 --file "$doc" --contract demo-contract-1 \
     --kind contract.document --wait "$wait_for" --timeout 120 -o "$state/demo-bundle.json"
   anchor verify "$state/demo-bundle.json" --file "$doc" --trust "$state/trust.json" --rpc "31337=$rpc_url"
+  if [ "$wait_for" = seal ]; then
+    # The same token checked by OpenSSL, not by Anchor (docs/verification.md, by hand): its imprint is the hash of
+    # the checkpoint body, and it chains to the development TSA's root.
+    node -e '
+      const b = require(process.argv[1]); const t = b.timestamps[0];
+      const body = b.checkpoint.slice(0, b.checkpoint.lastIndexOf("\n\n") + 1);
+      require("fs").writeFileSync(process.argv[2], Buffer.from(t.token, "base64"));
+      console.log(require("crypto").createHash(t.hashAlg).update(body).digest("hex"));
+    ' "$state/demo-bundle.json" "$state/demo-token.der" >"$state/demo-token.digest"
+    say "openssl ts -verify of the demo bundle's time-stamp against the development TSA root:"
+    openssl ts -verify -in "$state/demo-token.der" -token_in -digest "$(cat "$state/demo-token.digest")" -CAfile "$tsa_root" 2>/dev/null
+  fi
 fi
 
 cat <<DONE
@@ -142,16 +165,17 @@ Anchor is running.
   API reference  $url/scalar   (OpenAPI document: $url/openapi/v1.json)
   dashboard      $operator_url/dashboard/   (metrics: $operator_url/metrics, health: $operator_url/healthz; loopback only)
   admin token    $state/node/admin-token   (keep it secret)
+  dev TSA        $tsa_url   (development only: no court accepts its time-stamps; root $tsa_root)
   node.json      $state/node.json
-  trust file     $state/trust.json   (what a verifier trusts: compare it with the operator's publication)
+  trust file     $state/trust.json   (the node's entry: log key, registry, TSA root; a verifier compares it with the operator's publication)
   provider roots $provider_roots   (CA certificates for provider identities)
-  logs           $state/node.log, $state/redis.log, $state/anvil.log
+  logs           $state/node.log, $state/redis.log, $state/anvil.log, $state/tsa.log
 
 Try next (the CLI is: dotnet $cli_dll):
   export ANCHOR_NODE=$url ANCHOR_ADMIN_TOKEN_FILE=$state/node/admin-token
   anchor status
   anchor admin provider list
-  anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait anchor -o bundle.json
+  anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait seal -o bundle.json
   anchor verify bundle.json --file README.md --trust $state/trust.json --rpc 31337=$rpc_url
   anchor audit --redis 127.0.0.1:$redis_port --origin $origin --trust $state/trust.json --rpc 31337=$rpc_url
   $0 --stop --state $state

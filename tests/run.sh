@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The test command (README). Installs what the suites need, then runs every test project.
-# Redis and anvil are started by the tests themselves, on free loopback ports, and stopped after.
+# Redis, anvil and the development TSA (deploy/dev-tsa.mjs) are started by the tests themselves, on free loopback
+# ports, and stopped after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# The development TSA and the cross-checks of time-stamp tokens are OpenSSL's `openssl ts`.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

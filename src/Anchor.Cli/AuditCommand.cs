@@ -10,9 +10,10 @@ namespace Anchor.Cli;
 
 /// <summary>
 /// <c>anchor audit --redis HOST:PORT --origin O [--trust FILE | --log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log
-/// straight from Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint or index
-/// or anchor that does not agree. Anchors are checked on chain against the trust file's registry, operator and log ID
-/// (the node serves its own at GET /v1/trust), never against what the stored records say. Exit 0 only when nothing differs.
+/// straight from Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint, index,
+/// anchor or TSA time-stamp that does not agree. Anchors are checked on chain against the trust file's registry,
+/// operator and log ID (the node serves its own at GET /v1/trust), never against what the stored records say. Exit 0
+/// only when nothing differs.
 /// </summary>
 public static class AuditCommand
 {
@@ -26,7 +27,7 @@ public static class AuditCommand
         var trust = new Option<string?>("--trust") { Description = "Trust file (anchor-trust/v1, e.g. from GET /v1/trust): the log key, and per chain the registry, operator and log ID that anchors are checked against." };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node) alone; without it or --trust checkpoint signatures are not checked." };
         var rpc = RpcOption.Create();
-        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index and anchor against it.") { redis, origin, trust, logKey, rpc };
+        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index, key registration, anchor and TSA time-stamp against it.") { redis, origin, trust, logKey, rpc };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -70,6 +71,7 @@ public static class AuditCommand
                     ["signaturesChecked"] = report.SignaturesChecked,
                     ["keptCheckpoints"] = report.KeptCheckpoints.ToString(CultureInfo.InvariantCulture),
                     ["anchors"] = report.Anchors.ToString(CultureInfo.InvariantCulture),
+                    ["timestamps"] = report.Timestamps.ToString(CultureInfo.InvariantCulture),
                     ["uncheckedChains"] = new JsonArray([.. report.UncheckedChains.Select(c => (JsonNode)c)]),
                     ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject { ["subject"] = f.Subject, ["problem"] = f.Problem })]),
                 }.ToJsonString());
@@ -81,7 +83,7 @@ public static class AuditCommand
                 foreach (var chain in report.UncheckedChains)
                     output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --trust with that chain's registry and operator, and --rpc {chain}=URL)");
                 output.WriteLine(report.Clean
-                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s) and indexes agree"
+                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s), {report.Timestamps} time-stamp(s) and indexes agree"
                     : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count} problem(s) in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)");
             }
             return report.Clean ? 0 : 1;

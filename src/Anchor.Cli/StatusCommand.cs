@@ -6,13 +6,13 @@ namespace Anchor.Cli;
 
 /// <summary>
 /// <c>anchor status [--node URL] [--admin-token-file F] [--json]</c>: the operator's view of a node, from
-/// GET /v1/admin/status: log size and checkpoint age, anchoring per chain, the cluster's silos, Redis persistence.
+/// GET /v1/admin/status: log size and checkpoint age, anchoring per chain, time-stamping per TSA, the cluster's silos, Redis persistence.
 /// Exit 0 when the node answered; the text says what is wrong, --json carries every field.
 /// </summary>
 public static class StatusCommand
 {
     public static Command Build() =>
-        AdminCommands.WithNode(new Command("status", "Show the log, anchoring per chain, cluster silos and Redis persistence of a node."),
+        AdminCommands.WithNode(new Command("status", "Show the log, anchoring per chain, time-stamping per TSA, cluster silos and Redis persistence of a node."),
             async (parseResult, client, ct) =>
             {
                 var status = await client.GetAsync("v1/admin/status", ct);
@@ -45,6 +45,19 @@ public static class StatusCommand
             }
         }
         else text.AppendLine($"  unavailable: {status["chains"]?["error"]}");
+        text.AppendLine("tsa");
+        if (status["tsa"] is JsonArray tsas)
+        {
+            if (tsas.Count == 0) text.AppendLine("  none configured");
+            foreach (var t in tsas)
+            {
+                text.AppendLine($"  {t?["name"]} ({t?["url"]}, {t?["hashAlg"]}): {t?["state"]}");
+                text.AppendLine($"    time-stamped size {t?["lastSealedSize"]}{(t?["lastGenTime"] is { } gen ? $" at {gen}" : "")}, " +
+                                $"lag {t?["lagEntries"]} entries{(t?["lagSeconds"] is { } lag ? $" / {lag} s" : "")}{(t?["pendingSize"] is { } p ? $", owes size {p}" : "")}");
+                if (t?["lastError"] is { } error) text.AppendLine($"    last error ({t?["lastReason"]}): {error}");
+            }
+        }
+        else text.AppendLine($"  unavailable: {status["tsa"]?["error"]}");
         text.AppendLine("silos");
         if (status["silos"] is JsonArray silos)
             foreach (var s in silos) text.AppendLine($"  {s?["address"]}  {s?["status"]}  {s?["name"]}  since {s?["startTime"]}");

@@ -6,10 +6,10 @@ namespace Anchor.Cli;
 
 /// <summary>
 /// <c>anchor submit --node URL --key FILE --provider P (--file F | --hash HEX) --contract C --kind K
-/// [--wait checkpoint|anchor] [-o bundle.json] [--token T]</c>: signs and submits one record, optionally waits
-/// until it is checkpointed or anchored (showing progress), and writes its proof bundle. The answer to a signed
-/// submission carries the checkpoint bundle; fetching the anchored one later needs the provider's read token (or the
-/// admin token) on a node whose entries are private.
+/// [--wait checkpoint|anchor|seal] [-o bundle.json] [--token T]</c>: signs and submits one record, optionally waits
+/// until it is checkpointed, anchored or sealed by every route the node has (showing progress), and writes its proof
+/// bundle. The answer to a signed submission carries the checkpoint bundle; fetching the sealed one later needs the
+/// provider's read token (or the admin token) on a node whose entries are private.
 /// </summary>
 public static class SubmitCommand
 {
@@ -17,10 +17,14 @@ public static class SubmitCommand
     {
         var input = new EvidenceInput();
         var node = NodeOptions.Node();
-        var wait = new Option<string?>("--wait") { Description = "checkpoint: until a signed checkpoint holds the record; anchor: until a chain anchor covers it." };
-        wait.AcceptOnlyFromAmong("checkpoint", "anchor");
+        var wait = new Option<string?>("--wait")
+        {
+            Description = "checkpoint: until a signed checkpoint holds the record; anchor: until a chain anchor covers it; " +
+                          "seal: until its bundle carries a chain anchor and a TSA time-stamp of one tree (those the node has: GET /v1/node).",
+        };
+        wait.AcceptOnlyFromAmong("checkpoint", "anchor", "seal");
         var output = new Option<string?>("--out", "-o") { Description = "Write the proof bundle to this file." };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for --wait anchor.", DefaultValueFactory = _ => 600 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for --wait anchor or seal.", DefaultValueFactory = _ => 600 };
         var token = NodeOptions.ReadToken();
         var command = new Command("submit", "Sign one evidence record, submit it to a node, and fetch its proof bundle.") { node, wait, output, timeout, token };
         input.AddTo(command);
@@ -40,13 +44,18 @@ public static class SubmitCommand
                 if (!json) parseResult.InvocationConfiguration.Output.WriteLine($"accepted: leaf {leafIndex}, leaf hash {answer["leafHash"]}, receipt time {answer["receipt"]?["time"]}");
 
                 var bundle = answer["bundle"] as JsonObject;
-                if (waitFor == "anchor")
-                    bundle = await WaitForAnchorAsync(client, leafIndex, TimeSpan.FromSeconds(parseResult.GetValue(timeout)), progress, ct);
+                if (waitFor is "anchor" or "seal")
+                {
+                    var routes = waitFor == "anchor" ? (Anchors: true, Timestamps: false) : await RoutesAsync(client, ct);
+                    bundle = await WaitForSealAsync(client, leafIndex, routes, TimeSpan.FromSeconds(parseResult.GetValue(timeout)), progress, ct);
+                }
 
                 if (bundle is not null && parseResult.GetValue(output) is { } path)
                 {
                     await File.WriteAllTextAsync(path, bundle.ToJsonString(), ct);
-                    if (!json) parseResult.InvocationConfiguration.Output.WriteLine($"bundle: {path} (tree size {bundle["treeSize"]}, {(bundle["anchors"] as JsonArray)?.Count ?? 0} anchor(s))");
+                    if (!json)
+                        parseResult.InvocationConfiguration.Output.WriteLine($"bundle: {path} (tree size {bundle["treeSize"]}, {(bundle["anchors"] as JsonArray)?.Count ?? 0} anchor(s), " +
+                                                                             $"{(bundle["timestamps"] as JsonArray)?.Count ?? 0} time-stamp(s))");
                 }
                 if (json)
                 {
@@ -67,21 +76,42 @@ public static class SubmitCommand
         return command;
     }
 
-    /// <summary>Polls the record's bundle until it carries an anchor, with a progress line on stderr.</summary>
-    public static async Task<JsonObject> WaitForAnchorAsync(NodeClient client, string leafIndex, TimeSpan timeout, TextWriter progress, CancellationToken ct)
+    /// <summary>The routes the node seals with: chains it anchors on, TSAs it asks (GET /v1/node).</summary>
+    private static async Task<(bool Anchors, bool Timestamps)> RoutesAsync(NodeClient client, CancellationToken ct)
     {
+        var node = await client.GetAsync("v1/node", ct);
+        var routes = (Anchors: node["chains"] is JsonArray { Count: > 0 }, Timestamps: node["tsa"] is JsonArray { Count: > 0 });
+        if (!routes.Anchors && !routes.Timestamps) throw new NodeProblemException(200, "not_sealed", "the node names no chain and no TSA: nothing will seal the record");
+        return routes;
+    }
+
+    /// <summary>
+    /// Polls the record's bundle until it carries what <paramref name="routes"/> asks for (an anchor, a time-stamp, both
+    /// of one tree), with a progress line on stderr.
+    /// </summary>
+    public static async Task<JsonObject> WaitForSealAsync(NodeClient client, string leafIndex, (bool Anchors, bool Timestamps) routes, TimeSpan timeout,
+        TextWriter progress, CancellationToken ct)
+    {
+        var what = routes switch { (true, true) => "a chain anchor and a TSA time-stamp", (true, false) => "an anchor", _ => "a TSA time-stamp" };
         var clock = Stopwatch.StartNew();
         while (true)
         {
             var bundle = await client.GetAsync($"v1/proofs/{leafIndex}", ct);
-            if (bundle["anchors"] is JsonArray { Count: > 0 } anchors)
+            var anchors = bundle["anchors"] as JsonArray ?? [];
+            var timestamps = bundle["timestamps"] as JsonArray ?? [];
+            if ((!routes.Anchors || anchors.Count > 0) && (!routes.Timestamps || timestamps.Count > 0))
             {
-                progress.WriteLine($"\ranchored on chain {anchors[0]?["chainId"]} in block {anchors[0]?["blockNumber"]} after {clock.Elapsed.TotalSeconds:0} s          ");
+                var sealedBy = string.Join(" and ", new[]
+                {
+                    anchors.Count > 0 ? $"anchored on chain {anchors[0]?["chainId"]} in block {anchors[0]?["blockNumber"]}" : null,
+                    timestamps.Count > 0 ? $"time-stamped by {string.Join(", ", timestamps.Select(t => t?["tsa"]))}" : null,
+                }.Where(p => p is not null));
+                progress.WriteLine($"\r{sealedBy} after {clock.Elapsed.TotalSeconds:0} s          ");
                 return bundle;
             }
             if (clock.Elapsed > timeout)
-                throw new TimeoutException($"leaf {leafIndex} was not anchored within {timeout.TotalSeconds:0} s; fetch it later with `anchor proof --index {leafIndex}`");
-            progress.Write($"\rwaiting for an anchor of leaf {leafIndex}: {clock.Elapsed.TotalSeconds:0} s, checkpoint size {bundle["treeSize"]}   ");
+                throw new TimeoutException($"leaf {leafIndex} did not get {what} within {timeout.TotalSeconds:0} s; fetch it later with `anchor proof --index {leafIndex}`");
+            progress.Write($"\rwaiting for {what} of leaf {leafIndex}: {clock.Elapsed.TotalSeconds:0} s, checkpoint size {bundle["treeSize"]}   ");
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
         }
     }

@@ -44,6 +44,28 @@ public sealed class AnchorOptions
     public List<ChainSettings> Chains { get; set; } = [];
     public AnchoringSettings Anchoring { get; set; } = new();
 
+    /// <summary>The time-stamping authorities every seal is time-stamped by (RFC 3161); none means bundles carry no TSA time.</summary>
+    public List<TsaSettings> Tsa { get; set; } = [];
+
+    /// <summary>One TSA (<c>Anchor:Tsa:0:Url</c>, env <c>Anchor__Tsa__0__Url</c>).</summary>
+    public sealed class TsaSettings
+    {
+        /// <summary>A label for bundles, logs and metrics, e.g. "digicert".</summary>
+        public string Name { get; set; } = "";
+        /// <summary>The TSA's RFC 3161 HTTP endpoint.</summary>
+        public string Url { get; set; } = "";
+        /// <summary>The imprint's hash: "sha256", or "sm3" for a TSA under the Chinese national standards.</summary>
+        public string HashAlg { get; set; } = "sha256";
+        /// <summary>The TSA policy OID to ask for; unset takes the TSA's default.</summary>
+        public string? Policy { get; set; }
+        public int TimeoutSeconds { get; set; } = 10;
+        /// <summary>
+        /// A PEM file with the CA certificate(s) the TSA's signer must chain to. Tokens that do not are refused, and
+        /// GET /v1/trust lists these roots under tsaRoots. Unset: the chain is not checked and no root is published.
+        /// </summary>
+        public string? Roots { get; set; }
+    }
+
     /// <summary>One anchoring target (<c>Anchor:Chains:0:RpcUrl</c>, env <c>Anchor__Chains__0__RpcUrl</c>).</summary>
     public sealed class ChainSettings
     {
@@ -67,7 +89,7 @@ public sealed class AnchorOptions
 
     public sealed class AnchoringSettings
     {
-        /// <summary>How often each chain's anchor grain anchors the newest checkpoint, if the log grew.</summary>
+        /// <summary>How often sealing rounds run: each chain anchors, and each TSA time-stamps, the round's checkpoint if the log grew.</summary>
         public int IntervalSeconds { get; set; } = 10;
     }
 
@@ -187,6 +209,22 @@ public sealed class AnchorOptions
             if (c.StuckAfterSeconds < 1) problems.Add($"{at}:StuckAfterSeconds must be at least 1");
         }
         if (Chains.Select(c => c.Name).Distinct().Count() != Chains.Count) problems.Add("Anchor:Chains names must be unique");
+        for (var i = 0; i < Tsa.Count; i++)
+        {
+            var t = Tsa[i];
+            var at = $"Anchor:Tsa:{i}";
+            // The name is a Redis key part and a metrics label: keep it plain.
+            if (string.IsNullOrEmpty(t.Name) || !t.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+                problems.Add($"{at}:Name is required: letters, digits, '-', '_' or '.' (a label such as \"digicert\")");
+            if (!Uri.TryCreate(t.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                problems.Add($"{at}:Url must be the TSA's http(s) RFC 3161 endpoint, got '{t.Url}'");
+            if (!Anchor.Core.Timestamping.TsaHashAlg.IsKnown(t.HashAlg)) problems.Add($"{at}:HashAlg must be sha256 or sm3, got '{t.HashAlg}'");
+            if (t.Policy is not null && !System.Text.RegularExpressions.Regex.IsMatch(t.Policy, @"^[0-2](\.(0|[1-9][0-9]*))+$"))
+                problems.Add($"{at}:Policy must be an OID such as 1.2.3.4.1, got '{t.Policy}'");
+            if (t.TimeoutSeconds is < 1 or > 300) problems.Add($"{at}:TimeoutSeconds must be between 1 and 300");
+            if (t.Roots is not null && !File.Exists(t.Roots)) problems.Add($"{at}:Roots names '{t.Roots}', which is not a file (a PEM file of the TSA's CA certificates)");
+        }
+        if (Tsa.Select(t => t.Name).Distinct().Count() != Tsa.Count) problems.Add("Anchor:Tsa names must be unique");
         return problems;
     }
 

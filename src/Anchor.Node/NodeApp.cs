@@ -3,9 +3,11 @@ using Anchor.Core.Checkpoints;
 using Anchor.Chain;
 using Anchor.Grains;
 using Anchor.Grains.Anchoring;
+using Anchor.Grains.Timestamping;
 using Anchor.Node.Anchoring;
 using Anchor.Node.Api;
 using Anchor.Node.Observability;
+using Anchor.Node.Timestamping;
 using Anchor.Storage;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -56,7 +58,8 @@ public static partial class NodeApp
         builder.Services.AddSingleton(signer);
         builder.Services.AddSingleton(new AdminToken(adminToken));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new LogStore(redis, options.Origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20));
+        var logStore = new LogStore(redis, options.Origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20);
+        builder.Services.AddSingleton(logStore);
         builder.Services.AddSingleton<ProviderRoots>();
         builder.Services.AddSingleton<NodeTrust>();
         builder.Services.AddSingleton(new AnchorStore(redis, options.Origin));
@@ -67,6 +70,17 @@ public static partial class NodeApp
         });
         builder.Services.AddSingleton<ILogAnchors, RecordedAnchors>();
         builder.Services.AddSingleton<IAnchoringStatus, AnchoringStatusReader>();
+        // Sealing: every round's checkpoint is anchored on each chain and time-stamped by each TSA.
+        builder.Services.AddSingleton(new SealStore(redis, logStore));
+        builder.Services.AddSingleton(new TimestampStore(redis, options.Origin));
+        var tsas = options.Tsa.Select(ToTsaTarget).ToList();
+        builder.Services.Configure<TimestampingOptions>(t =>
+        {
+            t.Interval = TimeSpan.FromSeconds(options.Anchoring.IntervalSeconds);
+            t.Tsas = tsas;
+        });
+        builder.Services.AddSingleton<RecordedTimestamps>();
+        builder.Services.AddSingleton<TimestampingStatus>();
         builder.Services.AddHostedService<AnchoringStarter>();
         builder.Services.AddSingleton<ProofBundles>();
         builder.Services.AddSingleton<ProviderRateLimiter>();
@@ -143,6 +157,25 @@ public static partial class NodeApp
         MaxPriorityFeePerGasCap = new System.Numerics.BigInteger(c.MaxPriorityFeeGwei * 1_000_000_000m),
         PollInterval = TimeSpan.FromMilliseconds(500),
     };
+
+    /// <summary>One TSA's settings as its grain takes them, with the roots of its Roots file read now: a bad file stops the start.</summary>
+    private static TsaTarget ToTsaTarget(AnchorOptions.TsaSettings t)
+    {
+        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        if (t.Roots is not null)
+        {
+            try
+            {
+                roots.ImportFromPemFile(t.Roots);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw new NodeStartupException($"Anchor:Tsa '{t.Name}': cannot read the certificates in Roots '{t.Roots}': {e.Message}");
+            }
+            if (roots.Count == 0) throw new NodeStartupException($"Anchor:Tsa '{t.Name}': Roots '{t.Roots}' holds no PEM CERTIFICATE");
+        }
+        return new TsaTarget(t.Name, new Uri(t.Url), t.HashAlg, t.Policy, [.. roots.Select(c => c.RawData)]) { Timeout = TimeSpan.FromSeconds(t.TimeoutSeconds) };
+    }
 
     private static ConfigurationOptions ParseRedis(string connection)
     {

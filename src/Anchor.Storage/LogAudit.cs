@@ -5,6 +5,7 @@ using Anchor.Core.Checkpoints;
 using Anchor.Core.Json;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
+using Anchor.Core.Timestamping;
 using Anchor.Core.Verification;
 using StackExchange.Redis;
 
@@ -17,8 +18,9 @@ public sealed record AuditFinding(string Subject, string Problem);
 /// Chain IDs with confirmed anchors that were only checked against the tree, not the chain: no trusted registry and
 /// operator for the chain, or no lookup.
 /// </param>
+/// <param name="Timestamps">TSA tokens re-checked against their kept checkpoints (imprint, signature, ESSCertID, EKU; not their roots).</param>
 public sealed record AuditReport(string Origin, ulong Size, bool SignaturesChecked, int KeptCheckpoints, int Anchors,
-    IReadOnlyList<string> UncheckedChains, IReadOnlyList<AuditFinding> Findings)
+    IReadOnlyList<string> UncheckedChains, IReadOnlyList<AuditFinding> Findings, int Timestamps)
 {
     public bool Clean => Findings.Count == 0;
 }
@@ -26,9 +28,11 @@ public sealed record AuditReport(string Origin, ulong Size, bool SignaturesCheck
 /// <summary>
 /// Recomputes a whole log from its stored entries and checks everything else in Redis against it: the
 /// hash tiles of every level, the head root, the head checkpoint and every kept checkpoint (signature and
-/// root at its size), the hash, contract and nonce indexes of every entry, and every confirmed anchor
-/// (its root against the tree at its size; its registry and log ID against the trusted ones for its chain; and, when a
-/// lookup is given, the chain itself, operator and key commitment included).
+/// root at its size), the hash, contract and nonce indexes of every entry, the key history (registrations prove
+/// possession, no record follows its key's revocation), every confirmed anchor (its root against the tree at its size;
+/// its registry and log ID against the trusted ones for its chain; and, when a lookup is given, the chain itself,
+/// operator and key commitment included), and every stored TSA token (it time-stamps its kept checkpoint's body, and
+/// its signature verifies).
 /// </summary>
 /// <remarks>
 /// The reference tree is the one the signed head vouches for. When the entries hash to the signed root,
@@ -126,8 +130,9 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         var uncheckedChains = await CheckAnchorsAsync(anchors, roots, trustedChains, chains, logKey is null ? [] : RegistryLog.KeyCommitment(logKey.ToString()), findings, ct).ConfigureAwait(false);
         await CheckIndexesAsync(entries, findings, ct).ConfigureAwait(false);
         CheckKeyHistory(entries, keyHistory, findings);
+        var timestamps = await CheckTimestampsAsync(size, checkpoints, findings).ConfigureAwait(false);
         return new AuditReport(origin, size, logKey is not null, checkpoints.Count, anchors.Count, uncheckedChains,
-            [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)]);
+            [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)], timestamps);
     }
 
     /// <summary>
@@ -337,6 +342,36 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                 if (check.Status != CheckStatus.Pass) findings.Add(new(subject, $"{check.Name}: {check.Detail}"));
         }
         return [.. uncheckedChains];
+    }
+
+    /// <summary>
+    /// Every stored token (<see cref="TimestampStore"/>) against the kept checkpoint of its size: the checkpoint is kept,
+    /// the token time-stamps its body, and the TSA's signature, ESSCertID and EKU verify. Kept checkpoints are checked
+    /// against the tree above, so a token that passes vouches for the log's own root. Whose roots the TSAs chain to is
+    /// the verifier's question, not the audit's.
+    /// </summary>
+    /// <returns>How many tokens were checked.</returns>
+    private async Task<int> CheckTimestampsAsync(ulong size, SortedDictionary<ulong, string> checkpoints, List<AuditFinding> findings)
+    {
+        var records = await new TimestampStore(redis, origin).ReadAllAsync().ConfigureAwait(false);
+        foreach (var (at, tsa, json) in records)
+        {
+            var subject = $"timestamp {tsa}/{(at == ulong.MaxValue ? "?" : at.ToString(CultureInfo.InvariantCulture))}";
+            if (at > size) { findings.Add(new(subject, $"is stored under a size beyond the head ({size})")); continue; }
+            if (!checkpoints.TryGetValue(at, out var checkpoint)) { findings.Add(new(subject, "has no kept checkpoint of its size")); continue; }
+            try
+            {
+                var stamp = TsaTimestamp.FromJson(Jcs.ParseStrict(json));
+                var token = TsaToken.Read(Convert.FromBase64String(stamp.Token));
+                token.CheckImprint(stamp.HashAlg, TsaHashAlg.CheckpointImprint(stamp.HashAlg, checkpoint));
+                token.CheckSignature();
+            }
+            catch (Exception ex) when (ex is AnchorException or TsaException or NoteError or FormatException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                findings.Add(new(subject, ex.Message));
+            }
+        }
+        return records.Count;
     }
 
     /// <summary>The root of the tree at each of <paramref name="sizes"/>, in one pass over the leaves.</summary>

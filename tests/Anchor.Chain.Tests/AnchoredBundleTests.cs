@@ -52,7 +52,7 @@ public class AnchoredBundleTests
         const ulong index = 3;
         var bundle = new ProofBundle(entries[(int)index], provider.Descriptor.ToJson(), "3", Hex.Encode(tree.LeafHash(index)), "6",
             [.. tree.Inclusion(index, 6).Select(h => Hex.Encode(h))], logKey.Sign(new Checkpoint(Origin, 6, root)), logKey.VerifierKey.ToString(),
-            new KeyEntryProof("0", registration, [.. tree.Inclusion(0, 6).Select(h => Hex.Encode(h))]), [anchor]);
+            new KeyEntryProof("0", registration, [.. tree.Inclusion(0, 6).Select(h => Hex.Encode(h))]), [anchor], []);
         return (bundle, anvil);
     }
 

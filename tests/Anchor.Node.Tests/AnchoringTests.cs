@@ -42,7 +42,8 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         return TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"), [.. extra]);
     }
 
-    private static async Task<List<ulong>> SubmitAsync(TestNode node, TestProvider provider, int count)
+    /// <summary>Submits <paramref name="count"/> single records of <paramref name="provider"/>; their leaf indices (the time-stamping tests too).</summary>
+    internal static async Task<List<ulong>> SubmitAsync(TestNode node, TestProvider provider, int count)
     {
         var indices = new List<ulong>();
         for (var i = 0; i < count; i++)

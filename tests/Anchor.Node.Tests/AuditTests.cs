@@ -31,7 +31,7 @@ public sealed class AuditTests(RedisServer redis) : IDisposable
 
         var (exit, output, error) = await CliRunner.Run(audit);
         Assert.True(exit == 0, output + error);
-        Assert.Contains("at size 301: entries, tiles, 1 checkpoint(s), 0 anchor(s) and indexes agree", output, StringComparison.Ordinal);
+        Assert.Contains("at size 301: entries, tiles, 1 checkpoint(s), 0 anchor(s), 0 time-stamp(s) and indexes agree", output, StringComparison.Ordinal);
 
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
         var db = connection.GetDatabase();

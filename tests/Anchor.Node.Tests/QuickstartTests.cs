@@ -6,9 +6,11 @@ using StackExchange.Redis;
 namespace Anchor.Node.Tests;
 
 /// <summary>
-/// deploy/quickstart.sh as the README runs it: Redis, anvil, the registry and a node, detached; then the README's
-/// tour with the real CLI (provider, submit --wait anchor, verify against the chain), an audit, --stop by pid,
-/// and a second run on the same folder that resumes the same log and chain.
+/// deploy/quickstart.sh as the README runs it: Redis, anvil, the registry, the development TSA and a node, detached,
+/// with its demo (a record sealed by the chain and the TSA, verified against the node's trust entry, its token checked
+/// by `openssl ts -verify` against the root node.json names); then the README's tour with the real CLI (provider,
+/// submit --wait seal, verify against the chain and the TSA), an audit, --stop by pid, and a second run on the same
+/// folder that resumes the same log and chain.
 /// </summary>
 [Collection(DeployCollection.Name)]
 public sealed class QuickstartTests : IDisposable
@@ -23,7 +25,7 @@ public sealed class QuickstartTests : IDisposable
         var operatorPort = RedisServer.FreePort();
         string[] args =
         [
-            "--detach", "--no-demo", "--no-build", "--state", _state, "--port", port.ToString(),
+            "--detach", "--no-build", "--state", _state, "--port", port.ToString(),
             "--redis-port", redisPort.ToString(), "--anvil-port", RedisServer.FreePort().ToString(),
             "--silo-port", RedisServer.FreePort().ToString(), "--gateway-port", RedisServer.FreePort().ToString(),
             "--operator-port", operatorPort.ToString(),
@@ -34,9 +36,22 @@ public sealed class QuickstartTests : IDisposable
         {
             Assert.True(exit == 0, output);
             pids = DeployScript.Pids(_state);
-            Assert.Equal(["anvil", "node", "redis"], pids.Keys.Order());
+            Assert.Equal(["anvil", "node", "redis", "tsa"], pids.Keys.Order());
+            // The demo: verified VALID against the node's trust entry, and its time-stamp accepted by OpenSSL.
+            Assert.Contains("verdict: VALID: ", output, StringComparison.Ordinal);
+            Assert.Matches(@"when: +TSA dev-tsa genTime \S+Z UTC = .+ China Standard Time \(UTC\+8\)", output);
+            Assert.Contains("Verification: OK", output, StringComparison.Ordinal);
 
             var info = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
+            var tsa = info["tsa"]!.AsArray().Single()!;
+            Assert.Equal("dev-tsa", tsa["name"]!.GetValue<string>());
+            Assert.Contains("no court accepts", tsa["note"]!.GetValue<string>(), StringComparison.Ordinal);
+            var demo = Anchor.Core.Records.ProofBundle.FromJson(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "demo-bundle.json"))));
+            var token = Convert.FromBase64String(demo.Timestamps.Single(t => t.Tsa == "dev-tsa").Token);
+            var digest = Anchor.Core.Timestamping.TsaHashAlg.CheckpointImprint("sha256", demo.Checkpoint);
+            var (verified, openssl) = await Anchor.Core.Tests.Timestamping.OpenSslTs.VerifyAsync(token, digest, tsa["root"]!.GetValue<string>());
+            Assert.True(verified == 0, openssl);
+            Assert.Equal(demo.TreeSize, demo.Anchors.Single().TreeSize);
             Assert.Equal($"http://127.0.0.1:{port}", info["url"]!.GetValue<string>());
             using var http = new HttpClient { BaseAddress = new Uri(info["url"]!.GetValue<string>()), Timeout = TimeSpan.FromSeconds(60) };
             var node = JsonNode.Parse(await http.GetStringAsync("/v1/node"))!;
@@ -53,6 +68,7 @@ public sealed class QuickstartTests : IDisposable
             var url = info["url"]!.GetValue<string>();
             var tokenFile = info["adminTokenFile"]!.GetValue<string>();
             var logKey = info["logKey"]!.GetValue<string>();
+            var trust = info["trustFile"]!.GetValue<string>();
             var rpc = $"31337={chain["rpc"]}";
             var key = Path.Combine(_state, "acme.key");
             var bundle = Path.Combine(_state, "bundle.json");
@@ -61,13 +77,13 @@ public sealed class QuickstartTests : IDisposable
             await Cli(0, "admin", "provider", "add", "--node", url, "--admin-token-file", tokenFile, "--id", "acme", "--name", "Acme e-contracts", "--key", key, "--key-id", "acme-1");
             var adminToken = (await File.ReadAllTextAsync(tokenFile)).Trim();
             await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
-                "--contract", "c-42", "--kind", "contract.document", "--wait", "anchor", "--timeout", "60", "-o", bundle, "--token", adminToken);
+                "--contract", "c-42", "--kind", "contract.document", "--wait", "seal", "--timeout", "60", "-o", bundle, "--token", adminToken);
             // The trust file the script wrote is the node's own entry, and the provider-roots folder exists.
-            var trustFile = info["trustFile"]!.GetValue<string>();
-            Assert.Equal(JsonNode.Parse(await http.GetStringAsync("/v1/trust"))!.ToJsonString(), JsonNode.Parse(await File.ReadAllTextAsync(trustFile))!.ToJsonString());
+            Assert.Equal(JsonNode.Parse(await http.GetStringAsync("/v1/trust"))!.ToJsonString(), JsonNode.Parse(await File.ReadAllTextAsync(trust))!.ToJsonString());
             Assert.True(Directory.Exists(info["providerRootsDir"]!.GetValue<string>()));
-            var verdict = await Cli(0, "verify", bundle, "--file", document, "--trust", trustFile, "--rpc", rpc);
+            var verdict = await Cli(0, "verify", bundle, "--file", document, "--trust", trust, "--rpc", rpc);
             Assert.Contains("verdict: VALID:", verdict, StringComparison.Ordinal);
+            Assert.Contains("✓ tsa dev-tsa trusted root", verdict, StringComparison.Ordinal);
             // Without a trust root the same bundle is not called valid.
             Assert.Contains("verdict: UNVERIFIED", await Cli(3, "verify", bundle, "--file", document), StringComparison.Ordinal);
 
@@ -75,16 +91,16 @@ public sealed class QuickstartTests : IDisposable
             using (var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{operatorPort}") })
             {
                 var anchored = "";
-                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored is not ("2" or "3"); await Task.Delay(500))
+                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored != "4"; await Task.Delay(500))
                     anchored = (await ops.GetStringAsync("/metrics")).Split('\n')
                         .FirstOrDefault(l => l.StartsWith("anchor_anchoring_anchored_size{", StringComparison.Ordinal) && l.Contains("chain=\"local\"", StringComparison.Ordinal))
                         ?.Split('}')[1].Trim().Split(' ')[0] ?? "";
-                Assert.Equal("2", anchored); // The key registration and the record.
+                Assert.Equal("4", anchored); // The demo's key registration and record, and the tour's.
             }
 
             // The audit agrees with everything, anchors included; an anchor record edited in Redis is named.
-            string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--origin", info["origin"]!.GetValue<string>(), "--trust", trustFile, "--rpc", rpc];
-            Assert.Contains(" anchor(s) and indexes agree", await Cli(0, audit), StringComparison.Ordinal);
+            string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--origin", info["origin"]!.GetValue<string>(), "--trust", trust, "--rpc", rpc];
+            Assert.Contains(" time-stamp(s) and indexes agree", await Cli(0, audit), StringComparison.Ordinal);
             using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort}");
             var db = connection.GetDatabase();
             var records = new Anchor.Storage.LogKeys(info["origin"]!.GetValue<string>()).Full("anchors/local");
@@ -107,10 +123,10 @@ public sealed class QuickstartTests : IDisposable
             Assert.True(exit == 0, output);
             var resumed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
             Assert.Equal(info.ToJsonString(), resumed.ToJsonString());
-            Assert.Equal("2", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
-            // Entries are private: the operator reads them with the admin token. Entry 0 registers the tour's key.
+            Assert.Equal("4", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+            // Entries are private: the operator reads them with the admin token. Entry 3 is the tour's record.
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
-            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/1"))!;
+            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/3"))!;
             Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["leafHash"]!.GetValue<string>(), again["leafHash"]!.GetValue<string>());
             Assert.NotEmpty(again["anchors"]!.AsArray());
         }

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 // An independent verifier of anchor-proof/v1 bundles, written from the published formats
-// (RFC 8785, RFC 9162 section 2.1.3.2, c2sp.org/signed-note) and sharing no code with Anchor.
+// (RFC 8785, RFC 9162 section 2.1.3.2, c2sp.org/signed-note, RFC 3161) and sharing no code with Anchor.
 // It checks the leaf hash, the inclusion proof, the checkpoint signature, the key's registration
 // entry (in the same tree, before the record) and, for ed25519 providers, the key's proof of
-// possession and the provider signature. Usage: node verify-bundle.mjs BUNDLE.json [VKEY]
+// possession and the provider signature, and each TSA time-stamp with OpenSSL: its imprint is the
+// hash of the checkpoint body, `openssl ts -verify` accepts it against the given TSA roots, and
+// receivedAt is not after its genTime + accuracy + 1 s.
+// Usage: node verify-bundle.mjs BUNDLE.json [VKEY] [--tsa-root ROOT.pem]...
 // Prints one line per check and exits 0 only when all pass.
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const sha256 = (...parts) => { const h = createHash('sha256'); for (const p of parts) h.update(p); return h.digest(); };
 
@@ -57,8 +63,11 @@ function checkpointSignature(note, vkey) {
   throw new Error('no signature by ' + name);
 }
 
-const bundle = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const vkey = process.argv[3] ?? bundle.logKey;
+const args = process.argv.slice(2);
+const tsaRoots = [];
+for (let i = args.indexOf('--tsa-root'); i >= 0; i = args.indexOf('--tsa-root')) tsaRoots.push(...args.splice(i, 2).slice(1));
+const bundle = JSON.parse(readFileSync(args[0], 'utf8'));
+const vkey = args[1] ?? bundle.logKey;
 let failed = 0;
 const report = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); if (!ok) failed++; };
 
@@ -102,5 +111,40 @@ if (key.alg === 'ed25519' && !bundle.entry.batch) {
 }
 
 for (const a of bundle.anchors) report(a.treeSize === bundle.treeSize && root !== null && a.root.replace(/^0x/, '') === root.toString('hex'), `anchor on chain ${a.chainId} names the same tree`);
+
+// RFC 3161 tokens, with OpenSSL: `openssl ts -reply -token_in -text` to read them, `openssl ts -verify` to check them.
+const openssl = (...argv) => spawnSync('openssl', argv, { encoding: 'utf8' });
+const work = mkdtempSync(join(tmpdir(), 'verify-bundle-'));
+try {
+  const rootsFile = join(work, 'roots.pem');
+  writeFileSync(rootsFile, tsaRoots.map(f => readFileSync(f, 'utf8')).join('\n'));
+  const body = bundle.checkpoint.slice(0, bundle.checkpoint.lastIndexOf('\n\n') + 1);
+  (bundle.timestamps ?? []).forEach((t, i) => {
+    const what = `tsa ${t.tsa}`;
+    const token = join(work, `token-${i}.der`);
+    writeFileSync(token, Buffer.from(t.token, 'base64'));
+    const text = openssl('ts', '-reply', '-in', token, '-token_in', '-text').stdout ?? '';
+    const imprint = [...text.slice(text.indexOf('Message data:'), text.indexOf('Serial number:')).matchAll(/^\s+[0-9a-f]{4} - ([0-9a-f -]+?)  /gm)]
+      .map(m => m[1].replace(/[ -]/g, '')).join('');
+    const digest = ['sha256', 'sm3'].includes(t.hashAlg) ? createHash(t.hashAlg).update(body, 'utf8').digest('hex') : '(unknown hashAlg)';
+    report(text.includes(`Hash Algorithm: ${t.hashAlg}`) && imprint === digest, `${what} imprint ${imprint} = ${t.hashAlg}(checkpoint body)`);
+    const sm2 = (openssl('asn1parse', '-inform', 'DER', '-in', token).stdout ?? '').includes('SM2-with-SM3');
+    if (sm2) console.log(`skip ${what} signature: OpenSSL 3.0 cannot verify SM2 signatures`);
+    else if (tsaRoots.length === 0) console.log(`skip ${what} signature: no --tsa-root given`);
+    else {
+      const verified = openssl('ts', '-verify', '-in', token, '-token_in', '-digest', digest, '-CAfile', rootsFile);
+      report(verified.status === 0 && /Verification: OK/.test(verified.stdout), `${what} openssl ts -verify -digest ${digest} against ${tsaRoots.join(', ')}`);
+    }
+    const time = /Time stamp: (\w+) +(\d+) ([\d:.]+) (\d{4}) GMT/.exec(text);
+    const accuracy = /Accuracy: (?:0x([0-9A-F]+)|unspecified) seconds, (?:0x([0-9A-F]+)|unspecified) millis, (?:0x([0-9A-F]+)|unspecified) micros/.exec(text);
+    if (!time) { report(false, `${what} genTime not found`); return; }
+    const genTime = Date.parse(`${time[1]} ${time[2]} ${time[4]} ${time[3]} GMT`);
+    const slack = accuracy ? (parseInt(accuracy[1] ?? '0', 16) * 1000 + parseInt(accuracy[2] ?? '0', 16) + parseInt(accuracy[3] ?? '0', 16) / 1000) : 0;
+    report(Date.parse(bundle.entry.receivedAt) <= genTime + slack + 1000,
+      `${what} receivedAt ${bundle.entry.receivedAt} <= genTime ${new Date(genTime).toISOString()} + accuracy ${slack} ms + 1 s`);
+  });
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
 console.log(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -37,7 +37,7 @@ public sealed record KeyEntryProof(string LeafIndex, KeyRegistration Entry, IRea
 
 /// <summary>
 /// <c>anchor-proof/v1</c>: everything a court needs to check one entry without the node (DESIGN A3).
-/// The inclusion proof, the checkpoint and (once anchored) the anchors all name the tree of TreeSize.
+/// The inclusion proof, the checkpoint and (once sealed) the anchors and TSA time-stamps all name the tree of TreeSize.
 /// </summary>
 public sealed record ProofBundle(
     LogEntry Entry,
@@ -49,7 +49,8 @@ public sealed record ProofBundle(
     string Checkpoint,
     string LogKey,
     KeyEntryProof KeyEntry,
-    IReadOnlyList<ChainAnchor> Anchors)
+    IReadOnlyList<ChainAnchor> Anchors,
+    IReadOnlyList<TsaTimestamp> Timestamps)
 {
     public const string FormatName = "anchor-proof/v1";
 
@@ -58,7 +59,7 @@ public sealed record ProofBundle(
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
             Write(writer, Entry.LeafData(), Encoding.UTF8.GetBytes(ProviderKey.ToJsonString()), LeafIndex, LeafHash, TreeSize, Inclusion,
-                Checkpoint, LogKey, KeyEntry.LeafIndex, KeyEntry.Entry.LeafData(), KeyEntry.Inclusion, Anchors);
+                Checkpoint, LogKey, KeyEntry.LeafIndex, KeyEntry.Entry.LeafData(), KeyEntry.Inclusion, Anchors, Timestamps);
         return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
@@ -69,7 +70,8 @@ public sealed record ProofBundle(
     /// </summary>
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> entryJson, ReadOnlySpan<byte> providerKeyJson, string leafIndex,
         string leafHash, string treeSize, IEnumerable<string> inclusion, string checkpoint, string logKey,
-        string keyEntryIndex, ReadOnlySpan<byte> keyEntryJson, IEnumerable<string> keyEntryInclusion, IReadOnlyList<ChainAnchor> anchors)
+        string keyEntryIndex, ReadOnlySpan<byte> keyEntryJson, IEnumerable<string> keyEntryInclusion, IReadOnlyList<ChainAnchor> anchors,
+        IReadOnlyList<TsaTimestamp> timestamps)
     {
         writer.WriteStartObject();
         writer.WriteString("format"u8, FormatName);
@@ -90,6 +92,9 @@ public sealed record ProofBundle(
         writer.WriteStartArray("anchors"u8);
         foreach (var anchor in anchors) anchor.ToJson().WriteTo(writer);
         writer.WriteEndArray();
+        writer.WriteStartArray("timestamps"u8);
+        foreach (var timestamp in timestamps) timestamp.Write(writer);
+        writer.WriteEndArray();
         writer.WriteEndObject();
     }
 
@@ -101,6 +106,13 @@ public sealed record ProofBundle(
         if (format != FormatName) throw new AnchorException(ErrorCodes.Malformed, $"bundle.format is '{JsonFields.Short(format)}', want '{FormatName}'");
         var anchors = obj["anchors"] is JsonArray a ? a.Select(ChainAnchor.FromJson).ToList()
             : throw new AnchorException(ErrorCodes.Malformed, "bundle.anchors must be an array");
+        // Bundles written before time-stamps existed have no member: read as none, which is what stripping them gives anyway.
+        List<TsaTimestamp> timestamps = obj["timestamps"] switch
+        {
+            null when !obj.ContainsKey("timestamps") => [],
+            JsonArray t => t.Select(TsaTimestamp.FromJson).ToList(),
+            _ => throw new AnchorException(ErrorCodes.Malformed, "bundle.timestamps must be an array"),
+        };
         return new ProofBundle(
             LogEntry.FromJson(obj["entry"]),
             JsonFields.Object(obj["providerKey"], "bundle.providerKey"),
@@ -111,6 +123,7 @@ public sealed record ProofBundle(
             JsonFields.Required(obj, "checkpoint", what),
             JsonFields.Required(obj, "logKey", what),
             KeyEntryProof.FromJson(obj["keyEntry"]),
-            anchors);
+            anchors,
+            timestamps);
     }
 }

@@ -4,6 +4,7 @@ using Anchor.Core.Identity;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
+using Anchor.Core.Timestamping;
 
 namespace Anchor.Core.Verification;
 
@@ -26,6 +27,12 @@ public sealed record VerifyOptions
     public IReadOnlyDictionary<string, IAnchorLookup> Chains { get; init; } = new Dictionary<string, IAnchorLookup>();
 
     public int MinConfirmations { get; init; } = 1;
+
+    /// <summary>
+    /// How far the node's clock may run ahead of a TSA's: an entry's receivedAt must not be later than the token's
+    /// genTime plus its stated accuracy plus this. One second absorbs TSAs that state genTime to the second only.
+    /// </summary>
+    public TimeSpan ClockTolerance { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -100,8 +107,13 @@ public static class BundleVerifier
             else checks.Add(Check.NotChecked($"{label} on chain", $"no RPC for chain {anchor.ChainId}: transaction {anchor.TxHash} in block {anchor.BlockNumber} not checked"));
         }
 
+        // 8. Every TSA time-stamp: over this checkpoint, signed by a TSA, chaining to a root the verifier trusts, and not
+        // earlier than the node claims to have received the entry.
+        var stamps = bundle.Timestamps.Select(t => TimestampChecks(bundle, t, options, trust, checks)).ToList();
+
         var outcome = Outcome(checks, trust);
-        return new VerificationReport(checks, outcome, Verdict(bundle, checks, outcome, trust), Summary(bundle, checks, trust));
+        var earliest = EarliestTrustedTime(bundle, checks, stamps);
+        return new VerificationReport(checks, outcome, Verdict(bundle, checks, outcome, trust, earliest), Summary(bundle, checks, trust, stamps, earliest));
     }
 
     /// <summary>
@@ -340,6 +352,88 @@ public static class BundleVerifier
         return signedBy is null ? (listedCheck, null) : (listedCheck, new AnchorExpectation(chain, RegistryLog.KeyCommitment(signedBy)));
     }
 
+    /// <summary>What one TSA time-stamp established: its token when it parsed, and whether every check of it passed against trusted roots.</summary>
+    private sealed record StampResult(TsaTimestamp Stamp, TsaToken? Token, string? Root, bool Trusted);
+
+    /// <summary>The time the entry existed by at the latest, and who vouches for it: a trusted TSA or a chain checked on chain.</summary>
+    private sealed record TrustedTime(DateTimeOffset Time, string Source);
+
+    private static StampResult TimestampChecks(ProofBundle bundle, TsaTimestamp stamp, VerifyOptions options, LogTrust trust, List<Check> checks)
+    {
+        var label = $"tsa {stamp.Tsa}";
+        TsaToken token;
+        try
+        {
+            token = TsaToken.Read(Convert.FromBase64String(stamp.Token));
+            checks.Add(Check.Pass($"{label} token", $"RFC 3161 token: {token.Describe()}"));
+        }
+        catch (Exception e) when (e is FormatException or TsaException)
+        {
+            checks.Add(Check.Fail($"{label} token", e is FormatException ? "token is not base64" : e.Message));
+            return new StampResult(stamp, null, null, false);
+        }
+        var first = checks.Count;
+        checks.Add(TimestampImprint(bundle, stamp, token, label));
+        checks.Add(Attempt($"{label} signature", () =>
+        {
+            token.CheckSignature();
+            return $"{token.SignatureKind} signature by {token.Signer.Subject}, {token.CertIdKind} and the critical timeStamping EKU verify";
+        }));
+        string? root = null;
+        if (trust.Log is null || trust.Untrusted || options.Trust is null)
+            checks.Add(Check.NotChecked($"{label} trusted root", $"{token.Signer.Subject} not checked against a TSA root: no trust file"));
+        else
+            checks.Add(Attempt($"{label} trusted root", () =>
+            {
+                root = token.CheckChain([.. options.Trust.TsaRoots.Select(r => CertificatePem.Decode(r, "tsaRoots"))]);
+                return $"{token.Signer.Subject} chains at genTime to the trust file's TSA root {root}";
+            }));
+        checks.Add(NodeClock(bundle.Entry, token, options.ClockTolerance, label));
+        return new StampResult(stamp, token, root, root is not null && checks.Skip(first).All(c => c.Status == CheckStatus.Pass));
+    }
+
+    private static Check TimestampImprint(ProofBundle bundle, TsaTimestamp stamp, TsaToken token, string label) => Attempt($"{label} imprint", () =>
+    {
+        byte[] digest;
+        try { digest = TsaHashAlg.CheckpointImprint(stamp.HashAlg, bundle.Checkpoint); }
+        catch (Exception e) when (e is NoteError or AnchorException) { throw new TsaException(TsaFailure.Imprint, e.Message, e); }
+        token.CheckImprint(stamp.HashAlg, digest);
+        return $"the token time-stamps {stamp.HashAlg}(checkpoint body) = {Hex.Encode(digest)}";
+    });
+
+    /// <summary>
+    /// The node sequenced the entry before any TSA stamped its tree, so receivedAt must not be later than the TSA's
+    /// latest time. A node clock running ahead of the TSA fails this: the node's own times cannot be relied on.
+    /// </summary>
+    private static Check NodeClock(LogEntry entry, TsaToken token, TimeSpan tolerance, string label)
+    {
+        var name = $"{label} node clock";
+        if (!Times.TryParse(entry.ReceivedAt, out var received)) return Check.Fail(name, $"receivedAt '{entry.ReceivedAt}' is not an RFC 3339 UTC time");
+        var limit = token.Latest + tolerance;
+        var compared = $"receivedAt {entry.ReceivedAt}, genTime {TsaToken.Utc(token.GenTime)} + accuracy {token.AccuracyText} + tolerance {tolerance.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+        return received <= limit
+            ? Check.Pass(name, compared)
+            : Check.Fail(name, $"{compared}: the node's clock ran {(received - token.GenTime).TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s ahead of the TSA, so the node's own times cannot be relied on");
+    }
+
+    private static Check Attempt(string name, Func<string> check)
+    {
+        try { return Check.Pass(name, check()); }
+        catch (TsaException e) { return Check.Fail(name, e.Message); }
+        catch (AnchorException e) { return Check.Fail(name, e.Message); }
+    }
+
+    /// <summary>The earliest of the times the verifier can rely on: trusted TSA tokens (genTime + accuracy) and anchors checked on chain.</summary>
+    private static TrustedTime? EarliestTrustedTime(ProofBundle bundle, List<Check> checks, List<StampResult> stamps)
+    {
+        var times = stamps.Where(s => s.Trusted).Select(s => new TrustedTime(s.Token!.Latest, $"TSA {s.Stamp.Tsa}, genTime {TsaToken.Utc(s.Token.GenTime)} + accuracy {s.Token.AccuracyText}"))
+            .ToList();
+        foreach (var a in bundle.Anchors)
+            if (checks.Any(c => c.Status == CheckStatus.Pass && c.Name == $"anchor chain {a.ChainId} block time") && Times.TryParse(a.BlockTime, out var blockTime))
+                times.Add(new TrustedTime(blockTime, $"chain {a.ChainId}, block {a.BlockNumber}"));
+        return times.MinBy(t => t.Time);
+    }
+
     private static VerificationOutcome Outcome(List<Check> checks, LogTrust trust)
     {
         if (checks.Any(c => c.Status == CheckStatus.Fail)) return VerificationOutcome.Invalid;
@@ -347,7 +441,7 @@ public static class BundleVerifier
         return trust.Untrusted ? VerificationOutcome.Untrusted : VerificationOutcome.Valid;
     }
 
-    private static string Verdict(ProofBundle bundle, List<Check> checks, VerificationOutcome outcome, LogTrust trust)
+    private static string Verdict(ProofBundle bundle, List<Check> checks, VerificationOutcome outcome, LogTrust trust, TrustedTime? earliest)
     {
         var failed = checks.Where(c => c.Status == CheckStatus.Fail).ToList();
         if (outcome == VerificationOutcome.Invalid) return $"INVALID: {failed.Count} check(s) failed: {string.Join("; ", failed.Select(c => c.Name))}";
@@ -355,20 +449,21 @@ public static class BundleVerifier
         var proven = $"entry {bundle.LeafIndex} ({bundle.Entry.Evidence.HashAlg} {bundle.Entry.Evidence.Hash}) was signed by {bundle.Entry.Provider} and is in the log's tree of size {bundle.TreeSize}";
         if (outcome == VerificationOutcome.Untrusted)
             return $"UNTRUSTED: the bundle agrees with itself, but its log key and registry are its own, so nothing was checked against a root you chose. If that key is the log's: {proven}.";
-        var onChain = checks.Where(c => c.Status == CheckStatus.Pass && c.Name.EndsWith("block time", StringComparison.Ordinal)).Select(c => c.Detail).ToList();
         var notChecked = checks.Where(c => c.Status == CheckStatus.NotChecked).ToList();
         var identity = checks.Any(c => c.Name == "provider identity" && c.Status == CheckStatus.Info)
             ? " The provider's identity rests on the operator's word: its key is not certified by a CA."
             : "";
+        var existed = earliest is null ? "" : $" Existed no later than {TsaToken.Utc(earliest.Time)} (source: {earliest.Source}).";
         if (bundle.Anchors.Count == 0 && notChecked.Count == 0)
-            return $"VALID, NOT ANCHORED: {proven} under the trusted log key. No anchor yet: no chain fixes its time.{identity}";
+            return $"VALID, NOT ANCHORED: {proven} under the trusted log key. No anchor yet: no chain fixes its time.{existed}{identity}";
         if (notChecked.Count > 0)
-            return $"{(notChecked.All(c => c.Name.StartsWith("anchor chain", StringComparison.Ordinal)) ? "VALID OFFLINE, ANCHORS NOT CHECKED" : "VALID OFFLINE, NOT EVERYTHING CHECKED")}: {proven} under the trusted log key. {notChecked.Count} check(s) were not run ({string.Join("; ", notChecked.Select(c => c.Name))}), so what they prove is NOT proven; for anchors give --rpc CHAINID=URL.{identity}";
-        return $"VALID: {proven} under the trusted log key, anchored on chain; existed no later than {string.Join(", ", onChain)}.{identity}";
+            return $"{(notChecked.All(c => c.Name.StartsWith("anchor chain", StringComparison.Ordinal)) ? "VALID OFFLINE, ANCHORS NOT CHECKED" : "VALID OFFLINE, NOT EVERYTHING CHECKED")}: {proven} under the trusted log key. {notChecked.Count} check(s) were not run ({string.Join("; ", notChecked.Select(c => c.Name))}), " +
+                   (earliest is null ? "so the existence time is NOT proven; for anchors give --rpc CHAINID=URL." : $"(for anchors give --rpc CHAINID=URL).{existed}") + identity;
+        return $"VALID: {proven} under the trusted log key, anchored on chain; existed no later than {TsaToken.Utc(earliest!.Time)} (source: {earliest.Source}).{identity}";
     }
 
     /// <summary>Who, what, when, where, and on whose authority: the facts a reader of the verdict asks for, each as checked.</summary>
-    private static IReadOnlyList<SummaryLine> Summary(ProofBundle bundle, List<Check> checks, LogTrust trust)
+    private static IReadOnlyList<SummaryLine> Summary(ProofBundle bundle, List<Check> checks, LogTrust trust, List<StampResult> stamps, TrustedTime? earliest)
     {
         var e = bundle.Entry;
         var lines = new List<SummaryLine>
@@ -388,11 +483,23 @@ public static class BundleVerifier
             lines.Add(new("when", $"block time {a.BlockTime} (chain {a.ChainId}, {(onChain ? "checked on chain" : "not checked on chain")})"));
             lines.Add(new("where", $"chain {a.ChainId}, registry {a.Registry}, transaction {a.TxHash}, block {a.BlockNumber} {a.BlockHash}"));
         }
+        foreach (var s in stamps)
+        {
+            if (s.Token is not { } t)
+            {
+                lines.Add(new("when", $"TSA {s.Stamp.Tsa}: the token does not parse"));
+                continue;
+            }
+            lines.Add(new("when", $"TSA {s.Stamp.Tsa} genTime {TsaToken.Utc(t.GenTime)} UTC = {TsaToken.Cst(t.GenTime)}, accuracy {t.AccuracyText} " +
+                                  $"({(s.Trusted ? "trusted TSA" : s.Root is null ? "NOT a trusted TSA" : "a check failed")})"));
+            lines.Add(new("tsa", $"{s.Stamp.Tsa}: {t.Signer.Subject}, serial {t.Serial}, policy {t.Policy}, {TsaHashAlg.NameOf(t.HashOid)} imprint{(s.Root is null ? "" : $", root {s.Root}")}"));
+        }
+        if (earliest is not null) lines.Add(new("no later than", $"{TsaToken.Utc(earliest.Time)} UTC = {TsaToken.Cst(earliest.Time)} (source: {earliest.Source})"));
         lines.Add(new("trusted roots", trust switch
         {
             { Untrusted: true } => "none: the bundle's own log key (--allow-untrusted)",
             { Log: null } => trust.Fingerprint is null ? "none given" : $"trust file {trust.Fingerprint}: {trust.Missing}",
-            _ => $"trust file {trust.Fingerprint}: log '{trust.Log.Origin}'",
+            _ => $"trust file {trust.Fingerprint}: log '{trust.Log.Origin}'{(bundle.Timestamps.Count > 0 ? $", {stamps.Count(s => s.Root is not null)} of {bundle.Timestamps.Count} time-stamp(s) from a trusted TSA root" : "")}",
         }));
         return lines;
     }

@@ -17,13 +17,14 @@ namespace Anchor.Grains.Anchoring;
 ///    the configured confirmations;
 /// 2. re-checks the newest confirmed anchors: one a reorg removed is marked orphaned, and the chain's
 ///    latest size falls back, so step 3 anchors again;
-/// 3. if the log is ahead of the chain, keeps the head's checkpoint and sends one anchor for it,
-///    recording the transaction as soon as it is sent. One anchor covers every entry since the last.
+/// 3. if the log is ahead of the chain, sends one anchor for the round's seal (the head's checkpoint, kept, unless a TSA
+///    of this round sealed one already: <see cref="SealStore"/>), recording the transaction as soon as it is sent. One
+///    anchor covers every entry since the last.
 ///    An anchor found on chain without a record (a crash between sending and recording) is adopted once it
 ///    has the configured confirmations.
 /// A chain that is down only fails rounds: the ledger keeps accepting evidence meanwhile.
 /// </summary>
-public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, NoteSigner signer, IOptions<AnchoringOptions> options,
+public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, NoteSigner signer, SealStore seals, IOptions<AnchoringOptions> options,
     TimeProvider time, ILoggerFactory loggers) : Grain, IChainAnchorGrain, IRemindable
 {
     private const string ReminderName = "anchor";
@@ -213,11 +214,11 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         await AdoptUnrecordedAsync(client, onChain, ct);
         if (onChain == head.Size) return;
 
-        // Keep the checkpoint of the anchored size before anything is sent: bundles will name it.
-        await log.KeepCheckpointAsync(head.Size, head.Checkpoint);
-        var sent = await client.SubmitAnchorAsync(_logId, head.Size, head.Root, ct);
+        // The round's seal, the checkpoint the TSAs time-stamp too: kept before it is published, so bundles can name it.
+        if (await seals.CurrentAsync(head, options.Value.Interval) is not { } seal || onChain >= seal.Size) return;
+        var sent = await client.SubmitAnchorAsync(_logId, seal.Size, seal.Root, ct);
         // Recorded right after sending (before waiting): a crash now leaves a pending record to resume.
-        var pending = new PendingAnchor(StoredAnchor.NewId(head.Size), head.Size, head.RootHex, sent);
+        var pending = new PendingAnchor(StoredAnchor.NewId(seal.Size), seal.Size, seal.RootHex, sent);
         await anchors.SavePendingAsync(Chain, pending.ToJson());
         await anchors.SaveRecordAsync(Chain, pending.RecordId, new StoredAnchor(pending.RecordId, Chain, Unmined(pending), AnchorStates.Pending, null, Now(), null).ToJson().ToJsonString());
         await FinishPendingAsync(client, ct);

@@ -9,7 +9,7 @@ namespace Anchor.Node.Anchoring;
 /// The anchors the chain grains recorded in Redis. Proof requests read them often, so they are cached
 /// for a second: a bundle may name an anchor up to a second late, never one that is not recorded.
 /// </summary>
-public sealed class RecordedAnchors(AnchorStore store, LogStore log, IOptions<AnchoringOptions> options, TimeProvider time) : ILogAnchors
+public sealed class RecordedAnchors(AnchorStore store, IOptions<AnchoringOptions> options, TimeProvider time) : ILogAnchors
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _refresh = new(1, 1);
@@ -34,24 +34,5 @@ public sealed class RecordedAnchors(AnchorStore store, LogStore log, IOptions<An
         {
             _refresh.Release();
         }
-    }
-
-    /// <summary>
-    /// Chains anchor independently, so their sizes may differ. A leaf's bundle names the anchored size
-    /// above it that most chains confirmed (the smallest of those on a tie), with all of its anchors.
-    /// </summary>
-    public async Task<AnchoredTree?> ForLeafAsync(ulong leafIndex, CancellationToken cancellationToken)
-    {
-        var candidates = (await ListAsync(cancellationToken))
-            .Where(a => a.State == AnchorStates.Confirmed && a.TreeSize > leafIndex)
-            .GroupBy(a => a.TreeSize)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key);
-        foreach (var group in candidates)
-        {
-            // The checkpoint is kept before the anchor is sent; a size without one cannot make a bundle.
-            if (await log.ReadKeptCheckpointAsync(group.Key) is not { } checkpoint) continue;
-            return new AnchoredTree(group.Key, checkpoint, [.. group.OrderBy(a => a.Chain, StringComparer.Ordinal).Select(a => a.Anchor)]);
-        }
-        return null;
     }
 }

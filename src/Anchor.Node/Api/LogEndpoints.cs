@@ -4,7 +4,9 @@ using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Grains;
 using Anchor.Grains.Anchoring;
+using Anchor.Grains.Timestamping;
 using Anchor.Node.Anchoring;
+using Anchor.Node.Timestamping;
 using Anchor.Storage;
 
 namespace Anchor.Node.Api;
@@ -18,9 +20,9 @@ public static class LogEndpoints
             .Produces<string>(200, "text/plain");
         app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public")
             .Produces<byte[]>(200, "application/octet-stream").ProducesProblem(404);
-        app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains (name, chain ID, registry) and version");
+        app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains (name, chain ID, registry, operator, log ID), TSAs and version");
         app.MapGet("/v1/trust", (NodeTrust trust) => Results.Text(trust.File.ToJson().ToJsonString(), "application/json"))
-            .WithSummary("This node's entry for a verifier's trust file (anchor-trust/v1): origin, log key, and per chain registry, operator and log ID");
+            .WithSummary("This node's entry for a verifier's trust file (anchor-trust/v1): origin, log key, per chain registry, operator and log ID, and its TSAs' roots");
         app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
         app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready (operator listener only)")
             .WithMetadata(new OperatorOnly()).ExcludeFromDescription();
@@ -49,9 +51,10 @@ public static class LogEndpoints
 
     /// <summary>
     /// What a client needs to know of the node: per chain the operator account and the log ID it anchors under (the log ID
-    /// depends on the account). Never the RPC URLs: they usually embed the RPC provider's API key.
+    /// depends on the account), and its TSAs. Never the RPC URLs: they usually embed the RPC provider's API key.
     /// </summary>
-    private static IResult Describe(LogStore store, NoteSigner signer, NodeTrust trust, Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring) =>
+    private static IResult Describe(LogStore store, NoteSigner signer, NodeTrust trust, Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring,
+        Microsoft.Extensions.Options.IOptions<TimestampingOptions> timestamping) =>
         Results.Text(new JsonObject
         {
             ["origin"] = store.Origin,
@@ -71,6 +74,12 @@ public static class LogEndpoints
                 }
                 return (JsonNode)chain;
             })]),
+            ["tsa"] = new JsonArray([.. timestamping.Value.Tsas.Select(t => (JsonNode)new JsonObject
+            {
+                ["name"] = t.Name,
+                ["url"] = t.Url.ToString(),
+                ["hashAlg"] = t.HashAlg,
+            })]),
             ["version"] = typeof(LogEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         }.ToJsonString(), "application/json");
 
@@ -84,7 +93,7 @@ public static class LogEndpoints
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
     private static async Task<IResult> HealthAsync(StackExchange.Redis.IConnectionMultiplexer redis, IGrainFactory grains, LogStore store,
-        IAnchoringStatus anchoring, CancellationToken cancellationToken)
+        IAnchoringStatus anchoring, TimestampingStatus timestamping, CancellationToken cancellationToken)
     {
         var status = new JsonObject();
         var healthy = true;
@@ -139,6 +148,15 @@ public static class LogEndpoints
         {
             status["chains"] = Brief(ex);
         }
+        try
+        {
+            // Like anchoring, a TSA that is down does not make the node unhealthy.
+            status["tsa"] = new JsonArray([.. (await timestamping.TsasAsync()).Select(t => (JsonNode)TsaHealth(t))]);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            status["tsa"] = Brief(ex);
+        }
         status["status"] = healthy ? "ok" : "unavailable";
         return Results.Text(status.ToJsonString(), "application/json", statusCode: healthy ? 200 : 503);
     }
@@ -149,5 +167,25 @@ public static class LogEndpoints
         var message = ex.Message;
         var end = message.IndexOf(';', StringComparison.Ordinal);
         return ex.GetType().Name + ": " + (end > 0 ? message[..end] : Problem.Short(message));
+    }
+
+    /// <summary>One TSA's state as /healthz and the operator's status show it.</summary>
+    public static JsonObject TsaHealth(TsaStatus t)
+    {
+        var tsa = new JsonObject
+        {
+            ["name"] = t.Name,
+            ["url"] = t.Url,
+            ["hashAlg"] = t.HashAlg,
+            ["state"] = t.State,
+            ["lastSealedSize"] = t.LastSealedSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["lagEntries"] = t.LagEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (t.LastGenTime is not null) tsa["lastGenTime"] = t.LastGenTime;
+        if (t.LagSeconds is { } lag) tsa["lagSeconds"] = Math.Round(lag, 1);
+        if (t.PendingSize is { } pending) tsa["pendingSize"] = pending.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (t.LastReason is not null) tsa["lastReason"] = t.LastReason;
+        if (t.LastError is not null) tsa["lastError"] = t.LastError;
+        return tsa;
     }
 }

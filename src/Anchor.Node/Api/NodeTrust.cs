@@ -4,25 +4,29 @@ using Anchor.Core.Checkpoints;
 using Anchor.Core.Records;
 using Anchor.Core.Verification;
 using Anchor.Grains.Anchoring;
+using Anchor.Grains.Timestamping;
 using Anchor.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Anchor.Node.Api;
 
 /// <summary>
-/// The node's entry for a verifier's trust file (<c>anchor-trust/v1</c>): its origin and log key, and per chain the
+/// The node's entry for a verifier's trust file (<c>anchor-trust/v1</c>): its origin and log key, per chain the
 /// registry, the operator account (this node's) and the log ID that account registers,
-/// keccak256(abi.encode(account, keccak256(origin))). What a court puts in its trust file is its own choice; this is
-/// what the operator publishes for it to compare with.
+/// keccak256(abi.encode(account, keccak256(origin))), the CA roots it accepts for provider identities, and the roots of
+/// its TSAs (their <c>Roots</c> setting). What a court puts in its trust file is its own choice; this is what the
+/// operator publishes for it to compare with.
 /// </summary>
-public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<AnchoringOptions> anchoring, ProviderRoots providerRoots)
+public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<AnchoringOptions> anchoring, IOptions<TimestampingOptions> timestamping,
+    ProviderRoots providerRoots)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TrustedChain?> _chains = new(StringComparer.Ordinal);
     private TrustedLog? _log;
 
-    /// <summary>The log's entry (built once: keys and chains change only with a restart) and the provider roots as they are now.</summary>
+    /// <summary>The log's entry (built once: keys and chains change only with a restart), the provider roots as they are now, and the TSA roots.</summary>
     public TrustFile File => new([_log ??= new TrustedLog(store.Origin, [signer.VerifierKey.ToString()],
-        [.. anchoring.Value.Chains.Select(Chain).OfType<TrustedChain>()])], [.. providerRoots.Certificates().Select(CertificatePem.Encode)], []);
+        [.. anchoring.Value.Chains.Select(Chain).OfType<TrustedChain>()])], [.. providerRoots.Certificates().Select(CertificatePem.Encode)],
+        [.. timestamping.Value.Tsas.SelectMany(t => t.Roots).Select(CertificatePem.Encode).Distinct()]);
 
     /// <summary>Where this node anchors on <paramref name="chain"/>; null for a chain without a registry or an account, which anchors nothing.</summary>
     public TrustedChain? Chain(ChainTarget chain) => _chains.GetOrAdd(chain.Name, _ => Build(chain));

@@ -9,6 +9,8 @@ using Anchor.Core.Json;
 using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Grains;
+using Anchor.Grains.Anchoring;
+using Anchor.Node.Timestamping;
 using Anchor.Storage;
 
 namespace Anchor.Node.Api;
@@ -18,7 +20,7 @@ namespace Anchor.Node.Api;
 /// its own inclusion proof), an inclusion proof from the tiles, and a checkpoint of the same size. The stored entries are
 /// written into the answer as they are (<see cref="ProofBundle.Write"/>), never parsed into objects and serialised again.
 /// </summary>
-public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors anchors, TimeProvider time)
+public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors anchors, RecordedTimestamps timestamps, TimeProvider time)
 {
     // Key registration entries never change: kept by leaf index, with the key descriptor they state (the bundle's providerKey).
     private const int MaxCachedKeys = 10_000;
@@ -54,8 +56,8 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     public delegate ValueTask<bool> EntryFilter(string provider, byte[] leafData);
 
     /// <summary>
-    /// The bundle at the anchored tree if there is one, else at <paramref name="head"/>, as JSON; null when the leaf is
-    /// not in the log. 403 when <paramref name="access"/> does not read the entry's provider.
+    /// The bundle at a sealed tree if there is one (<see cref="SealedTreeAsync"/>), else at <paramref name="head"/>, as
+    /// JSON; null when the leaf is not in the log. 403 when <paramref name="access"/> does not read the entry's provider.
     /// </summary>
     public async Task<byte[]?> ForLeafAsync(ulong leafIndex, LogHead head, ReadAccess access, CancellationToken cancellationToken)
     {
@@ -92,32 +94,65 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     {
         var size = Checkpoint.ParseBody(SignedNote.Parse(checkpoint).Text).Size;
         var head = await store.ReadHeadAsync();
-        var parts = await BuildAsync(leafIndex, size, checkpoint, [], head, null)
+        var parts = await BuildAsync(leafIndex, new SealedTree(size, checkpoint, [], []), head, null)
             ?? throw new InvalidOperationException($"leaf {leafIndex} is not in the committed log");
         return JsonNode.Parse(Serialize(parts))!.AsObject();
     }
 
-    private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, ulong Size, List<byte[]> Inclusion, string Checkpoint,
-        ulong KeyIndex, byte[] KeyEntry, List<byte[]> KeyInclusion, IReadOnlyList<ChainAnchor> Anchors);
+    private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, List<byte[]> Inclusion, SealedTree Tree,
+        ulong KeyIndex, byte[] KeyEntry, List<byte[]> KeyInclusion);
+
+    /// <summary>A checkpoint and what sealed it: the confirmed chain anchors and the TSA tokens of its size (none for the latest checkpoint).</summary>
+    private sealed record SealedTree(ulong Size, string Checkpoint, IReadOnlyList<ChainAnchor> Anchors, IReadOnlyList<TsaTimestamp> Timestamps);
 
     private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, EntryFilter? filter, CancellationToken cancellationToken)
     {
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
-        var anchored = await anchors.ForLeafAsync(leafIndex, cancellationToken);
-        if (anchored is not null && leafIndex < anchored.Size)
+        var sealedTree = await SealedTreeAsync(leafIndex, cancellationToken);
+        if (sealedTree is not null)
         {
-            // A head remembered from before the anchored checkpoint does not cover its tiles: read the current one.
-            if (anchored.Size > head.Size) head = await store.ReadHeadAsync();
-            return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head, filter);
+            // A head remembered from before the sealed checkpoint does not cover its tiles: read the current one.
+            if (sealedTree.Size > head.Size) head = await store.ReadHeadAsync();
+            return await BuildAsync(leafIndex, sealedTree, head, filter);
         }
-        return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head, filter);
+        return await BuildAsync(leafIndex, new SealedTree(head.Size, head.Checkpoint, [], []), head, filter);
     }
 
-    private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head,
-        EntryFilter? filter)
+    /// <summary>
+    /// The sealed tree a leaf's bundle names, of the kept checkpoints above the leaf that a chain confirmed or a TSA
+    /// time-stamped. Chains and TSAs seal independently, so their sizes may differ; the rule (docs/sealing.md):
+    /// 1. a size sealed by both routes, at least one confirmed chain anchor and one TSA token, comes first;
+    /// 2. then the size with the most chains, 3. then the most TSAs;
+    /// 4. on a tie, the smallest size: the earliest seal, so the tightest time.
+    /// Null while nothing seals the leaf: its bundle names the latest checkpoint, with no anchors and no time-stamps.
+    /// </summary>
+    private async Task<SealedTree?> SealedTreeAsync(ulong leafIndex, CancellationToken cancellationToken)
+    {
+        var anchored = (await anchors.ListAsync(cancellationToken))
+            .Where(a => a.State == AnchorStates.Confirmed && a.TreeSize > leafIndex)
+            .GroupBy(a => a.TreeSize).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Chain, StringComparer.Ordinal).Select(a => a.Anchor).ToList());
+        var stamped = (await timestamps.ListAsync(cancellationToken))
+            .Where(t => t.Size > leafIndex)
+            .GroupBy(t => t.Size).ToDictionary(g => g.Key, g => g.Select(t => t.Tsa).ToList());
+        var sizes = anchored.Keys.Union(stamped.Keys)
+            .OrderByDescending(size => anchored.ContainsKey(size) && stamped.ContainsKey(size))
+            .ThenByDescending(size => anchored.GetValueOrDefault(size)?.Count ?? 0)
+            .ThenByDescending(size => stamped.GetValueOrDefault(size)?.Count ?? 0)
+            .ThenBy(size => size);
+        foreach (var size in sizes)
+        {
+            // Sealers keep the checkpoint before they seal it; a size without one cannot make a bundle.
+            if (await store.ReadKeptCheckpointAsync(size) is not { } checkpoint) continue;
+            var tokens = stamped.TryGetValue(size, out var tsas) ? await timestamps.ForSizeAsync(size, tsas) : [];
+            return new SealedTree(size, checkpoint, anchored.GetValueOrDefault(size) ?? [], tokens);
+        }
+        return null;
+    }
+
+    private async Task<Parts?> BuildAsync(ulong leafIndex, SealedTree tree, LogHead head, EntryFilter? filter)
     {
         var entryTask = store.ReadLeafAsync(leafIndex, head);
-        var shape = ProofShape.Inclusion(leafIndex, size);
+        var shape = ProofShape.Inclusion(leafIndex, tree.Size);
         var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head.Size);
         var leaf = await entryTask;
         var nodes = await nodesTask;
@@ -126,7 +161,7 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
         if (LogEntry.ReadSigner(leaf.Data) is not { } signer || signer.KeyEntry >= leafIndex) return null;
         if (filter is not null && !await filter(signer.Provider, leaf.Data)) return null;
         var keyIndex = signer.KeyEntry;
-        var keyShape = ProofShape.Inclusion(keyIndex, size);
+        var keyShape = ProofShape.Inclusion(keyIndex, tree.Size);
         var keyNodes = await store.ReadNodeHashesAsync(keyShape.Nodes, head.Size);
         if (!_keyEntries.TryGet(keyIndex, out var key))
         {
@@ -136,13 +171,13 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
             key = (stored.Data, Encoding.UTF8.GetBytes(registration.Key.ToJson().ToJsonString()));
             _keyEntries.Set(keyIndex, key);
         }
-        if (!_ephemeral.TryGet(size, out var ephemeral))
+        if (!_ephemeral.TryGet(tree.Size, out var ephemeral))
         {
             ephemeral = new();
-            _ephemeral.Set(size, ephemeral);
+            _ephemeral.Set(tree.Size, ephemeral);
         }
-        return new Parts(leaf.Data, leaf.Hash, key.Key, leafIndex, size, shape.Fold(nodes, ephemeral), checkpoint,
-            keyIndex, key.Data, keyShape.Fold(keyNodes, ephemeral), anchorList);
+        return new Parts(leaf.Data, leaf.Hash, key.Key, leafIndex, shape.Fold(nodes, ephemeral), tree,
+            keyIndex, key.Data, keyShape.Fold(keyNodes, ephemeral));
     }
 
     private byte[] Serialize(Parts parts)
@@ -154,6 +189,6 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
 
     private void Write(Utf8JsonWriter writer, Parts p) =>
         ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(p.LeafHash),
-            p.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Checkpoint, _logKey,
-            p.KeyIndex.ToString(CultureInfo.InvariantCulture), p.KeyEntry, p.KeyInclusion.Select(h => Hex.Encode(h)), p.Anchors);
+            p.Tree.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Tree.Checkpoint, _logKey,
+            p.KeyIndex.ToString(CultureInfo.InvariantCulture), p.KeyEntry, p.KeyInclusion.Select(h => Hex.Encode(h)), p.Tree.Anchors, p.Tree.Timestamps);
 }

@@ -4,7 +4,7 @@ namespace Anchor.Node.Observability;
 
 /// <summary>
 /// The node's own instruments, on the meter <c>Anchor.Node</c> (exported at /metrics with every other
-/// <c>Anchor.*</c> meter). Labels are codes and chain names only: never provider IDs, hashes or tokens.
+/// <c>Anchor.*</c> meter). Labels are codes, chain and TSA names only: never provider IDs, hashes or tokens.
 /// </summary>
 public sealed class NodeMetrics : IDisposable
 {
@@ -32,6 +32,14 @@ public sealed class NodeMetrics : IDisposable
             "{gas}", "Gas used by the last anchor transaction, per chain");
         _meter.CreateObservableGauge("anchor.anchoring.up", () => probes.Chains.Select(c => new Measurement<int>(c.State == "down" ? 0 : 1, Chain(c))),
             "", "1 while the chain answers, 0 when anchoring reports it down");
+        _meter.CreateObservableGauge("anchor.tsa.lag.entries", () => probes.Tsas.Select(t => new Measurement<long>((long)t.LagEntries, Tsa(t))),
+            "{entry}", "Entries in the log not yet covered by a token of the TSA (the seal lag)");
+        _meter.CreateObservableGauge("anchor.tsa.lag", () => probes.Tsas.Where(t => t.LagSeconds is not null).Select(t => new Measurement<double>(t.LagSeconds!.Value, Tsa(t))),
+            "s", "Time since the genTime of the TSA's last token");
+        _meter.CreateObservableGauge("anchor.tsa.sealed.size", () => probes.Tsas.Select(t => new Measurement<long>((long)t.LastSealedSize, Tsa(t))),
+            "{entry}", "Tree size of the TSA's last token");
+        _meter.CreateObservableGauge("anchor.tsa.up", () => probes.Tsas.Select(t => new Measurement<int>(t.State is "down" or "error" ? 0 : 1, Tsa(t))),
+            "", "1 while the TSA answers with tokens the node accepts, 0 when its last round failed");
     }
 
     public void Accepted(string route, TimeSpan elapsed)
@@ -45,6 +53,8 @@ public sealed class NodeMetrics : IDisposable
 
     private static KeyValuePair<string, object?>[] Chain(Anchoring.ChainStatus c) =>
         [new("chain", c.Name), new("chain_id", c.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static KeyValuePair<string, object?>[] Tsa(Timestamping.TsaStatus t) => [new("tsa", t.Name)];
 
     public void Dispose() => _meter.Dispose();
 }

@@ -1,10 +1,11 @@
 using Anchor.Node.Anchoring;
+using Anchor.Node.Timestamping;
 using StackExchange.Redis;
 
 namespace Anchor.Node.Observability;
 
 /// <summary>
-/// Samples what observable gauges report (Redis round trip, anchoring status) every few seconds in the
+/// Samples what observable gauges report (Redis round trip, anchoring and time-stamping status) every few seconds in the
 /// background: a scrape must not wait on Redis or a chain RPC, and gauge callbacks cannot be async.
 /// </summary>
 public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServiceProvider services, ILogger<NodeProbes> logger) : BackgroundService
@@ -13,11 +14,13 @@ public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServicePro
 
     public double? RedisLatencySeconds { get; private set; }
     public IReadOnlyList<ChainStatus> Chains { get; private set; } = [];
+    public IReadOnlyList<TsaStatus> Tsas { get; private set; } = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Registered by anchoring when chains are configured; without it there is nothing to report per chain.
         var anchoring = services.GetService<IAnchoringStatus>();
+        var timestamping = services.GetService<TimestampingStatus>();
         using var timer = new PeriodicTimer(Interval);
         do
         {
@@ -39,6 +42,17 @@ public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServicePro
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogProbeFailed(logger, "anchoring status", ex.GetType().Name);
+                }
+            }
+            if (timestamping is not null)
+            {
+                try
+                {
+                    Tsas = await timestamping.TsasAsync();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogProbeFailed(logger, "time-stamping status", ex.GetType().Name);
                 }
             }
         }

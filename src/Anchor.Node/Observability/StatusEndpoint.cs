@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Anchor.Core.Records;
 using Anchor.Node.Anchoring;
+using Anchor.Node.Api;
+using Anchor.Node.Timestamping;
 using Anchor.Storage;
 using Orleans.Runtime;
 using StackExchange.Redis;
@@ -10,13 +12,13 @@ namespace Anchor.Node.Observability;
 
 /// <summary>
 /// GET /v1/admin/status (operator): what `anchor status` prints. The log head and the age of its
-/// checkpoint, every chain's anchoring, the cluster's silos, and Redis persistence. Each part is
+/// checkpoint, every chain's anchoring, every TSA's time-stamping, the cluster's silos, and Redis persistence. Each part is
 /// gathered on its own, so one unreachable part is reported as such and the rest still answers.
 /// </summary>
 public static class StatusEndpoint
 {
     public static void Map(RouteGroupBuilder admin) =>
-        admin.MapGet("/status", StatusAsync).WithSummary("Log size and checkpoint age, anchoring per chain, cluster silos, Redis persistence");
+        admin.MapGet("/status", StatusAsync).WithSummary("Log size and checkpoint age, anchoring per chain, time-stamping per TSA, cluster silos, Redis persistence");
 
     private static async Task<IResult> StatusAsync(LogStore store, IGrainFactory grains, IConnectionMultiplexer redis,
         IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
@@ -25,6 +27,8 @@ public static class StatusEndpoint
         var status = new JsonObject { ["origin"] = store.Origin, ["time"] = Times.ToText(now) };
         status["log"] = await Part(() => LogAsync(store, now));
         status["chains"] = await Part(() => ChainsAsync(services, cancellationToken));
+        status["tsa"] = await Part(async () => (JsonNode)new JsonArray([.. (await services.GetRequiredService<TimestampingStatus>().TsasAsync())
+            .Select(t => (JsonNode)LogEndpoints.TsaHealth(t))]));
         status["silos"] = await Part(() => SilosAsync(grains));
         status["redis"] = await Part(() => RedisAsync(redis));
         return Results.Text(status.ToJsonString(), "application/json");

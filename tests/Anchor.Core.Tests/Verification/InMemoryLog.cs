@@ -71,7 +71,7 @@ public sealed class InMemoryLog : IDisposable
         return indices;
     }
 
-    public ProofBundle Bundle(ulong index, KeyDescriptor providerKey, IReadOnlyList<ChainAnchor>? anchors = null)
+    public ProofBundle Bundle(ulong index, KeyDescriptor providerKey, IReadOnlyList<ChainAnchor>? anchors = null, IReadOnlyList<TsaTimestamp>? timestamps = null)
     {
         var size = _tree.Size;
         var checkpoint = LogKey.Sign(new Checkpoint(Origin, size, _tree.Root()));
@@ -79,7 +79,8 @@ public sealed class InMemoryLog : IDisposable
         var keyIndex = ulong.Parse(entry.KeyEntry, CultureInfo.InvariantCulture);
         var keyProof = new KeyEntryProof(entry.KeyEntry, _keyEntries[keyIndex], _tree.Inclusion(keyIndex, size).Select(h => Hex.Encode(h)).ToList());
         return new ProofBundle(entry, providerKey.ToJson(), Text(index), Hex.Encode(_tree.LeafHash(index)), Text(size),
-            _tree.Inclusion(index, size).Select(h => Hex.Encode(h)).ToList(), checkpoint, LogKey.VerifierKey.ToString(), keyProof, anchors ?? []);
+            _tree.Inclusion(index, size).Select(h => Hex.Encode(h)).ToList(), checkpoint, LogKey.VerifierKey.ToString(), keyProof, anchors ?? [],
+            timestamps ?? []);
     }
 
     public byte[] Root() => _tree.Root();

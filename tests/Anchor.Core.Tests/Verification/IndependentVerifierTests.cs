@@ -1,6 +1,8 @@
 using Anchor.Core.Records;
 using System.Diagnostics;
 using Anchor.Core.Signatures;
+using Anchor.Core.Tests.Timestamping;
+using Anchor.Core.Timestamping;
 
 namespace Anchor.Core.Tests.Verification;
 
@@ -62,11 +64,71 @@ public sealed class IndependentVerifierTests : IDisposable
         Assert.Contains("FAIL key registration entry", forgedOutput);
     }
 
-    private static async Task<(int Exit, string Output)> RunNode(string bundle, string vkey)
+    /// <summary>
+    /// The script checks every TSA token with OpenSSL: real `openssl ts -reply` tokens (SHA-256 and SM3 imprints) pass
+    /// `openssl ts -verify` against their root; an SM2-signed token's imprint is checked and its signature reported as
+    /// not checkable by OpenSSL 3.0; another root, a token over another checkpoint and a node clock ahead of the TSA fail.
+    /// </summary>
+    [Fact]
+    public async Task NodeJsVerifierChecksTimeStampsWithOpenSsl()
+    {
+        await using var tsa = await DevTsa.StartAsync(TestData.RepoRoot);
+        using var log = new InMemoryLog();
+        using var key = SigningKey.Generate(SignatureAlg.Ed25519);
+        var index = log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("合同-1", [1]));
+        log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c-2", [2]));
+        var bundle = log.Bundle(index, key.Descriptor);
+        var dev = (Func<byte[], byte[]>)(q => tsa.ReplyAsync(q).GetAwaiter().GetResult());
+        var sm2 = TestTsa.Sm2();
+        var stamped = bundle with
+        {
+            Timestamps =
+            [
+                TimestampVerificationTests.Stamp(bundle.Checkpoint, dev, TsaHashAlg.Sha256, "dev"),
+                TimestampVerificationTests.Stamp(bundle.Checkpoint, dev, TsaHashAlg.Sm3, "dev-sm3"),
+                TimestampVerificationTests.Stamp(bundle.Checkpoint, sm2.Reply, TsaHashAlg.Sm3, "cn"),
+            ],
+        };
+        var vkey = log.LogKey.VerifierKey.ToString();
+        var path = Path.Combine(_dir, "stamped.json");
+        File.WriteAllText(path, stamped.ToJson().ToJsonString());
+        var (exit, output) = await RunNode(path, vkey, "--tsa-root", tsa.RootFile);
+        Assert.True(exit == 0, output);
+        Assert.Contains("ok   tsa dev openssl ts -verify", output);
+        Assert.Contains("ok   tsa dev-sm3 openssl ts -verify", output);
+        Assert.Contains("ok   tsa cn imprint", output);
+        Assert.Contains("skip tsa cn signature: OpenSSL 3.0 cannot verify SM2 signatures", output);
+        Assert.Contains("ok   tsa dev receivedAt", output);
+
+        var otherRoot = Path.Combine(_dir, "other-root.pem");
+        File.WriteAllText(otherRoot, TestTsa.Ecdsa().RootPem);
+        Assert.Equal(1, (await RunNode(path, vkey, "--tsa-root", otherRoot)).Exit);
+
+        // A token of another tree of the same log: the imprint is not this checkpoint's.
+        log.AddSingle(key, "acme", "k1", InMemoryLog.NewEvidence("c-3", [3]));
+        var later = log.Bundle(index, key.Descriptor);
+        File.WriteAllText(path, (bundle with { Timestamps = [TimestampVerificationTests.Stamp(later.Checkpoint, dev, TsaHashAlg.Sha256, "dev")] }).ToJson().ToJsonString());
+        (exit, output) = await RunNode(path, vkey, "--tsa-root", tsa.RootFile);
+        Assert.Equal(1, exit);
+        Assert.Contains("FAIL tsa dev imprint", output);
+
+        // A TSA an hour behind the node: the node's clock runs ahead.
+        var behind = TestTsa.Ecdsa();
+        behind.Clock = () => DateTime.UtcNow.AddHours(-1);
+        var behindRoot = Path.Combine(_dir, "behind-root.pem");
+        File.WriteAllText(behindRoot, behind.RootPem);
+        File.WriteAllText(path, (bundle with { Timestamps = [TimestampVerificationTests.Stamp(bundle.Checkpoint, behind.Reply, TsaHashAlg.Sha256, "behind")] }).ToJson().ToJsonString());
+        (exit, output) = await RunNode(path, vkey, "--tsa-root", behindRoot);
+        Assert.Equal(1, exit);
+        Assert.Contains("ok   tsa behind openssl ts -verify", output);
+        Assert.Contains("FAIL tsa behind receivedAt", output);
+    }
+
+    private static async Task<(int Exit, string Output)> RunNode(string bundle, string vkey, params string[] extra)
     {
         var script = Path.Combine(TestData.RepoRoot, "tests", "independent", "verify-bundle.mjs");
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, bundle, vkey }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { script, bundle, vkey }.Concat(extra)) start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start node (Node.js is needed for this test)");
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
