@@ -170,10 +170,15 @@ public static class AdminCommands
             var descriptor = signingKey.Descriptor;
             if (chainFile is not null)
             {
-                if (!CliErrors.TryRead(parseResult, chainFile, out var pem, out exitCode)) return false;
-                var chain = CertificateChainPem(pem);
-                if (chain.Count == 0) { exitCode = CliErrors.Fail(parseResult, $"{chainFile} holds no PEM CERTIFICATE"); return false; }
-                descriptor = descriptor with { Certificates = chain };
+                IReadOnlyList<byte[]> chain;
+                try { chain = Anchor.Core.Identity.CertificateFile.Certificates(File.ReadAllBytes(chainFile), chainFile); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Anchor.Core.Records.AnchorException)
+                {
+                    exitCode = CliErrors.Fail(parseResult, $"{chainFile}: {e.Message}");
+                    return false;
+                }
+                if (chain.Count == 0) { exitCode = CliErrors.Fail(parseResult, $"{chainFile} holds no certificate"); return false; }
+                descriptor = descriptor with { Certificates = [.. chain.Select(Convert.ToBase64String)] };
             }
             key = KeyObject(signingKey, provider, keyId ?? KeyFile.DefaultKeyId(signingKey), descriptor);
         }
@@ -188,19 +193,6 @@ public static class AdminCommands
         key["keyId"] = keyId;
         key["pop"] = Convert.ToBase64String(signingKey.Sign(Anchor.Core.Records.Statements.KeyRegistration(provider, keyId, descriptor)));
         return key;
-    }
-
-    /// <summary>Every CERTIFICATE block of a PEM file, in order, as base64 DER.</summary>
-    private static List<string> CertificateChainPem(string pem)
-    {
-        var chain = new List<string>();
-        var rest = pem.AsSpan();
-        while (System.Security.Cryptography.PemEncoding.TryFind(rest, out var fields))
-        {
-            if (rest[fields.Label].SequenceEqual("CERTIFICATE")) chain.Add(Convert.ToBase64String(Convert.FromBase64String(rest[fields.Base64Data].ToString())));
-            rest = rest[fields.Location.End.Value..];
-        }
-        return chain;
     }
 
     private static void Print(ParseResult parseResult, JsonObject answer, string text) =>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Anchor.Core.Records;
+using Anchor.Core.Tests.Cli;
 using Anchor.Core.Signatures;
 using Anchor.Core.Tests.Verification;
 using Anchor.Core.Verification;
@@ -83,6 +84,22 @@ public sealed class CertifiedProviderTests(RedisServer redis) : IDisposable
         var elsewhere = trust with { ProviderRoots = [other.Pem] };
         var refused = await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions { Trust = elsewhere });
         Assert.Equal(CheckStatus.Fail, refused.Checks.Single(c => c.Name == "provider identity").Status);
+
+        // The CLI builds the same registration from a key file and a PEM chain: proof of possession and certificate included.
+        var (cliKey, cliChain) = ca.Certify(now.AddDays(-1), now.AddDays(30), "CN=CLI Signing, O=Acme e-contracts, C=CN");
+        using var _c = cliKey;
+        var keyFile = Path.Combine(_state, "cli.key");
+        await File.WriteAllTextAsync(keyFile, cliKey.Export());
+        var chainFile = Path.Combine(_state, "cli-chain.pem");
+        await File.WriteAllTextAsync(chainFile, System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", Convert.FromBase64String(cliChain.Certificates![0])));
+        var tokenFile = Path.Combine(_state, "admin-token");
+        await File.WriteAllTextAsync(tokenFile, node.AdminToken);
+        string[] auth = ["--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile];
+        var (cliExit, cliOut, cliError) = await CliRunner.Run(["admin", "provider", "add", .. auth, "--id", "cli", "--name", "CLI", "--key", keyFile, "--key-id", "k1", "--certificate", chainFile]);
+        Assert.True(cliExit == 0, cliOut + cliError);
+        var (otherExit, _, otherError) = await CliRunner.Run(["admin", "provider", "add", .. auth, "--id", "cli-forged", "--name", "CLI", "--key", keyFile, "--certificate", Path.Combine(_state, "other.pem")]);
+        Assert.NotEqual(0, otherExit); // No such file: a clear error, nothing registered.
+        Assert.Contains("other.pem", otherError, StringComparison.Ordinal);
 
         // A chain that ends while the key is registered: records after its end are refused.
         var (brief, briefChain) = ca.Certify(now.AddDays(-1), DateTimeOffset.UtcNow.AddSeconds(3));
