@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Anchor.Node.Tests;
 
 /// <summary>
-/// A private redis-server on a free loopback port, with AOF on and RDB snapshots off, in a temporary
+/// A private redis-server on a free loopback port, with AOF on (fsynced on every write) and RDB snapshots off, in a temporary
 /// folder; killed and removed after. A missing redis-server fails the tests: it must never skip them.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
@@ -16,6 +16,9 @@ public sealed class RedisServer : IAsyncLifetime
 
     /// <summary>False only for the test that shows the node refusing a Redis without AOF.</summary>
     public bool AppendOnly { get; init; } = true;
+
+    /// <summary>What a durable node requires (every write fsynced before Redis answers); everysec only to show it refused.</summary>
+    public string AppendFsync { get; init; } = "always";
     public int Port { get; private set; }
     public string Connection => $"127.0.0.1:{Port}";
 
@@ -43,7 +46,7 @@ public sealed class RedisServer : IAsyncLifetime
             ArgumentList =
             {
                 "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                "--appendonly", AppendOnly ? "yes" : "no", "--dir", _dir, "--save", "", "--daemonize", "no",
+                "--appendonly", AppendOnly ? "yes" : "no", "--appendfsync", AppendFsync, "--dir", _dir, "--save", "", "--daemonize", "no",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -15,6 +15,8 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     public const string Forbidden = "forbidden";
     public const string NotFound = "not_found";
+    /// <summary>503: the log's head lacks a tree the node already published (Redis lost acknowledged writes); it refuses to sequence.</summary>
+    public const string LogRolledBack = "log_rolled_back";
 }
 
 /// <summary>Input that Anchor refuses, with the code the API reports and a one-line reason.</summary>

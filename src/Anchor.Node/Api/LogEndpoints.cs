@@ -22,7 +22,7 @@ public static class LogEndpoints
         app.MapGet("/v1/trust", (NodeTrust trust) => Results.Text(trust.File.ToJson().ToJsonString(), "application/json"))
             .WithSummary("This node's entry for a verifier's trust file (anchor-trust/v1): origin, log key, and per chain registry, operator and log ID");
         app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
-        app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready");
+        app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable, sequencer ready (not refusing), durability as checked at start");
     }
 
     private static async Task<IResult> CheckpointAsync(LogStore store, NoteSigner signer)
@@ -69,10 +69,11 @@ public static class LogEndpoints
     }
 
     private static async Task<IResult> HealthAsync(StackExchange.Redis.IConnectionMultiplexer redis, IGrainFactory grains, LogStore store,
-        IAnchoringStatus anchoring, CancellationToken cancellationToken)
+        IAnchoringStatus anchoring, Durability.DurabilityStatus durability, CancellationToken cancellationToken)
     {
-        var status = new JsonObject();
-        var healthy = true;
+        // Relaxed durability is reported, not unhealthy: it was chosen. Durability lost since the start is unhealthy.
+        var status = new JsonObject { ["durability"] = durability.ToJson() };
+        var healthy = durability.Problem is null;
         try
         {
             status["redisMs"] = (await redis.GetDatabase().PingAsync()).TotalMilliseconds;
@@ -89,6 +90,7 @@ public static class LogEndpoints
             status["sequencerSilo"] = sequencer.Silo;
             status["size"] = sequencer.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (sequencer.Problem is not null) status["sequencer"] = sequencer.Problem;
+            if (sequencer.Code is not null) status["code"] = sequencer.Code; // log_rolled_back: the log refuses to sequence.
             healthy &= sequencer.Ready;
         }
         catch (Exception ex)

@@ -23,9 +23,6 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
     private const int MaxCachedKeys = 10_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Provider, string KeyId), byte[]> _descriptors = new();
     private readonly string _logKey = signer.VerifierKey.ToString();
-    // Right-border hashes folded into a proof's ephemeral node, by the leaves they cover: one tree's proofs share them.
-    private const int MaxEphemeral = 4096;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]> _ephemeral = new();
     private sealed record RecentHead(LogHead Head, long ReadAt);
     private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
@@ -92,22 +89,40 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
 
     private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PartsAtAsync(leafIndex, head, cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            // The head was read before Redis went back to an older state (restored, or an AOF cut by a power loss): what it
+            // names is gone. Once more from the head Redis has now; if that fails too, the answer is 503, never a wrong proof.
+            head = await store.ReadHeadAsync();
+            _recentHead = new RecentHead(head, time.GetTimestamp());
+            return await PartsAtAsync(leafIndex, head, cancellationToken);
+        }
+    }
+
+    private async Task<Parts?> PartsAtAsync(ulong leafIndex, LogHead head, CancellationToken cancellationToken)
+    {
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
         var anchored = await anchors.ForLeafAsync(leafIndex, cancellationToken);
         if (anchored is not null && leafIndex < anchored.Size)
         {
             // A head remembered from before the anchored checkpoint does not cover its tiles: read the current one.
             if (anchored.Size > head.Size) head = await store.ReadHeadAsync();
-            return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head);
+            // Still beyond the head: the log went backwards since it was anchored (the sequencer refuses; see ForkGuard),
+            // and the tiles of that tree are gone. The bundle names the head's tree instead.
+            if (anchored.Size <= head.Size) return await BuildAsync(leafIndex, anchored.Size, anchored.Checkpoint, anchored.Anchors, head);
         }
-        return await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head);
+        return head.Checkpoint is null ? null : await BuildAsync(leafIndex, head.Size, head.Checkpoint, [], head);
     }
 
     private async Task<Parts?> BuildAsync(ulong leafIndex, ulong size, string checkpoint, IReadOnlyList<ChainAnchor> anchorList, LogHead head)
     {
         var entryTask = store.ReadLeafAsync(leafIndex, head);
         var shape = ProofShape.Inclusion(leafIndex, size);
-        var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head.Size);
+        var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head);
         var leaf = await entryTask;
         var nodes = await nodesTask;
         if (leaf is null) return null;
@@ -124,8 +139,8 @@ public sealed class ProofBundles(LogStore store, IGrainFactory grains, NoteSigne
                 _descriptors[(provider, keyId)] = descriptor;
             }
         }
-        if (_ephemeral.Count >= MaxEphemeral) _ephemeral.Clear();
-        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes, _ephemeral), checkpoint, anchorList);
+        // Right-border hashes folded into a proof's ephemeral node are shared by one tree's proofs (kept by the store, bound to its head).
+        return new Parts(leaf.Data, leaf.Hash, descriptor ?? "{}"u8.ToArray(), leafIndex, size, shape.Fold(nodes, store.FoldMemory(head)), checkpoint, anchorList);
     }
 
     private byte[] Serialize(Parts parts)
