@@ -5,8 +5,9 @@
 #   deploy/cluster.sh [--nodes N] [--state DIR] [--base-port P] [--redis HOST:PORT] [--origin O] [--no-build] [--detach]
 #   deploy/cluster.sh --stop [--state DIR]
 #
-# Node i answers HTTP on base-port + i (default 8080 + i). Without --redis a private Redis (AOF on) is
-# started in DIR. Settings in the environment (Anchor__Silo__Membership__ProbeTimeout=00:00:01, …)
+# Node i answers HTTP on base-port + i (default 8080 + i). Without --redis a private Redis (AOF fsynced on every
+# write, a generated password in DIR/redis-password) is started in DIR; --redis takes a StackExchange.Redis
+# connection string (HOST:PORT,password=…). Settings in the environment (Anchor__Silo__Membership__ProbeTimeout=00:00:01, …)
 # reach every node. DIR/cluster.json lists the nodes; DIR/pids/nodeI.pid their process IDs.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -43,10 +44,14 @@ install_missing
 [ -f "$node_dll" ] || die "the node is not built: run without --no-build"
 if [ $detach -eq 0 ]; then trap 'echo >&2; stop_all; exit 130' INT TERM; fi
 
+redis_password_file=""
+connection=$redis
 if [ -z "$redis" ]; then
   redis_port=$(free_port)
   start_redis "$redis_port"
   redis="127.0.0.1:$redis_port"
+  redis_password_file=$(redis_password_file)
+  connection="$redis,password=$(cat "$redis_password_file")"
 fi
 
 # One state folder for all: every silo signs with the same log key and accepts the same admin token.
@@ -58,7 +63,7 @@ for i in $(seq 0 $((nodes - 1))); do
   say "starting node $i: http://127.0.0.1:$http_port (silo port $silo_port)"
   (
     cd "$(dirname "$node_dll")"
-    export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="$redis" \
+    export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="$connection" \
       Anchor__Http__Address=127.0.0.1 Anchor__Http__Port="$http_port" \
       Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
       Anchor__Silo__ClusterId="$cluster_id" Anchor__Silo__ServiceId="$cluster_id"
@@ -73,7 +78,7 @@ done
 for i in $(seq 1 $((nodes - 1))); do
   wait_until 90 "node$i" http_ok "http://127.0.0.1:$((base_port + i))/healthz" || die "node $i did not become healthy; see $state/node$i.log"
 done
-(IFS=,; printf '{"origin":"%s","redis":"%s","adminTokenFile":"%s","nodes":[%s]}\n' "$origin" "$redis" "$state/node/admin-token" "${entries[*]}") >"$state/cluster.json"
+(IFS=,; printf '{"origin":"%s","redis":"%s","redisPasswordFile":"%s","adminTokenFile":"%s","nodes":[%s]}\n' "$origin" "$redis" "$redis_password_file" "$state/node/admin-token" "${entries[*]}") >"$state/cluster.json"
 
 say "$nodes nodes of $origin are up, sharing Redis $redis"
 for i in $(seq 0 $((nodes - 1))); do echo "  node $i  http://127.0.0.1:$((base_port + i))"; done

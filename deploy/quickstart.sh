@@ -80,7 +80,8 @@ say "starting the node on $url (log $origin)"
 mkdir -p "$state/node"
 (
   cd "$(dirname "$node_dll")"
-  export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="127.0.0.1:$redis_port" \
+  export Anchor__Origin="$origin" Anchor__StateDir="$state/node" \
+    Anchor__Redis__Connection="127.0.0.1:$redis_port,password=$(cat "$(redis_password_file)")" \
     Anchor__Http__Address=127.0.0.1 Anchor__Http__Port="$http_port" \
     Anchor__Http__OperatorAddress=127.0.0.1 Anchor__Http__OperatorPort="$operator_port" \
     Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
@@ -96,11 +97,11 @@ fi
 # What a client needs to find this node, written for scripts and tests.
 node_info=$(http_get "$url/v1/node")
 node -e '
-  const [info, url, tokenFile, rpc, registry, out] = process.argv.slice(1);
+  const [info, url, tokenFile, rpc, registry, redis, redisPasswordFile, out] = process.argv.slice(1);
   const n = JSON.parse(info);
   const chains = (n.chains && n.chains.length) ? n.chains : [{ chainId: "31337", rpc, registry }];
-  require("fs").writeFileSync(out, JSON.stringify({ url, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin, chains }, null, 2) + "\n");
-' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$state/node.json"
+  require("fs").writeFileSync(out, JSON.stringify({ url, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin, chains, redis, redisPasswordFile }, null, 2) + "\n");
+' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "127.0.0.1:$redis_port" "$state/redis-password" "$state/node.json"
 anchoring=$(node -e 'const n=JSON.parse(process.argv[1]); console.log(n.chains && n.chains.length ? "yes" : "no")' "$node_info")
 
 export ANCHOR_NODE="$url" ANCHOR_ADMIN_TOKEN_FILE="$state/node/admin-token"
@@ -130,6 +131,7 @@ Anchor is running.
   dashboard      http://127.0.0.1:$operator_port/dashboard   (metrics: http://127.0.0.1:$operator_port/metrics)
   admin token    $state/node/admin-token   (keep it secret)
   node.json      $state/node.json
+  redis          127.0.0.1:$redis_port   (password in $state/redis-password)
   logs           $state/node.log, $state/redis.log, $state/anvil.log
 
 Try next (the CLI is: dotnet $cli_dll):
@@ -138,7 +140,7 @@ Try next (the CLI is: dotnet $cli_dll):
   anchor admin provider list
   anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait anchor -o bundle.json
   anchor verify bundle.json --file README.md --rpc 31337=$rpc_url
-  anchor audit --redis 127.0.0.1:$redis_port --origin $origin
+  anchor audit --redis 127.0.0.1:$redis_port --redis-password-file $state/redis-password --origin $origin
   $0 --stop --state $state
 DONE
 

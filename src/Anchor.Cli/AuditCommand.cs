@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor audit --redis HOST:PORT --origin O [--log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log straight from
+/// <c>anchor audit --redis HOST:PORT [--redis-password-file F] --origin O [--log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log straight from
 /// Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint or index
 /// or anchor that does not agree. Exit 0 only when nothing differs.
 /// </summary>
@@ -20,10 +20,11 @@ public static class AuditCommand
     public static Command Build()
     {
         var redis = new Option<string>("--redis") { Description = "The log's Redis, as HOST:PORT or a StackExchange.Redis connection string.", Required = true };
+        var passwordFile = new Option<string?>("--redis-password-file") { Description = "A file holding the Redis password (deploy/quickstart.sh writes STATE/redis-password): kept out of the command line, which other users can list." };
         var origin = new Option<string>("--origin") { Description = "The log's origin (its checkpoints' first line).", Required = true };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node); without it checkpoint signatures are not checked." };
         var rpc = RpcOption.Create();
-        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index and anchor against it.") { redis, origin, logKey, rpc };
+        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index and anchor against it.") { redis, passwordFile, origin, logKey, rpc };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -39,8 +40,14 @@ public static class AuditCommand
             try { config = ConfigurationOptions.Parse(parseResult.GetValue(redis)!); }
             catch (ArgumentException e) { return CliErrors.Fail(parseResult, $"--redis: {e.Message}"); }
             config.AbortOnConnectFail = false;
+            if (parseResult.GetValue(passwordFile) is { } file)
+            {
+                try { config.Password = (await File.ReadAllTextAsync(file, ct)).Trim(); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return CliErrors.Fail(parseResult, $"--redis-password-file: {e.Message}"); }
+            }
             using var connection = await ConnectionMultiplexer.ConnectAsync(config);
-            if (!connection.IsConnected) return CliErrors.Fail(parseResult, $"cannot reach Redis at {parseResult.GetValue(redis)}", "unreachable");
+            // The endpoints only: a connection string may carry a password.
+            if (!connection.IsConnected) return CliErrors.Fail(parseResult, $"cannot reach Redis at {string.Join(", ", config.EndPoints)}", "unreachable");
 
             var bar = json ? null : new ProgressBar(parseResult.InvocationConfiguration.Error);
             AuditReport report;

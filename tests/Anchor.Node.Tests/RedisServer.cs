@@ -9,8 +9,17 @@ namespace Anchor.Node.Tests;
 /// A private redis-server on a free loopback port, with AOF on (fsynced on every write) and RDB snapshots off, in a temporary
 /// folder; killed and removed after. A missing redis-server fails the tests: it must never skip them.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
 {
+    /// <summary>A Redis of one test (not a fixture): <c>await using var redis = await RedisServer.StartAsync(new() { … })</c>.</summary>
+    public static async Task<RedisServer> StartAsync(RedisServer server)
+    {
+        await server.InitializeAsync();
+        return server;
+    }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
+
     private Process? _process;
     private readonly string _dir = Directory.CreateTempSubdirectory("anchor-redis-").FullName;
 
@@ -19,8 +28,14 @@ public sealed class RedisServer : IAsyncLifetime
 
     /// <summary>What a durable node requires (every write fsynced before Redis answers); everysec only to show it refused.</summary>
     public string AppendFsync { get; init; } = "always";
+    /// <summary>More redis-server arguments, e.g. <c>--replicaof</c> or <c>--rename-command CONFIG ""</c>.</summary>
+    public IReadOnlyList<string> ExtraArgs { get; init; } = [];
+
     public int Port { get; private set; }
     public string Connection => $"127.0.0.1:{Port}";
+
+    /// <summary>The AOF folder (Redis 7: a manifest, a base file and increments).</summary>
+    public string AofDir => Path.Combine(_dir, "appendonlydir");
 
     public async Task InitializeAsync()
     {
@@ -52,6 +67,7 @@ public sealed class RedisServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var a in ExtraArgs) start.ArgumentList.Add(a);
         try
         {
             _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
@@ -85,6 +101,42 @@ public sealed class RedisServer : IAsyncLifetime
                 await Task.Delay(50);
             }
         }
+    }
+
+    /// <summary>kill -9: Redis gets no chance to flush anything; what it wrote is in the files (and the page cache).</summary>
+    public void Kill()
+    {
+        if (_process is not { HasExited: false }) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(5000);
+    }
+
+    /// <summary>Starts Redis again on the same port and folder (after <see cref="Kill"/>): it loads what the AOF holds.</summary>
+    public async Task RestartAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Start(output);
+        if (!await ReadyAsync()) throw new InvalidOperationException($"redis-server did not restart:\n{string.Join("\n", output)}");
+    }
+
+    /// <summary>A copy of the AOF folder as it is now (with appendfsync always: every write Redis answered).</summary>
+    public string CopyAof()
+    {
+        var copy = Directory.CreateTempSubdirectory("anchor-aof-").FullName;
+        foreach (var file in Directory.GetFiles(AofDir)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        return copy;
+    }
+
+    /// <summary>Kills Redis, puts <paramref name="copy"/> (from <see cref="CopyAof"/>) in place of its AOF, and starts it again: Redis goes back in time.</summary>
+    public async Task RestoreAofAsync(string copy)
+    {
+        Kill();
+        Directory.Delete(AofDir, recursive: true);
+        Directory.CreateDirectory(AofDir);
+        foreach (var file in Directory.GetFiles(copy)) File.Copy(file, Path.Combine(AofDir, Path.GetFileName(file)));
+        await RestartAsync();
     }
 
     public Task DisposeAsync()
