@@ -88,7 +88,7 @@ public sealed partial class ForkGuard(LogStore store, AnchorStore anchors, Check
             if (await anchors.ReadLatestRecordAsync(chain).ConfigureAwait(false) is not { } json) continue;
             // Whatever its state: a pending or orphaned anchor's root was still computed from this log and sent.
             var record = StoredAnchor.FromJson(json);
-            trees.Add(new PublishedTree(record.TreeSize, Hex.Decode(record.Anchor.Root, allowPrefix: true), $"anchor record {chain}/{record.TreeSize} ({record.State})"));
+            trees.Add(new PublishedTree(record.TreeSize, Hex.Decode(record.Anchor.RootHex), $"anchor record {chain}/{record.TreeSize} ({record.State})"));
         }
         var evidence = false;
         if (await store.ReadRollbackAsync().ConfigureAwait(false) is { } recorded)

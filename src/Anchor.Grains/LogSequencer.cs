@@ -163,9 +163,10 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             }
             if (!moved)
             {
-                // Another writer moved the head: never fork; reload and let the callers retry.
+                // Another writer moved the head, or rollback evidence is recorded: never fork; reload (which refuses in the
+                // second case) and let the callers retry.
                 _head = null;
-                throw new SequencerUnavailableException("another sequencer moved the log head; retry the same records");
+                throw new SequencerUnavailableException("the log head moved under this sequencer (another sequencer, or a rollback); retry the same records");
             }
 
             // Step 4: the batch is committed; its checkpoint goes into the witness file (fsynced) while the receipts are
