@@ -111,6 +111,8 @@ redis_password_file() {
 redis_ping() { REDISCLI_AUTH=$(cat "$(redis_password_file)") redis-cli --no-auth-warning -p "$1" ping 2>/dev/null | grep -q PONG; }
 
 # The node acknowledges a record only once Redis has fsynced it (appendfsync always; docs/operations.md, "Durability").
+# ANCHOR_REDIS_APPENDFSYNC=everysec is for measurements only (tests/faults.sh, benchmarks): the node then refuses to
+# start unless Anchor__Durability=Relaxed is set as well.
 start_redis() {
   local port=$1 password
   mkdir -p "$state/redis"
@@ -122,7 +124,7 @@ start_redis() {
 port $port
 bind 127.0.0.1
 appendonly yes
-appendfsync always
+appendfsync ${ANCHOR_REDIS_APPENDFSYNC:-always}
 dir $state/redis
 save ""
 daemonize no

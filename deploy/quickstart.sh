@@ -41,7 +41,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 prepare_state
-if running node; then die "a node of $state is already running (pid $(cat "$state/pids/node.pid")); stop it with: $0 --stop --state $state"; fi
 
 # Ports: flag or environment, else what the last run of this state folder used, else defaults and free ones.
 if [ -f "$state/ports" ]; then source "$state/ports"; fi
@@ -66,6 +65,13 @@ install_missing
 [ $do_build -eq 1 ] && build
 [ -f "$node_dll" ] && [ -f "$cli_dll" ] || die "the node is not built: run without --no-build"
 
+if running node; then
+  # A part of a running quickstart died (Redis killed, anvil stopped): start again only what is not running.
+  start_redis "$redis_port"
+  start_anvil "$anvil_port"
+  say "the node of $state is already running (pid $(cat "$state/pids/node.pid")); Redis and anvil are up. Stop everything with: $0 --stop --state $state"
+  exit 0
+fi
 if [ $detach -eq 0 ]; then trap 'echo >&2; stop_all; exit 130' INT TERM; fi
 start_redis "$redis_port"
 start_anvil "$anvil_port"

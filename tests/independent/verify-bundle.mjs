@@ -3,9 +3,10 @@
 // (RFC 8785, RFC 9162 section 2.1.3.2, c2sp.org/signed-note) and sharing no code with Anchor.
 // It checks the leaf hash, the inclusion proof, the checkpoint signature and, for ed25519
 // providers, the provider signature. Usage: node verify-bundle.mjs BUNDLE.json [VKEY]
-// Prints one line per check and exits 0 only when all pass.
+// Prints one line per check and exits 0 only when all pass. Other scripts import checkBundle (tests/faults/check.mjs).
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 const sha256 = (...parts) => { const h = createHash('sha256'); for (const p of parts) h.update(p); return h.digest(); };
 
@@ -56,33 +57,42 @@ function checkpointSignature(note, vkey) {
   throw new Error('no signature by ' + name);
 }
 
-const bundle = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const vkey = process.argv[3] ?? bundle.logKey;
-let failed = 0;
-const report = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); if (!ok) failed++; };
+// Every check of the bundle, as [{ ok, what }], against the verifier key vkey (the bundle's own when not given).
+export function checkBundle(bundle, vkey = bundle.logKey) {
+  const checks = [];
+  const report = (ok, what) => checks.push({ ok, what });
 
-const leafHash = sha256(Buffer.from([0]), Buffer.from(jcs(bundle.entry), 'utf8'));
-report(leafHash.toString('hex') === bundle.leafHash, `leaf hash ${leafHash.toString('hex')}`);
+  const leafHash = sha256(Buffer.from([0]), Buffer.from(jcs(bundle.entry), 'utf8'));
+  report(leafHash.toString('hex') === bundle.leafHash, `leaf hash ${leafHash.toString('hex')}`);
 
-let root = null;
-try {
-  root = rootFromInclusion(BigInt(bundle.leafIndex), BigInt(bundle.treeSize), leafHash, bundle.inclusion.map(h => Buffer.from(h, 'hex')));
-  report(true, `inclusion: leaf ${bundle.leafIndex} of ${bundle.treeSize} -> root ${root.toString('hex')}`);
-} catch (e) { report(false, 'inclusion: ' + e.message); }
+  let root = null;
+  try {
+    root = rootFromInclusion(BigInt(bundle.leafIndex), BigInt(bundle.treeSize), leafHash, bundle.inclusion.map(h => Buffer.from(h, 'hex')));
+    report(true, `inclusion: leaf ${bundle.leafIndex} of ${bundle.treeSize} -> root ${root.toString('hex')}`);
+  } catch (e) { report(false, 'inclusion: ' + e.message); }
 
-try {
-  const { ok, text } = checkpointSignature(bundle.checkpoint, vkey);
-  report(ok, 'checkpoint signature by ' + vkey);
-  const [, size, rootB64] = text.split('\n');
-  report(size === bundle.treeSize && root !== null && Buffer.from(rootB64, 'base64').equals(root), `checkpoint names size ${size}, root ${Buffer.from(rootB64, 'base64').toString('hex')}`);
-} catch (e) { report(false, 'checkpoint: ' + e.message); }
+  try {
+    const { ok, text } = checkpointSignature(bundle.checkpoint, vkey);
+    report(ok, 'checkpoint signature by ' + vkey);
+    const [, size, rootB64] = text.split('\n');
+    report(size === bundle.treeSize && root !== null && Buffer.from(rootB64, 'base64').equals(root), `checkpoint names size ${size}, root ${Buffer.from(rootB64, 'base64').toString('hex')}`);
+  } catch (e) { report(false, 'checkpoint: ' + e.message); }
 
-if (bundle.providerKey.alg === 'ed25519' && !bundle.entry.batch) {
-  const statement = 'anchor-evidence:v1\n' + jcs({ provider: bundle.entry.provider, keyId: bundle.entry.keyId, evidence: bundle.entry.evidence });
-  const ok = verify(null, Buffer.from(statement, 'utf8'), ed25519Key(Buffer.from(bundle.providerKey.publicKey, 'base64')), Buffer.from(bundle.entry.sig, 'base64'));
-  report(ok, 'ed25519 provider signature');
+  if (bundle.providerKey.alg === 'ed25519' && !bundle.entry.batch) {
+    const statement = 'anchor-evidence:v1\n' + jcs({ provider: bundle.entry.provider, keyId: bundle.entry.keyId, evidence: bundle.entry.evidence });
+    const ok = verify(null, Buffer.from(statement, 'utf8'), ed25519Key(Buffer.from(bundle.providerKey.publicKey, 'base64')), Buffer.from(bundle.entry.sig, 'base64'));
+    report(ok, 'ed25519 provider signature');
+  }
+
+  for (const a of bundle.anchors) report(a.treeSize === bundle.treeSize && root !== null && a.root.replace(/^0x/, '') === root.toString('hex'), `anchor on chain ${a.chainId} names the same tree`);
+  return checks;
 }
 
-for (const a of bundle.anchors) report(a.treeSize === bundle.treeSize && root !== null && a.root.replace(/^0x/, '') === root.toString('hex'), `anchor on chain ${a.chainId} names the same tree`);
-console.log(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
-process.exit(failed === 0 ? 0 : 1);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const bundle = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  const checks = checkBundle(bundle, process.argv[3] ?? bundle.logKey);
+  for (const { ok, what } of checks) console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  const failed = checks.filter(c => !c.ok).length;
+  console.log(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
