@@ -72,11 +72,11 @@ for i in $(seq 0 $((nodes - 1))); do
   entries+=("{\"url\":\"http://127.0.0.1:$http_port\",\"siloPort\":$silo_port,\"pid\":$(cat "$state/pids/node$i.pid"),\"log\":\"$state/node$i.log\"}")
   # The first silo creates the log key and admin token; the others then read the same files.
   if [ "$i" -eq 0 ]; then
-    wait_until 90 node0 http_ok "http://127.0.0.1:$http_port/healthz" || die "node 0 did not become healthy; see $state/node0.log"
+    wait_node "http://127.0.0.1:$http_port" || die "node 0 did not become healthy; see $state/node0.log and docs/operations.md"
   fi
 done
 for i in $(seq 1 $((nodes - 1))); do
-  wait_until 90 "node$i" http_ok "http://127.0.0.1:$((base_port + i))/healthz" || die "node $i did not become healthy; see $state/node$i.log"
+  wait_node "http://127.0.0.1:$((base_port + i))" || die "node $i did not become healthy; see $state/node$i.log and docs/operations.md"
 done
 (IFS=,; printf '{"origin":"%s","redis":"%s","redisPasswordFile":"%s","adminTokenFile":"%s","nodes":[%s]}\n' "$origin" "$redis" "$redis_password_file" "$state/node/admin-token" "${entries[*]}") >"$state/cluster.json"
 

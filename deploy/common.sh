@@ -36,6 +36,21 @@ rpc() {
     .then(r=>r.json()).then(j=>{if(j.error)process.exit(2);console.log(typeof j.result==="string"?j.result:JSON.stringify(j.result))}).catch(()=>process.exit(1))' "$@"
 }
 
+# wait_node URL: until the node at URL is healthy (0), or reports that it refuses to sequence because its log went
+# backwards (3, the reason on stderr); 1 after 90 s.
+wait_node() {
+  local deadline=$((SECONDS + 90)) verdict
+  while [ $SECONDS -lt $deadline ]; do
+    verdict=$(node -e 'fetch(process.argv[1]).then(async r=>{const j=await r.json().catch(()=>({}));console.log(r.ok?"ok":j.code==="log_rolled_back"?"refuses "+j.sequencer:"")}).catch(()=>console.log(""))' "$1/healthz")
+    case "$verdict" in
+      ok) return 0 ;;
+      refuses*) echo "${verdict#refuses }" >&2; return 3 ;;
+    esac
+    sleep 0.2
+  done
+  return 1
+}
+
 # http_ok URL: succeeds when URL answers 2xx.
 http_ok() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))' "$1"; }
 

@@ -95,10 +95,15 @@ mkdir -p "$state/node"
     Anchor__Chains__0__Registry="$registry" Anchor__Chains__0__KeyFile="$chain_key" Anchor__Anchoring__IntervalSeconds=2
   start node "$state/node.log" dotnet "$node_dll"
 )
-if ! wait_until 90 node http_ok "$url/healthz"; then
+ready=0
+wait_node "$url" 2>"$state/refusal" || ready=$?
+if [ $ready -eq 3 ]; then
+  die "the node refuses to sequence (log_rolled_back): $(cat "$state/refusal"). It still serves reads at $url. See docs/operations.md, \"The log was rolled back\"."
+elif [ $ready -ne 0 ]; then
   tail -n 20 "$state/node.log" >&2 || true
   die "the node did not become healthy in 90 s; see $state/node.log"
 fi
+rm -f "$state/refusal"
 
 # What a client needs to find this node, written for scripts and tests.
 node_info=$(http_get "$url/v1/node")

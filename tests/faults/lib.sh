@@ -14,7 +14,7 @@ cli_dll="$root/src/Anchor.Cli/bin/Release/net10.0/anchor.dll"
 faults_work=${FAULTS_WORK:-$(mktemp -d /tmp/anchor-faults.XXXXXX)}
 results="$faults_work/results.tsv"
 now_ms() { date +%s%3N; }
-say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+say() { printf "\033[1m==>\033[0m [%3ds] %s\n" "$SECONDS" "$*" >&2; }
 anchor() { dotnet "$cli_dll" "$@"; }
 json_get() { node -e 'let v=JSON.parse(require("fs").readFileSync(0,"utf8"));for(const k of process.argv[1].split("."))v=v?.[k];console.log(v??"")' "$1"; }
 
@@ -110,6 +110,7 @@ fault_cut_aof_last_second() {
 
 # The documented recovery: run deploy/quickstart.sh again with the same folder; it restarts whatever is not running.
 fault_recover() {
+  F_RECOVER_AT=$(now_ms)
   say "$F_NAME: recovering with deploy/quickstart.sh --detach --state $F_STATE"
   env "${F_ENV[@]}" Logging__LogLevel__Default=Warning bash "$root/deploy/quickstart.sh" --detach --no-demo --no-build --state "$F_STATE" \
     >>"$F_STATE/quickstart.out" 2>&1 || true
@@ -131,25 +132,11 @@ fault_finish() {
   local refused=no
   [ "$code" = log_rolled_back ] && refused=yes
 
-  local check
-  check=$(node "$root/tests/faults/check.mjs" "$F_URL" "$F_STATE/ledger.jsonl" "$F_STATE/provider.json" "$F_VKEY")
-  echo "$check" >"$F_STATE/check.json"
-  local acknowledged lost duplicated verified failed
-  acknowledged=$(json_get acknowledged <<<"$check"); lost=$(json_get lost <<<"$check"); duplicated=$(json_get duplicated <<<"$check")
-  verified=$(json_get verified <<<"$check"); failed=$(json_get failed <<<"$check")
-
-  # Recovery: from the fault to the first acknowledgement after it (durable), or to the refusal being reported (refuses).
-  local recovery=-
-  if [ "$expect" = durable ]; then
-    recovery=$(node -e 'const t=+process.argv[2];const after=require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(l=>l).map(l=>JSON.parse(l).t).filter(x=>x>t);console.log(after.length?((Math.min(...after)-t)/1000).toFixed(1):"-")' "$F_STATE/ledger.jsonl" "$F_FAULT_AT")
-  elif [ -n "$F_DETECTED" ]; then
-    recovery=$(node -p "((${F_DETECTED} - ${F_FAULT_AT}) / 1000).toFixed(1) + ' (refused)'")
-  fi
-
-  # Anchoring after recovery: until a confirmed anchor covers the final size (durable only: a refusing log anchors nothing).
+  # Anchoring after recovery: from the end of the load until a confirmed anchor covers the final size (durable only: a
+  # refusing log anchors nothing).
   local anchored=-
   if [ "$expect" = durable ]; then
-    local size start=$SECONDS
+    local size
     size=$(node -e 'fetch(process.argv[1]).then(r=>r.text()).then(t=>console.log(t.split("\n")[1]))' "$F_URL/checkpoint")
     anchored=$(node -e '
       const [url, size] = [process.argv[1], BigInt(process.argv[2])]; const t0 = Date.now();
@@ -157,7 +144,23 @@ fault_finish() {
         try { const a = (await (await fetch(url + "/v1/anchors")).json()).anchors;
               if (a.some(x => x.state === "confirmed" && BigInt(x.treeSize) >= size)) { console.log(((Date.now() - t0) / 1000).toFixed(1)); return; } } catch {}
         if (Date.now() - t0 > 60000) { console.log("none in 60 s"); return; }
-        await new Promise(r => setTimeout(r, 200)); } })();' "$F_URL" "$size")
+        await new Promise(r => setTimeout(r, 100)); } })();' "$F_URL" "$size")
+  fi
+
+  local check
+  check=$(node "$root/tests/faults/check.mjs" "$F_URL" "$F_STATE/ledger.jsonl" "$F_STATE/provider.json" "$F_VKEY")
+  echo "$check" >"$F_STATE/check.json"
+  local acknowledged lost duplicated verified failed
+  acknowledged=$(json_get acknowledged <<<"$check"); lost=$(json_get lost <<<"$check"); duplicated=$(json_get duplicated <<<"$check")
+  verified=$(json_get verified <<<"$check"); failed=$(json_get failed <<<"$check")
+
+  # Recovery: from the fault to the first acknowledgement once recovery began (answers already on the wire at the fault
+  # arrive before), or to the refusal being reported (refuses).
+  local recovery=-
+  if [ "$expect" = durable ]; then
+    recovery=$(node -e 'const [t,r]=[+process.argv[2],+process.argv[3]];const after=require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(l=>l).map(l=>JSON.parse(l).t).filter(x=>x>r);console.log(after.length?((Math.min(...after)-t)/1000).toFixed(1):"-")' "$F_STATE/ledger.jsonl" "$F_FAULT_AT" "$F_RECOVER_AT")
+  elif [ -n "$F_DETECTED" ]; then
+    recovery=$(node -p "((${F_DETECTED} - ${F_FAULT_AT}) / 1000).toFixed(1) + ' (refused)'")
   fi
 
   local audit_ok
@@ -165,12 +168,14 @@ fault_finish() {
     --log-key "$F_VKEY" --rpc "31337=$F_RPC" --json 2>"$F_STATE/audit.err" | tee "$F_STATE/audit.json" | json_get ok)
   [ "$audit_ok" = true ] && audit_ok=pass || audit_ok=FAIL
 
-  # Two bundles through the C# verifier as a court would run it (with the chain), besides check.mjs's independent one on all.
+  # Two bundles through the C# verifier as a court would run it (the node's trust entry, the chain), besides check.mjs's
+  # independent verifier on all of them.
   local sample=pass index
+  node -e 'fetch(process.argv[1]).then(r=>r.text()).then(t=>process.stdout.write(t))' "$F_URL/v1/trust" >"$F_STATE/trust.json"
   for index in $(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(x=>x).map(x=>JSON.parse(x).i);console.log(l[0]+" "+l[l.length-1])' "$F_STATE/ledger.jsonl"); do
     node -e 'const p=require(process.argv[3]);fetch(process.argv[1]+"/v1/proofs/"+process.argv[2],{headers:{authorization:"Bearer "+p.readToken}}).then(async r=>{if(!r.ok)process.exit(1);process.stdout.write(await r.text())}).catch(()=>process.exit(1))' \
       "$F_URL" "$index" "$F_STATE/provider.json" >"$F_STATE/bundle-$index.json" || { [ "$expect" = refuses ] && continue; sample=FAIL; continue; }
-    anchor verify "$F_STATE/bundle-$index.json" --log-key "$F_VKEY" --rpc "31337=$F_RPC" >"$F_STATE/verify-$index.txt" 2>&1 || sample=FAIL
+    anchor verify "$F_STATE/bundle-$index.json" --trust "$F_STATE/trust.json" --rpc "31337=$F_RPC" >"$F_STATE/verify-$index.txt" 2>&1 || sample=FAIL
   done
 
   [ "$duplicated" = 0 ] || { verdict=FAIL; notes+=("an index was acknowledged twice"); }
