@@ -21,10 +21,10 @@ SCENARIOS=(node-kill redis-kill power-loss power-loss-relaxed)
 scenario_node-kill() {
   fault_stack_up node-kill
   fault_load_start
-  fault_wait_acks 1500
+  fault_wait_acks 1000
   fault_kill node
   fault_recover
-  fault_wait_acks 1000
+  fault_wait_acks 600
   fault_finish durable
 }
 
@@ -32,11 +32,11 @@ scenario_node-kill() {
 scenario_redis-kill() {
   fault_stack_up redis-kill
   fault_load_start
-  fault_wait_acks 1500
+  fault_wait_acks 1000
   fault_kill redis
   sleep 1 # The node finds Redis gone meanwhile.
   fault_recover
-  fault_wait_acks 1000
+  fault_wait_acks 600
   fault_finish durable
 }
 
@@ -45,13 +45,13 @@ scenario_redis-kill() {
 scenario_power-loss() {
   fault_stack_up power-loss
   fault_load_start
-  fault_wait_acks 1500
+  fault_wait_acks 1000
   fault_aof_sampler_start
   fault_wait_acks 500
   fault_kill node redis
   fault_cut_aof_last_second_if_everysec
   fault_recover
-  fault_wait_acks 1000
+  fault_wait_acks 600
   fault_finish durable
 }
 
@@ -60,7 +60,7 @@ scenario_power-loss() {
 scenario_power-loss-relaxed() {
   fault_stack_up power-loss-relaxed relaxed
   fault_load_start
-  fault_wait_acks 1500
+  fault_wait_acks 1000
   fault_aof_sampler_start
   fault_wait_acks 500
   fault_kill node redis

@@ -61,13 +61,12 @@ public sealed partial class ForkGuard(LogStore store, AnchorStore anchors, Check
     }
 
     private string? _logged;
-    private bool _witnessChecked;
+    private readonly HashSet<string> _witnessProblemsLogged = new(StringComparer.Ordinal);
 
     private async Task<(List<PublishedTree> Trees, bool Evidence)> GatherAsync(PublishedTree? extra)
     {
         var trees = new List<PublishedTree>();
-        if (!_witnessChecked) foreach (var problem in witness.Problems) LogWitnessProblem(logger, problem);
-        _witnessChecked = true;
+        foreach (var problem in witness.Problems.Where(p => _witnessProblemsLogged.Add(p))) LogWitnessProblem(logger, problem);
         if (witness.Latest is { } handedOut)
             trees.Add(new PublishedTree(handedOut.Size, handedOut.Root, $"the witness file {witness.Location} (the last checkpoint handed out)"));
         if (await store.ReadLatestKeptCheckpointAsync().ConfigureAwait(false) is { } note)

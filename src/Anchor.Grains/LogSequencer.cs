@@ -27,6 +27,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     public async Task<LogHead> LoadAsync()
     {
         _head = null;
+        guard?.Witness.Reload(); // Another silo sharing the state folder may have sequenced (and witnessed) since.
         var (head, rolledBack) = guard is null ? (await store.ReadHeadAsync().ConfigureAwait(false), null)
             : await guard.CheckAsync(store.ReadHeadAsync).ConfigureAwait(false);
         if (rolledBack is not null) throw new LogRolledBackException(rolledBack);

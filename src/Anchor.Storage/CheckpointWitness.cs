@@ -15,7 +15,7 @@ namespace Anchor.Storage;
 /// was not handed out yet, and the other slot still holds the one before. A slot counts only if it is a checkpoint of this
 /// log signed by its key. Files are 0600, the folder 0700.
 /// </summary>
-/// <remarks>Not thread-safe: one writer, the log's sequencer.</remarks>
+/// <remarks>Not thread-safe: one writer, the log's sequencer, which also reloads it (<see cref="Reload"/>) when it loads the head.</remarks>
 public sealed class CheckpointWitness
 {
     private readonly string _directory;
@@ -29,6 +29,15 @@ public sealed class CheckpointWitness
         _key = key;
         var id = Hex.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(key.Name)).AsSpan(0, 8));
         _slots = [Path.Combine(_directory, id + ".a"), Path.Combine(_directory, id + ".b")];
+        Reload();
+    }
+
+    /// <summary>
+    /// Reads the slots again: silos sharing a state folder share the witness, so a sequencer that takes over from another
+    /// silo first reads what that one handed out, and writes after it.
+    /// </summary>
+    public void Reload()
+    {
         var (latest, slot, problems) = ReadSlots();
         Latest = latest;
         Problems = problems;
@@ -39,7 +48,7 @@ public sealed class CheckpointWitness
     public Checkpoint? Latest { get; private set; }
 
     /// <summary>Slots that exist but hold no checkpoint of this log (torn, or signed by another key): one line each.</summary>
-    public IReadOnlyList<string> Problems { get; }
+    public IReadOnlyList<string> Problems { get; private set; } = [];
 
     /// <summary>Where the slots are, for messages to the operator.</summary>
     public string Location => Path.Combine(_directory, Path.GetFileNameWithoutExtension(_slots[0]) + ".{a,b}");

@@ -125,6 +125,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
                 _batches.Clear();
                 Interlocked.Exchange(ref _batchBytes, 0);
                 _foldMemory = new();
+                _basis = head;
             }
             if (_basis is null || head.Size >= _basis.Size) _basis = head;
             return head with { Epoch = _epoch };

@@ -62,7 +62,7 @@ async function worker() {
     else { failed++; problems.push(`bundle ${i}: ${bad.map(c => c.what).join('; ')}`); }
   }
 }
-await Promise.all(Array.from({ length: 8 }, worker));
+await Promise.all(Array.from({ length: 32 }, worker));
 console.log(JSON.stringify({
   acknowledged: byIndex.size, records: acks.length, lost, duplicated, verified, failed,
   firstLost: firstLost === null ? null : String(firstLost), problems: problems.slice(0, 20),

@@ -124,6 +124,7 @@ fault_recover() {
 # fault_finish durable|refuses: stops the load, checks everything, prints and records the row; 1 if the scenario failed.
 fault_finish() {
   local expect=$1 verdict=pass notes=()
+  say "$F_NAME: stopping the load"
   fault_load_stop
   fault_aof_sampler_stop
   local health code
@@ -147,6 +148,7 @@ fault_finish() {
         await new Promise(r => setTimeout(r, 100)); } })();' "$F_URL" "$size")
   fi
 
+  say "$F_NAME: checking the ledger against the log"
   local check
   check=$(node "$root/tests/faults/check.mjs" "$F_URL" "$F_STATE/ledger.jsonl" "$F_STATE/provider.json" "$F_VKEY")
   echo "$check" >"$F_STATE/check.json"
@@ -163,6 +165,7 @@ fault_finish() {
     recovery=$(node -p "((${F_DETECTED} - ${F_FAULT_AT}) / 1000).toFixed(1) + ' (refused)'")
   fi
 
+  say "$F_NAME: anchor audit, anchor verify"
   local audit_ok
   audit_ok=$(anchor audit --redis "127.0.0.1:$F_REDIS_PORT" --redis-password-file "$F_STATE/redis-password" --origin "$F_ORIGIN" \
     --log-key "$F_VKEY" --rpc "31337=$F_RPC" --json 2>"$F_STATE/audit.err" | tee "$F_STATE/audit.json" | json_get ok)
