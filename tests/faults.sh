@@ -42,36 +42,30 @@ scenario_redis-kill() {
 
 # Power loss with appendfsync always: node and Redis die at once, and the AOF keeps what was fsynced, which is every
 # write Redis answered (nothing to cut). Nothing acknowledged may be lost.
-scenario_power-loss() {
-  fault_stack_up power-loss
-  fault_load_start
-  fault_wait_acks 1000
-  fault_aof_sampler_start
-  fault_wait_acks 500
-  fault_kill node redis
-  fault_cut_aof_last_second_if_everysec
-  fault_recover
-  fault_wait_acks 600
-  fault_finish durable
-}
+scenario_power-loss() { power_loss durable; }
 
 # Power loss with appendfsync everysec (Anchor:Durability=Relaxed): the last second of the AOF is gone with records the
 # node acknowledged. The node must find out from its witness file and refuse to sequence, never give those indices again.
-scenario_power-loss-relaxed() {
-  fault_stack_up power-loss-relaxed relaxed
+scenario_power-loss-relaxed() { power_loss relaxed; }
+
+# power_loss durable|relaxed: kill -9 of node and Redis at one instant under load, the AOF cut to what was on disk, and
+# quickstart.sh again.
+power_loss() {
+  fault_stack_up "power-loss$([ "$1" = relaxed ] && echo -relaxed)" "$1"
   fault_load_start
   fault_wait_acks 1000
   fault_aof_sampler_start
   fault_wait_acks 500
   fault_kill node redis
-  fault_cut_aof_last_second_if_everysec
+  if [ "$1" = relaxed ]; then fault_cut_aof_last_second; else fault_aof_sampler_stop; fi
   fault_recover
-  fault_wait_refusal
-  fault_finish refuses
-}
-
-fault_cut_aof_last_second_if_everysec() {
-  if [ "$F_MODE" = relaxed ]; then fault_cut_aof_last_second; else fault_aof_sampler_stop; F_CUT=0; fi
+  if [ "$1" = relaxed ]; then
+    fault_wait_refusal
+    fault_finish refuses
+  else
+    fault_wait_acks 600
+    fault_finish durable
+  fi
 }
 
 build=1 keep=0 chosen=()
