@@ -52,10 +52,9 @@ scenario_power-loss-relaxed() { power_loss relaxed; }
 # quickstart.sh again.
 power_loss() {
   fault_stack_up "power-loss$([ "$1" = relaxed ] && echo -relaxed)" "$1"
-  fault_load_start
-  fault_wait_acks 1000
   fault_aof_sampler_start
-  fault_wait_acks 500
+  fault_load_start
+  fault_wait_acks 1500
   fault_kill node redis
   if [ "$1" = relaxed ]; then fault_cut_aof_last_second; else fault_aof_sampler_stop; fi
   fault_recover

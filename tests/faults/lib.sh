@@ -99,8 +99,10 @@ fault_aof_sampler_stop() { stop_pid_file "$F_STATE/sampler.pid"; }
 # (the last sample at or before F_FAULT_AT - 1000 ms). Under appendfsync always every answered write was fsynced: nothing to cut.
 fault_cut_aof_last_second() {
   fault_aof_sampler_stop
+  [ "$(aof_increment)" = "$F_AOF" ] || { say "$F_NAME: Redis started another AOF increment meanwhile (a rewrite): no honest cut"; return 1; }
   local keep
-  keep=$(awk -v t=$((F_FAULT_AT - 1000)) '$1 <= t { s = $2 } END { print s + 0 }' "$F_STATE/aof-sizes")
+  keep=$(awk -v t=$((F_FAULT_AT - 1000)) '$1 <= t { s = $2 } END { print s }' "$F_STATE/aof-sizes")
+  [ -n "$keep" ] || { say "$F_NAME: no size of the AOF was sampled a second before the power loss: no honest cut"; return 1; }
   local had
   had=$(stat -c %s "$F_AOF")
   truncate -s "$keep" "$F_AOF"
@@ -110,7 +112,6 @@ fault_cut_aof_last_second() {
 
 # The documented recovery: run deploy/quickstart.sh again with the same folder; it restarts whatever is not running.
 fault_recover() {
-  F_RECOVER_AT=$(now_ms)
   say "$F_NAME: recovering with deploy/quickstart.sh --detach --state $F_STATE"
   env "${F_ENV[@]}" Logging__LogLevel__Default=Warning bash "$root/deploy/quickstart.sh" --detach --no-demo --no-build --state "$F_STATE" \
     >>"$F_STATE/quickstart.out" 2>&1 || true
@@ -156,11 +157,11 @@ fault_finish() {
   acknowledged=$(json_get acknowledged <<<"$check"); lost=$(json_get lost <<<"$check"); duplicated=$(json_get duplicated <<<"$check")
   verified=$(json_get verified <<<"$check"); failed=$(json_get failed <<<"$check")
 
-  # Recovery: from the fault to the first acknowledgement once recovery began (answers already on the wire at the fault
-  # arrive before), or to the refusal being reported (refuses).
+  # Recovery: from the fault to the first acknowledgement of a request sent after it (answers of requests already in
+  # flight can arrive after the fault), or to the refusal being reported (refuses).
   local recovery=-
   if [ "$expect" = durable ]; then
-    recovery=$(node -e 'const [t,r]=[+process.argv[2],+process.argv[3]];const after=require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(l=>l).map(l=>JSON.parse(l).t).filter(x=>x>r);console.log(after.length?((Math.min(...after)-t)/1000).toFixed(1):"-")' "$F_STATE/ledger.jsonl" "$F_FAULT_AT" "$F_RECOVER_AT")
+    recovery=$(node -e 'const f=+process.argv[2];const after=require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(l=>l).map(l=>JSON.parse(l)).filter(a=>a.s>f).map(a=>a.t);console.log(after.length?((Math.min(...after)-f)/1000).toFixed(1):"-")' "$F_STATE/ledger.jsonl" "$F_FAULT_AT")
   elif [ -n "$F_DETECTED" ]; then
     recovery=$(node -p "((${F_DETECTED} - ${F_FAULT_AT}) / 1000).toFixed(1) + ' (refused)'")
   fi

@@ -2,7 +2,8 @@
 // Write load with a ledger of every acknowledgement, for tests/faults.sh. Registers a provider with a fresh Ed25519 key,
 // then submits signed records (singles, and a provider batch now and then) with CONCURRENCY requests in flight until
 // SIGTERM. Each record is retried with the same nonce until it is acknowledged or the run ends, as a client should.
-// Every acknowledgement is one line of LEDGER: {"i": leafIndex, "h": leafHash, "t": ms since epoch, "n": nonce}.
+// Every acknowledgement is one line of LEDGER: {"i": leafIndex, "h": leafHash, "s": when the acknowledged attempt was sent,
+// "t": when its answer came (ms since epoch), "n": nonce}.
 // Usage: node load.mjs NODE_URL ADMIN_TOKEN_FILE LEDGER PROVIDER_FILE [CONCURRENCY]
 // PROVIDER_FILE receives {"id", "readToken"} once registered (check.mjs reads the proofs with it).
 import { createHash, generateKeyPairSync, sign, randomBytes } from 'node:crypto';
@@ -85,12 +86,13 @@ async function worker(w) {
     // The same record until it is acknowledged: a retry of a committed record returns its original receipt.
     while (!stopping) {
       sent++;
+      const s = Date.now();
       let r;
       try { r = await call('POST', request.path, request.body); } catch { r = { status: 0 }; }
       if (r.status === 200) {
         const t = Date.now();
         const receipts = request.path.endsWith('batch') ? r.json.receipts : [r.json];
-        appendFileSync(ledger, receipts.map((x, k) => JSON.stringify({ i: x.leafIndex, h: x.leafHash, t, n: request.nonces[k] })).join('\n') + '\n');
+        appendFileSync(ledger, receipts.map((x, k) => JSON.stringify({ i: x.leafIndex, h: x.leafHash, s, t, n: request.nonces[k] })).join('\n') + '\n');
         acked += receipts.length;
         break;
       }
