@@ -114,6 +114,9 @@ node -e '
   require("fs").writeFileSync(out, JSON.stringify({ url, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin, chains, redis, redisPasswordFile }, null, 2) + "\n");
 ' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "127.0.0.1:$redis_port" "$state/redis-password" "$state/node.json"
 anchoring=$(node -e 'const n=JSON.parse(process.argv[1]); console.log(n.chains && n.chains.length ? "yes" : "no")' "$node_info")
+# The node's entry for a verifier's trust file (its log key, and per chain the registry, operator and log ID): what a
+# court compares with what it chose to trust; here, for the demo and the tour, trusted as it is.
+http_get "$url/v1/trust" >"$state/trust.json"
 
 export ANCHOR_NODE="$url" ANCHOR_ADMIN_TOKEN_FILE="$state/node/admin-token"
 if [ $demo -eq 1 ]; then
@@ -131,7 +134,7 @@ if [ $demo -eq 1 ]; then
   fi
   anchor submit --provider demo --key "$key" --key-id demo-1 --file "$doc" --contract demo-contract-1 \
     --kind contract.document --wait "$wait_for" --timeout 120 -o "$state/demo-bundle.json"
-  anchor verify "$state/demo-bundle.json" --file "$doc" --log-key "$(node -p 'require(process.argv[1]).logKey' "$state/node.json")" --rpc "31337=$rpc_url"
+  anchor verify "$state/demo-bundle.json" --file "$doc" --trust "$state/trust.json" --rpc "31337=$rpc_url"
 fi
 
 cat <<DONE
@@ -141,7 +144,7 @@ Anchor is running.
   API reference  $url/scalar   (OpenAPI document: $url/openapi/v1.json)
   dashboard      http://127.0.0.1:$operator_port/dashboard   (metrics: http://127.0.0.1:$operator_port/metrics)
   admin token    $state/node/admin-token   (keep it secret)
-  node.json      $state/node.json
+  node.json      $state/node.json   (trust.json: the node's entry for a verifier's trust file)
   redis          127.0.0.1:$redis_port   (password in $state/redis-password)
   logs           $state/node.log, $state/redis.log, $state/anvil.log
 
@@ -150,7 +153,7 @@ Try next (the CLI is: dotnet $cli_dll):
   anchor status
   anchor admin provider list
   anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait anchor -o bundle.json
-  anchor verify bundle.json --file README.md --rpc 31337=$rpc_url
+  anchor verify bundle.json --file README.md --trust $state/trust.json --rpc 31337=$rpc_url
   anchor audit --redis 127.0.0.1:$redis_port --redis-password-file $state/redis-password --origin $origin
   $0 --stop --state $state
 DONE
