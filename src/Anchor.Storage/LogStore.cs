@@ -77,9 +77,6 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     public LogKeys Keys { get; } = new(origin);
     public string Origin => origin;
 
-    /// <summary>How often a head read showed the log behind, or at another root, than the head before it (caches emptied).</summary>
-    public long HeadRegressions => Interlocked.Read(ref _regressions);
-
     /// <summary>
     /// The committed head, stamped with the filling of the caches it may use. Reads are numbered in the order they are
     /// queued on the connection, which is the order Redis answers them, so a late answer of an older read never counts as
@@ -105,7 +102,6 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     private long _headReadsObserved;
     private LogHead? _basis;
     private int _epoch = 1;
-    private long _regressions;
 
     /// <summary>
     /// Binds the caches to the log seen by head reads: a head at or beyond the last one (same root at the same size)
@@ -120,7 +116,6 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
             if (_basis is { } basis && (head.Size < basis.Size || head.Size == basis.Size && !head.Root.AsSpan().SequenceEqual(basis.Root)))
             {
                 _epoch++;
-                _regressions++;
                 _tileTrees.Clear();
                 _batches.Clear();
                 Interlocked.Exchange(ref _batchBytes, 0);
