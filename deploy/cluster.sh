@@ -6,8 +6,9 @@
 #   deploy/cluster.sh --stop [--state DIR]
 #
 # Node i answers HTTP on base-port + i (default 8080 + i), and its operator listener (/healthz, /metrics,
-# /dashboard) on a free loopback port listed in DIR/cluster.json. Without --redis a private Redis (AOF on) is
-# started in DIR. Settings in the environment (Anchor__Silo__Membership__ProbeTimeout=00:00:01, …)
+# /dashboard) on a free loopback port listed in DIR/cluster.json. Without --redis a private Redis (AOF fsynced on every
+# write, a generated password in DIR/redis-password) is started in DIR; --redis takes a StackExchange.Redis
+# connection string (HOST:PORT,password=…). Settings in the environment (Anchor__Silo__Membership__ProbeTimeout=00:00:01, …)
 # reach every node. DIR/cluster.json lists the nodes; DIR/pids/nodeI.pid their process IDs.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -44,10 +45,14 @@ install_missing
 [ -f "$node_dll" ] || die "the node is not built: run without --no-build"
 if [ $detach -eq 0 ]; then trap 'echo >&2; stop_all; exit 130' INT TERM; fi
 
+redis_password_file=""
+connection=$redis
 if [ -z "$redis" ]; then
   redis_port=$(free_port)
   start_redis "$redis_port"
   redis="127.0.0.1:$redis_port"
+  redis_password_file=$(redis_password_file)
+  connection="$redis,password=$(cat "$redis_password_file")"
 fi
 
 # One state folder for all: every silo signs with the same log key and accepts the same admin token.
@@ -61,7 +66,7 @@ for i in $(seq 0 $((nodes - 1))); do
   say "starting node $i: http://127.0.0.1:$http_port (operator port $operator_port, silo port $silo_port)"
   (
     cd "$(dirname "$node_dll")"
-    export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="$redis" \
+    export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="$connection" \
       Anchor__Http__Address=127.0.0.1 Anchor__Http__Port="$http_port" \
       Anchor__Http__OperatorAddress=127.0.0.1 Anchor__Http__OperatorPort="$operator_port" \
       Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
@@ -71,13 +76,13 @@ for i in $(seq 0 $((nodes - 1))); do
   entries+=("{\"url\":\"http://127.0.0.1:$http_port\",\"operatorUrl\":\"http://127.0.0.1:$operator_port\",\"siloPort\":$silo_port,\"pid\":$(cat "$state/pids/node$i.pid"),\"log\":\"$state/node$i.log\"}")
   # The first silo creates the log key and admin token; the others then read the same files.
   if [ "$i" -eq 0 ]; then
-    wait_until 90 node0 http_ok "http://127.0.0.1:$operator_port/healthz" || die "node 0 did not become healthy; see $state/node0.log"
+    wait_node "http://127.0.0.1:$operator_port" || die "node 0 did not become healthy; see $state/node0.log and docs/operations.md"
   fi
 done
 for i in $(seq 1 $((nodes - 1))); do
-  wait_until 90 "node$i" http_ok "http://127.0.0.1:${operator_ports[$i]}/healthz" || die "node $i did not become healthy; see $state/node$i.log"
+  wait_node "http://127.0.0.1:${operator_ports[$i]}" || die "node $i did not become healthy; see $state/node$i.log and docs/operations.md"
 done
-(IFS=,; printf '{"origin":"%s","redis":"%s","adminTokenFile":"%s","nodes":[%s]}\n' "$origin" "$redis" "$state/node/admin-token" "${entries[*]}") >"$state/cluster.json"
+(IFS=,; printf '{"origin":"%s","redis":"%s","redisPasswordFile":"%s","adminTokenFile":"%s","nodes":[%s]}\n' "$origin" "$redis" "$redis_password_file" "$state/node/admin-token" "${entries[*]}") >"$state/cluster.json"
 
 say "$nodes nodes of $origin are up, sharing Redis $redis"
 for i in $(seq 0 $((nodes - 1))); do echo "  node $i  http://127.0.0.1:$((base_port + i))   operator http://127.0.0.1:${operator_ports[$i]}"; done

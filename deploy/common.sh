@@ -1,6 +1,10 @@
 # Shared by quickstart.sh and cluster.sh: installs, builds, runs and stops the parts of a local Anchor.
 # Every process started is recorded as STATE/pids/NAME.pid so that --stop ends exactly those.
 
+# The state folder holds keys, tokens, the Redis password, the AOF and logs: everything created from here on (by these
+# scripts and the processes they start) is the operator's only, files 0600 and folders 0700.
+umask 077
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 node_dll="$root/src/Anchor.Node/bin/Release/net10.0/Anchor.Node.dll"
 cli_dll="$root/src/Anchor.Cli/bin/Release/net10.0/anchor.dll"
@@ -13,6 +17,8 @@ need() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
 prepare_state() {
   mkdir -p "$state/pids"
   state=$(cd "$state" && pwd)
+  # Folders made by older versions of these scripts (0755, files 0644): nobody else may read them either.
+  chmod -R go-rwx "$state"
   if [ "$stop" -eq 1 ]; then
     stop_all
     say "stopped everything recorded in $state/pids"
@@ -28,6 +34,21 @@ anchor() { dotnet "$cli_dll" "$@"; }
 rpc() {
   node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:process.argv[2],params:JSON.parse(process.argv[3])})})
     .then(r=>r.json()).then(j=>{if(j.error)process.exit(2);console.log(typeof j.result==="string"?j.result:JSON.stringify(j.result))}).catch(()=>process.exit(1))' "$@"
+}
+
+# wait_node URL: until the node at URL is healthy (0), or reports that it refuses to sequence because its log went
+# backwards (3, the reason on stderr); 1 after 90 s.
+wait_node() {
+  local deadline=$((SECONDS + 90)) verdict
+  while [ $SECONDS -lt $deadline ]; do
+    verdict=$(node -e 'fetch(process.argv[1]).then(async r=>{const j=await r.json().catch(()=>({}));console.log(r.ok?"ok":j.code==="log_rolled_back"?"refuses "+j.sequencer:"")}).catch(()=>console.log(""))' "$1/healthz")
+    case "$verdict" in
+      ok) return 0 ;;
+      refuses*) echo "${verdict#refuses }" >&2; return 3 ;;
+    esac
+    sleep 0.2
+  done
+  return 1
 }
 
 # http_ok URL: succeeds when URL answers 2xx.
@@ -60,7 +81,8 @@ install_missing() {
 
 build() {
   say "building (dotnet build -c Release)"
-  dotnet build "$root/Anchor.sln" -c Release -nologo -v q >/dev/null || die "the build failed: run 'dotnet build Anchor.sln -c Release' to see why"
+  # The build's outputs are not secrets: the usual modes, not the state folder's.
+  (umask 022 && dotnet build "$root/Anchor.sln" -c Release -nologo -v q >/dev/null) || die "the build failed: run 'dotnet build Anchor.sln -c Release' to see why"
 }
 
 anvil_bin() {
@@ -95,14 +117,40 @@ wait_until() {
   done
 }
 
+# STATE/redis-password, generated at the first start: Redis requires it, the node's connection string carries it.
+redis_password_file() {
+  if [ ! -s "$state/redis-password" ]; then
+    node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' >"$state/redis-password"
+  fi
+  chmod 600 "$state/redis-password"
+  echo "$state/redis-password"
+}
+
+# redis_ping PORT: succeeds when the Redis of this state folder answers (REDISCLI_AUTH keeps the password out of ps).
+redis_ping() { REDISCLI_AUTH=$(cat "$(redis_password_file)") redis-cli --no-auth-warning -p "$1" ping 2>/dev/null | grep -q PONG; }
+
+# The node acknowledges a record only once Redis has fsynced it (appendfsync always; docs/operations.md, "Durability").
+# ANCHOR_REDIS_APPENDFSYNC=everysec is for measurements only (tests/faults.sh, benchmarks): the node then refuses to
+# start unless Anchor__Durability=Relaxed is set as well.
 start_redis() {
-  local port=$1
+  local port=$1 password
   mkdir -p "$state/redis"
   if running redis; then return; fi
-  say "starting Redis on 127.0.0.1:$port (AOF on, data in $state/redis)"
-  start redis "$state/redis.log" redis-server --port "$port" --bind 127.0.0.1 --appendonly yes --appendfsync everysec \
-    --dir "$state/redis" --save "" --daemonize no
-  wait_until 15 redis redis-cli -p "$port" ping || die "Redis did not start; see $state/redis.log"
+  password=$(cat "$(redis_password_file)")
+  say "starting Redis on 127.0.0.1:$port (AOF fsynced on every write, password in $state/redis-password, data in $state/redis)"
+  # The password goes in a 0600 file, not on the command line, which every local user can read with ps.
+  cat >"$state/redis.conf" <<CONF
+port $port
+bind 127.0.0.1
+appendonly yes
+appendfsync ${ANCHOR_REDIS_APPENDFSYNC:-always}
+dir $state/redis
+save ""
+daemonize no
+requirepass $password
+CONF
+  start redis "$state/redis.log" redis-server "$state/redis.conf"
+  wait_until 15 redis redis_ping "$port" || die "Redis did not start; see $state/redis.log"
 }
 
 start_anvil() {

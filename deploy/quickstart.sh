@@ -47,7 +47,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 prepare_state
-if running node; then die "a node of $state is already running (pid $(cat "$state/pids/node.pid")); stop it with: $0 --stop --state $state"; fi
 
 # Ports: flag or environment, else what the last run of this state folder used, else defaults and free ones.
 if [ -f "$state/ports" ]; then source "$state/ports"; fi
@@ -74,6 +73,13 @@ install_missing
 [ $do_build -eq 1 ] && build
 [ -f "$node_dll" ] && [ -f "$cli_dll" ] || die "the node is not built: run without --no-build"
 
+if running node; then
+  # A part of a running quickstart died (Redis killed, anvil stopped): start again only what is not running.
+  start_redis "$redis_port"
+  start_anvil "$anvil_port"
+  say "the node of $state is already running (pid $(cat "$state/pids/node.pid")); Redis and anvil are up. Stop everything with: $0 --stop --state $state"
+  exit 0
+fi
 if [ $detach -eq 0 ]; then trap 'echo >&2; stop_all; exit 130' INT TERM; fi
 start_redis "$redis_port"
 start_anvil "$anvil_port"
@@ -97,7 +103,8 @@ say "starting the node on $url (log $origin)"
 mkdir -p "$state/node"
 (
   cd "$(dirname "$node_dll")"
-  export Anchor__Origin="$origin" Anchor__StateDir="$state/node" Anchor__Redis__Connection="127.0.0.1:$redis_port" \
+  export Anchor__Origin="$origin" Anchor__StateDir="$state/node" \
+    Anchor__Redis__Connection="127.0.0.1:$redis_port,password=$(cat "$(redis_password_file)")" \
     Anchor__Http__Address=127.0.0.1 Anchor__Http__Port="$http_port" \
     Anchor__Http__OperatorAddress=127.0.0.1 Anchor__Http__OperatorPort="$operator_port" \
     Anchor__Silo__Port="$silo_port" Anchor__Silo__GatewayPort="$gateway_port" \
@@ -108,24 +115,33 @@ mkdir -p "$state/node"
   start node "$state/node.log" dotnet "$node_dll"
 )
 operator_url="http://127.0.0.1:$operator_port"
-if ! wait_until 90 node http_ok "$operator_url/healthz"; then
+ready=0
+wait_node "$operator_url" 2>"$state/refusal" || ready=$?
+if [ $ready -eq 3 ]; then
+  die "the node refuses to sequence (log_rolled_back): $(cat "$state/refusal"). It still serves reads at $url. See docs/operations.md, \"The log was rolled back\"."
+elif [ $ready -ne 0 ]; then
   tail -n 20 "$state/node.log" >&2 || true
   die "the node did not become healthy in 90 s; see $state/node.log"
 fi
+rm -f "$state/refusal"
 
 # What a client needs to find this node, written for scripts and tests; the trust file is the node's own entry,
 # what its operator would publish (a court compares it with that publication: it is never taken from a bundle).
 node_info=$(http_get "$url/v1/node")
 anchor trust export --node "$url" -o "$state/trust.json" >/dev/null
 node -e '
-  const [info, url, tokenFile, rpc, registry, tsaRoot, trustFile, rootsDir, out, operatorUrl] = process.argv.slice(1);
+  const [info, url, tokenFile, rpc, registry, tsaRoot, trustFile, rootsDir, out, operatorUrl, redis, redisPasswordFile] = process.argv.slice(1);
   const n = JSON.parse(info);
   const chains = (n.chains && n.chains.length) ? n.chains : [{ chainId: "31337", rpc, registry }];
   const tsa = (n.tsa || []).map(t => ({ ...t, root: tsaRoot, note: "development TSA (openssl ts -reply): no court accepts its time-stamps" }));
   require("fs").writeFileSync(out, JSON.stringify({ url, operatorUrl, adminTokenFile: tokenFile, logKey: n.logKey, origin: n.origin,
-    chains: chains.map(c => ({ ...c, rpc: c.rpc || rpc })), tsa, trustFile, providerRootsDir: rootsDir }, null, 2) + "\n");
-' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$tsa_root" "$state/trust.json" "$provider_roots" "$state/node.json" "$operator_url"
+    chains: chains.map(c => ({ ...c, rpc: c.rpc || rpc })), tsa, trustFile, providerRootsDir: rootsDir, redis, redisPasswordFile }, null, 2) + "\n");
+' "$node_info" "$url" "$state/node/admin-token" "$rpc_url" "$registry" "$tsa_root" "$state/trust.json" "$provider_roots" "$state/node.json" "$operator_url" \
+  "127.0.0.1:$redis_port" "$state/redis-password"
 anchoring=$(node -e 'const n=JSON.parse(process.argv[1]); console.log(n.chains && n.chains.length ? "yes" : "no")' "$node_info")
+# The node's entry for a verifier's trust file (its log key, and per chain the registry, operator and log ID): what a
+# court compares with what it chose to trust; here, for the demo and the tour, trusted as it is.
+http_get "$url/v1/trust" >"$state/trust.json"
 
 export ANCHOR_NODE="$url" ANCHOR_ADMIN_TOKEN_FILE="$state/node/admin-token"
 if [ $demo -eq 1 ]; then
@@ -169,6 +185,7 @@ Anchor is running.
   node.json      $state/node.json
   trust file     $state/trust.json   (the node's entry: log key, registry, TSA root; a verifier compares it with the operator's publication)
   provider roots $provider_roots   (CA certificates for provider identities)
+  redis          127.0.0.1:$redis_port   (password in $state/redis-password)
   logs           $state/node.log, $state/redis.log, $state/anvil.log, $state/tsa.log
 
 Try next (the CLI is: dotnet $cli_dll):
@@ -177,7 +194,7 @@ Try next (the CLI is: dotnet $cli_dll):
   anchor admin provider list
   anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait seal -o bundle.json
   anchor verify bundle.json --file README.md --trust $state/trust.json --rpc 31337=$rpc_url
-  anchor audit --redis 127.0.0.1:$redis_port --origin $origin --trust $state/trust.json --rpc 31337=$rpc_url
+  anchor audit --redis 127.0.0.1:$redis_port --redis-password-file $state/redis-password --origin $origin --trust $state/trust.json --rpc 31337=$rpc_url
   $0 --stop --state $state
 DONE
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces docs/performance.md: builds Release, starts a private Redis (AOF, everysec) and one node on loopback,
+# Reproduces docs/performance.md: builds Release, starts a private Redis (AOF fsynced on every write, as the node requires)
+# and one node on loopback,
 # runs `anchor bench` for each figure, and prints Redis memory per record. Everything it starts it stops.
 # Usage: tests/bench.sh [RECORDS_SINGLE] [RECORDS_BATCH]     (defaults 20000 and 1000000)
 # Ports: REDIS_PORT, HTTP_PORT, OPERATOR_PORT, SILO_PORT, GATEWAY_PORT (defaults 16399, 18080, 18081, 21111, 23000).
@@ -17,7 +18,8 @@ dotnet build -c Release src/Anchor.Node/Anchor.Node.csproj -v q -nologo >/dev/nu
 dotnet build -c Release src/Anchor.Cli/Anchor.Cli.csproj -v q -nologo >/dev/null
 ANCHOR="dotnet src/Anchor.Cli/bin/Release/net10.0/anchor.dll"
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync everysec --save "" --dir "$WORK" --daemonize no >"$WORK/redis.log" 2>&1 &
+# APPENDFSYNC=everysec with DURABILITY=Relaxed measures what durability costs (docs/performance.md, "The cost of durability").
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --appendonly yes --appendfsync "${APPENDFSYNC:-always}" --save "" --dir "$WORK" --daemonize no >"$WORK/redis.log" 2>&1 &
 REDIS_PID=$!
 NODE_PID=
 cleanup() { [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null; kill "$REDIS_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
@@ -27,7 +29,7 @@ until redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; do sleep 0.1; done
 dotnet src/Anchor.Node/bin/Release/net10.0/Anchor.Node.dll --Anchor:Origin=bench.local/log --Anchor:StateDir="$WORK/state" \
   --Anchor:Redis:Connection=127.0.0.1:"$REDIS_PORT" --Anchor:Http:Address=127.0.0.1 --Anchor:Http:Port="$HTTP_PORT" \
   --Anchor:Http:OperatorPort="$OPERATOR_PORT" --Anchor:Silo:Port="$SILO_PORT" --Anchor:Silo:GatewayPort="$GATEWAY_PORT" \
-  --Anchor:RateLimit:PermitsPerSecond=10000000 --Anchor:RateLimit:Burst=10000000 \
+  --Anchor:RateLimit:PermitsPerSecond=10000000 --Anchor:RateLimit:Burst=10000000 --Anchor:Durability="${DURABILITY:-Durable}" \
   --Anchor:RateLimit:ClientPermitsPerSecond=10000000 --Anchor:RateLimit:ClientBurst=10000000 \
   --Logging:LogLevel:Default=Warning >"$WORK/node.log" 2>&1 &
 NODE_PID=$!

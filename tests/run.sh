@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README). Installs what the suites need, then runs every test project.
+# The test command (README). Installs what the suites need, runs every test project, then the fault suite (tests/faults.sh).
 # Redis, anvil and the development TSA (deploy/dev-tsa.mjs) are started by the tests themselves, on free loopback
 # ports, and stopped after.
 set -euo pipefail
@@ -40,4 +40,7 @@ done
 rm -rf "$results"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$passed" -eq 0 ]; then echo "no test ran"; exit 1; fi
+
+# The fault suite (docs/reliability.md): real stacks killed under load; a few minutes.
+bash tests/faults.sh --no-build || status=1
 exit $status

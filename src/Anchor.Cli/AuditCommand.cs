@@ -9,11 +9,11 @@ using StackExchange.Redis;
 namespace Anchor.Cli;
 
 /// <summary>
-/// <c>anchor audit --redis HOST:PORT --origin O [--trust FILE | --log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>: reads a log
-/// straight from Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint, index,
-/// anchor or TSA time-stamp that does not agree. Anchors are checked on chain against the trust file's registry,
-/// operator and log ID (the node serves its own at GET /v1/trust), never against what the stored records say. Exit 0
-/// only when nothing differs.
+/// <c>anchor audit --redis HOST:PORT [--redis-password-file F] --origin O [--trust FILE | --log-key VKEY] [--rpc CHAINID=URL]... [--json]</c>:
+/// reads a log straight from Redis, recomputes its tree from the stored entries and names every entry, tile, checkpoint,
+/// index, key registration, anchor or TSA time-stamp that does not agree. Anchors are checked on chain against the trust
+/// file's registry, operator and log ID (the node serves its own at GET /v1/trust), never against what the stored records
+/// say. Exit 0 only when nothing differs.
 /// </summary>
 public static class AuditCommand
 {
@@ -23,11 +23,12 @@ public static class AuditCommand
     public static Command Build()
     {
         var redis = new Option<string>("--redis") { Description = "The log's Redis, as HOST:PORT or a StackExchange.Redis connection string.", Required = true };
+        var passwordFile = new Option<string?>("--redis-password-file") { Description = "A file holding the Redis password (deploy/quickstart.sh writes STATE/redis-password): kept out of the command line, which other users can list." };
         var origin = new Option<string>("--origin") { Description = "The log's origin (its checkpoints' first line).", Required = true };
         var trust = new Option<string?>("--trust") { Description = "Trust file (anchor-trust/v1, e.g. from GET /v1/trust): the log key, and per chain the registry, operator and log ID that anchors are checked against." };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node) alone; without it or --trust checkpoint signatures are not checked." };
         var rpc = RpcOption.Create();
-        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index, key registration, anchor and TSA time-stamp against it.") { redis, origin, trust, logKey, rpc };
+        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index, key registration, anchor and TSA time-stamp against it.") { redis, passwordFile, origin, trust, logKey, rpc };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -43,8 +44,14 @@ public static class AuditCommand
             try { config = ConfigurationOptions.Parse(parseResult.GetValue(redis)!); }
             catch (ArgumentException e) { return CliErrors.Fail(parseResult, $"--redis: {e.Message}"); }
             config.AbortOnConnectFail = false;
+            if (parseResult.GetValue(passwordFile) is { } file)
+            {
+                try { config.Password = (await File.ReadAllTextAsync(file, ct)).Trim(); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return CliErrors.Fail(parseResult, $"--redis-password-file: {e.Message}"); }
+            }
             using var connection = await ConnectionMultiplexer.ConnectAsync(config);
-            if (!connection.IsConnected) return CliErrors.Fail(parseResult, $"cannot reach Redis at {parseResult.GetValue(redis)}", "unreachable");
+            // The endpoints only: a connection string may carry a password.
+            if (!connection.IsConnected) return CliErrors.Fail(parseResult, $"cannot reach Redis at {string.Join(", ", config.EndPoints)}", "unreachable");
 
             var bar = json ? null : new ProgressBar(parseResult.InvocationConfiguration.Error);
             AuditReport report;

@@ -6,7 +6,8 @@ namespace Anchor.Cli;
 
 /// <summary>
 /// <c>anchor status [--node URL] [--admin-token-file F] [--json]</c>: the operator's view of a node, from
-/// GET /v1/admin/status: log size and checkpoint age, anchoring per chain, time-stamping per TSA, the cluster's silos, Redis persistence.
+/// GET /v1/admin/status: durability, log size and checkpoint age (and a refusal to sequence), anchoring per chain,
+/// time-stamping per TSA, the cluster's silos, Redis persistence.
 /// Exit 0 when the node answered; the text says what is wrong, --json carries every field.
 /// </summary>
 public static class StatusCommand
@@ -23,6 +24,12 @@ public static class StatusCommand
     public static string Describe(JsonObject status)
     {
         var text = new StringBuilder();
+        if (status["durability"] is JsonObject durability)
+        {
+            text.AppendLine($"durability {durability["mode"]}: {durability["guarantee"]}");
+            if (durability["problem"] is { } lost) text.AppendLine($"  PROBLEM: {lost}");
+            if (durability["warnings"] is JsonArray warnings) foreach (var w in warnings) text.AppendLine($"  warning: {w}");
+        }
         text.AppendLine($"log       {status["origin"]}");
         var log = status["log"];
         if (log?["error"] is { } logError) text.AppendLine($"  unavailable: {logError}");
@@ -30,6 +37,7 @@ public static class StatusCommand
         {
             text.Append($"  size {log?["size"]}");
             text.AppendLine(log?["checkpointAgeSeconds"] is { } age ? $", last checkpoint {age} s ago ({log?["checkpointTime"]})" : ", no checkpoint yet");
+            if (log?["refusing"] is { } code) text.AppendLine($"  REFUSING TO SEQUENCE ({code}): {log?["problem"]}");
         }
         text.AppendLine("chains");
         if (status["chains"] is JsonArray chains)

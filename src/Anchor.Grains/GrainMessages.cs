@@ -94,9 +94,10 @@ public sealed record SequencedRecord(
     private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 }
 
-/// <summary>What the sequencer reports for health checks.</summary>
+/// <summary>What the sequencer reports for health checks; <see cref="Code"/> is the API error code while it refuses (<c>log_rolled_back</c>).</summary>
 [GenerateSerializer, Immutable]
-public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id(1)] ulong Size, [property: Id(2)] string? Problem, [property: Id(3)] string Silo);
+public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id(1)] ulong Size, [property: Id(2)] string? Problem, [property: Id(3)] string Silo,
+    [property: Id(4)] string? Code = null);
 
 /// <summary>
 /// A key as registered: its descriptor JSON, its registration entry in the log, when it stops being valid, and for a
@@ -157,11 +158,17 @@ public sealed class RecordRefusedException(string code, string detail) : Excepti
     [Id(1)] public string Detail { get; } = detail;
 }
 
-/// <summary>The sequencer could not commit (another writer moved the head, or Redis failed): retry later.</summary>
+/// <summary>
+/// The sequencer could not commit: <see cref="Code"/> <see cref="Retry"/> (another writer moved the head, Redis failed:
+/// retry the same records), or <see cref="ErrorCodes.LogRolledBack"/> (it refuses until an operator restores the log).
+/// </summary>
 [GenerateSerializer]
-public sealed class SequencerUnavailableException(string detail) : Exception(detail)
+public sealed class SequencerUnavailableException(string detail, string code = SequencerUnavailableException.Retry) : Exception(detail)
 {
+    public const string Retry = "unavailable";
+
     [Id(0)] public string Detail { get; } = detail;
+    [Id(1)] public string Code { get; } = code;
 }
 
 /// <summary>A provider as the operator sees it (never the read token, not even its hash).</summary>

@@ -19,4 +19,12 @@ public interface ISequencerGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<SequencerStatus> Status();
+
+    /// <summary>
+    /// Checks that the log's head contains every tree the node published, and <paramref name="tree"/> too (say, the latest
+    /// anchor on a chain); null when it does, else the problem, and the sequencer refuses from then on (<see cref="ForkGuard"/>).
+    /// Anchoring calls it before each round, so that a rolled-back head is never anchored.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<string?> CheckPublished(PublishedTree? tree);
 }

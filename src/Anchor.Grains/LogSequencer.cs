@@ -13,8 +13,10 @@ namespace Anchor.Grains;
 /// time (the sequencer grain). Holds the head and compact range it last committed or loaded; if anyone
 /// else moved the head, the compare-and-swap in <see cref="LogStore.TryAppendAsync"/> refuses the batch
 /// and this reloads instead of building on a head that is no longer the log's.
+/// With a <paramref name="guard"/>, every load first checks that the head contains every tree the node published
+/// (<see cref="ForkGuard"/>), and every checkpoint is in the guard's witness file, fsynced, before it is handed out.
 /// </summary>
-public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider time)
+public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider time, ForkGuard? guard = null)
 {
     private LogHead? _head;
     private CompactRange? _range;
@@ -24,10 +26,14 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
 
     public LogHead? Head => _head;
 
+    /// <summary>Loads the head to append after; throws <see cref="LogRolledBackException"/> when the head lacks a published tree.</summary>
     public async Task<LogHead> LoadAsync()
     {
         _head = null;
-        var head = await store.ReadHeadAsync().ConfigureAwait(false);
+        guard?.Witness.Reload(); // Another silo sharing the state folder may have sequenced (and witnessed) since.
+        var (head, rolledBack) = guard is null ? (await store.ReadHeadAsync().ConfigureAwait(false), null)
+            : await guard.CheckAsync(store.ReadHeadAsync).ConfigureAwait(false);
+        if (rolledBack is not null) throw new LogRolledBackException(rolledBack);
         // Refuse to extend a log whose checkpoint our key did not sign: another origin's or another key's data.
         if (head.Checkpoint is { } note)
         {
@@ -55,7 +61,9 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             indices[i] = batch.Add(events[i].LeafData, TreeHasher.HashLeaf(events[i].LeafData));
             if (events[i].Revokes is { } registration) batch.IndexRevocation(registration, indices[i]);
         }
-        await CommitAsync(batch, signer.Sign(new Checkpoint(store.Origin, batch.NewSize, batch.Root()))).ConfigureAwait(false);
+        var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, batch.Root()));
+        await CommitAsync(batch, checkpoint).ConfigureAwait(false);
+        await WitnessAsync(checkpoint, batch.NewSize).ConfigureAwait(false); // Its checkpoint is public from now on.
         for (var i = 0; i < events.Count; i++)
             if (events[i].Revokes is { } registration) _revoked.TryAdd(registration, indices[i]);
         return indices;
@@ -72,6 +80,13 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         {
             moved = await store.TryAppendAsync(batch, checkpoint).ConfigureAwait(false);
         }
+        catch (NotDurableException ex)
+        {
+            // The head moved but the write is not yet everywhere it must be: not acknowledged. A retry finds the records
+            // committed and waits again before it answers.
+            _head = null;
+            throw new SequencerUnavailableException($"the log was written but is not yet durable ({ex.Message}); retry the same records");
+        }
         catch (Exception ex)
         {
             // Whether the script ran is unknown: forget the head, so the next pool starts from what Redis says.
@@ -80,9 +95,10 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         }
         if (!moved)
         {
-            // Another writer moved the head: never fork; reload and let the callers retry.
+            // Another writer moved the head, or rollback evidence is recorded: never fork; reload (which refuses in the
+            // second case) and let the callers retry.
             _head = null;
-            throw new SequencerUnavailableException("another sequencer moved the log head; retry the same records");
+            throw new SequencerUnavailableException("the log head moved under this sequencer (another sequencer, or a rollback); retry the same records");
         }
         _head = new LogHead(batch.NewSize, batch.Root(), checkpoint);
         _range = batch.Range;
@@ -195,9 +211,24 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var receipts = Task.Run(() => Parallel.For(0, fresh.Count,
                 f => results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Entry.ReceivedAt, fresh[f].Index, fresh[f].LeafHash, checkpoint)));
 
-            // Step 3: commit; step 4: only now are the callers answered.
+            // Step 3: commit; step 4: its checkpoint goes into the witness file (fsynced) while the receipts are signed, and
+            // only then are the callers answered: a Redis that later loses this batch cannot hide that it was.
             await CommitAsync(batch, checkpoint).ConfigureAwait(false);
-            await receipts.ConfigureAwait(false);
+            await Task.WhenAll(receipts, WitnessAsync(checkpoint, batch.NewSize)).ConfigureAwait(false);
+        }
+        else if (results.Any(r => r?.Checkpoint is not null))
+        {
+            // Only retries of records committed before: they carry the head's checkpoint, which must be witnessed and, if a
+            // wait for fsync or replicas is configured, confirmed (the wait of the append that wrote them may have failed).
+            try
+            {
+                await store.ConfirmDurableAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NotDurableException or StackExchange.Redis.RedisException)
+            {
+                throw new SequencerUnavailableException($"the log is not yet durable ({ex.Message}); retry the same records");
+            }
+            await WitnessAsync(head.Checkpoint!, head.Size).ConfigureAwait(false);
         }
         foreach (var (slot, from) in shared) results[slot] = results[from];
 
@@ -209,6 +240,19 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             start += calls[c].Length;
         }
         return answer;
+    }
+
+    private async Task WitnessAsync(string checkpoint, ulong size)
+    {
+        if (guard is null) return;
+        try
+        {
+            await guard.Witness.RecordAsync(checkpoint, size).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SequencerUnavailableException($"the witness file {guard.Witness.Location} could not be written ({ex.Message}); retry the same records");
+        }
     }
 
     private async Task ResolveKnownNoncesAsync(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, byte[][] digests,

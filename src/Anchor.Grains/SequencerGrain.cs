@@ -1,4 +1,5 @@
 using Anchor.Core.Checkpoints;
+using Anchor.Core.Records;
 using Anchor.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,19 +11,24 @@ namespace Anchor.Grains;
 /// period timer is a backstop) the pool becomes batches of at most PoolSize records, each committed by
 /// compare-and-swap of the head, and only then are callers answered (durable before acknowledged). Orleans keeps one activation per log in the cluster; should two ever
 /// exist (a partition, a stale silo), the head CAS makes the loser fail its callers instead of forking.
+/// While the head lacks a tree the node already published (<see cref="ForkGuard"/>), it refuses every record with
+/// <c>log_rolled_back</c> and checks again every <see cref="RecheckRefusalEvery"/>.
 /// </summary>
 [Reentrant, Orleans.Placement.PreferLocalPlacement] // Local: the first silo to need the sequencer runs it, without a network hop for its callers.
-public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time,
+public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time, ForkGuard guard,
     IOptions<SequencerOptions> options, ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
     private const int MaxWaitingPools = 8;
-    private readonly LogSequencer _sequencer = new(store, signer, time);
+    public static readonly TimeSpan RecheckRefusalEvery = TimeSpan.FromSeconds(5);
+    private readonly LogSequencer _sequencer = new(store, signer, time, guard);
     private readonly SequencerOptions _options = options.Value;
     private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> _pool = [];
     private List<(KeyEvent[] Events, TaskCompletionSource<ulong[]> Done)> _keyEvents = [];
     private int _pooled;
     private bool _flushing;
     private string? _problem;
+    private string? _refusal;
+    private long _refusalCheckedAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -52,6 +58,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     {
         var done = new TaskCompletionSource<SequencedRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (records.Length == 0) return Task.FromResult<SequencedRecord[]>([]);
+        if (_refusal is { } refusal) return Task.FromException<SequencedRecord[]>(new SequencerUnavailableException(refusal, ErrorCodes.LogRolledBack));
         // Backpressure: when Redis is slower than the callers, refuse early rather than hold unbounded memory.
         if (_pooled + records.Length > MaxWaitingPools * _options.PoolSize && _pooled > 0)
             return Task.FromException<SequencedRecord[]>(new SequencerUnavailableException($"{_pooled} records are waiting to be sequenced; retry shortly"));
@@ -73,19 +80,41 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     }
 
     public Task<SequencerStatus> Status() =>
-        Task.FromResult(new SequencerStatus(_sequencer.Head is not null, _sequencer.Head?.Size ?? 0, _problem, this.RuntimeIdentity));
+        Task.FromResult(new SequencerStatus(_sequencer.Head is not null && _refusal is null, _sequencer.Head?.Size ?? 0, _refusal ?? _problem,
+            this.RuntimeIdentity, _refusal is null ? null : ErrorCodes.LogRolledBack));
 
-    /// <summary>
-    /// The timer: sweeps the pool, and while the head is unknown (Redis was out of reach when it was last loaded, and
-    /// Redis calls fail at once then) tries to load it again, at most once a second, so the sequencer reports ready
-    /// again without waiting for a submission.
-    /// </summary>
+    public async Task<string?> CheckPublished(PublishedTree? tree)
+    {
+        var (_, problem) = await guard.CheckAsync(store.ReadHeadAsync, tree);
+        // A problem found here also stops sequencing; one resolved is picked up by the timer's reload (not here, where a
+        // batch may be in flight).
+        if (problem is not null) Refuse(problem);
+        return problem;
+    }
+
+    /// <summary>The period timer: sweeps what a failed flush left behind, and while refusing, checks the log again now and then.</summary>
     private async Task TickAsync()
     {
-        if (_sequencer.Head is null && !_flushing && time.GetElapsedTime(_lastLoad) >= ReloadInterval) await TryLoadAsync();
+        // A refusing sequencer checks again every RecheckRefusalEvery and resumes once the head is restored; one without a
+        // head (Redis was out of reach) reloads at most once per ReloadInterval.
+        if (!_flushing && ((_refusal is not null && time.GetElapsedTime(_refusalCheckedAt) >= RecheckRefusalEvery)
+            || (_refusal is null && _sequencer.Head is null && time.GetElapsedTime(_lastLoad) >= ReloadInterval)))
+            await TryLoadAsync();
         await FlushAsync();
     }
 
+    private void Refuse(string problem)
+    {
+        _refusal = problem;
+        _refusalCheckedAt = time.GetTimestamp();
+        // Whatever still waits would only fail at the commit; fail it now, with the reason.
+        foreach (var (_, done) in _pool) done.TrySetException(new SequencerUnavailableException(problem, ErrorCodes.LogRolledBack));
+        _pool = [];
+        _pooled = 0;
+    }
+
+    // While the head is unknown (Redis was out of reach when it was last loaded, and Redis calls fail at once then) the
+    // timer tries to load it again, at most once a second, so the sequencer reports ready without waiting for a submission.
     private static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(1);
     private long _lastLoad;
 
@@ -144,6 +173,12 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
             SequencerMetrics.Committed(started, count);
             LogCommitted(logger, count, _sequencer.Head!.Size);
         }
+        catch (LogRolledBackException ex)
+        {
+            Refuse(ex.Message);
+            SequencerMetrics.CommitFailed();
+            foreach (var (_, done) in take) done.SetException(new SequencerUnavailableException(ex.Message, ErrorCodes.LogRolledBack));
+        }
         catch (Exception ex)
         {
             var failure = ex as SequencerUnavailableException ?? new SequencerUnavailableException($"the sequencer failed: {ex.Message}");
@@ -186,7 +221,13 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         {
             var head = await _sequencer.LoadAsync();
             _problem = null;
+            _refusal = null;
             LogLoaded(logger, store.Origin, head.Size);
+        }
+        catch (LogRolledBackException ex)
+        {
+            // ForkGuard logged it; the callers get it as log_rolled_back.
+            Refuse(ex.Message);
         }
         catch (Exception ex)
         {

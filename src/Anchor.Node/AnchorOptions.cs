@@ -3,6 +3,13 @@ using Anchor.Core.Checkpoints;
 
 namespace Anchor.Node;
 
+/// <summary>What the node requires of Redis before it acknowledges a record (<c>Anchor:Durability</c>).</summary>
+public enum DurabilityMode
+{
+    Durable,
+    Relaxed,
+}
+
 /// <summary>The node's settings: the <c>Anchor</c> section of appsettings.json, environment (<c>Anchor__Redis__Connection</c>) or command line.</summary>
 public sealed class AnchorOptions
 {
@@ -16,6 +23,13 @@ public sealed class AnchorOptions
 
     /// <summary>Bearer token of the operator; when empty it is read from (or generated into) StateDir/admin-token.</summary>
     public string? AdminToken { get; set; }
+
+    /// <summary>
+    /// Durable (the default): the node starts only on a Redis that fsyncs every write before it answers (appendfsync always,
+    /// or WAITAOF on Redis 7.2+). Relaxed: everysec is accepted, for benchmarks only; the node warns at start, and
+    /// /healthz and `anchor status` say so.
+    /// </summary>
+    public DurabilityMode Durability { get; set; } = DurabilityMode.Durable;
 
     public HttpSettings Http { get; set; } = new();
     public RedisSettings Redis { get; set; } = new();
@@ -113,6 +127,18 @@ public sealed class AnchorOptions
 
         /// <summary>Accept a Redis without AOF (tests, demos): everything may be lost on restart.</summary>
         public bool Throwaway { get; set; }
+
+        /// <summary>
+        /// The operator vouches that the server fsyncs every write before answering, for managed Redis that refuses
+        /// CONFIG GET. Used only when CONFIG cannot be read; what CONFIG says always wins.
+        /// </summary>
+        public bool AssertDurable { get; set; }
+
+        /// <summary>Replicas that must have each append (WAIT, or WAITAOF on 7.2+: in their AOF) before it is acknowledged; 0 waits for none.</summary>
+        public int Replicas { get; set; }
+
+        /// <summary>How long an append waits for them; past it the records are not acknowledged (503) and a retry waits again.</summary>
+        public int ReplicaTimeoutMilliseconds { get; set; } = 1000;
     }
 
     public sealed class SiloSettings
@@ -170,6 +196,9 @@ public sealed class AnchorOptions
         if (string.IsNullOrWhiteSpace(StateDir)) problems.Add("Anchor:StateDir must name a folder for the log key and admin token");
         if (string.IsNullOrWhiteSpace(Redis.Connection))
             problems.Add("Anchor:Redis:Connection is required, e.g. \"localhost:6379\" (Anchor__Redis__Connection)");
+        if (!Enum.IsDefined(Durability)) problems.Add("Anchor:Durability must be Durable or Relaxed");
+        if (Redis.Replicas is < 0 or > 100) problems.Add("Anchor:Redis:Replicas must be between 0 and 100");
+        if (Redis.ReplicaTimeoutMilliseconds is < 10 or > 60_000) problems.Add("Anchor:Redis:ReplicaTimeoutMilliseconds must be between 10 and 60000");
         if (!IPAddress.TryParse(Http.Address, out _)) problems.Add($"Anchor:Http:Address '{Http.Address}' is not an IP address");
         if (!IPAddress.TryParse(Silo.AdvertisedAddress, out _)) problems.Add($"Anchor:Silo:AdvertisedAddress '{Silo.AdvertisedAddress}' is not an IP address");
         CheckPort(problems, "Anchor:Http:Port", Http.Port);

@@ -6,6 +6,7 @@ using Anchor.Grains.Anchoring;
 using Anchor.Grains.Timestamping;
 using Anchor.Node.Anchoring;
 using Anchor.Node.Api;
+using Anchor.Node.Durability;
 using Anchor.Node.Observability;
 using Anchor.Node.Timestamping;
 using Anchor.Storage;
@@ -24,25 +25,41 @@ public static partial class NodeApp
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var options = builder.Configuration.GetSection(AnchorOptions.Section).Get<AnchorOptions>() ?? new AnchorOptions();
+        AnchorOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(AnchorOptions.Section).Get<AnchorOptions>() ?? new AnchorOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value of the wrong type (Anchor:Durability=fast, a port that is not a number): the binder names it.
+            throw new NodeStartupException("the Anchor settings are not valid: " + (ex.InnerException?.Message ?? ex.Message));
+        }
         var problems = options.Problems();
         if (problems.Count > 0)
             throw new NodeStartupException("the Anchor settings are not valid:\n  - " + string.Join("\n  - ", problems));
 
         var redisConfig = ParseRedis(options.Redis.Connection);
         var redis = ConnectRedis(redisConfig);
+        IConnectionMultiplexer? writer = null;
+        CommitDurability commit;
+        DurabilityStatus durability;
         using var startupLogs = LoggerFactory.Create(b => b.AddConsole());
         try
         {
-            CheckDurability(redis, options, startupLogs.CreateLogger("Anchor.Node"));
+            (commit, durability) = CheckDurability(redis, options, () => writer = ConnectRedis(redisConfig));
+            var startLog = startupLogs.CreateLogger("Anchor.Node");
+            foreach (var warning in durability.Warnings) LogDurabilityWarning(startLog, warning);
         }
         catch
         {
+            writer?.Dispose();
             redis.Dispose();
             throw;
         }
 
         var signer = NodeState.LoadLogKey(options.StateDir, options.Origin);
+        var witness = new CheckpointWitness(Path.Combine(options.StateDir, NodeState.WitnessDir), signer.VerifierKey);
         var adminToken = string.IsNullOrEmpty(options.AdminToken) ? NodeState.LoadAdminToken(options.StateDir) : options.AdminToken;
 
         builder.WebHost.ConfigureKestrel(k =>
@@ -58,11 +75,15 @@ public static partial class NodeApp
         builder.Services.AddSingleton(signer);
         builder.Services.AddSingleton(new AdminToken(adminToken));
         builder.Services.AddSingleton(TimeProvider.System);
-        var logStore = new LogStore(redis, options.Origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20);
+        var logStore = new LogStore(redis, options.Origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20, commit);
+        var anchorStore = new AnchorStore(redis, options.Origin);
         builder.Services.AddSingleton(logStore);
         builder.Services.AddSingleton<ProviderRoots>();
         builder.Services.AddSingleton<NodeTrust>();
-        builder.Services.AddSingleton(new AnchorStore(redis, options.Origin));
+        builder.Services.AddSingleton(anchorStore);
+        builder.Services.AddSingleton(durability);
+        builder.Services.AddSingleton(sp => new ForkGuard(logStore, anchorStore, witness, signer.VerifierKey, [.. options.Chains.Select(c => c.Name)],
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ForkGuard>>()));
         builder.Services.Configure<AnchoringOptions>(a =>
         {
             a.Interval = TimeSpan.FromSeconds(options.Anchoring.IntervalSeconds);
@@ -135,7 +156,11 @@ public static partial class NodeApp
         LogEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new OperatorOnly());
         app.MapOrleansDashboard(routePrefix: "/dashboard").WithMetadata(new OperatorOnly());
-        app.Lifetime.ApplicationStopped.Register(() => redis.Dispose());
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            writer?.Dispose();
+            redis.Dispose();
+        });
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Node");
         LogStarting(log, options.Origin, signer.VerifierKey.ToString(), options.Http.Port, options.Silo.Port);
         return app;
@@ -187,7 +212,8 @@ public static partial class NodeApp
         }
         catch (Exception ex)
         {
-            throw new NodeStartupException($"Anchor:Redis:Connection '{connection}' is not a Redis connection string: {ex.Message}");
+            // Not the string itself: it may carry a password.
+            throw new NodeStartupException($"Anchor:Redis:Connection is not a Redis connection string: {ex.Message}");
         }
     }
 
@@ -211,37 +237,29 @@ public static partial class NodeApp
         if (!redis.IsConnected)
         {
             redis.Dispose();
-            throw new NodeStartupException($"cannot reach Redis at {config}: start it, or fix Anchor:Redis:Connection");
+            // The endpoints only: the configuration string may carry a password.
+            throw new NodeStartupException($"cannot reach Redis at {string.Join(", ", config.EndPoints)}: start it, or fix Anchor:Redis:Connection");
         }
         return redis;
     }
 
-    /// <summary>The log is only as durable as Redis: without AOF a restart loses acknowledged entries.</summary>
-    private static void CheckDurability(IConnectionMultiplexer redis, AnchorOptions options, ILogger log)
+    /// <summary>The log is only as durable as Redis: <see cref="DurabilityCheck"/> decides from what the server says.</summary>
+    private static (CommitDurability, DurabilityStatus) CheckDurability(IConnectionMultiplexer redis, AnchorOptions options, Func<IConnectionMultiplexer> writer)
     {
-        bool appendOnly;
+        RedisPersistence server;
         try
         {
-            appendOnly = RedisPersistence.AppendOnlyAsync(redis).GetAwaiter().GetResult();
+            server = RedisPersistence.ReadAsync(redis).GetAwaiter().GetResult();
         }
         catch (RedisException ex)
         {
-            throw new NodeStartupException($"cannot read Redis persistence settings (CONFIG GET appendonly): {ex.Message}");
+            throw new NodeStartupException($"cannot read Redis persistence settings: {ex.Message}");
         }
-        if (appendOnly) return;
-        if (options.Redis.Throwaway)
-        {
-            LogThrowaway(log);
-            return;
-        }
-        throw new NodeStartupException(
-            "Redis has no append-only file (CONFIG GET appendonly is 'no'), so acknowledged entries would be lost on a restart. " +
-            "Start Redis with `redis-server --appendonly yes`, or run `redis-cli CONFIG SET appendonly yes` (and `CONFIG REWRITE` to keep it); " +
-            "for a throwaway test instance set Anchor:Redis:Throwaway=true.");
+        return DurabilityCheck.Decide(options, server, writer);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis has no append-only file and Anchor:Redis:Throwaway is set: this log may lose everything on restart")]
-    private static partial void LogThrowaway(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durability: {Warning}")]
+    private static partial void LogDurabilityWarning(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Anchor node for {Origin}, log key {LogKey}, HTTP port {HttpPort}, silo port {SiloPort}")]
     private static partial void LogStarting(ILogger logger, string origin, string logKey, int httpPort, int siloPort);

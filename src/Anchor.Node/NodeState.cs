@@ -12,6 +12,8 @@ public static class NodeState
 {
     public const string LogKeyFile = "log-key.seed";
     public const string AdminTokenFile = "admin-token";
+    /// <summary>The folder of the checkpoint witness (<see cref="Anchor.Storage.CheckpointWitness"/>), one pair of files per log.</summary>
+    public const string WitnessDir = "witness";
 
     public static NoteSigner LoadLogKey(string stateDir, string origin)
     {
@@ -29,7 +31,9 @@ public static class NodeState
     private static byte[] ReadOrCreate(string path, Func<byte[]> create)
     {
         if (File.Exists(path)) return File.ReadAllBytes(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+        else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // 0700: it holds secrets.
         var bytes = create();
         try
         {

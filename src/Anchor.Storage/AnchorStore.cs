@@ -6,6 +6,7 @@ namespace Anchor.Storage;
 /// What the anchoring of a log has done on each chain, in Redis beside the log (keys under the log's prefix):
 /// <code>
 /// anchors/CHAIN           HASH   record id → anchor record (JSON: the bundle's anchor, state, gas); one id per anchoring attempt
+/// anchors/CHAIN/latest    STRING the id of the record of the largest tree size (the fork check reads one record, not all)
 /// anchors/CHAIN/pending   STRING the transaction in flight (JSON), written before it is sent
 /// anchors/CHAIN/status    STRING the chain's last status (JSON), for health and metrics
 /// </code>
@@ -17,11 +18,36 @@ public sealed class AnchorStore(IConnectionMultiplexer redis, string origin)
     private readonly LogKeys _keys = new(origin);
 
     private RedisKey Records(string chain) => _keys.Full("anchors/" + chain);
+    private RedisKey Latest(string chain) => _keys.Full("anchors/" + chain + "/latest");
     private RedisKey Pending(string chain) => _keys.Full("anchors/" + chain + "/pending");
     private RedisKey Status(string chain) => _keys.Full("anchors/" + chain + "/status");
 
+    // Ids start with the tree size zero-padded to 20 digits, so comparing those prefixes as strings compares sizes.
+    private const string SaveScript = """
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        local latest = redis.call('GET', KEYS[2])
+        if not latest or string.sub(latest, 1, 20) <= string.sub(ARGV[1], 1, 20) then redis.call('SET', KEYS[2], ARGV[1]) end
+        return 1
+        """;
+
     /// <summary>Writes one attempt's record; the same id is rewritten as the attempt moves from pending to confirmed or orphaned.</summary>
-    public Task SaveRecordAsync(string chain, string id, string json) => _db.HashSetAsync(Records(chain), id, json);
+    public Task SaveRecordAsync(string chain, string id, string json) =>
+        _db.ScriptEvaluateAsync(SaveScript, [Records(chain), Latest(chain)], [id, json]);
+
+    /// <summary>The record of the largest tree size on a chain, whatever its state, or null when there is none.</summary>
+    public async Task<string?> ReadLatestRecordAsync(string chain)
+    {
+        var id = (string?)await _db.StringGetAsync(Latest(chain)).ConfigureAwait(false);
+        if (id is null)
+        {
+            // Written before the latest id was kept: find it once (every id), and keep it.
+            var ids = await _db.HashKeysAsync(Records(chain)).ConfigureAwait(false);
+            if (ids.Length == 0) return null;
+            id = ids.Select(i => (string)i!).Max(StringComparer.Ordinal)!;
+            await _db.StringSetAsync(Latest(chain), id, when: When.NotExists).ConfigureAwait(false);
+        }
+        return (string?)await _db.HashGetAsync(Records(chain), id).ConfigureAwait(false);
+    }
 
     /// <summary>Every record of a chain, by id (ids start with the zero-padded tree size, so this is size order).</summary>
     public async Task<List<(string Id, string Json)>> ReadRecordsAsync(string chain)

@@ -11,5 +11,11 @@ public sealed record LogHead(ulong Size, byte[] Root, string? Checkpoint)
 {
     public static LogHead Empty { get; } = new(0, TreeHasher.EmptyRoot(), null);
 
+    /// <summary>
+    /// The filling of <see cref="LogStore"/>'s caches this head was read in (<see cref="LogStore.ReadHeadAsync"/>); a head
+    /// built elsewhere has 0 and is served without them.
+    /// </summary>
+    public int Epoch { get; init; }
+
     public string RootHex => Hex.Encode(Root);
 }

@@ -22,6 +22,9 @@ namespace Anchor.Storage;
 /// ix/contract/SHA256(P,C)      LIST   leaf indices of contract C from provider P
 /// ix/nonce/B                   HASH   SHA-256(P \n nonce)[:16] → leaf index (8 bytes, big-endian); B = its first 2 bytes hex
 /// checkpoints                  HASH   size → signed note, for checkpoints asked to be kept
+/// checkpoints/latest           STRING the largest size in checkpoints, zero-padded to 20 digits
+/// rollback                     STRING while set, no append commits: the published tree the head lacks (20-digit size, then JSON)
+/// commit-probe                 STRING a counter, written only to give WAIT/WAITAOF something to count before a retry is answered
 /// providers                    SET    registered provider ids (their keys live in Orleans grain storage)
 /// </remarks>
 public sealed class LogKeys(string origin)
@@ -30,6 +33,9 @@ public sealed class LogKeys(string origin)
 
     public RedisKey Head => Prefix + "head";
     public RedisKey Checkpoints => Prefix + "checkpoints";
+    public RedisKey LatestCheckpoint => Prefix + "checkpoints/latest";
+    public RedisKey Rollback => Prefix + "rollback";
+    public RedisKey CommitProbe => Prefix + "commit-probe";
     public RedisKey Providers => Prefix + "providers";
 
     public static string Tile(int level, ulong index) =>

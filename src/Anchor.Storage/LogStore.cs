@@ -10,11 +10,14 @@ namespace Anchor.Storage;
 /// Invariant: the head only moves by <see cref="TryAppendAsync"/>, a compare-and-swap on (size, root),
 /// so a second sequencer, a stale silo or a restored backup can never fork the log; everything at or
 /// above the head size is invisible to readers.
-/// Committed tiles and provider batches never change, so what readers hash or parse of them is kept in memory,
-/// up to <paramref name="tileCacheBytes"/> and <paramref name="batchCacheBytes"/> (0 keeps nothing).
+/// Committed tiles and provider batches never change while the log only grows, so what readers hash or parse of them is
+/// kept in memory, up to <paramref name="tileCacheBytes"/> and <paramref name="batchCacheBytes"/> (0 keeps nothing).
+/// Those caches are bound to the head they were filled under: a head that moves backwards or changes its root at the
+/// same size (Redis restored from an older copy, an AOF cut by a power loss) empties them (<see cref="ReadHeadAsync"/>).
+/// Appends wait for what <paramref name="commit"/> requires (fsync, replicas) before they count as committed.
 /// </summary>
 public sealed class LogStore(IConnectionMultiplexer redis, string origin,
-    long tileCacheBytes = LogStore.DefaultTileCacheBytes, long batchCacheBytes = LogStore.DefaultBatchCacheBytes)
+    long tileCacheBytes = LogStore.DefaultTileCacheBytes, long batchCacheBytes = LogStore.DefaultBatchCacheBytes, CommitDurability? commit = null)
 {
     /// <summary>256 MiB: 16,384 tiles of 16 KiB, every level-0 tile of a log of four million entries.</summary>
     public const long DefaultTileCacheBytes = 256L << 20;
@@ -34,11 +37,13 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     //    writer's batch is either replaced whole or pointed at by nothing below the head.
     // 3. Write the head last: this single HSET is the commit point. AOF logs the script's effects as
     //    one MULTI/EXEC, so after a crash either the whole batch or none of it is replayed.
+    // Step 1 also refuses while rollback evidence is recorded (KEYS[2], see RecordRollbackAsync): a sequencer that has not
+    // yet seen it (another silo, a stale activation) cannot extend a log that went backwards.
     private const string AppendScript = """
         local cur = redis.call('HMGET', KEYS[1], 'size', 'root')
         local size = cur[1] or '0'
         local root = cur[2] or ARGV[7]
-        if size ~= ARGV[1] or root ~= ARGV[2] then
+        if size ~= ARGV[1] or root ~= ARGV[2] or redis.call('EXISTS', KEYS[2]) == 1 then
           return {0, size, root}
         end
         local p = ARGV[6]
@@ -66,22 +71,85 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
 
     private static readonly string EmptyRootHex = Hex.Encode(TreeHasher.EmptyRoot());
     private readonly IDatabase _db = redis.GetDatabase();
+    private readonly CommitDurability _commit = commit ?? CommitDurability.None;
+    private readonly IDatabase _writeDb = (commit?.Writer ?? redis).GetDatabase();
 
     public LogKeys Keys { get; } = new(origin);
     public string Origin => origin;
 
+    /// <summary>
+    /// The committed head, stamped with the filling of the caches it may use. Reads are numbered in the order they are
+    /// queued on the connection, which is the order Redis answers them, so a late answer of an older read never counts as
+    /// the head moving backwards (it gets no cache instead).
+    /// </summary>
     public async Task<LogHead> ReadHeadAsync()
     {
-        var values = await _db.HashGetAsync(Keys.Head, ["size", "root", "checkpoint"]).ConfigureAwait(false);
-        if (values[0].IsNull) return LogHead.Empty;
-        var size = ulong.Parse((string)values[0]!, NumberStyles.None, CultureInfo.InvariantCulture);
-        return new LogHead(size, Hex.Decode((string)values[1]!), values[2].IsNull ? null : (string)values[2]!);
+        long order;
+        Task<RedisValue[]> read;
+        lock (_headReadOrder)
+        {
+            order = ++_headReadsQueued;
+            read = _db.HashGetAsync(Keys.Head, ["size", "root", "checkpoint"]);
+        }
+        var values = await read.ConfigureAwait(false);
+        var head = values[0].IsNull ? LogHead.Empty
+            : new LogHead(ulong.Parse((string)values[0]!, NumberStyles.None, CultureInfo.InvariantCulture), Hex.Decode((string)values[1]!), values[2].IsNull ? null : (string)values[2]!);
+        return Observe(head, order);
     }
+
+    private readonly object _headReadOrder = new();
+    private long _headReadsQueued;
+    private long _headReadsObserved;
+    private LogHead? _basis;
+    private int _epoch = 1;
+
+    /// <summary>
+    /// Binds the caches to the log seen by head reads: a head at or beyond the last one (same root at the same size)
+    /// extends it; anything else means the log went backwards or forked under us, so what was computed from it is dropped.
+    /// </summary>
+    private LogHead Observe(LogHead head, long order)
+    {
+        lock (_headReadOrder)
+        {
+            if (order < _headReadsObserved) return head; // Overtaken by a newer read: no epoch, no cache.
+            _headReadsObserved = order;
+            if (_basis is { } basis && (head.Size < basis.Size || head.Size == basis.Size && !head.Root.AsSpan().SequenceEqual(basis.Root)))
+            {
+                _epoch++;
+                _tileTrees.Clear();
+                _batches.Clear();
+                Interlocked.Exchange(ref _batchBytes, 0);
+                _foldMemory = new();
+                _basis = head;
+            }
+            if (_basis is null || head.Size >= _basis.Size) _basis = head;
+            return head with { Epoch = _epoch };
+        }
+    }
+
+    /// <summary>True when <paramref name="head"/> was read in the caches' current filling, so they may serve it and keep what it reads.</summary>
+    private bool Cacheable(LogHead? head) => head is { Epoch: > 0 } && head.Epoch == Volatile.Read(ref _epoch);
+
+    /// <summary>
+    /// Right-border hashes that proofs of the trees of <paramref name="head"/> share (<see cref="ProofShape.Fold"/>), up to
+    /// <see cref="MaxFoldMemory"/> of them; null for a head outside the current filling of the caches.
+    /// </summary>
+    public IDictionary<(ulong From, ulong Size), byte[]>? FoldMemory(LogHead head)
+    {
+        if (!Cacheable(head)) return null;
+        var memory = _foldMemory;
+        if (memory.Count >= MaxFoldMemory) memory.Clear();
+        return memory;
+    }
+
+    public const int MaxFoldMemory = 4096;
+    private System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]> _foldMemory = new();
 
     /// <summary>
     /// Writes the batch and moves the head from <see cref="LogBatch.Old"/> to the batch's new size and root,
     /// with <paramref name="checkpoint"/> as the signed note of the new head. False when the head was not
-    /// the expected one; nothing is written then.
+    /// the expected one, or rollback evidence is recorded; nothing is written then. Throws
+    /// <see cref="NotDurableException"/> when the head moved but the write is not yet where the commit durability requires.
     /// </summary>
     public async Task<bool> TryAppendAsync(LogBatch batch, string checkpoint)
     {
@@ -97,41 +165,70 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
             EmptyRootHex,
         };
         args.AddRange(batch.Operations());
-        var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, [Keys.Head], [.. args]).ConfigureAwait(false))!;
-        return (int)result[0] == 1;
+        var sent = _writeDb.CreateBatch();
+        var script = sent.ScriptEvaluateAsync(AppendScript, [Keys.Head, Keys.Rollback], [.. args]);
+        var wait = _commit.Queue(sent);
+        sent.Execute();
+        if (wait is not null) await Task.WhenAll(script, wait).ConfigureAwait(false); // Both observed, whichever fails.
+        var moved = (int)((RedisResult[])(await script.ConfigureAwait(false))!)[0] == 1;
+        if (moved && wait is not null) _commit.Check(await wait.ConfigureAwait(false));
+        return moved;
     }
 
-    /// <summary>The hashes of perfect nodes inside the committed tree, read from the tiles that store them.</summary>
-    /// <param name="committedSize">
-    /// The size of a committed head. What it covers of a tile is immutable (the head only moves forward, by CAS), so
-    /// each tile's inner nodes are computed once per width and kept in memory; with 0, or for anything beyond it
-    /// (a dead writer may have staged hashes there), tiles are read and hashed for this call only.
-    /// </param>
-    public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes, ulong committedSize = 0)
+    /// <summary>
+    /// Waits until everything Redis holds now, this log's appends by any writer included, is where the commit durability
+    /// requires: before answering a retry with a record committed earlier, whose own wait may have failed. A tiny write
+    /// first gives this connection's WAIT an offset to count from.
+    /// </summary>
+    public async Task ConfirmDurableAsync()
     {
+        if (!_commit.Waits) return;
+        var sent = _writeDb.CreateBatch();
+        _ = sent.StringIncrementAsync(Keys.CommitProbe);
+        var wait = _commit.Queue(sent)!;
+        sent.Execute();
+        _commit.Check(await wait.ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The hashes of perfect nodes inside the committed tree, read from the tiles that store them. Throws
+    /// <see cref="InvalidDataException"/> (as every read here does when Redis lacks what the head needs) if a tile is short.
+    /// </summary>
+    /// <param name="committed">
+    /// A committed head. What it covers of a tile is immutable while the log only grows (the head moves forward by CAS),
+    /// so for a head of the caches' current filling each tile's inner nodes are computed once per width and kept in memory.
+    /// With null, tiles are read and hashed for this call only, whatever width they have (a dead writer may have staged
+    /// hashes beyond the head).
+    /// </param>
+    public async Task<List<byte[]>> ReadNodeHashesAsync(IReadOnlyList<NodeId> nodes, LogHead? committed = null)
+    {
+        var committedSize = committed?.Size ?? 0;
+        var cacheable = Cacheable(committed);
         var trees = new Dictionary<(int Level, ulong Index), (int Width, byte[] Tree)>();
         var reads = new Dictionary<(int Level, ulong Index), Task<RedisValue>>();
         foreach (var node in nodes)
         {
             var key = TileOf(node);
             if (trees.ContainsKey(key) || reads.ContainsKey(key)) continue;
-            if (_tileTrees.TryGetValue(key, out var cached) && cached.Width == CommittedWidth(key, committedSize)) trees[key] = cached;
+            if (cacheable && _tileTrees.TryGetValue(key, out var cached) && cached.Epoch == committed!.Epoch && cached.Width == CommittedWidth(key, committedSize))
+                trees[key] = (cached.Width, cached.Tree);
             else reads[key] = _db.StringGetAsync(Keys.Full(LogKeys.Tile(key.Level, key.Index)));
         }
         await Task.WhenAll(reads.Values).ConfigureAwait(false);
         foreach (var (key, read) in reads)
         {
             var row = (byte[]?)read.Result ?? [];
-            var committed = CommittedWidth(key, committedSize);
+            var covered = CommittedWidth(key, committedSize);
             // Uncommitted callers get every hash the tile holds; committed ones only what the head covers.
-            var width = committed > 0 ? committed : Math.Min(TileId.FullWidth, row.Length / TreeHasher.HashSize);
+            var width = covered > 0 ? covered : Math.Min(TileId.FullWidth, row.Length / TreeHasher.HashSize);
             if (width == 0 || row.Length < width * TreeHasher.HashSize)
-                throw new InvalidOperationException($"tile {key.Level}/{key.Index} holds {row.Length / TreeHasher.HashSize} hashes, fewer than the {width} the log needs: storage is inconsistent");
+                throw new InvalidDataException($"tile {key.Level}/{key.Index} holds {row.Length / TreeHasher.HashSize} hashes, fewer than the {width} the log needs: storage is inconsistent");
             trees[key] = (width, TileId.Tree(row, width));
-            if (committed > 0 && _maxCachedTiles > 0)
+            // Kept only if no head read moved the caches to another filling meanwhile (the tile was read under this head).
+            if (covered > 0 && cacheable && _maxCachedTiles > 0 && Cacheable(committed))
             {
                 if (_tileTrees.Count >= _maxCachedTiles) EvictOneTile();
-                _tileTrees[key] = trees[key];
+                _tileTrees[key] = (width, trees[key].Tree, committed!.Epoch);
             }
         }
         var hashes = new List<byte[]>(nodes.Count);
@@ -143,7 +240,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
             var first = (int)((node.Index << r) % TileId.FullWidth);
             var (width, tree) = trees[key];
             if (first + (1 << r) > width)
-                throw new InvalidOperationException($"tile {key.Level}/{key.Index} lacks node {node}: storage is inconsistent");
+                throw new InvalidDataException($"tile {key.Level}/{key.Index} lacks node {node}: storage is inconsistent");
             hashes.Add(FlatTree.Node(tree, (ulong)width, new NodeId(r, (ulong)(first >> r))));
         }
         return hashes;
@@ -153,7 +250,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     // finds its tiles kept with a chance of cache size ÷ tiles in the log, and a missed one costs a Redis read and
     // 255 SHA-256.
     private readonly long _maxCachedTiles = tileCacheBytes / ((long)FlatTree.HashCount(TileId.FullWidth) * TreeHasher.HashSize);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, ulong Index), (int Width, byte[] Tree)> _tileTrees = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Level, ulong Index), (int Width, byte[] Tree, int Epoch)> _tileTrees = new();
 
     /// <summary>
     /// Makes room for one tile. Dropping one (not all) keeps the hit rate of random reads at cache size ÷ tiles even on a
@@ -175,11 +272,22 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     /// <summary>The compact range of the committed tree of <paramref name="head"/>, to append after it.</summary>
     public async Task<CompactRange> ReadRangeAsync(LogHead head)
     {
-        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(head.Size)], head.Size).ConfigureAwait(false);
+        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(head.Size)], head).ConfigureAwait(false);
         var range = new CompactRange(head.Size, hashes);
         if (!range.Root().AsSpan().SequenceEqual(head.Root))
-            throw new InvalidOperationException($"tiles do not hash to the head root at size {head.Size}: storage is inconsistent");
+            throw new InvalidDataException($"tiles do not hash to the head root at size {head.Size}: storage is inconsistent");
         return range;
+    }
+
+    /// <summary>
+    /// The root of the first <paramref name="size"/> entries, from the tiles as Redis holds them now (no cache): what the
+    /// log says it was at a size it published before. <paramref name="size"/> must not exceed the committed head's.
+    /// </summary>
+    public async Task<byte[]> ReadRootAtAsync(ulong size)
+    {
+        if (size == 0) return TreeHasher.EmptyRoot();
+        var hashes = await ReadNodeHashesAsync([.. CompactRange.Nodes(size)]).ConfigureAwait(false);
+        return new CompactRange(size, hashes).Root();
     }
 
     /// <summary>A tile as served: exactly <paramref name="width"/> hashes, or null when the tree of the head does not have them.</summary>
@@ -214,8 +322,8 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     {
         if (record.Back > leafIndex) throw new InvalidDataException($"entry {leafIndex} names a batch {record.Back} entries back: storage is inconsistent");
         var name = LogKeys.Batch(leafIndex - record.Back);
-        var leaf = ReadNodeHashesAsync([new NodeId(0, leafIndex)], head.Size);
-        var batch = await ReadBatchAsync(name, record.Size).ConfigureAwait(false);
+        var leaf = ReadNodeHashesAsync([new NodeId(0, leafIndex)], head);
+        var batch = await ReadBatchAsync(name, record.Size, head).ConfigureAwait(false);
         var data = StoredBatch.LeafData(batch.Shared, record, batch.Inclusion(record.Index), $"entry {leafIndex}");
         var hash = TreeHasher.HashLeaf(data);
         var logLeaf = (await leaf.ConfigureAwait(false))[0];
@@ -225,27 +333,29 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     }
 
     /// <summary>
-    /// The batch <paramref name="name"/> that a committed record points at. A committed batch never changes (it was
-    /// written above the old head by the append that moved the head past it), so it is read whole once and kept:
-    /// up to the batch cache's bytes of trees, one batch dropped at a time when full.
+    /// The batch <paramref name="name"/> that a committed record points at. A committed batch never changes while the log
+    /// only grows (it was written above the old head by the append that moved the head past it), so for a head of the
+    /// caches' current filling it is read whole once and kept: up to the batch cache's bytes of trees, one batch dropped
+    /// at a time when full.
     /// </summary>
-    private async Task<StoredBatch> ReadBatchAsync(string name, ulong size)
+    private async Task<StoredBatch> ReadBatchAsync(string name, ulong size, LogHead head)
     {
-        if (_batches.TryGetValue(name, out var cached) && cached.Size == size) return cached;
+        var cacheable = Cacheable(head);
+        if (cacheable && _batches.TryGetValue(name, out var cached) && cached.Epoch == head.Epoch && cached.Batch.Size == size) return cached.Batch;
         var value = (byte[]?)await _db.StringGetAsync(Keys.Full(name)).ConfigureAwait(false)
             ?? throw new InvalidDataException($"{name} is missing: storage is inconsistent");
         var batch = StoredBatch.Decode(value, size, name);
-        if (batch.Tree.Length > batchCacheBytes) return batch;
+        if (!cacheable || batch.Tree.Length > batchCacheBytes) return batch;
         while (Interlocked.Read(ref _batchBytes) + batch.Tree.Length > batchCacheBytes && !_batches.IsEmpty)
         {
             using var any = _batches.GetEnumerator();
-            if (any.MoveNext() && _batches.TryRemove(any.Current.Key, out var dropped)) Interlocked.Add(ref _batchBytes, -dropped.Tree.Length);
+            if (any.MoveNext() && _batches.TryRemove(any.Current.Key, out var dropped)) Interlocked.Add(ref _batchBytes, -dropped.Batch.Tree.Length);
         }
-        if (_batches.TryAdd(name, batch)) Interlocked.Add(ref _batchBytes, batch.Tree.Length);
+        if (Cacheable(head) && _batches.TryAdd(name, (batch, head.Epoch))) Interlocked.Add(ref _batchBytes, batch.Tree.Length);
         return batch;
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredBatch> _batches = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (StoredBatch Batch, int Epoch)> _batches = new(StringComparer.Ordinal);
     private long _batchBytes;
 
     public async Task<Dictionary<string, NonceRecord>> ReadNoncesAsync(string provider, IReadOnlyList<string> nonces, LogHead head)
@@ -312,12 +422,57 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     public async Task<List<string>> ReadProvidersAsync() =>
         [.. (await _db.SetMembersAsync(Keys.Providers).ConfigureAwait(false)).Select(v => (string)v!).Order(StringComparer.Ordinal)];
 
+    // Keeps the checkpoint and remembers the largest size kept (zero-padded, so strings compare as numbers), so that the
+    // fork check reads one checkpoint, not all of them.
+    private const string KeepScript = """
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+        local latest = redis.call('GET', KEYS[2])
+        if not latest or latest < ARGV[2] then redis.call('SET', KEYS[2], ARGV[2]) end
+        return 1
+        """;
+
     /// <summary>Keeps a checkpoint beyond the head's latest one (e.g. one that was anchored).</summary>
     public Task KeepCheckpointAsync(ulong size, string note) =>
-        _db.HashSetAsync(Keys.Checkpoints, size.ToString(CultureInfo.InvariantCulture), note);
+        _db.ScriptEvaluateAsync(KeepScript, [Keys.Checkpoints, Keys.LatestCheckpoint],
+            [size.ToString(CultureInfo.InvariantCulture), size.ToString("D20", CultureInfo.InvariantCulture), note]);
 
     public async Task<string?> ReadKeptCheckpointAsync(ulong size) =>
         (string?)await _db.HashGetAsync(Keys.Checkpoints, size.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+
+    /// <summary>The kept checkpoint of the largest size, or null when none is kept.</summary>
+    public async Task<string?> ReadLatestKeptCheckpointAsync()
+    {
+        var latest = (string?)await _db.StringGetAsync(Keys.LatestCheckpoint).ConfigureAwait(false);
+        if (latest is null)
+        {
+            // Kept before the largest size was remembered: find it once (every field), and remember it.
+            var sizes = (await _db.HashKeysAsync(Keys.Checkpoints).ConfigureAwait(false))
+                .Select(k => ulong.TryParse((string?)k, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : (ulong?)null)
+                .Where(n => n is not null).Select(n => n!.Value).ToList();
+            if (sizes.Count == 0) return null;
+            latest = sizes.Max().ToString("D20", CultureInfo.InvariantCulture);
+            await _db.StringSetAsync(Keys.LatestCheckpoint, latest, when: When.NotExists).ConfigureAwait(false);
+        }
+        return await ReadKeptCheckpointAsync(ulong.Parse(latest, NumberStyles.None, CultureInfo.InvariantCulture)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records why the log refuses to grow (JSON, see the sequencer's fork check): the published tree its head does not
+    /// contain. While it is recorded no append commits, on any silo (<see cref="AppendScript"/>). The larger tree wins.
+    /// </summary>
+    public Task RecordRollbackAsync(ulong size, string json) =>
+        _db.ScriptEvaluateAsync("""
+            local cur = redis.call('GET', KEYS[1])
+            if not cur or string.sub(cur, 1, 20) <= ARGV[1] then redis.call('SET', KEYS[1], ARGV[1] .. ARGV[2]) end
+            return 1
+            """, [Keys.Rollback], [size.ToString("D20", CultureInfo.InvariantCulture), json]);
+
+    /// <summary>The rollback evidence recorded by <see cref="RecordRollbackAsync"/>, or null.</summary>
+    public async Task<string?> ReadRollbackAsync() =>
+        ((string?)await _db.StringGetAsync(Keys.Rollback).ConfigureAwait(false)) is { Length: > 20 } value ? value[20..] : null;
+
+    /// <summary>Drops the rollback evidence once the head contains what it names (restored), so appends may commit again.</summary>
+    public Task ClearRollbackAsync() => _db.KeyDeleteAsync(Keys.Rollback);
 }
 
 /// <summary>A committed entry's leaf data and its RFC 9162 leaf hash.</summary>

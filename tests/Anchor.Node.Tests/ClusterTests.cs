@@ -143,7 +143,7 @@ public sealed class ClusterTests(ITestOutputHelper log) : IDisposable
 
             // And the whole log, recomputed from Redis, agrees with its tiles, checkpoints and indexes.
             var (auditExit, auditOutput, auditError) = await CliRunner.Run("audit", "--redis", cluster["redis"]!.GetValue<string>(),
-                "--origin", cluster["origin"]!.GetValue<string>(), "--log-key", logKey);
+                "--redis-password-file", cluster["redisPasswordFile"]!.GetValue<string>(), "--origin", cluster["origin"]!.GetValue<string>(), "--log-key", logKey);
             Assert.True(auditExit == 0, auditOutput + auditError);
             log.WriteLine(auditOutput.Trim());
             foreach (var c in clients) c.Dispose();

@@ -98,10 +98,30 @@ public sealed class QuickstartTests : IDisposable
                 Assert.Equal("4", anchored); // The demo's key registration and record, and the tour's.
             }
 
+            // Secrets at rest: the state folder and what the node, Redis and anvil wrote there are the operator's only, and
+            // Redis wants the generated password, which no log shows.
+            var passwordFile = info["redisPasswordFile"]!.GetValue<string>();
+            var password = (await File.ReadAllTextAsync(passwordFile)).Trim();
+            Assert.Equal(48, password.Length);
+            AssertPrivate(_state, Path.Combine(_state, "node"), Path.Combine(_state, "redis"), Path.Combine(_state, "redis", "appendonlydir"), Path.Combine(_state, "node", "witness"));
+            AssertPrivate(passwordFile, Path.Combine(_state, "redis.conf"), Path.Combine(_state, "node.log"), Path.Combine(_state, "redis.log"),
+                Path.Combine(_state, "anvil-state.json"), Path.Combine(_state, "chain-key"), Path.Combine(_state, "node", NodeState.LogKeyFile), tokenFile);
+            foreach (var f in Directory.GetFiles(Path.Combine(_state, "redis", "appendonlydir")).Concat(Directory.GetFiles(Path.Combine(_state, "node", "witness")))) AssertPrivate(f);
+            // Without the password Redis answers nothing but NOAUTH (spoken to raw, as any client on the host could).
+            using (var anonymous = new System.Net.Sockets.TcpClient())
+            {
+                await anonymous.ConnectAsync(System.Net.IPAddress.Loopback, redisPort);
+                var stream = anonymous.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var answer = new byte[64];
+                var read = await stream.ReadAsync(answer);
+                Assert.StartsWith("-NOAUTH", System.Text.Encoding.ASCII.GetString(answer, 0, read), StringComparison.Ordinal);
+            }
+
             // The audit agrees with everything, anchors included; an anchor record edited in Redis is named.
-            string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--origin", info["origin"]!.GetValue<string>(), "--trust", trust, "--rpc", rpc];
+            string[] audit = ["audit", "--redis", $"127.0.0.1:{redisPort}", "--redis-password-file", passwordFile, "--origin", info["origin"]!.GetValue<string>(), "--trust", trust, "--rpc", rpc];
             Assert.Contains(" time-stamp(s) and indexes agree", await Cli(0, audit), StringComparison.Ordinal);
-            using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort}");
+            using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},password={password}");
             var db = connection.GetDatabase();
             var records = new Anchor.Storage.LogKeys(info["origin"]!.GetValue<string>()).Full("anchors/local");
             var confirmed = (await db.HashGetAllAsync(records)).First(r => JsonNode.Parse((string)r.Value!)!["state"]!.GetValue<string>() == "confirmed");
@@ -113,7 +133,9 @@ public sealed class QuickstartTests : IDisposable
             Assert.True(auditExit == 1, json + error);
             Assert.Equal([$"anchor local/{edited["treeSize"]}"], JsonNode.Parse(json)!["findings"]!.AsArray().Select(f => f!["subject"]!.GetValue<string>()).Distinct());
             await db.HashSetAsync(records, confirmed.Name, confirmed.Value);
-            Assert.DoesNotContain((await File.ReadAllTextAsync(tokenFile)).Trim(), output + await File.ReadAllTextAsync(Path.Combine(_state, "node.log")), StringComparison.Ordinal);
+            var logs = output + await File.ReadAllTextAsync(Path.Combine(_state, "node.log"));
+            Assert.DoesNotContain((await File.ReadAllTextAsync(tokenFile)).Trim(), logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, logs, StringComparison.Ordinal);
 
             await StopAsync();
             foreach (var (name, pid) in pids) Assert.False(DeployScript.Alive(pid), $"{name} (pid {pid}) still runs after --stop");
@@ -140,6 +162,17 @@ public sealed class QuickstartTests : IDisposable
     {
         var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(1), "--stop", "--state", _state);
         Assert.True(exit == 0, output);
+    }
+
+    /// <summary>Files 0600, folders 0700: nobody but the operator reads keys, tokens, the password, the AOF or the logs.</summary>
+    private static void AssertPrivate(params string[] paths)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        foreach (var path in paths)
+        {
+            var want = Directory.Exists(path) ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            Assert.True(File.GetUnixFileMode(path) == want, $"{path} is {File.GetUnixFileMode(path)}, want {want}");
+        }
     }
 
     private static async Task<string> Cli(int expectedExit, params string[] args)

@@ -53,7 +53,8 @@ public sealed class TestNode : IAsyncDisposable
         ];
     }
 
-    public static async Task<TestNode> StartAsync(string[] args)
+    /// <param name="healthy">Wait until /healthz answers 200; false waits only until the node answers (a node refusing to sequence is unhealthy).</param>
+    public static async Task<TestNode> StartAsync(string[] args, bool healthy = true)
     {
         // A free port can be taken by someone else between choosing and binding it: choose again then.
         for (var attempt = 1; ; attempt++)
@@ -73,7 +74,8 @@ public sealed class TestNode : IAsyncDisposable
             }
             var stateDir = args.Last(a => a.StartsWith("--Anchor:StateDir=", StringComparison.Ordinal)).Split('=', 2)[1];
             var node = new TestNode(app, Port(args, "Http:Port"), Port(args, "Http:OperatorPort"), stateDir);
-            await node.WaitHealthyAsync();
+            if (healthy) await node.WaitHealthyAsync();
+            else await node.Http.GetAsync("/v1/node");
             return node;
         }
     }

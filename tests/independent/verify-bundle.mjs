@@ -7,12 +7,13 @@
 // hash of the checkpoint body, `openssl ts -verify` accepts it against the given TSA roots, and
 // receivedAt is not after its genTime + accuracy + 1 s.
 // Usage: node verify-bundle.mjs BUNDLE.json [VKEY] [--tsa-root ROOT.pem]...
-// Prints one line per check and exits 0 only when all pass.
+// Prints one line per check and exits 0 only when all pass. Other scripts import checkBundle.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const sha256 = (...parts) => { const h = createHash('sha256'); for (const p of parts) h.update(p); return h.digest(); };
 
@@ -63,29 +64,27 @@ function checkpointSignature(note, vkey) {
   throw new Error('no signature by ' + name);
 }
 
-const args = process.argv.slice(2);
-const tsaRoots = [];
-for (let i = args.indexOf('--tsa-root'); i >= 0; i = args.indexOf('--tsa-root')) tsaRoots.push(...args.splice(i, 2).slice(1));
-const bundle = JSON.parse(readFileSync(args[0], 'utf8'));
-const vkey = args[1] ?? bundle.logKey;
-let failed = 0;
-const report = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); if (!ok) failed++; };
+// Every check of the bundle, as [{ ok, what }] (skips as { skip }), against the verifier key vkey (the bundle's own when
+// not given) and the TSA root files tsaRoots. Other scripts import it (tests/faults/check.mjs).
+export function checkBundle(bundle, vkey = bundle.logKey, tsaRoots = []) {
+  const checks = [];
+  const report = (ok, what) => checks.push({ ok, what });
 
-const leafHash = sha256(Buffer.from([0]), Buffer.from(jcs(bundle.entry), 'utf8'));
-report(leafHash.toString('hex') === bundle.leafHash, `leaf hash ${leafHash.toString('hex')}`);
+  const leafHash = sha256(Buffer.from([0]), Buffer.from(jcs(bundle.entry), 'utf8'));
+  report(leafHash.toString('hex') === bundle.leafHash, `leaf hash ${leafHash.toString('hex')}`);
 
-let root = null;
-try {
-  root = rootFromInclusion(BigInt(bundle.leafIndex), BigInt(bundle.treeSize), leafHash, bundle.inclusion.map(h => Buffer.from(h, 'hex')));
-  report(true, `inclusion: leaf ${bundle.leafIndex} of ${bundle.treeSize} -> root ${root.toString('hex')}`);
-} catch (e) { report(false, 'inclusion: ' + e.message); }
+  let root = null;
+  try {
+    root = rootFromInclusion(BigInt(bundle.leafIndex), BigInt(bundle.treeSize), leafHash, bundle.inclusion.map(h => Buffer.from(h, 'hex')));
+    report(true, `inclusion: leaf ${bundle.leafIndex} of ${bundle.treeSize} -> root ${root.toString('hex')}`);
+  } catch (e) { report(false, 'inclusion: ' + e.message); }
 
-try {
-  const { ok, text } = checkpointSignature(bundle.checkpoint, vkey);
-  report(ok, 'checkpoint signature by ' + vkey);
-  const [, size, rootB64] = text.split('\n');
-  report(size === bundle.treeSize && root !== null && Buffer.from(rootB64, 'base64').equals(root), `checkpoint names size ${size}, root ${Buffer.from(rootB64, 'base64').toString('hex')}`);
-} catch (e) { report(false, 'checkpoint: ' + e.message); }
+  try {
+    const { ok, text } = checkpointSignature(bundle.checkpoint, vkey);
+    report(ok, 'checkpoint signature by ' + vkey);
+    const [, size, rootB64] = text.split('\n');
+    report(size === bundle.treeSize && root !== null && Buffer.from(rootB64, 'base64').equals(root), `checkpoint names size ${size}, root ${Buffer.from(rootB64, 'base64').toString('hex')}`);
+  } catch (e) { report(false, 'checkpoint: ' + e.message); }
 
 // The key that signed, as the log registered it: its entry is in the same tree, before the record, for the same
 // provider and key ID, and (for ed25519) carries the key's own signature over anchor-key:v1\n || JCS({provider, keyId, key}).
@@ -129,8 +128,8 @@ try {
     const digest = ['sha256', 'sm3'].includes(t.hashAlg) ? createHash(t.hashAlg).update(body, 'utf8').digest('hex') : '(unknown hashAlg)';
     report(text.includes(`Hash Algorithm: ${t.hashAlg}`) && imprint === digest, `${what} imprint ${imprint} = ${t.hashAlg}(checkpoint body)`);
     const sm2 = (openssl('asn1parse', '-inform', 'DER', '-in', token).stdout ?? '').includes('SM2-with-SM3');
-    if (sm2) console.log(`skip ${what} signature: OpenSSL 3.0 cannot verify SM2 signatures`);
-    else if (tsaRoots.length === 0) console.log(`skip ${what} signature: no --tsa-root given`);
+    if (sm2) checks.push({ ok: true, skip: `${what} signature: OpenSSL 3.0 cannot verify SM2 signatures` });
+    else if (tsaRoots.length === 0) checks.push({ ok: true, skip: `${what} signature: no --tsa-root given` });
     else {
       const verified = openssl('ts', '-verify', '-in', token, '-token_in', '-digest', digest, '-CAfile', rootsFile);
       report(verified.status === 0 && /Verification: OK/.test(verified.stdout), `${what} openssl ts -verify -digest ${digest} against ${tsaRoots.join(', ')}`);
@@ -146,5 +145,17 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
-process.exit(failed === 0 ? 0 : 1);
+  return checks;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const tsaRoots = [];
+  for (let i = args.indexOf('--tsa-root'); i >= 0; i = args.indexOf('--tsa-root')) tsaRoots.push(...args.splice(i, 2).slice(1));
+  const bundle = JSON.parse(readFileSync(args[0], 'utf8'));
+  const checks = checkBundle(bundle, args[1] ?? bundle.logKey, tsaRoots);
+  for (const c of checks) console.log(c.skip ? `skip ${c.skip}` : `${c.ok ? 'ok  ' : 'FAIL'} ${c.what}`);
+  const failed = checks.filter(c => !c.skip && !c.ok).length;
+  console.log(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}

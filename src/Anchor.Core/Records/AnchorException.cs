@@ -23,6 +23,8 @@ public static class ErrorCodes
     public const string CertificateUntrusted = "certificate_untrusted";
     public const string CertificateExpired = "certificate_expired";
     public const string CertificateRevoked = "certificate_revoked";
+    /// <summary>503: the log's head lacks a tree the node already published (Redis lost acknowledged writes); it refuses to sequence.</summary>
+    public const string LogRolledBack = "log_rolled_back";
 }
 
 /// <summary>Input that Anchor refuses, with the code the API reports and a one-line reason.</summary>

@@ -17,9 +17,10 @@ namespace Anchor.Grains.Anchoring;
 ///    the configured confirmations;
 /// 2. re-checks the newest confirmed anchors: one a reorg removed is marked orphaned, and the chain's
 ///    latest size falls back, so step 3 anchors again;
-/// 3. if the log is ahead of the chain, sends one anchor for the round's seal (the head's checkpoint, kept, unless a TSA
-///    of this round sealed one already: <see cref="SealStore"/>), recording the transaction as soon as it is sent. One
-///    anchor covers every entry since the last.
+/// 3. asks the sequencer's fork check whether the head contains every tree already published, the chain's latest
+///    anchor included (never anchor a log that went backwards); then, if the log is ahead of the chain, sends one anchor
+///    for the round's seal (the head's checkpoint, kept, unless a TSA of this round sealed one already:
+///    <see cref="SealStore"/>), recording the transaction as soon as it is sent. One anchor covers every entry since the last.
 ///    An anchor found on chain without a record (a crash between sending and recording) is adopted once it
 ///    has the configured confirmations.
 /// A chain that is down only fails rounds: the ledger keeps accepting evidence meanwhile.
@@ -90,7 +91,7 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
             if (account is not null) balance = (await client.BalanceAsync(account, ct)).ToString(CultureInfo.InvariantCulture);
             await SaveRoundAsync("ok", account, balance, null);
         }
-        catch (Exception e) when (e is ChainException or HttpRequestException or TimeoutException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is ChainException or HttpRequestException or TimeoutException or OperationCanceledException or IOException or LogRolledBackException)
         {
             LogRoundFailed(_logger, Chain, e.Message);
             if (e is LogRegistrationMismatchException stopped) _stopped = stopped;
@@ -206,11 +207,14 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
     private async Task AnchorNewestAsync(AnchorRegistryClient client, CancellationToken ct)
     {
         if (await anchors.ReadPendingAsync(Chain) is not null) return; // One transaction in flight per chain.
+        var (onChain, onChainRoot) = await client.LatestAsync(_logId, ct);
+        // Never anchor a head that lacks what was published (the chain's latest anchor among it): the sequencer's fork check
+        // says so, and refuses to sequence as well.
+        var published = onChain == 0 ? null : new PublishedTree(onChain, onChainRoot, $"the latest anchor on chain {Chain}");
+        if (await GrainFactory.GetGrain<ISequencerGrain>(log.Origin).CheckPublished(published) is { } rolledBack)
+            throw new LogRolledBackException($"{Chain}: not anchoring: {rolledBack}");
         var head = await log.ReadHeadAsync();
         if (head.Size == 0 || head.Checkpoint is null) return;
-        var (onChain, _) = await client.LatestAsync(_logId, ct);
-        if (onChain > head.Size)
-            throw new ChainException(ChainErrorCode.Rpc, $"{Chain}: the chain has size {onChain} anchored but the log holds only {head.Size}: was Redis restored from an old backup?");
         await AdoptUnrecordedAsync(client, onChain, ct);
         if (onChain == head.Size) return;
 

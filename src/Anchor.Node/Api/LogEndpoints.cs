@@ -24,7 +24,7 @@ public static class LogEndpoints
         app.MapGet("/v1/trust", (NodeTrust trust) => Results.Text(trust.File.ToJson().ToJsonString(), "application/json"))
             .WithSummary("This node's entry for a verifier's trust file (anchor-trust/v1): origin, log key, per chain registry, operator and log ID, and its TSAs' roots");
         app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
-        app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable and sequencer ready (operator listener only)")
+        app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable, sequencer ready (not refusing), durability as checked at start (operator listener only)")
             .WithMetadata(new OperatorOnly()).ExcludeFromDescription();
     }
 
@@ -93,10 +93,11 @@ public static class LogEndpoints
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
     private static async Task<IResult> HealthAsync(StackExchange.Redis.IConnectionMultiplexer redis, IGrainFactory grains, LogStore store,
-        IAnchoringStatus anchoring, TimestampingStatus timestamping, CancellationToken cancellationToken)
+        IAnchoringStatus anchoring, TimestampingStatus timestamping, Durability.DurabilityStatus durability, CancellationToken cancellationToken)
     {
-        var status = new JsonObject();
-        var healthy = true;
+        // Relaxed durability is reported, not unhealthy: it was chosen. Durability lost since the start is unhealthy.
+        var status = new JsonObject { ["durability"] = durability.ToJson() };
+        var healthy = durability.Problem is null;
         // All probes at once, so the answer takes the longest of them, not their sum.
         var ping = redis.GetDatabase().PingAsync().WaitAsync(ProbeTimeout, cancellationToken);
         var sequencerStatus = grains.GetGrain<ISequencerGrain>(store.Origin).Status().WaitAsync(ProbeTimeout, cancellationToken);
@@ -117,6 +118,7 @@ public static class LogEndpoints
             status["sequencerSilo"] = sequencer.Silo;
             status["size"] = sequencer.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (sequencer.Problem is not null) status["sequencer"] = sequencer.Problem;
+            if (sequencer.Code is not null) status["code"] = sequencer.Code; // log_rolled_back: the log refuses to sequence.
             healthy &= sequencer.Ready;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -151,7 +153,7 @@ public static class LogEndpoints
         try
         {
             // Like anchoring, a TSA that is down does not make the node unhealthy.
-            status["tsa"] = new JsonArray([.. (await timestamping.TsasAsync()).Select(t => (JsonNode)TsaHealth(t))]);
+            status["tsa"] = new JsonArray([.. (await timestamping.TsasAsync().WaitAsync(ProbeTimeout, cancellationToken)).Select(t => (JsonNode)TsaHealth(t))]);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {

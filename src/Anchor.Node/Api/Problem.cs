@@ -13,6 +13,7 @@ public sealed class ProblemException(string code, string detail, int? status = n
 public static class Problem
 {
     public const string Unavailable = "unavailable";
+    public const string StorageInconsistent = "storage_inconsistent";
     public const string Internal = "internal";
     public const string ProviderExists = "provider_exists";
     public const string KeyExists = "key_exists";
@@ -38,7 +39,7 @@ public static class Problem
         UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         HeadersTooLarge => StatusCodes.Status431RequestHeaderFieldsTooLarge,
-        Unavailable => StatusCodes.Status503ServiceUnavailable,
+        Unavailable or ErrorCodes.LogRolledBack or StorageInconsistent => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 

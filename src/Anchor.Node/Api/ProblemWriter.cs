@@ -26,8 +26,15 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
         catch (Grains.RecordRefusedException ex) { problem = Fail(context, ex.Code, ex.Detail); }
         catch (Grains.SequencerUnavailableException ex)
         {
-            context.Response.Headers.RetryAfter = "1";
-            problem = Fail(context, Problem.Unavailable, ex.Detail);
+            // log_rolled_back does not pass by retrying: it waits for an operator, so no Retry-After.
+            if (ex.Code == Problem.Unavailable) context.Response.Headers.RetryAfter = "1";
+            problem = Fail(context, ex.Code, ex.Detail);
+        }
+        catch (InvalidDataException ex)
+        {
+            // Redis holds less than the head this request started from (rolled back under it), or is damaged: never a wrong answer.
+            LogInconsistent(logger, ex.Message, context.Request.Method, context.Request.Path);
+            problem = Fail(context, Problem.StorageInconsistent, ex.Message);
         }
         catch (Exception ex) when (ex is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
             or TimeoutException or StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException)
@@ -70,6 +77,9 @@ public sealed partial class ProblemWriter(RequestDelegate next, ILogger<ProblemW
         context.Items[Observability.SubmissionMetrics.ProblemCodeItem] = code;
         return Problem.Result(code, detail, status);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Problem} in {Method} {Path}; answered 503")]
+    private static partial void LogInconsistent(ILogger logger, string problem, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transient {Failure} in {Method} {Path}; answered 503")]
     private static partial void LogTransient(ILogger logger, string failure, string method, string path);

@@ -26,10 +26,6 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     private const int MaxCachedKeys = 10_000;
     private readonly LruCache<ulong, (byte[] Data, byte[] Key)> _keyEntries = new(MaxCachedKeys);
     private readonly string _logKey = signer.VerifierKey.ToString();
-    // Right-border hashes folded into a proof's ephemeral node, by the leaves they cover: one tree's proofs share them.
-    // Kept per tree size (a tree has at most 64 such nodes), for the most recently used sizes.
-    private const int MaxEphemeralTrees = 256;
-    private readonly LruCache<ulong, System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]>> _ephemeral = new(MaxEphemeralTrees);
     private sealed record RecentHead(LogHead Head, long ReadAt);
     private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
@@ -107,15 +103,33 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
 
     private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, EntryFilter? filter, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PartsAtAsync(leafIndex, head, filter, cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            // The head was read before Redis went back to an older state (restored, or an AOF cut by a power loss): what it
+            // names is gone. Once more from the head Redis has now; if that fails too, the answer is 503, never a wrong proof.
+            head = await store.ReadHeadAsync();
+            _recentHead = new RecentHead(head, time.GetTimestamp());
+            return await PartsAtAsync(leafIndex, head, filter, cancellationToken);
+        }
+    }
+
+    private async Task<Parts?> PartsAtAsync(ulong leafIndex, LogHead head, EntryFilter? filter, CancellationToken cancellationToken)
+    {
         if (leafIndex >= head.Size || head.Checkpoint is null) return null;
         var sealedTree = await SealedTreeAsync(leafIndex, cancellationToken);
         if (sealedTree is not null)
         {
             // A head remembered from before the sealed checkpoint does not cover its tiles: read the current one.
             if (sealedTree.Size > head.Size) head = await store.ReadHeadAsync();
-            return await BuildAsync(leafIndex, sealedTree, head, filter);
+            // Still beyond the head: the log went backwards since it was sealed (the sequencer refuses; see ForkGuard),
+            // and the tiles of that tree are gone. The bundle names the head's tree instead.
+            if (sealedTree.Size <= head.Size) return await BuildAsync(leafIndex, sealedTree, head, filter);
         }
-        return await BuildAsync(leafIndex, new SealedTree(head.Size, head.Checkpoint, [], []), head, filter);
+        return head.Checkpoint is null ? null : await BuildAsync(leafIndex, new SealedTree(head.Size, head.Checkpoint, [], []), head, filter);
     }
 
     /// <summary>
@@ -153,7 +167,7 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     {
         var entryTask = store.ReadLeafAsync(leafIndex, head);
         var shape = ProofShape.Inclusion(leafIndex, tree.Size);
-        var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head.Size);
+        var nodesTask = store.ReadNodeHashesAsync(shape.Nodes, head);
         var leaf = await entryTask;
         var nodes = await nodesTask;
         if (leaf is null) return null;
@@ -162,7 +176,7 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
         if (filter is not null && !await filter(signer.Provider, leaf.Data)) return null;
         var keyIndex = signer.KeyEntry;
         var keyShape = ProofShape.Inclusion(keyIndex, tree.Size);
-        var keyNodes = await store.ReadNodeHashesAsync(keyShape.Nodes, head.Size);
+        var keyNodes = await store.ReadNodeHashesAsync(keyShape.Nodes, head);
         if (!_keyEntries.TryGet(keyIndex, out var key))
         {
             var stored = await store.ReadLeafAsync(keyIndex, head)
@@ -171,11 +185,8 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
             key = (stored.Data, Encoding.UTF8.GetBytes(registration.Key.ToJson().ToJsonString()));
             _keyEntries.Set(keyIndex, key);
         }
-        if (!_ephemeral.TryGet(tree.Size, out var ephemeral))
-        {
-            ephemeral = new();
-            _ephemeral.Set(tree.Size, ephemeral);
-        }
+        // Right-border hashes folded into a proof's ephemeral node are shared by one tree's proofs (kept by the store, bound to its head).
+        var ephemeral = store.FoldMemory(head);
         return new Parts(leaf.Data, leaf.Hash, key.Key, leafIndex, shape.Fold(nodes, ephemeral), tree,
             keyIndex, key.Data, keyShape.Fold(keyNodes, ephemeral));
     }

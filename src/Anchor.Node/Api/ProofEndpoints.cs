@@ -96,7 +96,7 @@ public static class ProofEndpoints
         if (n > head.Size) throw new ProblemException(ErrorCodes.NotFound, $"the log has {head.Size} entries, fewer than {n}");
         // From size 0 every tree is consistent and RFC 9162 has no proof to give: the empty list.
         var shape = ProofShape.Consistency(m, n);
-        var proof = shape.Fold(await store.ReadNodeHashesAsync(shape.Nodes, head.Size));
+        var proof = shape.Fold(await store.ReadNodeHashesAsync(shape.Nodes, head));
         return Json(new JsonObject
         {
             ["from"] = m.ToString(CultureInfo.InvariantCulture),

@@ -6,9 +6,11 @@ namespace Anchor.Node.Observability;
 
 /// <summary>
 /// Samples what observable gauges report (Redis round trip, anchoring and time-stamping status) every few seconds in the
-/// background: a scrape must not wait on Redis or a chain RPC, and gauge callbacks cannot be async.
+/// background: a scrape must not wait on Redis or a chain RPC, and gauge callbacks cannot be async. Re-reads Redis
+/// persistence at the same pace (<see cref="Durability.DurabilityStatus.Recheck"/>).
 /// </summary>
-public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServiceProvider services, ILogger<NodeProbes> logger) : BackgroundService
+public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServiceProvider services, Durability.DurabilityStatus durability,
+    ILogger<NodeProbes> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
@@ -27,6 +29,11 @@ public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServicePro
             try
             {
                 RedisLatencySeconds = (await redis.GetDatabase().PingAsync()).TotalSeconds;
+                // Durability checked at start must still hold (someone may run CONFIG SET appendfsync everysec, or restart Redis
+                // with another configuration); /healthz reports it if not.
+                var before = durability.Problem;
+                durability.Recheck(await Anchor.Storage.RedisPersistence.ReadAsync(redis));
+                if (durability.Problem is { } problem && problem != before) LogDurabilityLost(logger, problem);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
@@ -58,6 +65,9 @@ public sealed partial class NodeProbes(IConnectionMultiplexer redis, IServicePro
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Durability: {Problem}")]
+    private static partial void LogDurabilityLost(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Metrics probe of {Target} failed: {Failure}")]
     private static partial void LogProbeFailed(ILogger logger, string target, string failure);

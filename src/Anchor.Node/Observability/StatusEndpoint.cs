@@ -11,8 +11,9 @@ using StackExchange.Redis;
 namespace Anchor.Node.Observability;
 
 /// <summary>
-/// GET /v1/admin/status (operator): what `anchor status` prints. The log head and the age of its
-/// checkpoint, every chain's anchoring, every TSA's time-stamping, the cluster's silos, and Redis persistence. Each part is
+/// GET /v1/admin/status (operator): what `anchor status` prints. Durability, the log head and the age of its
+/// checkpoint (and why it refuses to sequence, if it does), every chain's anchoring, every TSA's time-stamping, the
+/// cluster's silos, and Redis persistence. Each part is
 /// gathered on its own, so one unreachable part is reported as such and the rest still answers.
 /// </summary>
 public static class StatusEndpoint
@@ -21,11 +22,11 @@ public static class StatusEndpoint
         admin.MapGet("/status", StatusAsync).WithSummary("Log size and checkpoint age, anchoring per chain, time-stamping per TSA, cluster silos, Redis persistence");
 
     private static async Task<IResult> StatusAsync(LogStore store, IGrainFactory grains, IConnectionMultiplexer redis,
-        IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
+        IServiceProvider services, TimeProvider time, Durability.DurabilityStatus durability, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var status = new JsonObject { ["origin"] = store.Origin, ["time"] = Times.ToText(now) };
-        status["log"] = await Part(() => LogAsync(store, now));
+        var status = new JsonObject { ["origin"] = store.Origin, ["time"] = Times.ToText(now), ["durability"] = durability.ToJson() };
+        status["log"] = await Part(() => LogAsync(store, grains, now));
         status["chains"] = await Part(() => ChainsAsync(services, cancellationToken));
         status["tsa"] = await Part(async () => (JsonNode)new JsonArray([.. (await services.GetRequiredService<TimestampingStatus>().TsasAsync())
             .Select(t => (JsonNode)LogEndpoints.TsaHealth(t))]));
@@ -46,10 +47,23 @@ public static class StatusEndpoint
         }
     }
 
-    private static async Task<JsonNode> LogAsync(LogStore store, DateTimeOffset now)
+    private static async Task<JsonNode> LogAsync(LogStore store, IGrainFactory grains, DateTimeOffset now)
     {
         var head = await store.ReadHeadAsync();
         var log = new JsonObject { ["size"] = head.Size.ToString(CultureInfo.InvariantCulture), ["root"] = head.RootHex };
+        // Why the sequencer refuses (log_rolled_back), if it does: the first thing an operator must see.
+        try
+        {
+            if (await grains.GetGrain<Grains.ISequencerGrain>(store.Origin).Status().WaitAsync(TimeSpan.FromSeconds(5)) is { Code: not null } sequencer)
+            {
+                log["refusing"] = sequencer.Code;
+                log["problem"] = sequencer.Problem;
+            }
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            log["sequencer"] = ex.GetType().Name + ": " + ex.Message;
+        }
         // The checkpoint is signed in the batch that sequenced the last entry, so that entry's receivedAt is its time.
         if (head.Size > 0 && await store.ReadEntryAsync(head.Size - 1, head) is { } last
             && JsonNode.Parse(last)?["receivedAt"]?.GetValue<string>() is { } receivedAt
