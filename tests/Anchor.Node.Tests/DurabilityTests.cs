@@ -26,7 +26,7 @@ public sealed class DurabilityTests : IDisposable
         Assert.Contains("Anchor:Redis:Throwaway=true", ex.Message);
 
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "aof-throwaway.test/log", _state, "--Anchor:Redis:Throwaway=true"));
-        var (status, health) = await node.GetAsync("/healthz");
+        var (status, health) = await node.HealthAsync();
         Assert.True(status == 200, health.ToJsonString());
         Assert.Equal("throwaway", health["durability"]!["mode"]!.GetValue<string>());
     }
@@ -41,7 +41,7 @@ public sealed class DurabilityTests : IDisposable
         Assert.Contains("Anchor:Durability=Relaxed", ex.Message);
 
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "everysec.test/log", _state, "--Anchor:Durability=relaxed"));
-        var (status, health) = await node.GetAsync("/healthz");
+        var (status, health) = await node.HealthAsync();
         Assert.True(status == 200, health.ToJsonString()); // Chosen, so reported, not unhealthy.
         Assert.Equal("relaxed", health["durability"]!["mode"]!.GetValue<string>());
         Assert.Contains("everysec", health["durability"]!["guarantee"]!.GetValue<string>());
@@ -57,7 +57,7 @@ public sealed class DurabilityTests : IDisposable
     {
         await using var redis = await RedisServer.StartAsync(new RedisServer());
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "always.test/log", _state));
-        var (status, health) = await node.GetAsync("/healthz");
+        var (status, health) = await node.HealthAsync();
         Assert.True(status == 200, health.ToJsonString());
         Assert.Equal("durable", health["durability"]!["mode"]!.GetValue<string>());
         Assert.Equal("appendfsync always", health["durability"]!["guarantee"]!.GetValue<string>());
@@ -82,7 +82,7 @@ public sealed class DurabilityTests : IDisposable
         Assert.Contains("Anchor:Redis:AssertDurable=true", ex.Message);
 
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "managed.test/log", _state, "--Anchor:Redis:AssertDurable=true"));
-        var (status, health) = await node.GetAsync("/healthz");
+        var (status, health) = await node.HealthAsync();
         Assert.True(status == 200, health.ToJsonString());
         Assert.StartsWith("asserted by Anchor:Redis:AssertDurable", health["durability"]!["guarantee"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("relies on Anchor:Redis:AssertDurable", health["durability"]!["warnings"]![0]!.GetValue<string>());
@@ -96,12 +96,12 @@ public sealed class DurabilityTests : IDisposable
         await WaitReplicasAsync(primary, 1);
         await using var node = await TestNode.StartAsync(TestNode.Args(primary.Connection, "replicated.test/log", _state,
             "--Anchor:Redis:Replicas=1", "--Anchor:Redis:ReplicaTimeoutMilliseconds=300"));
-        Assert.Contains("WAIT for 1 replica", (await node.GetAsync("/healthz")).Body["durability"]!["guarantee"]!.GetValue<string>());
+        Assert.Contains("WAIT for 1 replica", (await node.HealthAsync()).Body["durability"]!["guarantee"]!.GetValue<string>());
         using var provider = new TestProvider("replicated");
         await provider.RegisterAsync(node);
         var (status, body) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()));
         Assert.True(status == 200, body.ToJsonString());
-        Assert.Equal("0", body["leafIndex"]!.GetValue<string>());
+        Assert.Equal("1", body["leafIndex"]!.GetValue<string>()); // Entry 0 registers the provider's key.
 
         // No replica: the record is written on the primary, but not acknowledged.
         replica.Kill();
@@ -116,8 +116,8 @@ public sealed class DurabilityTests : IDisposable
         await WaitReplicasAsync(primary, 1);
         (status, body) = await node.PostAsync("/v1/evidence", record);
         Assert.True(status == 200, body.ToJsonString());
-        Assert.Equal("1", body["leafIndex"]!.GetValue<string>());
-        Assert.Equal("2", (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Body["leafIndex"]!.GetValue<string>());
+        Assert.Equal("2", body["leafIndex"]!.GetValue<string>());
+        Assert.Equal("3", (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Body["leafIndex"]!.GetValue<string>());
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class DurabilityTests : IDisposable
         var deadline = DateTime.UtcNow + Observability.NodeProbes.Interval * 3;
         while (true)
         {
-            var (status, body) = await node.GetAsync("/healthz");
+            var (status, body) = await node.HealthAsync();
             if (status == want || DateTime.UtcNow > deadline) { Assert.True(status == want, body.ToJsonString()); return (status, body); }
             await Task.Delay(200);
         }

@@ -39,17 +39,17 @@ public sealed class RollbackTests : IDisposable
                 Assert.Equal(200, (await node.PostAsync("/v1/evidence/batch", provider.Batch([.. Enumerable.Range(0, 30).Select(_ => TestProvider.NewEvidence())]))).Status);
                 late = await store.ReadHeadAsync();
             }
-            // While the node is down, Redis comes back from a copy taken at size 4.
+            // While the node is down, Redis comes back from a copy taken at size 5 (the key registration and 4 records).
             await SetHeadAsync(connection, store, early);
         }
 
         await using (var node = await TestNode.StartAsync(args, healthy: false))
         {
-            var (status, health) = await node.GetAsync("/healthz");
+            var (status, health) = await node.HealthAsync();
             Assert.True(status == 503, health.ToJsonString());
             Assert.Equal("log_rolled_back", health["code"]!.GetValue<string>());
-            Assert.Contains("its head is at size 4", health["sequencer"]!.GetValue<string>());
-            Assert.Contains("size 34", health["sequencer"]!.GetValue<string>());
+            Assert.Contains("its head is at size 5", health["sequencer"]!.GetValue<string>());
+            Assert.Contains("size 35", health["sequencer"]!.GetValue<string>());
 
             using var refused = await node.Http.PostAsync("/v1/evidence", Json(provider.Single(TestProvider.NewEvidence())));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -57,20 +57,20 @@ public sealed class RollbackTests : IDisposable
             Assert.False(refused.Headers.Contains("Retry-After")); // Retrying does not help: an operator must act.
 
             // Reads go on: what the log still holds verifies.
-            Assert.Equal("4", (await node.Http.GetStringAsync("/checkpoint")).Split('\n')[1]);
-            await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/3")).Body, logKey);
-            Assert.Equal(404, (await node.GetAsync("/v1/proofs/4")).Status);
+            Assert.Equal("5", (await node.Http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+            await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/4")).Body, logKey);
+            Assert.Equal(404, (await node.GetAsync("/v1/proofs/5")).Status);
             var (exit, output, error) = await CliRunner.Run("status", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", Path.Combine(_state, NodeState.AdminTokenFile));
             Assert.True(exit == 0, error);
             Assert.Contains("REFUSING TO SEQUENCE (log_rolled_back): the log was rolled back", output, StringComparison.Ordinal);
 
-            // The operator restores what was lost: the node resumes by itself, after 34.
+            // The operator restores what was lost: the node resumes by itself, after 35.
             using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection))
                 await SetHeadAsync(connection, new LogStore(connection, "rolled-back.test/log"), late);
             await node.WaitHealthyAsync();
             var (accepted, body) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()));
             Assert.True(accepted == 200, body.ToJsonString());
-            Assert.Equal("34", body["leafIndex"]!.GetValue<string>());
+            Assert.Equal("35", body["leafIndex"]!.GetValue<string>());
         }
     }
 
@@ -84,27 +84,31 @@ public sealed class RollbackTests : IDisposable
         using var provider = new TestProvider("live");
         await provider.RegisterAsync(node);
         await SubmitAsync(node, provider, batches: 2);
-        var copy = redis.CopyAof(); // Size 110: what a restore, or a power loss, will bring back.
+        var copy = redis.CopyAof(); // Size 111 (the key registration, 110 records): what a restore, or a power loss, will bring back.
         await SubmitAsync(node, provider, batches: 3);
-        Assert.Equal("275", (await node.Http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+        Assert.Equal("276", (await node.Http.GetStringAsync("/checkpoint")).Split('\n')[1]);
 
         // Readers fill the tile, batch and fold caches, and keep reading through everything below.
         var answers = new ConcurrentBag<(int Status, ulong Index, string Body)>();
         using var stop = new CancellationTokenSource();
-        var readers = Enumerable.Range(0, 4).Select(r => ReadAsync(node, 275, answers, stop.Token)).ToList();
+        var readers = Enumerable.Range(0, 4).Select(r => ReadAsync(node, 276, answers, stop.Token)).ToList();
         await Task.Delay(1000);
 
-        // Redis goes back to size 110 under the running node.
+        // Redis goes back to size 111 under the running node.
         await redis.RestoreAofAsync(copy);
         Directory.Delete(copy, recursive: true);
-        await Task.Delay(1500);
-        Assert.Equal("110", (await node.Http.GetStringAsync("/checkpoint")).Split('\n')[1]);
-        // No record gets one of the indices 110 to 274 again.
+        // The node's connection fails fast while Redis restarts (503), and reconnects by itself.
+        await PollAsync(async () =>
+        {
+            using var checkpoint = await node.Http.GetAsync("/checkpoint");
+            return checkpoint.IsSuccessStatusCode && (await checkpoint.Content.ReadAsStringAsync()).Split('\n')[1] == "111";
+        });
+        // No record gets one of the indices 111 to 275 again.
         var (status, refusal) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()));
         Assert.True(status == 503, refusal.ToJsonString());
         await PollAsync(async () => (await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))).Body["code"]!.GetValue<string>() == "log_rolled_back");
 
-        // Worse: a writer that ignores the evidence (none is recorded yet on a copy, it says) grows another history past 275.
+        // Worse: a writer that ignores the evidence (none is recorded yet on a copy, it says) grows another history past 276.
         using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection))
         {
             var store = new LogStore(connection, origin);
@@ -113,7 +117,7 @@ public sealed class RollbackTests : IDisposable
             var forker = new LogSequencer(store, signer, TimeProvider.System);
             // One append: the node's sequencer, which re-checks every few seconds, must not record new evidence half-way.
             await forker.SequenceAsync([Batch(provider, 50), Batch(provider, 50), Batch(provider, 50), Batch(provider, 50)]);
-            Assert.Equal(310UL, (await store.ReadHeadAsync()).Size);
+            Assert.Equal(311UL, (await store.ReadHeadAsync()).Size);
         }
         await Task.Delay(1500);
         stop.Cancel();
@@ -124,7 +128,7 @@ public sealed class RollbackTests : IDisposable
         var served = answers.Where(a => a.Status == 200).ToList();
         Assert.True(served.Count > 100, $"only {served.Count} bundles served");
         foreach (var (_, index, body) in served) await InclusionVerifiesAsync(body, index, logKey);
-        Assert.Contains(served, a => a.Index >= 275); // Read from the forked history too.
+        Assert.Contains(served, a => a.Index >= 276); // Read from the forked history too.
     }
 
     /// <summary>Loops GET /v1/proofs/{i} over the first <paramref name="size"/> leaves (and the forked ones beyond) until stopped.</summary>
@@ -134,7 +138,10 @@ public sealed class RollbackTests : IDisposable
         while (!stop.IsCancellationRequested)
         {
             var index = (ulong)random.Next(0, (int)size + 40);
-            using var response = await node.Http.GetAsync($"/v1/proofs/{index}", CancellationToken.None);
+            // Entries are private: the operator reads them with the admin token. Entry 0 (a key registration) is a 404.
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/proofs/{index}");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", node.AdminToken);
+            using var response = await node.Http.SendAsync(request, CancellationToken.None);
             answers.Add(((int)response.StatusCode, index, await response.Content.ReadAsStringAsync(CancellationToken.None)));
         }
     }
