@@ -11,6 +11,7 @@ using Anchor.Core.Records;
 using Anchor.Core.Signatures;
 using Anchor.Core.Tests.Timestamping;
 using Anchor.Core.Tests.Verification;
+using Anchor.Core.Verification;
 using Anchor.Node.Api;
 using Xunit.Abstractions;
 
@@ -156,6 +157,24 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
                 "anchor chain 31337 Anchored event", "anchor chain 31337 rootAt", "anchor chain 31337 operator", "anchor chain 31337 key commitment", "anchor chain 31337 block",
                 "anchor chain 31337 confirmations", "anchor chain 31337 block time", "tsa dev token", "tsa dev imprint", "tsa dev signature", "tsa dev trusted root", "tsa dev node clock" }, names);
         }
+        // Core's verifier, as `anchor verify` runs it, reaches the same lines (name and status), the same verdict and the
+        // same trust-file fingerprint for each genuine bundle.
+        var trustFile = TrustFile.FromJson(trust);
+        foreach (var (name, bundle) in bundles)
+        {
+            await using var file = name == "ed25519" ? new MemoryStream(document) : null;
+            var report = await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions
+            {
+                Trust = trustFile, File = file, Chains = new Dictionary<string, IAnchorLookup> { ["31337"] = new RpcAnchorLookup(anvil.Url) },
+            });
+            Assert.Equal(report.Checks.Select(c => $"{c.Name}: {c.Status.ToString().ToLowerInvariant()}"),
+                results[name]["checks"]!.AsArray().Select(c => $"{c!["name"]}: {c["status"]}"));
+            Assert.Equal("verdict: " + report.Verdict, results[name]["verdict"]!.GetValue<string>());
+            Assert.Equal(report.Summary.Single(l => l.Label == "trusted roots").Text,
+                results[name]["summary"]!.AsArray().Single(l => l!["label"]!.GetValue<string>() == "trusted roots")!["text"]!.GetValue<string>());
+        }
+        Assert.Contains(trustFile.Fingerprint(), results["ed25519"]["summary"]!.ToJsonString());
+
         // A report opens the page with the bundle and trust file preloaded, and no RPC: it verifies itself offline on load.
         Assert.True(Statuses("preloaded", "fail").Length == 0, Show("preloaded"));
         Assert.StartsWith("verdict: VALID OFFLINE, ANCHORS NOT CHECKED: ", results["preloaded"]["verdict"]!.GetValue<string>());

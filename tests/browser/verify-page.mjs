@@ -4,7 +4,7 @@
 // Usage: node verify-page.mjs CASES.json RESULTS.json SCREENSHOT.png
 //   CASES.json: { "url": "http://127.0.0.1:PORT/verify", "allowedOrigins": ["http://127.0.0.1:8545"], "cases": [
 //     { "name", "bundle": "<text>", "trust": "<text>" | "", "file": "<base64>"?, "rpc": "31337=URL"?, "screenshot": true? } ] }
-//   RESULTS.json: { "results": [{ "name", "outcome", "verdict", "checks": [{ "name", "status", "detail" }] }],
+//   RESULTS.json: { "results": [{ "name", "outcome", "verdict", "checks": [{ "name", "status", "detail" }], "summary": [{ "label", "text" }] }],
 //                   "requests": [every URL the page requested], "foreign": [those of another origin than the page's and the allowed] }
 import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -45,6 +45,7 @@ try {
       outcome: document.getElementById('verdict').dataset.outcome,
       verdict: document.getElementById('verdict').textContent,
       checks: [...document.querySelectorAll('#checks li')].map(li => ({ name: li.dataset.name, status: li.dataset.status, detail: li.querySelector('.detail').textContent })),
+      summary: [...document.querySelectorAll('#summary dt')].map(dt => ({ label: dt.textContent, text: dt.nextElementSibling.textContent })),
     }));
     output.results.push({ name: c.name, ...result });
     if (c.screenshot) await page.screenshot({ path: screenshotFile, fullPage: true });
