@@ -19,7 +19,7 @@ namespace Anchor.Node.Tests;
 
 /// <summary>
 /// The verification page (GET /verify, src/Anchor.Verify.Web) in a real browser: Debian's chromium driven by
-/// tests/browser/verify-page.mjs. A node with anvil and the development TSA makes genuine bundles for every provider
+/// tests/browser/verify-page.mjs. A node with anvil, the development TSA (OpenSSL, ECDSA) and an SM2 TSA makes genuine bundles for every provider
 /// algorithm (and a batch record and a certified key); each passes in the page with the chain checked over the RPC, and
 /// every one-character mutation of a bundle fails there, as do a wrong document, an unlisted TSA root and a missing trust
 /// file. The page asks no origin but its own and the RPC given. The screenshot is kept (the path is printed).
@@ -42,6 +42,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
     public async Task Genuine_bundles_of_every_algorithm_pass_in_the_browser_and_every_mutation_fails()
     {
         await using var tsa = await DevTsa.StartAsync(RepoRoot.Path, Path.Combine(_state, "tsa"));
+        await using var sm2Tsa = await TestTsaServer.StartAsync(TestTsa.Sm2("SM2 TSA")); // BouncyCastle: SM3withSM2, an SM3 imprint
         await using var anvil = await Anvil.StartAsync(31337);
         string registry;
         using (var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("deploy", anvil.Url, anvil.ChainId), DevAccounts.Key0))
@@ -57,6 +58,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
             "--Anchor:Chains:0:Name=local", $"--Anchor:Chains:0:RpcUrl={anvil.Url}", "--Anchor:Chains:0:ChainId=31337",
             $"--Anchor:Chains:0:Registry={registry}", $"--Anchor:Chains:0:KeyFile={keyFile}",
             "--Anchor:Tsa:0:Name=dev", $"--Anchor:Tsa:0:Url={tsa.Url}", "--Anchor:Tsa:0:HashAlg=sha256", $"--Anchor:Tsa:0:Roots={tsa.RootFile}",
+            "--Anchor:Tsa:1:Name=cn", $"--Anchor:Tsa:1:Url={sm2Tsa.Url}", "--Anchor:Tsa:1:HashAlg=sm3", $"--Anchor:Tsa:1:Roots={sm2Tsa.WriteRoot(_state)}",
             $"--Anchor:Trust:ProviderRoots={roots}",
         ]));
 
@@ -131,7 +133,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         // only, DESIGN A7) and the TSA's name are left out, as the CLI's mutation tests leave them out.
         var mutations = new List<string>();
         foreach (var source in new[] { "ed25519", "ed25519 batch", "ecdsa-p256-sha256 certified" })
-            foreach (var (path, _) in BundleMutations.StringLeaves(bundles[source]).Where(l => l.Path is not ("/logKey" or "/timestamps/0/tsa")))
+            foreach (var (path, _) in BundleMutations.StringLeaves(bundles[source]).Where(l => l.Path is not ("/logKey" or "/timestamps/0/tsa" or "/timestamps/1/tsa")))
             {
                 if (source != "ed25519" && !path.StartsWith("/entry/batch", StringComparison.Ordinal) && !path.StartsWith("/keyEntry/entry/key/certificates", StringComparison.Ordinal)
                     && !path.StartsWith("/providerKey/certificates", StringComparison.Ordinal)) continue;
@@ -155,7 +157,8 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
             Assert.Superset(new HashSet<string> { "key registration", "provider identity", "provider signature", "leaf hash", "inclusion proof", "key registration inclusion",
                 "checkpoint signature", "checkpoint matches proof", "anchor chain 31337 names this tree", "anchor chain 31337 registry", "anchor chain 31337 transaction",
                 "anchor chain 31337 Anchored event", "anchor chain 31337 rootAt", "anchor chain 31337 operator", "anchor chain 31337 key commitment", "anchor chain 31337 block",
-                "anchor chain 31337 confirmations", "anchor chain 31337 block time", "tsa dev token", "tsa dev imprint", "tsa dev signature", "tsa dev trusted root", "tsa dev node clock" }, names);
+                "anchor chain 31337 confirmations", "anchor chain 31337 block time", "tsa dev token", "tsa dev imprint", "tsa dev signature", "tsa dev trusted root", "tsa dev node clock",
+                "tsa cn token", "tsa cn imprint", "tsa cn signature", "tsa cn trusted root", "tsa cn node clock" }, names);
         }
         // Core's verifier, as `anchor verify` runs it, reaches the same lines (name and status), the same verdict and the
         // same trust-file fingerprint for each genuine bundle.
@@ -185,7 +188,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         Assert.StartsWith("verdict: VALID OFFLINE, ANCHORS NOT CHECKED: ", results["offline"]["verdict"]!.GetValue<string>());
         Assert.StartsWith("verdict: UNVERIFIED: ", results["no trust file"]["verdict"]!.GetValue<string>());
         Assert.Equal(["file digest"], Statuses("another document", "fail"));
-        Assert.Equal(["tsa dev trusted root"], Statuses("TSA root not in the trust file", "fail"));
+        Assert.Equal(["tsa cn trusted root", "tsa dev trusted root"], Statuses("TSA root not in the trust file", "fail").Order());
         Assert.Equal(["provider identity"], Statuses("provider CA not in the trust file", "fail"));
         foreach (var name in mutations)
             Assert.True(results[name]["outcome"]!.GetValue<string>() == "invalid" && Statuses(name, "fail").Length > 0, name + " went unnoticed:\n" + Show(name));
@@ -223,14 +226,14 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
 
     private static ulong Leaf(JsonObject body) => ulong.Parse(body["leafIndex"]!.GetValue<string>(), CultureInfo.InvariantCulture);
 
-    /// <summary>The bundle once its tree is sealed by the chain and the TSA both.</summary>
+    /// <summary>The bundle once its tree is sealed by the chain and both TSAs.</summary>
     private static async Task<JsonObject> SealedBundleAsync(TestNode node, ulong leaf)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             var (_, bundle) = await node.GetAsync($"/v1/proofs/{leaf}");
-            if (bundle["anchors"] is JsonArray { Count: > 0 } && bundle["timestamps"] is JsonArray { Count: > 0 }) return bundle;
+            if (bundle["anchors"] is JsonArray { Count: > 0 } && bundle["timestamps"] is JsonArray { Count: > 1 }) return bundle;
             if (DateTime.UtcNow > deadline) Assert.Fail($"leaf {leaf} not sealed: {bundle.ToJsonString()}");
             await Task.Delay(250);
         }

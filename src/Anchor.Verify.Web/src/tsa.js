@@ -1,8 +1,9 @@
-// RFC 3161 time-stamp tokens (CMS SignedData over a TSTInfo), checked as Core's TsaToken does: the imprint, the signer's
+// RFC 3161 time-stamp tokens (CMS SignedData over a TSTInfo; RSA, ECDSA or SM2 signers), checked as Core's TsaToken does: the imprint, the signer's
 // signature over the signed attributes, its messageDigest, its ESSCertIDv2 (or SHA-1 ESSCertID), the one critical
 // timeStamping EKU, validity at genTime, and a chain to the trust file's tsaRoots at genTime.
 import * as der from './der.js';
-import { digest, equal, hex, concat } from './bytes.js';
+import { digest as webDigest, equal, hex, concat } from './bytes.js';
+import { hashWith } from './hashes.js';
 import { parseCertificate, verifyWithSpki, extension, validateChain, fingerprint } from './x509.js';
 
 const OID = {
@@ -10,7 +11,8 @@ const OID = {
   messageDigest: '1.2.840.113549.1.9.4', signingCertificate: '1.2.840.113549.1.9.16.2.12', signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
   timeStamping: '1.3.6.1.5.5.7.3.8', sha256: '2.16.840.1.101.3.4.2.1', sm3: '1.2.156.10197.1.401',
 };
-const DIGESTS = { '1.3.14.3.2.26': 'SHA-1', '2.16.840.1.101.3.4.2.1': 'SHA-256', '2.16.840.1.101.3.4.2.2': 'SHA-384', '2.16.840.1.101.3.4.2.3': 'SHA-512' };
+const DIGESTS = { '1.2.156.10197.1.401': 'SM3', '1.3.14.3.2.26': 'SHA-1', '2.16.840.1.101.3.4.2.1': 'SHA-256', '2.16.840.1.101.3.4.2.2': 'SHA-384', '2.16.840.1.101.3.4.2.3': 'SHA-512' };
+const digest = (name, bytes) => name === 'SM3' ? hashWith('sm3', bytes) : webDigest(name, bytes);
 export const IMPRINT_OIDS = { sha256: OID.sha256, sm3: OID.sm3 };
 
 const utc = d => d.toISOString();
@@ -98,7 +100,7 @@ export async function checkSignature(t) {
   const signed = concat(new Uint8Array([0x31]), t.signedAttrs.raw.subarray(1));
   if (!await verifyWithSpki(t.signer.spki, t.signatureAlgorithm, t.signature, signed, hash))
     throw new Error(`the signature by ${t.signer.subjectText} does not verify`);
-  const keyKind = t.signatureAlgorithm.startsWith('1.2.840.10045') ? 'ECDSA' : 'RSA';
+  const keyKind = t.sm2 ? 'SM2' : t.signatureAlgorithm.startsWith('1.2.840.10045') ? 'ECDSA' : 'RSA';
   return `${keyKind} signature by ${t.signer.subjectText}, ${kind} and the critical timeStamping EKU verify`;
 }
 

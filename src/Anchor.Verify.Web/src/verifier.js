@@ -242,19 +242,14 @@ async function timestampChecks(bundle, stamp, trust, log, checks, toleranceMs) {
     checks.push(pass(`${label} imprint`, `the token time-stamps ${stamp.hashAlg}(checkpoint body) = ${hex(d)}`));
   } catch (e) { checks.push(fail(`${label} imprint`, message(e))); }
   let root = null;
-  if (token.sm2) {
-    checks.push(notChecked(`${label} signature`, `SM2 signature by ${token.signer.subjectText}: not checked here: use anchor verify`));
-    checks.push(notChecked(`${label} trusted root`, 'SM2 chain: not checked here: use anchor verify'));
-  } else {
-    try { checks.push(pass(`${label} signature`, await checkSignature(token))); }
-    catch (e) { checks.push(fail(`${label} signature`, message(e))); }
-    if (!log.log || !trust) checks.push(notChecked(`${label} trusted root`, `${token.signer.subjectText} not checked against a TSA root: no trust file`));
-    else {
-      try {
-        root = await checkChain(token, trust.tsaRoots.map(p => parseCertificate(pemToDer(p))));
-        checks.push(pass(`${label} trusted root`, `${token.signer.subjectText} chains at genTime to the trust file's TSA root ${root}`));
-      } catch (e) { checks.push(fail(`${label} trusted root`, `${token.signer.subjectText} does not chain to a trusted TSA root at genTime ${token.genTime.toISOString()}: ${message(e)}`)); }
-    }
+  try { checks.push(pass(`${label} signature`, await checkSignature(token))); }
+  catch (e) { checks.push(fail(`${label} signature`, message(e))); }
+  if (!log.log || !trust) checks.push(notChecked(`${label} trusted root`, `${token.signer.subjectText} not checked against a TSA root: no trust file`));
+  else {
+    try {
+      root = await checkChain(token, trust.tsaRoots.map(p => parseCertificate(pemToDer(p))));
+      checks.push(pass(`${label} trusted root`, `${token.signer.subjectText} chains at genTime to the trust file's TSA root ${root}`));
+    } catch (e) { checks.push(fail(`${label} trusted root`, `${token.signer.subjectText} does not chain to a trusted TSA root at genTime ${token.genTime.toISOString()}: ${message(e)}`)); }
   }
   const received = new Date(bundle.entry.receivedAt);
   const compared = `receivedAt ${bundle.entry.receivedAt}, genTime ${token.genTime.toISOString()} + accuracy ${token.accuracyText} + tolerance ${toleranceMs / 1000} s`;

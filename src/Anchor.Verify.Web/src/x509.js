@@ -1,6 +1,7 @@
-// X.509 certificates: parsing, signatures (WebCrypto for RSA, ECDSA and Ed25519; SM3withSM2 is left to `anchor verify`)
-// and a chain to roots the verifier chose, checked at one time. No revocation: the trust file
+// X.509 certificates: parsing, signatures (WebCrypto for RSA, ECDSA and Ed25519; sm-crypto for SM2 with SM3 under the
+// GM/T 0009 default user ID, as Chinese CAs and TSAs sign) and a chain to roots the verifier chose, checked at one time. No revocation: the trust file
 // carries no CRLs. Names are compared as their DER bytes.
+import sm2 from 'sm-crypto/src/sm2/index.js';
 import * as der from './der.js';
 import { hex, sha256 } from './bytes.js';
 
@@ -68,7 +69,8 @@ function basicConstraints(cert) {
   return { ca, pathLen: len ? Number(der.integer(len)) : null };
 }
 
-export const isSm2Signed = cert => cert.signatureAlgorithm === '1.2.156.10197.1.501';
+const SM3_WITH_SM2 = '1.2.156.10197.1.501', SM2_SIGN = '1.2.156.10197.1.301.1';
+export const isSm2Signed = cert => cert.signatureAlgorithm === SM3_WITH_SM2;
 
 const HASHES = { '1.2.840.10045.4.3.2': 'SHA-256', '1.2.840.10045.4.3.3': 'SHA-384', '1.2.840.10045.4.3.4': 'SHA-512', '1.2.840.113549.1.1.11': 'SHA-256', '1.2.840.113549.1.1.12': 'SHA-384', '1.2.840.113549.1.1.13': 'SHA-512' };
 const CURVES = { '1.2.840.10045.3.1.7': ['P-256', 32], '1.3.132.0.34': ['P-384', 48], '1.3.132.0.35': ['P-521', 66] };
@@ -91,6 +93,12 @@ export async function verifyWithSpki(issuerSpki, algorithm, signature, signedByt
   if (algorithm === '1.3.101.112') {
     const key = await crypto.subtle.importKey('spki', issuerSpki, { name: 'Ed25519' }, false, ['verify']);
     return crypto.subtle.verify({ name: 'Ed25519' }, key, signature, signedBytes);
+  }
+  if (algorithm === SM3_WITH_SM2 || algorithm === SM2_SIGN) {
+    const point = der.bitString(spki[1]);
+    if (keyAlg !== '1.2.840.10045.2.1' || params?.tag !== 0x06 || der.oid(params) !== '1.2.156.10197.1.301' || point.length !== 65)
+      throw new Error('an SM2 signature by a key that is not an sm2p256v1 point');
+    return sm2.doVerifySignature(Array.from(signedBytes), hex(signature), hex(point), { der: true, hash: true, userId: '1234567812345678' });
   }
   const hash = HASHES[algorithm] ?? (algorithm === '1.2.840.113549.1.1.1' ? digestName : undefined);
   if (!hash) throw new Error(`signature algorithm ${algorithm} is not checked here: use anchor verify`);
