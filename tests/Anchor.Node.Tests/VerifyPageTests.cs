@@ -141,6 +141,18 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
                 Case(mutations[^1], BundleMutations.With(bundles[source], path), trustText);
             }
         Assert.True(mutations.Count > 40, $"only {mutations.Count} mutations");
+        // Each algorithm's verifier refuses a changed signature: the proof of possession of every registered key.
+        foreach (var alg in SignatureAlgs.All.Select(SignatureAlgs.ToWire))
+            Case($"forged pop {alg}", BundleMutations.With(bundles[alg], "/keyEntry/entry/pop"), trustText);
+        // Each TSA's signature: the token's last byte is the last byte of its signer's signature value.
+        for (var i = 0; i < 2; i++)
+        {
+            var forged = ed.DeepClone().AsObject();
+            var token = Convert.FromBase64String(forged["timestamps"]![i]!["token"]!.GetValue<string>());
+            token[^1] ^= 1;
+            forged["timestamps"]![i]!["token"] = Convert.ToBase64String(token);
+            Case($"forged tsa {forged["timestamps"]![i]!["tsa"]}", forged, trustText);
+        }
 
         var run = await RunPageAsync(node, anvil.Url, cases, ed, trustText);
         var results = run["results"]!.AsArray().ToDictionary(r => r!["name"]!.GetValue<string>(), r => r!.AsObject());
@@ -190,6 +202,10 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         Assert.Equal(["file digest"], Statuses("another document", "fail"));
         Assert.Equal(["tsa cn trusted root", "tsa dev trusted root"], Statuses("TSA root not in the trust file", "fail").Order());
         Assert.Equal(["provider identity"], Statuses("provider CA not in the trust file", "fail"));
+        foreach (var alg in SignatureAlgs.All.Select(SignatureAlgs.ToWire))
+            Assert.True(Statuses($"forged pop {alg}", "fail").Contains("key registration"), Show($"forged pop {alg}"));
+        Assert.Equal(["tsa dev signature"], Statuses("forged tsa dev", "fail"));
+        Assert.Equal(["tsa cn signature"], Statuses("forged tsa cn", "fail"));
         foreach (var name in mutations)
             Assert.True(results[name]["outcome"]!.GetValue<string>() == "invalid" && Statuses(name, "fail").Length > 0, name + " went unnoticed:\n" + Show(name));
 
