@@ -74,6 +74,8 @@ async function run() {
   $('results').dataset.state = 'running';
   let report;
   try {
+    if (!globalThis.crypto?.subtle)
+      throw new Error('this browser gives WebCrypto only to a secure context: open the page over https, from localhost, or from a file');
     let bundle;
     try { bundle = parseBundle($('bundle-text').value); }
     catch (e) { throw Object.assign(new Error(`the bundle does not parse: ${e.message}`), { line: 'bundle' }); }
