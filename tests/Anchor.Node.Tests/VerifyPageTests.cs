@@ -78,7 +78,9 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         {
             using var provider = new TestProvider(SignatureAlgs.ToWire(alg).Replace('-', '_'), alg);
             await provider.RegisterAsync(node);
-            var evidence = alg == SignatureAlg.Ed25519 ? TestProvider.NewEvidence(hash: Hex.Encode(SHA256.HashData(document))) : TestProvider.NewEvidence();
+            // The document's digest under each evidence hash algorithm in turn: the page recomputes it from the file.
+            var hashAlg = HashAlgs[records.Count(r => !r.Name.Contains(' ', StringComparison.Ordinal)) % HashAlgs.Length];
+            var evidence = TestProvider.NewEvidence(hash: Hex.Encode(EvidenceDigest.Compute(hashAlg, document))) with { HashAlg = hashAlg };
             var (status, body) = await node.PostAsync("/v1/evidence", provider.Single(evidence));
             Assert.True(status == 200, body.ToJsonString());
             records.Add((SignatureAlgs.ToWire(alg), Leaf(body)));
@@ -117,7 +119,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
             ["name"] = name, ["bundle"] = bundle.ToJsonString(), ["trust"] = trustJson, ["rpc"] = withRpc ? rpc : "",
             ["file"] = file is null ? null : Convert.ToBase64String(file), ["screenshot"] = screenshot,
         });
-        foreach (var (name, bundle) in bundles) Case(name, bundle, trustText, file: name == "ed25519" ? document : null, screenshot: name == "ed25519");
+        foreach (var (name, bundle) in bundles) Case(name, bundle, trustText, file: SignatureAlgs.TryParse(name, out _) ? document : null, screenshot: name == "ed25519");
         var ed = bundles["ed25519"];
         Case("offline", ed, trustText, withRpc: false);
         Case("no trust file", ed, "");
@@ -177,7 +179,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         var trustFile = TrustFile.FromJson(trust);
         foreach (var (name, bundle) in bundles)
         {
-            await using var file = name == "ed25519" ? new MemoryStream(document) : null;
+            await using var file = SignatureAlgs.TryParse(name, out _) ? new MemoryStream(document) : null;
             var report = await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions
             {
                 Trust = trustFile, File = file, Chains = new Dictionary<string, IAnchorLookup> { ["31337"] = new RpcAnchorLookup(anvil.Url) },
@@ -193,7 +195,9 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         // A report opens the page with the bundle and trust file preloaded, and no RPC: it verifies itself offline on load.
         Assert.True(Statuses("preloaded", "fail").Length == 0, Show("preloaded"));
         Assert.StartsWith("verdict: VALID OFFLINE, ANCHORS NOT CHECKED: ", results["preloaded"]["verdict"]!.GetValue<string>());
-        Assert.Equal(["file digest"], Statuses("ed25519", "pass").Take(1));
+        foreach (var alg in SignatureAlgs.All.Select(SignatureAlgs.ToWire))
+            Assert.Equal(["file digest"], Statuses(alg, "pass").Take(1));
+        Assert.Equal(HashAlgs, SignatureAlgs.All.Take(HashAlgs.Length).Select(a => bundles[SignatureAlgs.ToWire(a)]["entry"]!["evidence"]!["hashAlg"]!.GetValue<string>()));
         Assert.Contains("batch path", Statuses("ed25519 batch", "pass"));
         Assert.Contains("provider identity", Statuses("ecdsa-p256-sha256 certified", "pass"));
         Assert.Contains("provider identity", Statuses("ed25519", "info"));
@@ -214,6 +218,8 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         Assert.True(run["console"]!.AsArray().Count == 0, "console errors: " + run["console"]!.ToJsonString());
         output.WriteLine($"{cases.Count} cases ({mutations.Count} mutations) checked in chromium; screenshot: {Screenshot}");
     }
+
+    private static readonly string[] HashAlgs = ["sha256", "sm3", "sha3-256", "keccak256"];
 
     /// <summary>Where the screenshot is kept: ANCHOR_TEST_ARTIFACTS, or tests/browser/artifacts.</summary>
     private static string Screenshot => Path.Combine(Environment.GetEnvironmentVariable("ANCHOR_TEST_ARTIFACTS") is { Length: > 0 } dir ? dir
