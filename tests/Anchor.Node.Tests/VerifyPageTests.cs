@@ -20,7 +20,7 @@ namespace Anchor.Node.Tests;
 /// <summary>
 /// The verification page (GET /verify, src/Anchor.Verify.Web) in a real browser: Debian's chromium driven by
 /// tests/browser/verify-page.mjs. A node with anvil, the development TSA (OpenSSL, ECDSA) and an SM2 TSA makes genuine bundles for every provider
-/// algorithm (and a batch record and a certified key); each passes in the page with the chain checked over the RPC, and
+/// algorithm (and a batch record, and keys certified by a P-256 and an SM2 CA); each passes in the page with the chain checked over the RPC, and
 /// every one-character mutation of a bundle fails there, as do a wrong document, an unlisted TSA root and a missing trust
 /// file. The page asks no origin but its own and the RPC given. The screenshot is kept (the path is printed).
 /// </summary>
@@ -52,6 +52,8 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         var roots = Directory.CreateDirectory(Path.Combine(_state, "roots")).FullName;
         using var ca = new ProviderCa();
         await File.WriteAllTextAsync(Path.Combine(roots, "ca.pem"), ca.Pem);
+        var sm2Ca = new Sm2ProviderCa();
+        await File.WriteAllTextAsync(Path.Combine(roots, "sm2-ca.pem"), sm2Ca.Pem);
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "page.test/log", Path.Combine(_state, "node"),
         [
             "--Anchor:Anchoring:IntervalSeconds=1",
@@ -89,23 +91,26 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
             Assert.True(batchStatus == 200, batch.ToJsonString());
             records.Add(("ed25519 batch", ulong.Parse(batch["receipts"]![1]!["leafIndex"]!.GetValue<string>(), CultureInfo.InvariantCulture)));
         }
-        var (certKey, certified) = ca.Certify(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        using (certKey)
+        async Task CertifiedAsync(string name, string provider, SigningKey key, KeyDescriptor descriptor)
         {
-            var keyJson = certified.ToJson();
+            var keyJson = descriptor.ToJson();
             keyJson["keyId"] = "k1";
-            keyJson["pop"] = Convert.ToBase64String(certKey.Sign(Statements.KeyRegistration("certified", "k1", certified)));
-            var (status, body) = await node.PostAsync("/v1/admin/providers", new JsonObject { ["id"] = "certified", ["name"] = "Certified", ["keys"] = new JsonArray(keyJson) }, node.AdminToken);
+            keyJson["pop"] = Convert.ToBase64String(key.Sign(Statements.KeyRegistration(provider, "k1", descriptor)));
+            var (status, body) = await node.PostAsync("/v1/admin/providers", new JsonObject { ["id"] = provider, ["name"] = provider, ["keys"] = new JsonArray(keyJson) }, node.AdminToken);
             Assert.True(status == 201, body.ToJsonString());
             var evidence = TestProvider.NewEvidence();
             (status, body) = await node.PostAsync("/v1/evidence", new JsonObject
             {
-                ["provider"] = "certified", ["keyId"] = "k1", ["evidence"] = evidence.ToJson(),
-                ["sig"] = Convert.ToBase64String(certKey.Sign(Statements.Single("certified", "k1", evidence))),
+                ["provider"] = provider, ["keyId"] = "k1", ["evidence"] = evidence.ToJson(),
+                ["sig"] = Convert.ToBase64String(key.Sign(Statements.Single(provider, "k1", evidence))),
             });
             Assert.True(status == 200, body.ToJsonString());
-            records.Add(("ecdsa-p256-sha256 certified", Leaf(body)));
+            records.Add((name, Leaf(body)));
         }
+        var (p256Key, p256Chain) = ca.Certify(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using (p256Key) await CertifiedAsync("ecdsa-p256-sha256 certified", "certified", p256Key, p256Chain);
+        var (sm2Key, sm2Chain) = sm2Ca.Certify(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using (sm2Key) await CertifiedAsync("sm2-sm3 certified", "certified_sm2", sm2Key, sm2Chain);
 
         var bundles = new Dictionary<string, JsonObject>();
         foreach (var (name, leaf) in records) bundles[name] = await SealedBundleAsync(node, leaf);
@@ -131,10 +136,13 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         using var otherCa = new ProviderCa();
         otherRoots["providerRoots"] = new JsonArray(otherCa.Pem); // Same CA name, another key.
         Case("provider CA not in the trust file", bundles["ecdsa-p256-sha256 certified"], otherRoots.ToJsonString());
+        var otherSm2Roots = trust.DeepClone().AsObject();
+        otherSm2Roots["providerRoots"] = new JsonArray(ca.Pem, new Sm2ProviderCa().Pem); // The SM2 CA's name, another key.
+        Case("SM2 provider CA not in the trust file", bundles["sm2-sm3 certified"], otherSm2Roots.ToJsonString());
         // Every string of a sealed bundle and of a batch bundle, changed by one character; the labels logKey (information
         // only, DESIGN A7) and the TSA's name are left out, as the CLI's mutation tests leave them out.
         var mutations = new List<string>();
-        foreach (var source in new[] { "ed25519", "ed25519 batch", "ecdsa-p256-sha256 certified" })
+        foreach (var source in new[] { "ed25519", "ed25519 batch", "ecdsa-p256-sha256 certified", "sm2-sm3 certified" })
             foreach (var (path, _) in BundleMutations.StringLeaves(bundles[source]).Where(l => l.Path is not ("/logKey" or "/timestamps/0/tsa" or "/timestamps/1/tsa")))
             {
                 if (source != "ed25519" && !path.StartsWith("/entry/batch", StringComparison.Ordinal) && !path.StartsWith("/keyEntry/entry/key/certificates", StringComparison.Ordinal)
@@ -200,12 +208,14 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         Assert.Equal(HashAlgs, SignatureAlgs.All.Take(HashAlgs.Length).Select(a => bundles[SignatureAlgs.ToWire(a)]["entry"]!["evidence"]!["hashAlg"]!.GetValue<string>()));
         Assert.Contains("batch path", Statuses("ed25519 batch", "pass"));
         Assert.Contains("provider identity", Statuses("ecdsa-p256-sha256 certified", "pass"));
+        Assert.Contains("provider identity", Statuses("sm2-sm3 certified", "pass"));
         Assert.Contains("provider identity", Statuses("ed25519", "info"));
         Assert.StartsWith("verdict: VALID OFFLINE, ANCHORS NOT CHECKED: ", results["offline"]["verdict"]!.GetValue<string>());
         Assert.StartsWith("verdict: UNVERIFIED: ", results["no trust file"]["verdict"]!.GetValue<string>());
         Assert.Equal(["file digest"], Statuses("another document", "fail"));
         Assert.Equal(["tsa cn trusted root", "tsa dev trusted root"], Statuses("TSA root not in the trust file", "fail").Order());
         Assert.Equal(["provider identity"], Statuses("provider CA not in the trust file", "fail"));
+        Assert.Equal(["provider identity"], Statuses("SM2 provider CA not in the trust file", "fail"));
         foreach (var alg in SignatureAlgs.All.Select(SignatureAlgs.ToWire))
             Assert.True(Statuses($"forged pop {alg}", "fail").Contains("key registration"), Show($"forged pop {alg}"));
         Assert.Equal(["tsa dev signature"], Statuses("forged tsa dev", "fail"));

@@ -4,7 +4,7 @@
 import * as der from './der.js';
 import { digest as webDigest, equal, hex, concat } from './bytes.js';
 import { hashWith } from './hashes.js';
-import { parseCertificate, verifyWithSpki, extension, validateChain, fingerprint } from './x509.js';
+import { parseCertificate, verifyWithSpki, extension, validateChain, fingerprint, unsupported } from './x509.js';
 
 const OID = {
   signedData: '1.2.840.113549.1.7.2', tstInfo: '1.2.840.113549.1.9.16.1.4', contentType: '1.2.840.113549.1.9.3',
@@ -78,7 +78,7 @@ export async function checkSignature(t) {
   if (!eku?.critical || purposes.length !== 1 || purposes[0] !== OID.timeStamping)
     throw new Error(`the signer ${t.signer.subjectText} lacks the one critical timeStamping extended key usage a TSA certificate must have`);
   const hash = DIGESTS[t.digestAlg];
-  if (!hash || hash === 'SHA-1') throw new Error(`digest algorithm ${t.digestAlg} is not checked here`);
+  if (!hash || hash === 'SHA-1') throw unsupported(`digest algorithm ${t.digestAlg}`);
   if (der.oid(t.attrs[OID.contentType] ?? { tag: 0 }) !== OID.tstInfo) throw new Error('the signed contentType is not TSTInfo');
   const md = t.attrs[OID.messageDigest];
   if (!md || !equal(md.content, await digest(hash, t.eContent))) throw new Error('the signed messageDigest is not the digest of the TSTInfo');

@@ -6,7 +6,7 @@ import { leafHash, rootFromInclusion, count } from './merkle.js';
 import { parseVerifierKey, verifyCheckpoint, originOf, body } from './checkpoint.js';
 import { verifySignature, descriptorSpki } from './signatures.js';
 import { hashWith } from './hashes.js';
-import { parseCertificate, keyUsage, validateChain, isSm2Signed, pemToDer, fingerprint } from './x509.js';
+import { parseCertificate, keyUsage, validateChain, pemToDer, fingerprint } from './x509.js';
 import { readToken, checkSignature, checkChain, IMPRINT_OIDS, cst } from './tsa.js';
 import { checkAnchor } from './chain.js';
 
@@ -107,7 +107,7 @@ async function keyRegistration(bundle) {
   return pass(name, `${r.key.alg} key ${entry.provider}/${entry.keyId} registered at ${r.registeredAt} in entry ${key.leafIndex}, before entry ${bundle.leafIndex}; its proof of possession verifies`);
 }
 
-/** The key's certificate chain to a providerRoots CA at registration and at the record's time; SM2 chains are left to the CLI. */
+/** The key's certificate chain to a providerRoots CA at registration and at the record's time (RSA, ECDSA and SM2 chains). */
 async function providerIdentity(bundle, trust) {
   const name = 'provider identity';
   const r = bundle.keyEntry.entry;
@@ -116,7 +116,6 @@ async function providerIdentity(bundle, trust) {
   let chain;
   try { chain = r.key.certificates.map((c, i) => { try { return parseCertificate(unbase64(c)); } catch (e) { throw new Error(`certificates[${i}] is not a DER X.509 certificate: ${message(e)}`); } }); }
   catch (e) { return fail(name, `certificate_untrusted: ${message(e)}`); }
-  if (r.key.alg === 'sm2-sm3' || chain.some(isSm2Signed)) return notChecked(name, 'SM2 certificate chain: not checked here: use anchor verify');
   try {
     if (!equal(chain[0].spki, descriptorSpki(r.key).der)) return fail(name, 'certificate_key_mismatch: the leaf certificate\'s key is not the registered key');
     const ku = keyUsage(chain[0]);
@@ -125,11 +124,14 @@ async function providerIdentity(bundle, trust) {
     let root;
     for (const [when, at] of [[`registration (${r.registeredAt})`, r.registeredAt], [`the record (${bundle.entry.receivedAt})`, bundle.entry.receivedAt]]) {
       try { root = await validateChain(chain, roots, new Date(at)); }
-      catch (e) { return fail(name, `${e.expired ? 'certificate_expired' : 'certificate_untrusted'} at ${when}: ${message(e)}`); }
+      catch (e) {
+        if (e.unsupported) return notChecked(name, message(e));
+        return fail(name, `${e.expired ? 'certificate_expired' : 'certificate_untrusted'} at ${when}: ${message(e)}`);
+      }
     }
     const leaf = chain[0];
     return pass(name, `${leaf.subjectText}, issuer ${leaf.issuerText}, serial ${leaf.serial}; chain to trusted root ${root.subjectText} (SHA-256 ${await fingerprint(root)}) valid at registration and at the record's time; no CRL in the trust file: revocation not checked`);
-  } catch (e) { return fail(name, `certificate_untrusted: ${message(e)}`); }
+  } catch (e) { return e.unsupported ? notChecked(name, message(e)) : fail(name, `certificate_untrusted: ${message(e)}`); }
 }
 
 async function providerSignature(bundle) {
@@ -243,13 +245,16 @@ async function timestampChecks(bundle, stamp, trust, log, checks, toleranceMs) {
   } catch (e) { checks.push(fail(`${label} imprint`, message(e))); }
   let root = null;
   try { checks.push(pass(`${label} signature`, await checkSignature(token))); }
-  catch (e) { checks.push(fail(`${label} signature`, message(e))); }
+  catch (e) { checks.push((e.unsupported ? notChecked : fail)(`${label} signature`, message(e))); }
   if (!log.log || !trust) checks.push(notChecked(`${label} trusted root`, `${token.signer.subjectText} not checked against a TSA root: no trust file`));
   else {
     try {
       root = await checkChain(token, trust.tsaRoots.map(p => parseCertificate(pemToDer(p))));
       checks.push(pass(`${label} trusted root`, `${token.signer.subjectText} chains at genTime to the trust file's TSA root ${root}`));
-    } catch (e) { checks.push(fail(`${label} trusted root`, `${token.signer.subjectText} does not chain to a trusted TSA root at genTime ${token.genTime.toISOString()}: ${message(e)}`)); }
+    } catch (e) {
+      if (e.unsupported) checks.push(notChecked(`${label} trusted root`, message(e)));
+      else checks.push(fail(`${label} trusted root`, `${token.signer.subjectText} does not chain to a trusted TSA root at genTime ${token.genTime.toISOString()}: ${message(e)}`));
+    }
   }
   const received = new Date(bundle.entry.receivedAt);
   const compared = `receivedAt ${bundle.entry.receivedAt}, genTime ${token.genTime.toISOString()} + accuracy ${token.accuracyText} + tolerance ${toleranceMs / 1000} s`;

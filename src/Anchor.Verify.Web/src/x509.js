@@ -70,7 +70,6 @@ function basicConstraints(cert) {
 }
 
 const SM3_WITH_SM2 = '1.2.156.10197.1.501', SM2_SIGN = '1.2.156.10197.1.301.1';
-export const isSm2Signed = cert => cert.signatureAlgorithm === SM3_WITH_SM2;
 
 const HASHES = { '1.2.840.10045.4.3.2': 'SHA-256', '1.2.840.10045.4.3.3': 'SHA-384', '1.2.840.10045.4.3.4': 'SHA-512', '1.2.840.113549.1.1.11': 'SHA-256', '1.2.840.113549.1.1.12': 'SHA-384', '1.2.840.113549.1.1.13': 'SHA-512' };
 const CURVES = { '1.2.840.10045.3.1.7': ['P-256', 32], '1.3.132.0.34': ['P-384', 48], '1.3.132.0.35': ['P-521', 66] };
@@ -101,7 +100,7 @@ export async function verifyWithSpki(issuerSpki, algorithm, signature, signedByt
     return sm2.doVerifySignature(Array.from(signedBytes), hex(signature), hex(point), { der: true, hash: true, userId: '1234567812345678' });
   }
   const hash = HASHES[algorithm] ?? (algorithm === '1.2.840.113549.1.1.1' ? digestName : undefined);
-  if (!hash) throw new Error(`signature algorithm ${algorithm} is not checked here: use anchor verify`);
+  if (!hash) throw unsupported(`signature algorithm ${algorithm}`);
   if (keyAlg === '1.2.840.113549.1.1.1') {
     const key = await crypto.subtle.importKey('spki', issuerSpki, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
     return crypto.subtle.verify({ name: 'RSASSA-PKCS1-v1_5' }, key, signature, signedBytes);
@@ -111,8 +110,11 @@ export async function verifyWithSpki(issuerSpki, algorithm, signature, signedByt
     const key = await crypto.subtle.importKey('spki', issuerSpki, { name: 'ECDSA', namedCurve: curve }, false, ['verify']);
     return crypto.subtle.verify({ name: 'ECDSA', hash }, key, ecdsaP1363(signature, size), signedBytes);
   }
-  throw new Error(`key algorithm ${keyAlg} is not checked here: use anchor verify`);
+  throw unsupported(`key algorithm ${keyAlg}`);
 }
+
+/** What the page cannot check: reported as not checked ("use anchor verify"), never as passed or failed. */
+export const unsupported = what => Object.assign(new Error(`${what}: not checked here: use anchor verify`), { unsupported: true });
 
 const KNOWN_CRITICAL = new Set(['2.5.29.15', '2.5.29.19', '2.5.29.37', '2.5.29.17', '2.5.29.32']);
 const iso = d => d.toISOString();
@@ -121,8 +123,8 @@ const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i
 /**
  * A path from the leaf (chain[0]) through the chain's own certificates to one of roots, at time `at`: each signature,
  * each certificate's validity (the root's too), name chaining, cA and keyCertSign for issuers, path length, no unknown
- * critical extension. Name constraints are not evaluated, so a certificate carrying them critical fails. Returns the
- * root; throws with the certificate and values compared.
+ * critical extension. Name constraints are not evaluated: a certificate carrying them critical is not checked here. Returns
+ * the root; throws with the certificate and values compared (marked unsupported for what the page cannot check).
  */
 export async function validateChain(chain, roots, at) {
   if (roots.length === 0) throw new Error('no trusted root is given');
@@ -131,7 +133,7 @@ export async function validateChain(chain, roots, at) {
     if (at < c.notBefore || at > c.notAfter)
       throw Object.assign(new Error(`${what} is valid from ${iso(c.notBefore)} to ${iso(c.notAfter)}, not at ${iso(at)}`), { expired: true });
     const unknown = c.extensions.find(e => e.critical && !KNOWN_CRITICAL.has(e.oid));
-    if (unknown) throw new Error(`${what} has the critical extension ${unknown.oid}, which is not checked here: use anchor verify`);
+    if (unknown) throw unsupported(`${what} has the critical extension ${unknown.oid}, which this page does not evaluate`);
   };
   const mayIssue = (c, what, below) => {
     const bc = basicConstraints(c), ku = keyUsage(c);
@@ -144,7 +146,9 @@ export async function validateChain(chain, roots, at) {
   for (let depth = 0; depth <= chain.length; depth++) {
     for (const root of roots) {
       if (!sameBytes(root.subject, current.issuer)) continue;
-      if (!await verifyWithSpki(root.spki, current.signatureAlgorithm, current.signature, current.tbs).catch(() => false)) continue;
+      const signed = await verifyWithSpki(root.spki, current.signatureAlgorithm, current.signature, current.tbs)
+        .catch(e => { if (e.unsupported) throw e; return false; });
+      if (!signed) continue;
       validAt(root, `the trusted root ${root.subjectText}`);
       mayIssue(root, `the trusted root ${root.subjectText}`, depth);
       return root;
