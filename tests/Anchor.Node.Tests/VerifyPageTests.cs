@@ -9,10 +9,12 @@ using Anchor.Chain.Tests;
 using Anchor.Core;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
+using Anchor.Core.Tests.Identity;
 using Anchor.Core.Tests.Timestamping;
 using Anchor.Core.Tests.Verification;
 using Anchor.Core.Verification;
 using Anchor.Node.Api;
+using Org.BouncyCastle.Pkcs;
 using Xunit.Abstractions;
 
 namespace Anchor.Node.Tests;
@@ -52,8 +54,8 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         var roots = Directory.CreateDirectory(Path.Combine(_state, "roots")).FullName;
         using var ca = new ProviderCa();
         await File.WriteAllTextAsync(Path.Combine(roots, "ca.pem"), ca.Pem);
-        var sm2Ca = new Sm2ProviderCa();
-        await File.WriteAllTextAsync(Path.Combine(roots, "sm2-ca.pem"), sm2Ca.Pem);
+        var sm2Ca = (Sm2Ca)TestCa.Root(KeyFamily.Sm2, TestName.Cn("Test SM2 Provider CA"), DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddYears(5));
+        await File.WriteAllTextAsync(Path.Combine(roots, "sm2-ca.pem"), Pem(sm2Ca.Der));
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "page.test/log", Path.Combine(_state, "node"),
         [
             "--Anchor:Anchoring:IntervalSeconds=1",
@@ -109,8 +111,10 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         }
         var (p256Key, p256Chain) = ca.Certify(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         using (p256Key) await CertifiedAsync("ecdsa-p256-sha256 certified", "certified", p256Key, p256Chain);
-        var (sm2Key, sm2Chain) = sm2Ca.Certify(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        using (sm2Key) await CertifiedAsync("sm2-sm3 certified", "certified_sm2", sm2Key, sm2Chain);
+        // An SM2 leaf with its private key: a "CA" certificate of the SM2 CA that may not issue, with a signing key usage.
+        var sm2Leaf = (Sm2Ca)sm2Ca.IssueCa(TestName.Cn("Acme SM2 Signing"), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), isCa: false, usage: TestCa.SigningUsage);
+        Assert.True(SigningKey.TryFromPrivateKey(SignatureAlg.Sm2Sm3, PrivateKeyInfoFactory.CreatePrivateKeyInfo(sm2Leaf.PrivateKey).GetDerEncoded(), out var sm2Key, out var sm2Error), sm2Error);
+        using (sm2Key) await CertifiedAsync("sm2-sm3 certified", "certified_sm2", sm2Key, sm2Key.Descriptor with { PublicKey = null, Certificates = [Convert.ToBase64String(sm2Leaf.Der)] });
 
         var bundles = new Dictionary<string, JsonObject>();
         foreach (var (name, leaf) in records) bundles[name] = await SealedBundleAsync(node, leaf);
@@ -137,7 +141,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         otherRoots["providerRoots"] = new JsonArray(otherCa.Pem); // Same CA name, another key.
         Case("provider CA not in the trust file", bundles["ecdsa-p256-sha256 certified"], otherRoots.ToJsonString());
         var otherSm2Roots = trust.DeepClone().AsObject();
-        otherSm2Roots["providerRoots"] = new JsonArray(ca.Pem, new Sm2ProviderCa().Pem); // The SM2 CA's name, another key.
+        otherSm2Roots["providerRoots"] = new JsonArray(ca.Pem, Pem(sm2Ca.Impostor(DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddYears(5)).Der)); // The SM2 CA's name, another key.
         Case("SM2 provider CA not in the trust file", bundles["sm2-sm3 certified"], otherSm2Roots.ToJsonString());
         // Every string of a sealed bundle and of a batch bundle, changed by one character; the labels logKey (information
         // only, DESIGN A7) and the TSA's name are left out, as the CLI's mutation tests leave them out.
@@ -255,6 +259,8 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         Assert.True(exit == 0, text);
         return JsonNode.Parse(await File.ReadAllTextAsync(resultsFile))!.AsObject();
     }
+
+    private static string Pem(byte[] der) => System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", der) + "\n";
 
     private static ulong Leaf(JsonObject body) => ulong.Parse(body["leafIndex"]!.GetValue<string>(), CultureInfo.InvariantCulture);
 
