@@ -9,10 +9,16 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'Anchor.Node', 'wwwroot', 'verify.html');
 
+// The licences of what the page bundles, named in the page itself (all MIT).
+const bundled = ['@noble/curves', '@noble/hashes', 'sm-crypto', 'jsbn'].map(name => {
+  const meta = JSON.parse(readFileSync(join(here, 'node_modules', name, 'package.json'), 'utf8'));
+  return `${meta.name} ${meta.version} (${meta.license})`;
+});
+
 const result = await build({
   entryPoints: [join(here, 'src', 'main.js')],
   bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true,
-  legalComments: 'inline', charset: 'utf8',
+  legalComments: 'inline', charset: 'utf8', banner: { js: `/*! Anchor verification page; bundles ${bundled.join(', ')} */` },
   // sm-crypto's CommonJS asks for Node's crypto only when no browser one exists; the page never takes that path.
   external: [], define: { 'process.env.NODE_ENV': '"production"' },
 });
