@@ -10,18 +10,23 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # The development TSA and the cross-checks of time-stamp tokens are OpenSSL's `openssl ts`.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# The verification page's browser tests drive Debian's chromium (playwright cannot download a browser here).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 # A Debian install starts a system redis on 6379; the tests use their own instances.
-if [ -f contracts/package-lock.json ]; then
-  if [ ! -d contracts/node_modules ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then
-    echo "npm ci in contracts/"
-    (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
+# contracts/ (solc, anvil), the verification page's build (esbuild and the libraries it bundles), its browser test (playwright-core).
+for dir in contracts src/Anchor.Verify.Web tests/browser; do
+  if [ -f "$dir/package-lock.json" ]; then
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "npm ci in $dir/"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
   fi
-fi
+done
 
 export ANCHOR_REPO_ROOT="$root"
 results=$(mktemp -d)

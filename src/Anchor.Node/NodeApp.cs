@@ -154,6 +154,7 @@ public static partial class NodeApp
         EvidenceEndpoints.Map(app);
         ProofEndpoints.Map(app);
         LogEndpoints.Map(app);
+        VerifyPage.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new OperatorOnly());
         app.MapOrleansDashboard(routePrefix: "/dashboard").WithMetadata(new OperatorOnly());
         app.Lifetime.ApplicationStopped.Register(() =>
