@@ -46,7 +46,10 @@ public sealed class QuickstartTests : IDisposable
             var tsa = info["tsa"]!.AsArray().Single()!;
             Assert.Equal("dev-tsa", tsa["name"]!.GetValue<string>());
             Assert.Contains("no court accepts", tsa["note"]!.GetValue<string>(), StringComparison.Ordinal);
-            var demo = Anchor.Core.Records.ProofBundle.FromJson(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "demo-bundle.json"))));
+            // The demo's document stays beside its bundle, one folder per run.
+            var demoDir = Assert.Single(Directory.GetDirectories(Path.Combine(_state, "demo")));
+            Assert.True(File.Exists(Path.Combine(demoDir, "contract.txt")));
+            var demo = Anchor.Core.Records.ProofBundle.FromJson(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(demoDir, "bundle.json"))));
             var token = Convert.FromBase64String(demo.Timestamps.Single(t => t.Tsa == "dev-tsa").Token);
             var digest = Anchor.Core.Timestamping.TsaHashAlg.CheckpointImprint("sha256", demo.Checkpoint);
             var (verified, openssl) = await Anchor.Core.Tests.Timestamping.OpenSslTs.VerifyAsync(token, digest, tsa["root"]!.GetValue<string>());
@@ -156,6 +159,50 @@ public sealed class QuickstartTests : IDisposable
         {
             await StopAsync();
         }
+    }
+
+    /// <summary>
+    /// Something else holds the API port (another node once did): the script names the port and starts nothing, instead
+    /// of reporting the other process as its node and writing that one's log key into node.json.
+    /// </summary>
+    [Fact]
+    public async Task Quickstart_refuses_a_port_another_process_holds_and_reports_no_success()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(2),
+            "--detach", "--no-build", "--no-demo", "--state", _state, "--port", taken.ToString());
+        Assert.True(exit == 1, output);
+        Assert.Contains($"in use by another process: node port {taken}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Anchor is running", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_state, "node.json")));
+        Assert.Empty(DeployScript.Pids(_state));
+
+        // The operator port too (a listener on any port of the run is found before anything starts).
+        var (again, second) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(2),
+            "--detach", "--no-build", "--no-demo", "--state", _state, "--port", RedisServer.FreePort().ToString(), "--operator-port", taken.ToString());
+        Assert.True(again == 1, second);
+        Assert.Contains($"operator port {taken}", second, StringComparison.Ordinal);
+        Assert.Empty(DeployScript.Pids(_state));
+    }
+
+    /// <summary>A quickstart in the foreground that is stopped on purpose by --stop says so and exits 0 (it said "the node exited" and 1).</summary>
+    [Fact]
+    public async Task Quickstart_in_the_foreground_exits_0_after_a_deliberate_stop()
+    {
+        var foreground = DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(3), "--no-build", "--no-demo", "--state", _state,
+            "--port", RedisServer.FreePort().ToString(), "--operator-port", RedisServer.FreePort().ToString());
+        var nodeJson = Path.Combine(_state, "node.json");
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); !File.Exists(nodeJson) && !foreground.IsCompleted; await Task.Delay(500))
+            Assert.True(DateTime.UtcNow < deadline, "the quickstart did not write node.json in 2 minutes");
+        if (foreground.IsCompleted) Assert.Fail("the quickstart ended before --stop:\n" + (await foreground).Output);
+        await Task.Delay(2000); // into its foreground wait
+        await StopAsync();
+        var (exit, output) = await foreground;
+        Assert.True(exit == 0, output);
+        Assert.Contains("stopped (by ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("the node exited", output, StringComparison.Ordinal);
     }
 
     private async Task StopAsync()
