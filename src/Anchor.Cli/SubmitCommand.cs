@@ -52,7 +52,7 @@ public static class SubmitCommand
 
                 if (bundle is not null && parseResult.GetValue(output) is { } path)
                 {
-                    await File.WriteAllTextAsync(path, bundle.ToJsonString(), ct);
+                    await JsonOutput.WriteFileAsync(path, bundle, ct);
                     if (!json)
                         parseResult.InvocationConfiguration.Output.WriteLine($"bundle: {path} (tree size {bundle["treeSize"]}, {(bundle["anchors"] as JsonArray)?.Count ?? 0} anchor(s), " +
                                                                              $"{(bundle["timestamps"] as JsonArray)?.Count ?? 0} time-stamp(s))");
@@ -60,7 +60,7 @@ public static class SubmitCommand
                 if (json)
                 {
                     if (bundle is not null) answer["bundle"] = bundle.DeepClone();
-                    parseResult.InvocationConfiguration.Output.WriteLine(answer.ToJsonString());
+                    parseResult.InvocationConfiguration.Output.WriteLine(JsonOutput.Line(answer));
                 }
                 return 0;
             }
