@@ -17,12 +17,8 @@ public sealed class BatchCliTests(RedisServer redis) : IDisposable
     {
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "batchcli.test/log", _state));
         using var provider = new TestProvider("bulk");
-        await provider.RegisterAsync(node);
-        var keyFile = Path.Combine(_dir, "bulk.key");
-        KeyFile.Save(keyFile, provider.Key, overwrite: false);
-        var url = node.Http.BaseAddress!.ToString();
+        string[] signer = [.. await SignerAsync(node, provider), "--token", node.AdminToken];
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
-        string[] signer = ["--node", url, "--provider", provider.Id, "--key", keyFile, "--key-id", provider.KeyId, "--token", node.AdminToken];
 
         // A folder of five documents, in batches of two: three batch signatures, a bundle per record.
         var docs = Directory.CreateDirectory(Path.Combine(_dir, "docs")).FullName;
@@ -76,10 +72,7 @@ public sealed class BatchCliTests(RedisServer redis) : IDisposable
     {
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "batchcli-bad.test/log", _state));
         using var provider = new TestProvider("bulk-bad");
-        await provider.RegisterAsync(node);
-        var keyFile = Path.Combine(_dir, "bulk.key");
-        KeyFile.Save(keyFile, provider.Key, overwrite: false);
-        string[] signer = ["--node", node.Http.BaseAddress!.ToString(), "--provider", provider.Id, "--key", keyFile, "--key-id", provider.KeyId];
+        var signer = await SignerAsync(node, provider);
         var checkpoint = await node.Http.GetStringAsync("/checkpoint");
 
         // (manifest, the error it must name): the second record's bad hash stops the whole run, the first record included.
@@ -103,6 +96,15 @@ public sealed class BatchCliTests(RedisServer redis) : IDisposable
         Assert.Equal(1, both);
         Assert.Contains("leave out --file and --hash", bothError, StringComparison.Ordinal);
         Assert.Equal(checkpoint, await node.Http.GetStringAsync("/checkpoint"));
+    }
+
+    /// <summary>Registers the provider, writes its key file, and gives the options that sign as it on this node.</summary>
+    private async Task<string[]> SignerAsync(TestNode node, TestProvider provider)
+    {
+        await provider.RegisterAsync(node);
+        var keyFile = Path.Combine(_dir, provider.Id + ".key");
+        KeyFile.Save(keyFile, provider.Key, overwrite: false);
+        return ["--node", node.Http.BaseAddress!.ToString(), "--provider", provider.Id, "--key", keyFile, "--key-id", provider.KeyId];
     }
 
     public void Dispose()

@@ -79,8 +79,13 @@ public sealed class QuickstartTests : IDisposable
             await Cli(0, "keygen", "--alg", "ed25519", "--out", key);
             await Cli(0, "admin", "provider", "add", "--node", url, "--admin-token-file", tokenFile, "--id", "acme", "--name", "Acme e-contracts", "--key", key, "--key-id", "acme-1");
             var adminToken = (await File.ReadAllTextAsync(tokenFile)).Trim();
+            // A record kept at its checkpoint only, to be upgraded in place once sealed.
+            var early = Path.Combine(_state, "early.json");
+            await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
+                "--contract", "c-41", "--kind", "contract.document", "--wait", "checkpoint", "-o", early, "--token", adminToken);
             await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
                 "--contract", "c-42", "--kind", "contract.document", "--wait", "seal", "--timeout", "60", "-o", bundle, "--token", adminToken);
+            await AssertUpgradeAsync(url, adminToken, early, document, trust, $"31337={chain["rpc"]}", info["origin"]!.GetValue<string>());
             // The trust file the script wrote is the node's own entry, and the provider-roots folder exists.
             Assert.Equal(JsonNode.Parse(await http.GetStringAsync("/v1/trust"))!.ToJsonString(), JsonNode.Parse(await File.ReadAllTextAsync(trust))!.ToJsonString());
             Assert.True(Directory.Exists(info["providerRootsDir"]!.GetValue<string>()));
@@ -94,11 +99,11 @@ public sealed class QuickstartTests : IDisposable
             using (var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{operatorPort}") })
             {
                 var anchored = "";
-                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored != "4"; await Task.Delay(500))
+                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored != "5"; await Task.Delay(500))
                     anchored = (await ops.GetStringAsync("/metrics")).Split('\n')
                         .FirstOrDefault(l => l.StartsWith("anchor_anchoring_anchored_size{", StringComparison.Ordinal) && l.Contains("chain=\"local\"", StringComparison.Ordinal))
                         ?.Split('}')[1].Trim().Split(' ')[0] ?? "";
-                Assert.Equal("4", anchored); // The demo's key registration and record, and the tour's.
+                Assert.Equal("5", anchored); // The demo's key registration and record, and the tour's three.
             }
 
             // Secrets at rest: the state folder and what the node, Redis and anvil wrote there are the operator's only, and
@@ -151,10 +156,10 @@ public sealed class QuickstartTests : IDisposable
             Assert.True(exit == 0, output);
             var resumed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
             Assert.Equal(info.ToJsonString(), resumed.ToJsonString());
-            Assert.Equal("4", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
-            // Entries are private: the operator reads them with the admin token. Entry 3 is the tour's record.
+            Assert.Equal("5", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+            // Entries are private: the operator reads them with the admin token. Entry 4 is the tour's sealed record.
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
-            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/3"))!;
+            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/4"))!;
             Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["leafHash"]!.GetValue<string>(), again["leafHash"]!.GetValue<string>());
             Assert.NotEmpty(again["anchors"]!.AsArray());
         }
@@ -206,6 +211,42 @@ public sealed class QuickstartTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("stopped (by ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("the node exited", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// `anchor info` summarizes a checkpoint-only bundle without verifying it; `anchor proof --upgrade` replaces it by the
+    /// sealed bundle of the same entry only when that verifies against the trust file, and leaves it alone otherwise.
+    /// </summary>
+    private static async Task AssertUpgradeAsync(string url, string token, string early, string document, string trust, string rpc, string origin)
+    {
+        var summary = await Cli(0, "info", early);
+        Assert.StartsWith("not verified:", summary, StringComparison.Ordinal);
+        Assert.Matches(@"anchors: +none", summary);
+        Assert.Contains("c-41 (contract.document)", summary, StringComparison.Ordinal);
+        var before = await File.ReadAllBytesAsync(early);
+        string[] upgrade = ["proof", "--upgrade", early, "--node", url, "--token", token];
+
+        // No trust root: nothing is rewritten unverified. A log key that did not sign it: refused.
+        await Cli(2, upgrade);
+        using var stranger = Anchor.Core.Checkpoints.NoteSigner.Generate(origin);
+        var (exit, output, error) = await CliRunner.Run([.. upgrade, "--log-key", stranger.VerifierKey.ToString()]);
+        Assert.True(exit == 1, output + error);
+        Assert.Contains("does not verify", error, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(early));
+        // A bundle of another entry (its leaf hash edited): the node's leaf is not it.
+        var forged = JsonNode.Parse(before)!;
+        var leafHash = forged["leafHash"]!.GetValue<string>();
+        forged["leafHash"] = (leafHash[0] == 'a' ? "b" : "a") + leafHash[1..];
+        var forgedPath = early + ".forged";
+        await File.WriteAllTextAsync(forgedPath, forged.ToJsonString());
+        (exit, _, error) = await CliRunner.Run(["proof", "--upgrade", forgedPath, "--node", url, "--token", token, "--trust", trust]);
+        Assert.True(exit == 1 && error.Contains("not the same entry", StringComparison.Ordinal), error);
+
+        // Against the trust file: upgraded, verified, and done once.
+        Assert.Contains("upgraded to tree size", await Cli(0, [.. upgrade, "--trust", trust, "--rpc", rpc]), StringComparison.Ordinal);
+        Assert.Contains("verdict: VALID:", await Cli(0, "verify", early, "--file", document, "--trust", trust, "--rpc", rpc), StringComparison.Ordinal);
+        Assert.Matches(@"anchors: +chain 31337 block \d+", await Cli(0, "info", early));
+        Assert.Contains("already up to date", await Cli(0, [.. upgrade, "--trust", trust]), StringComparison.Ordinal);
     }
 
     private async Task StopAsync()
