@@ -20,10 +20,13 @@ prepare_state() {
   # Folders made by older versions of these scripts (0755, files 0644): nobody else may read them either.
   chmod -R go-rwx "$state"
   if [ "$stop" -eq 1 ]; then
+    # Tells a quickstart waiting in the foreground that its node ends on purpose (it then exits 0, not 1).
+    touch "$state/stopped"
     stop_all
     say "stopped everything recorded in $state/pids"
     exit 0
   fi
+  rm -f "$state/stopped"
 }
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
@@ -36,11 +39,13 @@ rpc() {
     .then(r=>r.json()).then(j=>{if(j.error)process.exit(2);console.log(typeof j.result==="string"?j.result:JSON.stringify(j.result))}).catch(()=>process.exit(1))' "$@"
 }
 
-# wait_node URL: until the node at URL is healthy (0), or reports that it refuses to sequence because its log went
-# backwards (3, the reason on stderr); 1 after 90 s.
+# wait_node URL [NAME]: until the node at URL is healthy (0), or reports that it refuses to sequence because its log went
+# backwards (3, the reason on stderr); 1 after 90 s; 4 as soon as the process recorded as NAME has exited (whatever
+# answers at URL then is someone else's).
 wait_node() {
   local deadline=$((SECONDS + 90)) verdict
   while [ $SECONDS -lt $deadline ]; do
+    if [ -n "${2:-}" ] && ! running "$2"; then return 4; fi
     verdict=$(node -e 'fetch(process.argv[1]).then(async r=>{const j=await r.json().catch(()=>({}));console.log(r.ok?"ok":j.code==="log_rolled_back"?"refuses "+j.sequencer:"")}).catch(()=>console.log(""))' "$1/healthz")
     case "$verdict" in
       ok) return 0 ;;
@@ -56,6 +61,29 @@ http_ok() { node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1)).catc
 
 # http_get URL: prints the body of a 2xx answer.
 http_get() { node -e 'fetch(process.argv[1]).then(async r=>{if(!r.ok)process.exit(1);process.stdout.write(await r.text())}).catch(()=>process.exit(1))' "$1"; }
+
+# port_taken PORT: succeeds when something on this host holds PORT on loopback: it accepts a connection, or the port
+# cannot be bound (a listener on 0.0.0.0 or ::, or one that does not accept yet).
+port_taken() {
+  node -e '
+    const net = require("net"), port = +process.argv[1];
+    const c = net.connect({ host: "127.0.0.1", port }, () => { c.destroy(); process.exit(0); });
+    c.on("error", () => {
+      const s = net.createServer().once("error", () => process.exit(0)).listen({ host: "127.0.0.1", port, exclusive: true }, () => s.close(() => process.exit(1)));
+    });' "$1"
+}
+
+# check_ports NAME=PORT...: dies naming every port another process holds. A part of this state folder that is running
+# (its pid recorded and alive) holds its own port: that is no clash.
+check_ports() {
+  local pair name port clashes=()
+  for pair in "$@"; do
+    name=${pair%%=*} port=${pair#*=}
+    running "$name" && continue
+    port_taken "$port" && clashes+=("$name port $port")
+  done
+  [ ${#clashes[@]} -eq 0 ] || die "in use by another process: ${clashes[*]}. Stop that process, or choose other ports (--port, --operator-port, --redis-port, --anvil-port, --tsa-port, --silo-port, --gateway-port; see $state/ports)"
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \

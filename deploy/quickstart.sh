@@ -58,6 +58,14 @@ silo_port=${silo_port:-${recorded_silo_port:-$(free_port)}}
 gateway_port=${gateway_port:-${recorded_gateway_port:-$(free_port)}}
 operator_port=${operator_port:-${recorded_operator_port:-$(free_port)}}
 origin=${recorded_origin:-$origin}
+# Before anything starts: a port held by another process would make a part fail to bind while something else answers
+# in its place (another node on 8080 once got its log key written into node.json). Parts of this folder that run keep theirs.
+if running node; then
+  check_ports redis="$redis_port" anvil="$anvil_port"
+else
+  check_ports node="$http_port" operator="$operator_port" silo="$silo_port" gateway="$gateway_port" \
+    redis="$redis_port" anvil="$anvil_port" tsa="$tsa_port"
+fi
 cat >"$state/ports" <<PORTS
 recorded_http_port=$http_port
 recorded_redis_port=$redis_port
@@ -101,6 +109,8 @@ provider_roots=$(cd "$provider_roots" && pwd)
 url="http://127.0.0.1:$http_port"
 say "starting the node on $url (log $origin)"
 mkdir -p "$state/node"
+touch "$state/node.log"
+log_offset=$(wc -c <"$state/node.log")
 (
   cd "$(dirname "$node_dll")"
   export Anchor__Origin="$origin" Anchor__StateDir="$state/node" \
@@ -116,14 +126,25 @@ mkdir -p "$state/node"
 )
 operator_url="http://127.0.0.1:$operator_port"
 ready=0
-wait_node "$operator_url" 2>"$state/refusal" || ready=$?
-if [ $ready -eq 3 ]; then
+wait_node "$operator_url" node 2>"$state/refusal" || ready=$?
+if [ $ready -eq 4 ]; then
+  tail -c +$((log_offset + 1)) "$state/node.log" | tail -n 20 >&2 || true
+  stop_all
+  die "the node exited while starting; see $state/node.log"
+elif [ $ready -eq 3 ]; then
   die "the node refuses to sequence (log_rolled_back): $(cat "$state/refusal"). It still serves reads at $url. See docs/operations.md, \"The log was rolled back\"."
 elif [ $ready -ne 0 ]; then
   tail -n 20 "$state/node.log" >&2 || true
   die "the node did not become healthy in 90 s; see $state/node.log"
 fi
 rm -f "$state/refusal"
+# The node that answers must be the one just started: the log key it serves is the one it logged at this start.
+started_key=$(tail -c +$((log_offset + 1)) "$state/node.log" | grep -o 'log key [^,]*' | head -n 1 | cut -d' ' -f3- || true)
+served_key=$(http_get "$url/v1/node" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).logKey||"")}catch{console.log("")}})' || true)
+if [ -z "$started_key" ] || [ "$served_key" != "$started_key" ] || ! running node; then
+  stop_all
+  die "the node at $url is not the one this script started (it serves log key '${served_key:-none}', the node started logged '${started_key:-none}'); see $state/node.log"
+fi
 
 # What a client needs to find this node, written for scripts and tests; the trust file is the node's own entry,
 # what its operator would publish (a court compares it with that publication: it is never taken from a bundle).
@@ -150,7 +171,12 @@ if [ $demo -eq 1 ]; then
   [ -f "$key" ] || anchor keygen --alg ed25519 --out "$key" >/dev/null
   anchor admin provider show --id demo >/dev/null 2>&1 \
     || anchor admin provider add --id demo --name "Demo provider" --key "$key" --key-id demo-1 >/dev/null
-  doc="$state/demo-contract.txt"
+  # Each run's demo is a new record of a new document: both stay together in their own folder, so every demo bundle
+  # can still be checked with --file after later runs.
+  demo_dir="$state/demo/$(date -u +%Y%m%dT%H%M%SZ)-$$"
+  mkdir -p "$demo_dir"
+  doc="$demo_dir/contract.txt"
+  demo_bundle="$demo_dir/bundle.json"
   echo "Demo contract, signed $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$doc"
   wait_for=seal
   if [ "$anchoring" = no ]; then
@@ -158,8 +184,8 @@ if [ $demo -eq 1 ]; then
     wait_for=checkpoint
   fi
   anchor submit --provider demo --key "$key" --key-id demo-1 --file "$doc" --contract demo-contract-1 \
-    --kind contract.document --wait "$wait_for" --timeout 120 -o "$state/demo-bundle.json"
-  anchor verify "$state/demo-bundle.json" --file "$doc" --trust "$state/trust.json" --rpc "31337=$rpc_url"
+    --kind contract.document --wait "$wait_for" --timeout 120 -o "$demo_bundle"
+  anchor verify "$demo_bundle" --file "$doc" --trust "$state/trust.json" --rpc "31337=$rpc_url"
   if [ "$wait_for" = seal ]; then
     # The same token checked by OpenSSL, not by Anchor (docs/verification.md, by hand): its imprint is the hash of
     # the checkpoint body, and it chains to the development TSA's root.
@@ -168,9 +194,9 @@ if [ $demo -eq 1 ]; then
       const body = b.checkpoint.slice(0, b.checkpoint.lastIndexOf("\n\n") + 1);
       require("fs").writeFileSync(process.argv[2], Buffer.from(t.token, "base64"));
       console.log(require("crypto").createHash(t.hashAlg).update(body).digest("hex"));
-    ' "$state/demo-bundle.json" "$state/demo-token.der" >"$state/demo-token.digest"
+    ' "$demo_bundle" "$demo_dir/token.der" >"$demo_dir/token.digest"
     say "openssl ts -verify of the demo bundle's time-stamp against the development TSA root:"
-    openssl ts -verify -in "$state/demo-token.der" -token_in -digest "$(cat "$state/demo-token.digest")" -CAfile "$tsa_root" 2>/dev/null
+    openssl ts -verify -in "$demo_dir/token.der" -token_in -digest "$(cat "$demo_dir/token.digest")" -CAfile "$tsa_root" 2>/dev/null
   fi
 fi
 
@@ -187,13 +213,14 @@ Anchor is running.
   provider roots $provider_roots   (CA certificates for provider identities)
   redis          127.0.0.1:$redis_port   (password in $state/redis-password)
   logs           $state/node.log, $state/redis.log, $state/anvil.log, $state/tsa.log
+  demos          $state/demo/   (one folder per run: contract.txt beside its bundle.json)
 
 Try next (the CLI is: dotnet $cli_dll):
   export ANCHOR_NODE=$url ANCHOR_ADMIN_TOKEN_FILE=$state/node/admin-token
   anchor status
   anchor admin provider list
-  anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait seal -o bundle.json
-  anchor verify bundle.json --file README.md --trust $state/trust.json --rpc 31337=$rpc_url
+  anchor submit --provider demo --key $state/demo-provider.key --key-id demo-1 --file README.md --contract c-2 --kind contract.document --wait seal -o $state/bundle.json
+  anchor verify $state/bundle.json --file README.md --trust $state/trust.json --rpc 31337=$rpc_url
   anchor audit --redis 127.0.0.1:$redis_port --redis-password-file $state/redis-password --origin $origin --trust $state/trust.json --rpc 31337=$rpc_url
   $0 --stop --state $state
 DONE
@@ -201,6 +228,10 @@ DONE
 if [ $detach -eq 1 ]; then exit 0; fi
 say "running in the foreground; Ctrl-C stops everything"
 while running node; do sleep 1; done
+if [ -f "$state/stopped" ]; then
+  say "stopped (by $0 --stop)"
+  exit 0
+fi
 say "the node exited; see $state/node.log"
 stop_all
 exit 1

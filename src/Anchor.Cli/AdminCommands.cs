@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anchor.Core.Signatures;
 
@@ -74,7 +73,7 @@ public static class AdminCommands
         return WithNode(command, async (parseResult, client, ct) =>
         {
             var answer = await client.GetAsync($"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}", ct);
-            Print(parseResult, answer, answer.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            Print(parseResult, answer, answer.ToJsonString(JsonOutput.Indented));
             return 0;
         });
     }
@@ -196,5 +195,5 @@ public static class AdminCommands
     }
 
     private static void Print(ParseResult parseResult, JsonObject answer, string text) =>
-        parseResult.InvocationConfiguration.Output.WriteLine(parseResult.GetValue(GlobalOptions.Json) ? answer.ToJsonString() : text);
+        parseResult.InvocationConfiguration.Output.WriteLine(parseResult.GetValue(GlobalOptions.Json) ? JsonOutput.Line(answer) : text);
 }

@@ -15,6 +15,7 @@ public static class CommandSet
         TrustCommand.Build(),
         SubmitCommand.Build(),
         ProofCommand.Build(),
+        InfoCommand.Build(),
         AdminCommands.Build(),
         ChainCommands.Build(),
         StatusCommand.Build(),

@@ -17,7 +17,7 @@ public static class EvidenceCommand
         create.SetAction(parseResult =>
         {
             if (!input.TryBuild(parseResult, out var submission, out var exit)) return exit;
-            parseResult.InvocationConfiguration.Output.WriteLine(submission.ToJsonString());
+            parseResult.InvocationConfiguration.Output.WriteLine(JsonOutput.Line(submission));
             return 0;
         });
         return new Command("evidence", "Build signed evidence submissions.") { create };

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Records;
+using Anchor.Core.Signatures;
 
 namespace Anchor.Cli;
 
@@ -18,8 +19,9 @@ public sealed class EvidenceInput
     private readonly Option<string?> _file = new("--file") { Description = "The document: its digest under --hash-alg becomes the evidence hash." };
     private readonly Option<string?> _hash = new("--hash") { Description = "The digest itself, lowercase hex, when the document stays elsewhere." };
     private readonly Option<string> _hashAlg = new("--hash-alg") { Description = "sha256, sm3, sha3-256 or keccak256.", DefaultValueFactory = _ => "sha256" };
-    private readonly Option<string> _contract = new("--contract") { Description = "The contract or case the evidence belongs to.", Required = true };
-    private readonly Option<string> _kind = new("--kind") { Description = "One of: " + string.Join(", ", Evidence.Kinds) + ".", Required = true };
+    // Not required by the parser: with `submit --batch` they are defaults for the records that name none.
+    private readonly Option<string?> _contract = new("--contract") { Description = "The contract or case the evidence belongs to (with --batch: for records that name none)." };
+    private readonly Option<string?> _kind = new("--kind") { Description = "One of: " + string.Join(", ", Evidence.Kinds) + " (with --batch: for records that name none)." };
     private readonly Option<string?> _metadataHash = new("--metadata-hash") { Description = "Optional digest of provider-held metadata (IP, device, UA), hex." };
 
     public EvidenceInput()
@@ -40,6 +42,8 @@ public sealed class EvidenceInput
         submission = [];
         if ((parseResult.GetValue(_file) is null) == (parseResult.GetValue(_hash) is null))
             return Failed(CliErrors.Fail(parseResult, "give exactly one of --file and --hash"), out exitCode);
+        if (parseResult.GetValue(_contract) is null || parseResult.GetValue(_kind) is null)
+            return Failed(CliErrors.Fail(parseResult, "--contract and --kind are required"), out exitCode);
         if (!KeyFile.TryLoad(parseResult.GetValue(_key)!, out var signingKey, out var keyError))
             return Failed(CliErrors.Fail(parseResult, keyError), out exitCode);
         using var _ = signingKey;
@@ -63,10 +67,8 @@ public sealed class EvidenceInput
         try
         {
             var provider = parseResult.GetValue(_provider)!;
-            var keyId = parseResult.GetValue(_keyId) ?? KeyFile.DefaultKeyId(signingKey);
-            var evidence = new Evidence(alg, digest, parseResult.GetValue(_contract)!, parseResult.GetValue(_kind)!, parseResult.GetValue(_metadataHash),
-                Times.ToText(DateTimeOffset.UtcNow), Hex.Encode(RandomNumberGenerator.GetBytes(Evidence.NonceBytes)));
-            evidence.Validate();
+            var keyId = KeyId(parseResult, signingKey);
+            var evidence = NewEvidence(alg, digest, parseResult.GetValue(_contract)!, parseResult.GetValue(_kind)!, parseResult.GetValue(_metadataHash));
             submission = new JsonObject
             {
                 ["provider"] = provider,
@@ -81,6 +83,25 @@ public sealed class EvidenceInput
         {
             return Failed(CliErrors.Fail(parseResult, e.Message, e.Code), out exitCode);
         }
+    }
+
+    /// <summary>The options a batch takes from the command line: who signs, with what, and the defaults of its records.</summary>
+    public (string KeyFile, string Provider, string? KeyId, string HashAlg, string? Contract, string? Kind, string? MetadataHash, bool SingleInput) Batch(ParseResult parseResult) =>
+        (parseResult.GetValue(_key)!, parseResult.GetValue(_provider)!, parseResult.GetValue(_keyId), parseResult.GetValue(_hashAlg)!,
+            parseResult.GetValue(_contract), parseResult.GetValue(_kind), parseResult.GetValue(_metadataHash),
+            parseResult.GetValue(_file) is not null || parseResult.GetValue(_hash) is not null);
+
+    /// <summary>--key-id, else the key's fingerprint.</summary>
+    public string KeyId(ParseResult parseResult, SigningKey key) => parseResult.GetValue(_keyId) ?? KeyFile.DefaultKeyId(key);
+
+    /// <summary>One record as a provider makes it now: the client time is this machine's clock, the nonce fresh; validated.</summary>
+    /// <exception cref="AnchorException">A value the node would refuse (a bad hash, an unknown kind, a contract ID too long).</exception>
+    public static Evidence NewEvidence(string hashAlg, string digest, string contract, string kind, string? metadataHash)
+    {
+        var evidence = new Evidence(hashAlg, digest, contract, kind, metadataHash, Times.ToText(DateTimeOffset.UtcNow),
+            Hex.Encode(RandomNumberGenerator.GetBytes(Evidence.NonceBytes)));
+        evidence.Validate();
+        return evidence;
     }
 
     private static bool Failed(int code, out int exitCode)

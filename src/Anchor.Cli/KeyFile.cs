@@ -4,8 +4,10 @@ using Anchor.Core.Signatures;
 namespace Anchor.Cli;
 
 /// <summary>
-/// Key files on disk: the JSON of <see cref="SigningKey.Export"/>, readable by the owner only. Every command that signs
-/// loads its key here, so a missing, unreadable or malformed file gets the same one-line error everywhere.
+/// Key files on disk: the JSON of <see cref="SigningKey.Export"/>, readable by the owner only; one line of 0x-hex
+/// secp256k1 secret (the older account key file) is read as an eth-personal key. Every command that signs loads its key
+/// here (the chain verbs through Anchor.Chain's AccountKey, which reads the same two forms), so a missing, unreadable or
+/// malformed file gets the same one-line error everywhere.
 /// </summary>
 public static class KeyFile
 {
@@ -28,6 +30,25 @@ public static class KeyFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             error = $"cannot read key file {path}: {e.Message}";
+            return false;
+        }
+        // The one-line form that account key files had before keygen wrote them: a 0x-hex secp256k1 secret, read as an
+        // eth-personal key, so the same file serves `chain` and the signing verbs alike.
+        if (!text.TrimStart().StartsWith('{'))
+        {
+            var hex = text.Trim();
+            hex = hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hex[2..] : hex;
+            if (hex.Length == 64 && Core.Hex.TryDecode(hex, out var secret))
+            {
+                try
+                {
+                    if (SigningKey.TryFromPrivateKey(SignatureAlg.EthPersonal, secret, out key, out error)) return true;
+                    error = $"key file {path} is malformed: {error}";
+                    return false;
+                }
+                finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret); }
+            }
+            error = $"key file {path} is malformed: it holds neither a key file of `anchor keygen` (JSON) nor one line of 0x-hex secp256k1 private key";
             return false;
         }
         if (!SigningKey.TryImport(text, out key, out error))

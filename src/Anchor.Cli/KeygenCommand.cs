@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Anchor.Core.Signatures;
 
 namespace Anchor.Cli;
@@ -11,10 +9,6 @@ namespace Anchor.Cli;
 /// </summary>
 public static class KeygenCommand
 {
-    /// <summary>Base64 printed as it is (the default encoder would write '+' as \u002B, which nobody can paste into curl by eye).</summary>
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonSerializerOptions Indented = new(Compact) { WriteIndented = true };
-
     public static Command Build()
     {
         var alg = new Option<string>("--alg")
@@ -65,13 +59,13 @@ public static class KeygenCommand
         var descriptor = key.Descriptor.ToJson();
         if (json)
         {
-            output.WriteLine(descriptor.ToJsonString(Compact));
+            output.WriteLine(JsonOutput.Line(descriptor));
         }
         else
         {
             output.WriteLine($"Wrote a new {SignatureAlgs.ToWire(alg)} key to {path} (mode 0600). Keep it secret.");
             output.WriteLine("Public key descriptor for the admin API (add a \"keyId\"):");
-            output.WriteLine(descriptor.ToJsonString(Indented));
+            output.WriteLine(descriptor.ToJsonString(JsonOutput.Indented));
         }
         return 0;
     }

@@ -17,7 +17,7 @@ public static class StatusCommand
             async (parseResult, client, ct) =>
             {
                 var status = await client.GetAsync("v1/admin/status", ct);
-                parseResult.InvocationConfiguration.Output.Write(parseResult.GetValue(GlobalOptions.Json) ? status.ToJsonString() + "\n" : Describe(status));
+                parseResult.InvocationConfiguration.Output.Write(parseResult.GetValue(GlobalOptions.Json) ? JsonOutput.Line(status) + "\n" : Describe(status));
                 return 0;
             });
 

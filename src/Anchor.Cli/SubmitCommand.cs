@@ -23,13 +23,28 @@ public static class SubmitCommand
                           "seal: until its bundle carries a chain anchor and a TSA time-stamp of one tree (those the node has: GET /v1/node).",
         };
         wait.AcceptOnlyFromAmong("checkpoint", "anchor", "seal");
-        var output = new Option<string?>("--out", "-o") { Description = "Write the proof bundle to this file." };
+        var output = new Option<string?>("--out", "-o") { Description = "Write the proof bundle to this file (with --batch: a folder for records.csv and, with --wait, one bundle per record)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for --wait anchor or seal.", DefaultValueFactory = _ => 600 };
         var token = NodeOptions.ReadToken();
-        var command = new Command("submit", "Sign one evidence record, submit it to a node, and fetch its proof bundle.") { node, wait, output, timeout, token };
+        var batch = new Option<string?>("--batch")
+        {
+            Description = "Submit many records: every file of a folder, or the lines of a CSV manifest whose first line names its columns " +
+                          "(file or hash, contractId, kind; see docs/api.md). They are signed and sent as batches of --batch-size records.",
+            HelpName = "DIR|MANIFEST.csv",
+        };
+        var batchSize = new Option<int>("--batch-size")
+        {
+            Description = $"Records per signed batch, from 1 to {BatchSubmission.MaxBatchSize}.", DefaultValueFactory = _ => 1000,
+        };
+        var command = new Command("submit", "Sign evidence records, submit them to a node, and fetch their proof bundles.") { node, wait, output, timeout, token, batch, batchSize };
         input.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
+            if (parseResult.GetValue(batch) is { } source)
+            {
+                return await BatchSubmission.RunAsync(parseResult, input, new BatchSubmission.Options(source, parseResult.GetValue(batchSize), parseResult.GetValue(wait),
+                    parseResult.GetValue(output), TimeSpan.FromSeconds(parseResult.GetValue(timeout)), parseResult.GetValue(node)!, NodeOptions.ReadTokenValue(parseResult, token)), ct);
+            }
             if (!input.TryBuild(parseResult, out var submission, out var exit)) return exit;
             var waitFor = parseResult.GetValue(wait);
             var json = parseResult.GetValue(GlobalOptions.Json);
@@ -52,7 +67,7 @@ public static class SubmitCommand
 
                 if (bundle is not null && parseResult.GetValue(output) is { } path)
                 {
-                    await File.WriteAllTextAsync(path, bundle.ToJsonString(), ct);
+                    await JsonOutput.WriteFileAsync(path, bundle, ct);
                     if (!json)
                         parseResult.InvocationConfiguration.Output.WriteLine($"bundle: {path} (tree size {bundle["treeSize"]}, {(bundle["anchors"] as JsonArray)?.Count ?? 0} anchor(s), " +
                                                                              $"{(bundle["timestamps"] as JsonArray)?.Count ?? 0} time-stamp(s))");
@@ -60,7 +75,7 @@ public static class SubmitCommand
                 if (json)
                 {
                     if (bundle is not null) answer["bundle"] = bundle.DeepClone();
-                    parseResult.InvocationConfiguration.Output.WriteLine(answer.ToJsonString());
+                    parseResult.InvocationConfiguration.Output.WriteLine(JsonOutput.Line(answer));
                 }
                 return 0;
             }
@@ -77,7 +92,7 @@ public static class SubmitCommand
     }
 
     /// <summary>The routes the node seals with: chains it anchors on, TSAs it asks (GET /v1/node).</summary>
-    private static async Task<(bool Anchors, bool Timestamps)> RoutesAsync(NodeClient client, CancellationToken ct)
+    public static async Task<(bool Anchors, bool Timestamps)> RoutesAsync(NodeClient client, CancellationToken ct)
     {
         var node = await client.GetAsync("v1/node", ct);
         var routes = (Anchors: node["chains"] is JsonArray { Count: > 0 }, Timestamps: node["tsa"] is JsonArray { Count: > 0 });

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Anchor.Core.Json;
 using Anchor.Core.Records;
 using Anchor.Core.Verification;
@@ -14,7 +12,6 @@ namespace Anchor.Cli;
 /// </summary>
 public static class TrustCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Build()
     {
@@ -34,7 +31,7 @@ public static class TrustCommand
             }
             catch (NodeProblemException e) { return CliErrors.Fail(parseResult, e.Message, e.Code); }
             catch (AnchorException e) { return CliErrors.Fail(parseResult, $"the node's /v1/trust is not a trust file: {e.Message}", "trust_malformed"); }
-            var text = trust.ToJson().ToJsonString(Indented) + "\n";
+            var text = trust.ToJson().ToJsonString(JsonOutput.Indented) + "\n";
             if (parseResult.GetValue(output) is { } path)
             {
                 await File.WriteAllTextAsync(path, text, ct);

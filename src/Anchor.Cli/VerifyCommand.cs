@@ -31,10 +31,7 @@ public static class VerifyCommand
         };
         command.SetAction(async (parseResult, ct) =>
         {
-            if (!CliErrors.TryRead(parseResult, parseResult.GetValue(bundleArg)!, out var text, out var exit)) return CliErrors.Usage(exit);
-            ProofBundle bundle;
-            try { bundle = ProofBundle.FromJson(Jcs.ParseStrict(text)); }
-            catch (AnchorException e) { return CliErrors.Usage(CliErrors.Fail(parseResult, $"not a valid proof bundle: {e.Message}", "bundle_malformed")); }
+            if (!BundleFile.TryRead(parseResult, parseResult.GetValue(bundleArg)!, out var bundle, out var exit)) return exit;
             if (!TrustOptions.TryRead(parseResult, trust, logKey, out var trustFile, out exit)) return CliErrors.Usage(exit);
             if (!RpcOption.TryParse(parseResult, rpc, out var chains, out exit)) return CliErrors.Usage(exit);
 
@@ -75,14 +72,14 @@ public static class VerifyCommand
                 checks.Add(new JsonObject { ["name"] = c.Name, ["status"] = c.Status.ToString().ToLowerInvariant(), ["detail"] = c.Detail });
             var summary = new JsonArray();
             foreach (var line in report.Summary) summary.Add(new JsonObject { ["label"] = line.Label, ["text"] = line.Text });
-            output.WriteLine(new JsonObject
+            output.WriteLine(JsonOutput.Line(new JsonObject
             {
                 ["ok"] = report.AllPassed,
                 ["outcome"] = report.Outcome.ToString().ToLowerInvariant(),
                 ["checks"] = checks,
                 ["summary"] = summary,
                 ["verdict"] = report.Verdict,
-            }.ToJsonString());
+            }));
             return;
         }
         foreach (var c in report.Checks)

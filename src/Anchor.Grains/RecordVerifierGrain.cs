@@ -36,8 +36,8 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
     {
         var (verifier, keyEntry) = await KeyFor(provider, keyId);
         var statement = Statements.Single(provider, keyId, evidence.Jcs);
-        if (!verifier.Verify(statement, Signature(sig)))
-            throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
+        var signature = Signature(sig);
+        if (!verifier.Verify(statement, signature)) throw NotVerified(provider, keyId, verifier, signature.Length);
         // The statement is the prefix then d_i: the content digest is d_i's leaf hash.
         var digest = TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length));
         return new VerifiedRecord(provider, keyId, evidence, sig, null, 0, digest, keyEntry);
@@ -62,8 +62,8 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         if (!string.Equals(computed, root, StringComparison.Ordinal))
             throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"root {Short(root)} is not the RFC 9162 root of the records ({computed})");
         var size = (ulong)evidence.Length;
-        if (!verifier.Verify(Statements.Batch(provider, keyId, root, size), Signature(sig)))
-            throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"sig does not verify under key '{keyId}' of provider '{provider}'");
+        var signature = Signature(sig);
+        if (!verifier.Verify(Statements.Batch(provider, keyId, root, size), signature)) throw NotVerified(provider, keyId, verifier, signature.Length);
 
         var batch = new BatchRef(root, size.ToString(System.Globalization.CultureInfo.InvariantCulture), leafHashes);
         var records = new VerifiedRecord[evidence.Length];
@@ -90,6 +90,20 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
             throw new InvalidOperationException($"stored key '{keyId}' of provider '{provider}' no longer parses: {error}");
         Verifiers.Set(key.DescriptorJson, verifier);
         return (verifier, key.KeyEntry);
+    }
+
+    /// <summary>
+    /// signature_invalid, naming the registered key's algorithm; when the signature's length is impossible for that
+    /// algorithm the record was signed with a key of another one (a wrong key file is the usual cause), and the detail says so.
+    /// </summary>
+    private static RecordRefusedException NotVerified(string provider, string keyId, SignatureVerifier verifier, int length)
+    {
+        var alg = SignatureAlgs.ToWire(verifier.Alg);
+        var detail = verifier.LengthMismatch(length) is { } want
+            ? $"sig is {length} bytes, but key '{keyId}' of provider '{provider}' is a registered {alg} key, whose signatures are {want}: " +
+              "the record was signed with a key of another algorithm (check --key and --key-id)"
+            : $"sig does not verify under key '{keyId}' of provider '{provider}' (a registered {alg} key)";
+        return new RecordRefusedException(ErrorCodes.SignatureInvalid, detail);
     }
 
     /// <summary>The signature's bytes; only the canonical spelling is taken, since the entry stores <c>sig</c> as sent.</summary>

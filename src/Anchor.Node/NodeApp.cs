@@ -111,7 +111,7 @@ public static partial class NodeApp
             s.Period = TimeSpan.FromMilliseconds(options.Sequencer.PeriodMilliseconds);
             s.PoolSize = options.Sequencer.PoolSize;
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(ApiDescription.Configure);
         // Every meter named Anchor.* (node, sequencer, anchoring, …) is exported, whichever component made it.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("Anchor.*").AddPrometheusExporter());
         builder.Services.AddSingleton<NodeProbes>();
@@ -155,8 +155,8 @@ public static partial class NodeApp
         ProofEndpoints.Map(app);
         LogEndpoints.Map(app);
         VerifyPage.Map(app);
-        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new OperatorOnly());
-        app.MapOrleansDashboard(routePrefix: "/dashboard").WithMetadata(new OperatorOnly());
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new OperatorOnly()).ExcludeFromDescription();
+        app.MapOrleansDashboard(routePrefix: "/dashboard").WithMetadata(new OperatorOnly()).ExcludeFromDescription();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             writer?.Dispose();

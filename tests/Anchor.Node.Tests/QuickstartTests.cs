@@ -46,7 +46,10 @@ public sealed class QuickstartTests : IDisposable
             var tsa = info["tsa"]!.AsArray().Single()!;
             Assert.Equal("dev-tsa", tsa["name"]!.GetValue<string>());
             Assert.Contains("no court accepts", tsa["note"]!.GetValue<string>(), StringComparison.Ordinal);
-            var demo = Anchor.Core.Records.ProofBundle.FromJson(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "demo-bundle.json"))));
+            // The demo's document stays beside its bundle, one folder per run.
+            var demoDir = Assert.Single(Directory.GetDirectories(Path.Combine(_state, "demo")));
+            Assert.True(File.Exists(Path.Combine(demoDir, "contract.txt")));
+            var demo = Anchor.Core.Records.ProofBundle.FromJson(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(demoDir, "bundle.json"))));
             var token = Convert.FromBase64String(demo.Timestamps.Single(t => t.Tsa == "dev-tsa").Token);
             var digest = Anchor.Core.Timestamping.TsaHashAlg.CheckpointImprint("sha256", demo.Checkpoint);
             var (verified, openssl) = await Anchor.Core.Tests.Timestamping.OpenSslTs.VerifyAsync(token, digest, tsa["root"]!.GetValue<string>());
@@ -76,8 +79,13 @@ public sealed class QuickstartTests : IDisposable
             await Cli(0, "keygen", "--alg", "ed25519", "--out", key);
             await Cli(0, "admin", "provider", "add", "--node", url, "--admin-token-file", tokenFile, "--id", "acme", "--name", "Acme e-contracts", "--key", key, "--key-id", "acme-1");
             var adminToken = (await File.ReadAllTextAsync(tokenFile)).Trim();
+            // A record kept at its checkpoint only, to be upgraded in place once sealed.
+            var early = Path.Combine(_state, "early.json");
+            await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
+                "--contract", "c-41", "--kind", "contract.document", "--wait", "checkpoint", "-o", early, "--token", adminToken);
             await Cli(0, "submit", "--node", url, "--provider", "acme", "--key", key, "--key-id", "acme-1", "--file", document,
                 "--contract", "c-42", "--kind", "contract.document", "--wait", "seal", "--timeout", "60", "-o", bundle, "--token", adminToken);
+            await AssertUpgradeAsync(url, adminToken, early, document, trust, $"31337={chain["rpc"]}", info["origin"]!.GetValue<string>());
             // The trust file the script wrote is the node's own entry, and the provider-roots folder exists.
             Assert.Equal(JsonNode.Parse(await http.GetStringAsync("/v1/trust"))!.ToJsonString(), JsonNode.Parse(await File.ReadAllTextAsync(trust))!.ToJsonString());
             Assert.True(Directory.Exists(info["providerRootsDir"]!.GetValue<string>()));
@@ -91,11 +99,11 @@ public sealed class QuickstartTests : IDisposable
             using (var ops = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{operatorPort}") })
             {
                 var anchored = "";
-                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored != "4"; await Task.Delay(500))
+                for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && anchored != "5"; await Task.Delay(500))
                     anchored = (await ops.GetStringAsync("/metrics")).Split('\n')
                         .FirstOrDefault(l => l.StartsWith("anchor_anchoring_anchored_size{", StringComparison.Ordinal) && l.Contains("chain=\"local\"", StringComparison.Ordinal))
                         ?.Split('}')[1].Trim().Split(' ')[0] ?? "";
-                Assert.Equal("4", anchored); // The demo's key registration and record, and the tour's.
+                Assert.Equal("5", anchored); // The demo's key registration and record, and the tour's three.
             }
 
             // Secrets at rest: the state folder and what the node, Redis and anvil wrote there are the operator's only, and
@@ -136,6 +144,9 @@ public sealed class QuickstartTests : IDisposable
             var logs = output + await File.ReadAllTextAsync(Path.Combine(_state, "node.log"));
             Assert.DoesNotContain((await File.ReadAllTextAsync(tokenFile)).Trim(), logs, StringComparison.Ordinal);
             Assert.DoesNotContain(password, logs, StringComparison.Ordinal);
+            // A clean start logs no failure: the anchoring starter waits for the silo (it logged "No active nodes are
+            // compatible with grain chainanchor" stack traces as `fail:` when it called the grain before the silo was up).
+            Assert.DoesNotContain("\nfail: ", await File.ReadAllTextAsync(Path.Combine(_state, "node.log")), StringComparison.Ordinal);
 
             await StopAsync();
             foreach (var (name, pid) in pids) Assert.False(DeployScript.Alive(pid), $"{name} (pid {pid}) still runs after --stop");
@@ -145,10 +156,10 @@ public sealed class QuickstartTests : IDisposable
             Assert.True(exit == 0, output);
             var resumed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_state, "node.json")))!;
             Assert.Equal(info.ToJsonString(), resumed.ToJsonString());
-            Assert.Equal("4", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
-            // Entries are private: the operator reads them with the admin token. Entry 3 is the tour's record.
+            Assert.Equal("5", (await http.GetStringAsync("/checkpoint")).Split('\n')[1]);
+            // Entries are private: the operator reads them with the admin token. Entry 4 is the tour's sealed record.
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
-            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/3"))!;
+            var again = JsonNode.Parse(await http.GetStringAsync("/v1/proofs/4"))!;
             Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["leafHash"]!.GetValue<string>(), again["leafHash"]!.GetValue<string>());
             Assert.NotEmpty(again["anchors"]!.AsArray());
         }
@@ -156,6 +167,86 @@ public sealed class QuickstartTests : IDisposable
         {
             await StopAsync();
         }
+    }
+
+    /// <summary>
+    /// Something else holds the API port (another node once did): the script names the port and starts nothing, instead
+    /// of reporting the other process as its node and writing that one's log key into node.json.
+    /// </summary>
+    [Fact]
+    public async Task Quickstart_refuses_a_port_another_process_holds_and_reports_no_success()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var (exit, output) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(2),
+            "--detach", "--no-build", "--no-demo", "--state", _state, "--port", taken.ToString());
+        Assert.True(exit == 1, output);
+        Assert.Contains($"in use by another process: node port {taken}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Anchor is running", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_state, "node.json")));
+        Assert.Empty(DeployScript.Pids(_state));
+
+        // The operator port too (a listener on any port of the run is found before anything starts).
+        var (again, second) = await DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(2),
+            "--detach", "--no-build", "--no-demo", "--state", _state, "--port", RedisServer.FreePort().ToString(), "--operator-port", taken.ToString());
+        Assert.True(again == 1, second);
+        Assert.Contains($"operator port {taken}", second, StringComparison.Ordinal);
+        Assert.Empty(DeployScript.Pids(_state));
+    }
+
+    /// <summary>A quickstart in the foreground that is stopped on purpose by --stop says so and exits 0 (it said "the node exited" and 1).</summary>
+    [Fact]
+    public async Task Quickstart_in_the_foreground_exits_0_after_a_deliberate_stop()
+    {
+        var foreground = DeployScript.RunAsync("quickstart.sh", TimeSpan.FromMinutes(3), "--no-build", "--no-demo", "--state", _state,
+            "--port", RedisServer.FreePort().ToString(), "--operator-port", RedisServer.FreePort().ToString());
+        var nodeJson = Path.Combine(_state, "node.json");
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); !File.Exists(nodeJson) && !foreground.IsCompleted; await Task.Delay(500))
+            Assert.True(DateTime.UtcNow < deadline, "the quickstart did not write node.json in 2 minutes");
+        if (foreground.IsCompleted) Assert.Fail("the quickstart ended before --stop:\n" + (await foreground).Output);
+        await Task.Delay(2000); // into its foreground wait
+        await StopAsync();
+        var (exit, output) = await foreground;
+        Assert.True(exit == 0, output);
+        Assert.Contains("stopped (by ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("the node exited", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// `anchor info` summarizes a checkpoint-only bundle without verifying it; `anchor proof --upgrade` replaces it by the
+    /// sealed bundle of the same entry only when that verifies against the trust file, and leaves it alone otherwise.
+    /// </summary>
+    private static async Task AssertUpgradeAsync(string url, string token, string early, string document, string trust, string rpc, string origin)
+    {
+        var summary = await Cli(0, "info", early);
+        Assert.StartsWith("not verified:", summary, StringComparison.Ordinal);
+        Assert.Matches(@"anchors: +none", summary);
+        Assert.Contains("c-41 (contract.document)", summary, StringComparison.Ordinal);
+        var before = await File.ReadAllBytesAsync(early);
+        string[] upgrade = ["proof", "--upgrade", early, "--node", url, "--token", token];
+
+        // No trust root: nothing is rewritten unverified. A log key that did not sign it: refused.
+        await Cli(2, upgrade);
+        using var stranger = Anchor.Core.Checkpoints.NoteSigner.Generate(origin);
+        var (exit, output, error) = await CliRunner.Run([.. upgrade, "--log-key", stranger.VerifierKey.ToString()]);
+        Assert.True(exit == 1, output + error);
+        Assert.Contains("does not verify", error, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(early));
+        // A bundle of another entry (its leaf hash edited): the node's leaf is not it.
+        var forged = JsonNode.Parse(before)!;
+        var leafHash = forged["leafHash"]!.GetValue<string>();
+        forged["leafHash"] = (leafHash[0] == 'a' ? "b" : "a") + leafHash[1..];
+        var forgedPath = early + ".forged";
+        await File.WriteAllTextAsync(forgedPath, forged.ToJsonString());
+        (exit, _, error) = await CliRunner.Run(["proof", "--upgrade", forgedPath, "--node", url, "--token", token, "--trust", trust]);
+        Assert.True(exit == 1 && error.Contains("not the same entry", StringComparison.Ordinal), error);
+
+        // Against the trust file: upgraded, verified, and done once.
+        Assert.Contains("upgraded to tree size", await Cli(0, [.. upgrade, "--trust", trust, "--rpc", rpc]), StringComparison.Ordinal);
+        Assert.Contains("verdict: VALID:", await Cli(0, "verify", early, "--file", document, "--trust", trust, "--rpc", rpc), StringComparison.Ordinal);
+        Assert.Matches(@"anchors: +chain 31337 block \d+", await Cli(0, "info", early));
+        Assert.Contains("already up to date", await Cli(0, [.. upgrade, "--trust", trust]), StringComparison.Ordinal);
     }
 
     private async Task StopAsync()

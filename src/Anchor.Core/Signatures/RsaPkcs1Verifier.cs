@@ -15,6 +15,9 @@ internal sealed class RsaPkcs1Verifier(RSA publicKey) : ISchemeVerifier
 
     private readonly int signatureSize = publicKey.KeySize / 8;
 
+    /// <summary>Every signature under this key is exactly the modulus length.</summary>
+    public int SignatureSize => signatureSize;
+
     public static bool TryCreate(KeyDescriptor key, [NotNullWhen(true)] out ISchemeVerifier? verifier, out string error)
     {
         verifier = null;

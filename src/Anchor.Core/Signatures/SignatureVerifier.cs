@@ -47,6 +47,21 @@ public sealed class SignatureVerifier
         return true;
     }
 
+    /// <summary>
+    /// When no signature of this key's algorithm has <paramref name="length"/> bytes, the length one would have (for a
+    /// refusal that says the record was signed with a key of another algorithm); null when the length fits. Ed25519 and
+    /// P-256 signatures are both 64 bytes: one cannot be told from the other by length.
+    /// </summary>
+    public string? LengthMismatch(int length) => Alg switch
+    {
+        SignatureAlg.Ed25519 => length == Ed25519Verifier.SignatureSize ? null : $"{Ed25519Verifier.SignatureSize} bytes",
+        SignatureAlg.EcdsaP256Sha256 => length == EcdsaP256Verifier.SignatureSize ? null : $"{EcdsaP256Verifier.SignatureSize} bytes (r || s)",
+        SignatureAlg.EthPersonal => length == EthPersonalVerifier.SignatureSize ? null : $"{EthPersonalVerifier.SignatureSize} bytes (r || s || v)",
+        SignatureAlg.Sm2Sm3 => length is >= 8 and <= Sm2Verifier.MaximumSignatureSize ? null : $"a DER SEQUENCE of at most {Sm2Verifier.MaximumSignatureSize} bytes",
+        SignatureAlg.RsaPkcs1Sha256 when scheme is RsaPkcs1Verifier rsa => length == rsa.SignatureSize ? null : $"{rsa.SignatureSize} bytes (the modulus length)",
+        _ => null,
+    };
+
     /// <summary>True only for a valid signature of exactly these bytes. Never throws: malformed input is simply false.</summary>
     public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {

@@ -9,11 +9,20 @@ namespace Anchor.Node.Anchoring;
 /// Start is idempotent, and the reminder it registers revives the grain wherever Orleans places it, also after this
 /// silo is gone.
 /// </summary>
+/// <remarks>
+/// It waits until the host has started, the silo included: a hosted service registered before UseOrleans starts before
+/// the silo does, and a grain call then finds no silo in the cluster manifest that hosts the grain type yet. Orleans
+/// answers that with "No active nodes are compatible with grain chainanchor" and logs each placement attempt as a
+/// `fail:` with a stack trace (Orleans.Messaging, and Polly's placement retry), though the retry below then succeeds.
+/// </remarks>
 public sealed partial class AnchoringStarter(IGrainFactory grains, IOptions<AnchoringOptions> options, IOptions<TimestampingOptions> timestamping,
-    ILogger<AnchoringStarter> logger) : BackgroundService
+    IHostApplicationLifetime lifetime, ILogger<AnchoringStarter> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await started.Task.WaitAsync(stoppingToken);
         foreach (var chain in options.Value.Chains)
             await StartAsync(() => grains.GetGrain<IChainAnchorGrain>(chain.Name).Start(), $"Anchoring on {chain.Name} (chain ID {chain.ChainId})", stoppingToken);
         foreach (var tsa in timestamping.Value.Tsas)
