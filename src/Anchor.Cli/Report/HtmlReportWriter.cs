@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using Anchor.Core.Verification;
 using QRCoder;
 
@@ -13,7 +14,8 @@ namespace Anchor.Cli.Report;
 /// </summary>
 public static class HtmlReportWriter
 {
-    private const string Slot = "<div id=\"anchor-report\"></div>";
+    /// <summary>The page's empty report element, whatever other attributes it carries.</summary>
+    private static readonly Regex Slot = new("""(?<open><div id="anchor-report"[^>]*>)\s*</div>""", RegexOptions.CultureInvariant);
     private const string PageResource = "Anchor.Cli.Report.verify.html";
 
     public static void Write(EvidenceReport report, ReportLanguage language, string path, string bundleJson, string? trustJson) =>
@@ -26,13 +28,15 @@ public static class HtmlReportWriter
                             ?? throw new InvalidOperationException($"{PageResource} is not built into the CLI"))
         using (var reader = new StreamReader(stream))
             page = reader.ReadToEnd();
-        var at = page.IndexOf(Slot, StringComparison.Ordinal);
-        if (at < 0) throw new InvalidOperationException($"the verification page has no {Slot}");
+        // The element right after <body>, not a string of the same text in a script of the page's head.
+        var body = page.IndexOf("<body", StringComparison.OrdinalIgnoreCase);
+        var slot = Slot.Match(page, Math.Max(0, body));
+        if (!slot.Success) throw new InvalidOperationException("the verification page built into the CLI has no empty <div id=\"anchor-report\">");
         var insert = new StringBuilder();
-        insert.Append("<div id=\"anchor-report\">").Append(Section(report, language)).Append("</div>\n");
+        insert.Append(slot.Groups["open"].Value).Append(Section(report, language)).Append("</div>\n");
         insert.Append(Preload("anchor-preload-bundle", bundleJson));
         if (trustJson is not null) insert.Append(Preload("anchor-preload-trust", trustJson));
-        return page[..at] + insert + page[(at + Slot.Length)..];
+        return page[..slot.Index] + insert + page[(slot.Index + slot.Length)..];
     }
 
     /// <summary>
