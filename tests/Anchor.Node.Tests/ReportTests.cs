@@ -154,6 +154,12 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
         Assert.Contains(evidence.Hash, page);
         Assert.Equal(bundle.ToJsonString(), JsonNode.Parse(Preloaded(page, "anchor-preload-bundle"))!.ToJsonString());
         Assert.Equal((await node.GetAsync("/v1/trust")).Body.ToJsonString(), JsonNode.Parse(Preloaded(page, "anchor-preload-trust"))!.ToJsonString());
+        // With --log-key there is no trust file: the page gets the one-key trust file the key stands for.
+        var logKey = bundle["logKey"]!.GetValue<string>();
+        (exit, output, error) = await CliRunner.Run("report", bundleFile, "--log-key", logKey, "-o", Path.Combine(_state, "log-key.html"));
+        Assert.True(exit == 1, output + error); // The anchor's registry is not trusted: a one-key trust file names none.
+        var keyTrust = Anchor.Core.Verification.TrustFile.FromJson(JsonNode.Parse(Preloaded(await File.ReadAllTextAsync(Path.Combine(_state, "log-key.html")), "anchor-preload-trust")));
+        Assert.Equal([logKey], keyTrust.Logs.Single().Keys);
         (exit, _, _) = await CliRunner.Run("report", mutatedFile, "--trust", trustFile, "--rpc", rpc, "-o", Path.Combine(_state, "failed.html"));
         Assert.Equal(1, exit);
         Assert.Contains("data-verdict=\"failed\"", await File.ReadAllTextAsync(Path.Combine(_state, "failed.html")));
@@ -224,6 +230,11 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
         // Page 1 again at 144 dpi (2 pixels a point), so that small grey CJK glyphs are more than a few grey pixels.
         await Poppler("pdftoppm", "-r", "144", "-gray", "-singlefile", "-f", "1", "-l", "1", pdf, Path.Combine(_state, "fine"));
         var page1 = Pgm.Read(Path.Combine(_state, "fine.pgm"));
+        // A machine without fonts: fontconfig that knows none. The embedded faces draw the same page, pixel for pixel.
+        var noFonts = Path.Combine(_state, "no-fonts.conf");
+        await File.WriteAllTextAsync(noFonts, $"<?xml version=\"1.0\"?>\n<fontconfig><dir>{Path.Combine(_state, "no-fonts")}</dir><cachedir>{Path.Combine(_state, "no-fonts-cache")}</cachedir></fontconfig>\n");
+        await PopplerWithFonts(noFonts, "pdftoppm", "-r", "144", "-gray", "-singlefile", "-f", "1", "-l", "1", pdf, Path.Combine(_state, "bare"));
+        Assert.Equal(page1.Pixels, Pgm.Read(Path.Combine(_state, "bare.pgm")).Pixels);
         var bbox = await Poppler("pdftotext", "-bbox", "-f", "1", "-l", "1", pdf, "-");
         var glyphs = new Dictionary<char, HashSet<string>>();
         foreach (Match w in Regex.Matches(bbox, @"<word xMin=""([\d.]+)"" yMin=""([\d.]+)"" xMax=""([\d.]+)"" yMax=""([\d.]+)"">([^<]+)</word>"))
@@ -246,10 +257,14 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
         Assert.True(shapes >= glyphs.Count * 9 / 10, $"{glyphs.Count} different CJK characters render as only {shapes} different shapes");
     }
 
-    private static async Task<string> Poppler(string tool, params string[] args)
+    private static Task<string> Poppler(string tool, params string[] args) => PopplerWithFonts(null, tool, args);
+
+    /// <summary>A poppler tool, with <paramref name="fontconfig"/> as its FONTCONFIG_FILE when given.</summary>
+    private static async Task<string> PopplerWithFonts(string? fontconfig, string tool, params string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
         foreach (var a in args) start.ArgumentList.Add(a);
+        if (fontconfig is not null) start.Environment["FONTCONFIG_FILE"] = fontconfig;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
