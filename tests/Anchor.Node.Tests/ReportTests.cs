@@ -113,6 +113,17 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
 
         await RendersAsync(pdf);
 
+        // The QR code, read back by zbar from the rendered pages: the page's address for this record.
+        await Poppler("pdftoppm", "-r", "150", "-png", pdf, Path.Combine(_state, "qr"));
+        var codes = new List<string>();
+        foreach (var png in Directory.GetFiles(_state, "qr*.png"))
+        {
+            var (zbar, decoded, _) = await RunAsync(null, "zbarimg", "-q", "--raw", png);
+            Assert.True(zbar is 0 or 4, $"zbarimg {png}: exit {zbar}"); // 4: no code on that page.
+            if (zbar == 0) codes.Add(decoded.Trim());
+        }
+        Assert.Equal([$"https://report.test/verify#report.test/log/{leaf}"], codes);
+
         // A mutated bundle: the report is written, says FAILED at the top, names the failed check, and exits 1.
         var mutated = BundleMutations.With(bundle, "/entry/evidence/hash");
         var mutatedFile = Path.Combine(_state, "mutated.json");
@@ -259,8 +270,15 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
 
     private static Task<string> Poppler(string tool, params string[] args) => PopplerWithFonts(null, tool, args);
 
-    /// <summary>A poppler tool, with <paramref name="fontconfig"/> as its FONTCONFIG_FILE when given.</summary>
+    /// <summary>A poppler tool, with <paramref name="fontconfig"/> as its FONTCONFIG_FILE when given; it must succeed.</summary>
     private static async Task<string> PopplerWithFonts(string? fontconfig, string tool, params string[] args)
+    {
+        var (exit, output, error) = await RunAsync(fontconfig, tool, args);
+        Assert.True(exit == 0, $"{tool} {string.Join(' ', args)}: exit {exit}: {error}");
+        return output;
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(string? fontconfig, string tool, params string[] args)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
         foreach (var a in args) start.ArgumentList.Add(a);
@@ -269,8 +287,7 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)}: exit {process.ExitCode}: {await error}");
-        return await output;
+        return (process.ExitCode, await output, await error);
     }
 
     /// <summary>A binary greyscale PGM (P5) as pdftoppm -gray writes it.</summary>
