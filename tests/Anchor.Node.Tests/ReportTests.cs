@@ -163,6 +163,9 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
         var page = await File.ReadAllTextAsync(html);
         Assert.Matches(new Regex(@"<body>\s*<div id=""anchor-report"">.*通过 / PASSED", RegexOptions.Singleline), page);
         Assert.Contains(evidence.Hash, page);
+        var qrPng = Path.Combine(_state, "html-qr.png");
+        await File.WriteAllBytesAsync(qrPng, Convert.FromBase64String(Regex.Match(page, "src=\"data:image/png;base64,([^\"]+)\"").Groups[1].Value));
+        Assert.Equal($"https://report.test/verify#report.test/log/{leaf}", (await RunAsync(null, "zbarimg", "-q", "--raw", qrPng)).Output.Trim());
         Assert.Equal(bundle.ToJsonString(), JsonNode.Parse(Preloaded(page, "anchor-preload-bundle"))!.ToJsonString());
         Assert.Equal((await node.GetAsync("/v1/trust")).Body.ToJsonString(), JsonNode.Parse(Preloaded(page, "anchor-preload-trust"))!.ToJsonString());
         // With --log-key there is no trust file: the page gets the one-key trust file the key stands for.

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Anchor.Core.Verification;
-using QRCoder;
 
 namespace Anchor.Cli.Report;
 
@@ -103,9 +102,7 @@ public static class HtmlReportWriter
         html.Append($"<pre style=\"white-space:pre-wrap\">{E(report.Command)}</pre>");
         if (report.PageUrl is { } url)
         {
-            using var generator = new QRCodeGenerator();
-            using var data = generator.CreateQrCode(url, QRCodeGenerator.ECCLevel.M);
-            var png = Convert.ToBase64String(new PngByteQRCode(data).GetGraphic(6));
+            var png = Convert.ToBase64String(PageQrCode.Png(url));
             html.Append($"<p>{T(new("核验页面", "Verification page"))}: <a href=\"{E(url)}\">{E(url)}</a></p><img alt=\"QR\" width=\"150\" height=\"150\" src=\"data:image/png;base64,{png}\">");
         }
         html.Append($"<p>{T(new("证据包 SHA-256", "bundle SHA-256"))}: <code>{E(report.BundleSha256)}</code></p>");

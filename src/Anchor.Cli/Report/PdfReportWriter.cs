@@ -1,7 +1,6 @@
 using Anchor.Core.Verification;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
-using QRCoder;
 
 namespace Anchor.Cli.Report;
 
@@ -184,12 +183,7 @@ public sealed class PdfReportWriter
                 Text(p, Body, Ink);
             Text(url, Code, Ink, indent: 12);
             Ensure(side + 6);
-            using var generator = new QRCodeGenerator();
-            using var data = generator.CreateQrCode(url, QRCodeGenerator.ECCLevel.M);
-            // RGBA: PDFsharp's PNG importer (BigGustave) refuses the 1-bit palette PNG that QRCoder writes by default
-            // ("Unsupported image format"), and reads 8-bit RGBA.
-            var png = new PngByteQRCode(data).GetGraphic(8, [0, 0, 0, 255], [255, 255, 255, 255]);
-            using var image = XImage.FromStream(new MemoryStream(png));
+            using var image = XImage.FromStream(new MemoryStream(PageQrCode.Png(url)));
             _graphics!.DrawImage(image, Margin + 12, _y + 2, side, side);
             _y += side + 8;
         }
