@@ -22,6 +22,7 @@ public sealed class PdfReportWriter
     private static readonly Style Body = new(9);
     private static readonly Style Small = new(7.5);
     private static readonly Style Code = new(7.5, Mono: true);
+    private static readonly Style Hash = new(8, Mono: true);
     private static readonly Style Label = new(8.5, Bold: true);
     private static readonly Style Heading = new(12, Bold: true);
 
@@ -134,14 +135,16 @@ public sealed class PdfReportWriter
     {
         var valueWidth = ContentWidth - LabelWidth;
         var labels = Wrap(label, LabelWidth - 8, Label);
-        var values = Wrap(value, valueWidth, Body);
+        // A hash or an address on one line, in the monospaced face, rather than broken before its last digit.
+        var style = value.Length >= 40 && !value.Contains(' ', StringComparison.Ordinal) ? Hash : Body;
+        var values = Wrap(value, valueWidth, style);
         var notes = authority is null ? [] : Wrap(authority, valueWidth, Small);
-        var height = Math.Max(labels.Count * LineHeight(Label), values.Count * LineHeight(Body) + notes.Count * LineHeight(Small)) + 3;
+        var height = Math.Max(labels.Count * LineHeight(Label), values.Count * LineHeight(style) + notes.Count * LineHeight(Small)) + 3;
         Ensure(height);
         var top = _y;
         Lines(labels, Margin, Label, Muted);
         _y = top;
-        Lines(values, Margin + LabelWidth, Body, Ink);
+        Lines(values, Margin + LabelWidth, style, Ink);
         Lines(notes, Margin + LabelWidth, Small, Muted);
         _y = top + height;
     }
