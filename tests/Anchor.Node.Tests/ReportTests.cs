@@ -155,7 +155,15 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
         var offline = Path.Combine(_state, "offline.pdf");
         (exit, output, error) = await CliRunner.Run("report", bundleFile, "--trust", trustFile, "-o", offline);
         Assert.True(exit == 1, output + error);
-        Assert.Contains("未完全核验 / NOT FULLY VERIFIED", await Poppler("pdftotext", offline, "-"));
+        Assert.Contains(Flat("核验结论 / Result: 未完全核验 / NOT FULLY VERIFIED"), Flat(await Poppler("pdftotext", offline, "-")));
+
+        // Without a trust root nothing is called valid: written, UNVERIFIED, exit 3 like anchor verify.
+        var untrusted = Path.Combine(_state, "untrusted.pdf");
+        (exit, output, error) = await CliRunner.Run("report", bundleFile, "-o", untrusted);
+        Assert.True(exit == 3, output + error);
+        var untrustedText = await Poppler("pdftotext", untrusted, "-");
+        Assert.Contains("核验结论 / Result: 未核验 / UNVERIFIED", untrustedText);
+        Assert.Contains("No trusted root applies: this report calls nothing valid.", untrustedText);
 
         // The HTML: the page with the report in its slot, the bundle and the trust file preloaded as JSON.
         var html = Path.Combine(Artifacts, "report.html");
@@ -241,6 +249,9 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
             var image = Pgm.Read(prefix + ".pgm");
             Assert.True(image.Dark(0, 0, image.Width, image.Height) > 0.001, $"page {p} renders blank");
         }
+        // Nothing runs off the page: every word ends inside the right margin (48 pt on A4).
+        foreach (Match w in Regex.Matches(await Poppler("pdftotext", "-bbox", pdf, "-"), @"<word xMin=""[\d.]+"" yMin=""[\d.]+"" xMax=""([\d.]+)"" yMax=""[\d.]+"">([^<]+)</word>"))
+            Assert.True(double.Parse(w.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 595.28 - 48 + 0.5, $"'{w.Groups[2].Value}' runs into the margin");
         // Page 1 again at 144 dpi (2 pixels a point), so that small grey CJK glyphs are more than a few grey pixels.
         await Poppler("pdftoppm", "-r", "144", "-gray", "-singlefile", "-f", "1", "-l", "1", pdf, Path.Combine(_state, "fine"));
         var page1 = Pgm.Read(Path.Combine(_state, "fine.pgm"));
@@ -255,7 +266,7 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
         {
             var word = System.Net.WebUtility.HtmlDecode(w.Groups[5].Value);
             if (!word.All(ReportFonts.IsCjk)) continue;
-            var (x0, y0, x1, y1) = (double.Parse(w.Groups[1].Value), double.Parse(w.Groups[2].Value), double.Parse(w.Groups[3].Value), double.Parse(w.Groups[4].Value));
+            var (x0, y0, x1, y1) = (double.Parse(w.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), double.Parse(w.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), double.Parse(w.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), double.Parse(w.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture));
             var step = 2 * (x1 - x0) / word.Length;
             for (var i = 0; i < word.Length; i++)
             {
@@ -309,7 +320,7 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
                 fields.Add(Encoding.ASCII.GetString(bytes, start, at - start));
             }
             Assert.Equal("P5", fields[0]);
-            var (width, height) = (int.Parse(fields[1]), int.Parse(fields[2]));
+            var (width, height) = (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture));
             return new Pgm(width, height, bytes[(at + 1)..(at + 1 + width * height)]);
         }
 

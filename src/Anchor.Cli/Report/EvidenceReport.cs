@@ -51,8 +51,8 @@ public sealed class EvidenceReport
         ReportVerdict.Passed => new("通过", "PASSED"),
         ReportVerdict.Failed => new("不通过", "FAILED"),
         ReportVerdict.NotFullyVerified => new("未完全核验", "NOT FULLY VERIFIED"),
-        ReportVerdict.Unverified => new("未核验：无受信任的根", "UNVERIFIED: no trusted root"),
-        _ => new("不受信任：仅用证据包自带的密钥核对", "UNTRUSTED: checked only against the bundle's own key"),
+        ReportVerdict.Unverified => new("未核验", "UNVERIFIED"),
+        _ => new("不受信任", "UNTRUSTED"),
     };
 
     public static Words Explanation(ReportVerdict verdict) => verdict switch

@@ -92,7 +92,7 @@ public sealed class PdfReportWriter
         var color = VerdictColor(_report.Verdict);
         var inner = ContentWidth - 24;
         var heading = new Style(20, Bold: true);
-        var lines = new List<(string Text, Style Style)> { ($"{T(new("核验结论", "Result"))}: {EvidenceReport.Heading(_report.Verdict).In(_language)}", heading) };
+        var lines = Wrap($"{T(new("核验结论", "Result"))}: {EvidenceReport.Heading(_report.Verdict).In(_language)}", inner, heading).Select(l => (Text: l, Style: heading)).ToList();
         foreach (var p in Paragraphs(EvidenceReport.Explanation(_report.Verdict))) lines.AddRange(Wrap(p, inner, Body).Select(l => (l, Body)));
         lines.AddRange(Wrap(_report.VerdictText, inner, Small).Select(l => (l, Small)));
         var height = lines.Sum(l => LineHeight(l.Style)) + 20;
