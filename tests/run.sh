@@ -12,6 +12,12 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The verification page's browser tests drive Debian's chromium (playwright cannot download a browser here).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# anchor report: the fonts it embeds in a PDF (docs/report.md), and poppler, which reads the reports back in the tests.
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need_apt+=(fonts-droid-fallback)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || need_apt+=(fonts-dejavu-core)
+command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# zbar reads the report's QR code back, as a phone would.
+command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -12,6 +12,7 @@ public static class CommandSet
         MerkleCommand.Build(),
         CheckpointCommand.Build(),
         VerifyCommand.Build(),
+        Report.ReportCommand.Build(),
         TrustCommand.Build(),
         SubmitCommand.Build(),
         ProofCommand.Build(),
