@@ -7,10 +7,10 @@ namespace Anchor.Chain.Tests;
 /// <summary>The client's transaction lifecycle against a real anvil: confirmations, replacement, reorgs.</summary>
 public class AnchoringTests(ITestOutputHelper output)
 {
-    private sealed class Collect<T> : IProgress<T>
+    private sealed class Collect<T>
     {
         private readonly List<T> items = [];
-        public void Report(T value) { lock (items) items.Add(value); }
+        public Task AddAsync(T value) { lock (items) items.Add(value); return Task.CompletedTask; }
         public IReadOnlyList<T> Items { get { lock (items) return [.. items]; } }
     }
 
@@ -70,7 +70,7 @@ public class AnchoringTests(ITestOutputHelper output)
         Assert.Equal(sent.Nonce, inFlight.MinedNonce);
 
         var replaced = new Collect<SentTransaction>();
-        var waiting = client.WaitForMinedAsync(sent, replaced);
+        var waiting = client.WaitForMinedAsync(sent, replaced.AddAsync);
         await Eventually(() => replaced.Items.Count >= 1, "the stuck transaction is replaced");
         await anvil.MineAsync();
         var mined = await waiting.WaitAsync(TimeSpan.FromSeconds(15));
@@ -104,7 +104,7 @@ public class AnchoringTests(ITestOutputHelper output)
         var status = await client.CheckMinedAsync(mined);
         output.WriteLine($"after the reorg: {status.Detail}");
         Assert.Equal(MinedState.Reorged, status.State);
-        var e = await Assert.ThrowsAsync<TransactionReorgedException>(() => client.WaitForConfirmationsAsync(mined));
+        var e = await Assert.ThrowsAsync<TransactionReorgedException>(() => client.WaitForFinalityAsync(mined));
         Assert.Equal(ChainErrorCode.Reorged, e.Code);
         Assert.Equal(new byte[32], await client.RootAtAsync(logId, 1));
     }
@@ -126,7 +126,7 @@ public class AnchoringTests(ITestOutputHelper output)
         var status = await client.CheckMinedAsync(mined);
         output.WriteLine($"after the reorg: {status.Detail}");
         Assert.Equal(MinedState.Reorged, status.State);
-        await Assert.ThrowsAsync<TransactionReorgedException>(() => client.WaitForConfirmationsAsync(mined));
+        await Assert.ThrowsAsync<TransactionReorgedException>(() => client.WaitForFinalityAsync(mined));
         Assert.Null(await client.LookupAsync(logId, 1));
     }
 }

@@ -7,6 +7,7 @@ public static class TestChains
         new($"anvil-{anvil.ChainId}", anvil.Url, anvil.ChainId, registry)
         {
             Confirmations = 1,
+            Finality = FinalityRule.Confirmations, // anvil's "finalized" trails its head by 64 blocks
             PollInterval = TimeSpan.FromMilliseconds(50),
             RpcAttempts = 3,
             RpcBackoff = TimeSpan.FromMilliseconds(50),
