@@ -1,4 +1,3 @@
-using Nethereum.Contracts;
 using System.Text.Json;
 using System.Numerics;
 using Nethereum.Web3;
@@ -153,8 +152,7 @@ public class AnchoringTests(ITestOutputHelper output)
         await anvil.RpcAsync("evm_setAutomine", false);
         var larger = await client.SubmitAnchorAsync(logId, 20, TestChains.Root(20));
         // The second sender signs the next nonce itself (our client refuses while one is in flight): anchor(10), gas given.
-        var ours = await SignRawAsync(anvil, client, larger.Nonce + 1, "0x" + Convert.ToHexStringLower(
-            new Registry.AnchorFunction { LogId = logId, TreeSize = 10, Root = TestChains.Root(10) }.GetCallData()));
+        var ours = await TestChains.SignRawAsync(anvil, client.Target.Registry!, larger.Nonce + 1, TestChains.AnchorCall(logId, 10, TestChains.Root(10)));
         await client.BroadcastAsync(ours);
         await anvil.MineAsync();
 
@@ -256,22 +254,5 @@ public class AnchoringTests(ITestOutputHelper output)
         // Above the anchor's block, the search does not find it: it never looks below FromBlock.
         using var late = await AnchorRegistryClient.ConnectAsync(client.Target with { FromBlock = found!.BlockNumber + 1, LogRange = 10 });
         await Assert.ThrowsAsync<ChainException>(() => late.LookupAsync(logId, 1));
-    }
-
-    private static async Task<SentTransaction> SignRawAsync(Anvil anvil, AnchorRegistryClient client, ulong nonce, string data)
-    {
-        var account = new Nethereum.Web3.Accounts.Account(DevAccounts.Key0, new BigInteger(anvil.ChainId));
-        var web3 = new Web3(account, anvil.Url);
-        var input = new Nethereum.RPC.Eth.DTOs.TransactionInput
-        {
-            From = account.Address, To = client.Target.Registry, Data = data, Gas = new Nethereum.Hex.HexTypes.HexBigInteger(200_000),
-            Nonce = new Nethereum.Hex.HexTypes.HexBigInteger(nonce), MaxFeePerGas = new Nethereum.Hex.HexTypes.HexBigInteger(BigInteger.Pow(10, 10)),
-            MaxPriorityFeePerGas = new Nethereum.Hex.HexTypes.HexBigInteger(BigInteger.Pow(10, 9)), Type = new Nethereum.Hex.HexTypes.HexBigInteger(2),
-            Value = new Nethereum.Hex.HexTypes.HexBigInteger(0),
-        };
-        var raw = await web3.TransactionManager.SignTransactionAsync(input);
-        raw = raw.StartsWith("0x", StringComparison.Ordinal) ? raw : "0x" + raw;
-        var hash = "0x" + Convert.ToHexStringLower(Nethereum.Util.Sha3Keccack.Current.CalculateHash(Convert.FromHexString(raw[2..])));
-        return new SentTransaction(account.Address, client.Target.Registry, data, 200_000, nonce, BigInteger.Pow(10, 10), BigInteger.Pow(10, 9), [hash], DateTimeOffset.UtcNow, raw);
     }
 }

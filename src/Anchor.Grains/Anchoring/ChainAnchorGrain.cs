@@ -237,10 +237,29 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         }
     }
 
+    /// <summary>
+    /// A final record above the chain's latest size is gone from the chain (sizes only grow on it): a reorg deeper than the
+    /// finality rule assumed (a dev chain told to reorg, a chain whose finality failed). Each is checked and orphaned, so
+    /// bundles stop naming it and the log is anchored again. Reads only the records above that size.
+    /// </summary>
+    private async Task OrphanFinalAboveAsync(AnchorRegistryClient client, ulong onChain, CancellationToken ct)
+    {
+        foreach (var record in (await anchors.ReadFinalAboveAsync(Chain, onChain, 64)).Select(StoredAnchor.FromJson))
+        {
+            var a = record.Anchor;
+            var mined = new MinedTransaction(a.TxHash, 0, ulong.Parse(a.BlockNumber, CultureInfo.InvariantCulture), a.BlockHash, record.GasUsed ?? 0, 0, null);
+            if (await client.CheckMinedAsync(mined, ct) is not { State: MinedState.Reorged } status) continue;
+            var detail = $"final, then removed by a reorg deeper than the finality rule: {status.Detail}";
+            await SaveAsync(record with { State = AnchorStates.Orphaned, Detail = detail, RecordedAt = Now() });
+            LogOrphaned(_logger, Chain, record.TreeSize, detail);
+        }
+    }
+
     private async Task AnchorNewestAsync(AnchorRegistryClient client, CancellationToken ct)
     {
         if (await anchors.ReadPendingAsync(Chain) is not null) return; // One transaction in flight per chain.
         var (onChain, onChainRoot) = await client.LatestAsync(_logId, ct);
+        await OrphanFinalAboveAsync(client, onChain, ct);
         // Never anchor a head that lacks what was published (the chain's latest anchor among it): the sequencer's fork check
         // says so, and refuses to sequence as well.
         var published = onChain == 0 ? null : new PublishedTree(onChain, onChainRoot, $"the latest anchor on chain {Chain}");
