@@ -38,6 +38,8 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             extra.Add($"--Anchor:Chains:{i}:ChainId={chains[i].Anvil.ChainId}");
             extra.Add($"--Anchor:Chains:{i}:Registry={chains[i].Registry}");
             extra.Add($"--Anchor:Chains:{i}:KeyFile={keyFile}");
+            // Chain 31337's defaults are one confirmation; another anvil chain ID would wait for anvil's "finalized" block.
+            if (chains[i].Anvil.ChainId != 31337) extra.Add($"--Anchor:Chains:{i}:Finality=confirmations");
         }
         return TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"), [.. extra]);
     }
@@ -344,7 +346,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await using var anvil = await Anvil.StartAsync(31337);
         var chain = await DeployAsync(anvil);
         var logKey = await LogKeyAsync(origin);
-        using var squatter = await AnchorRegistryClient.ConnectAsync(new ChainTarget("squatter", anvil.Url, anvil.ChainId, chain.Registry) { Confirmations = 1 }, DevAccounts.Key1);
+        using var squatter = await AnchorRegistryClient.ConnectAsync(new ChainTarget("squatter", anvil.Url, anvil.ChainId, chain.Registry) { Confirmations = 1, Finality = FinalityRule.Confirmations }, DevAccounts.Key1);
         await squatter.RegisterLogAsync(origin, RegistryLog.KeyCommitment(logKey));
         var squatted = squatter.OwnLogId(origin);
 
@@ -447,7 +449,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var checkpoint = Checkpoint.ParseBody(note[..(note.IndexOf("\n\n", StringComparison.Ordinal) + 1)]);
         using var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId), DevAccounts.Key2);
         var registry = (await deployer.DeployAsync()).ContractAddress!;
-        using var forger = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId, registry) { Confirmations = 1 }, DevAccounts.Key2);
+        using var forger = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId, registry) { Confirmations = 1, Finality = FinalityRule.Confirmations }, DevAccounts.Key2);
         await forger.RegisterLogAsync(origin, RegistryLog.KeyCommitment(forgerKey.VerifierKey.ToString()));
         var mined = await forger.AnchorAsync(forger.OwnLogId(origin), checkpoint.Size, checkpoint.Root);
         var r = await forger.LookupTransactionAsync(mined.Hash);
