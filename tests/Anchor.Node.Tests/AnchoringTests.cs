@@ -38,8 +38,9 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             extra.Add($"--Anchor:Chains:{i}:ChainId={chains[i].Anvil.ChainId}");
             extra.Add($"--Anchor:Chains:{i}:Registry={chains[i].Registry}");
             extra.Add($"--Anchor:Chains:{i}:KeyFile={keyFile}");
-            // Chain 31337's defaults are one confirmation; another anvil chain ID would wait for anvil's "finalized" block.
-            if (chains[i].Anvil.ChainId != 31337) extra.Add($"--Anchor:Chains:{i}:Finality=confirmations");
+            // Chain 31337's defaults are one confirmation; another anvil chain ID would wait for anvil's "finalized" block
+            // (64 blocks behind) or 12 confirmations, which an idle anvil never mines.
+            if (chains[i].Anvil.ChainId != 31337) extra.AddRange([$"--Anchor:Chains:{i}:Finality=confirmations", $"--Anchor:Chains:{i}:Confirmations=1"]);
         }
         return TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"), [.. extra]);
     }
@@ -283,6 +284,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.True(lag > 20 && lag <= oldestWaiting + 2, $"lag {lag} s, the oldest waiting entry is {oldestWaiting:F1} s old");
         var metrics = await node.Operator.GetStringAsync("/metrics");
         Assert.Matches(@"anchor_anchoring_lag_seconds\{[^}]*chain=""chain31337""[^}]*\} [2-9]\d", metrics);
+        Assert.Contains("# HELP anchor_anchoring_lag_seconds Age of the oldest entry not yet covered by a final anchor, per chain; 0 when no entry waits", metrics);
 
         proxy.Start();
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
