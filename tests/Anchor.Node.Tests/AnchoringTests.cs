@@ -578,6 +578,28 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
     }
 
     /// <summary>
+    /// A log whose node anchored <paramref name="anchored"/> records (and the key registration) on <paramref name="chain"/>,
+    /// then grew by <paramref name="more"/> while its node anchored nowhere; its head's checkpoint is kept, as a seal would.
+    /// </summary>
+    private async Task<(StackExchange.Redis.ConnectionMultiplexer Connection, Anchor.Storage.LogStore Store, Anchor.Storage.LogHead Head)> GrownPastItsAnchorAsync(
+        string origin, Chain chain, int anchored, int more)
+    {
+        using var provider = new TestProvider("acme");
+        await using (var first = await TestNode.StartAsync(NodeArgs(origin, chain)))
+        {
+            await provider.RegisterAsync(first);
+            await AnchoredBundleAsync(first, (await SubmitAsync(first, provider, anchored))[^1]);
+        }
+        await using (var unanchored = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"))))
+            await SubmitAsync(unanchored, provider, more);
+        var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var store = new Anchor.Storage.LogStore(connection, origin);
+        var head = await store.ReadHeadAsync();
+        await store.KeepCheckpointAsync(head.Size, head.Checkpoint!);
+        return (connection, store, head);
+    }
+
+    /// <summary>
     /// SizeNotIncreasing because a larger anchor of this log got there first (a second sender with the key; our transaction
     /// mined after it): the node records its own as failed with the decoded error and adopts the larger anchor, whose root
     /// is the log's, so bundles name it.
@@ -589,18 +611,9 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await using var anvil = await Anvil.StartAsync(31337);
         var chain = await DeployAsync(anvil);
         var chainName = $"chain{anvil.ChainId}";
-        using var provider = new TestProvider("acme");
-        await using (var first = await TestNode.StartAsync(NodeArgs(origin, chain)))
-        {
-            await provider.RegisterAsync(first);
-            await AnchoredBundleAsync(first, (await SubmitAsync(first, provider, 2))[^1]);
-        }
-        await using (var unanchored = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"))))
-            await SubmitAsync(unanchored, provider, 4); // The log grows while this node anchors nowhere.
-        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Connection);
-        var store = new Anchor.Storage.LogStore(connection, origin);
-        var head = await store.ReadHeadAsync();
-        await store.KeepCheckpointAsync(head.Size, head.Checkpoint!);
+        var grown = await GrownPastItsAnchorAsync(origin, chain, anchored: 2, more: 4);
+        using var connection = grown.Connection;
+        var (store, head) = (grown.Store, grown.Head);
         var smaller = head.Size - 2;
 
         // Our transaction (the smaller size) was recorded and sent; the larger anchor of the same log was mined before it.
@@ -644,18 +657,9 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await using var anvil = await Anvil.StartAsync(31337);
         var chain = await DeployAsync(anvil);
         var chainName = $"chain{anvil.ChainId}";
-        using var provider = new TestProvider("acme");
-        await using (var first = await TestNode.StartAsync(NodeArgs(origin, chain)))
-        {
-            await provider.RegisterAsync(first);
-            await AnchoredBundleAsync(first, (await SubmitAsync(first, provider, 1))[^1]);
-        }
-        await using (var unanchored = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"))))
-            await SubmitAsync(unanchored, provider, 3);
-        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Connection);
-        var store = new Anchor.Storage.LogStore(connection, origin);
-        var head = await store.ReadHeadAsync();
-        await store.KeepCheckpointAsync(head.Size, head.Checkpoint!);
+        var grown = await GrownPastItsAnchorAsync(origin, chain, anchored: 1, more: 3);
+        using var connection = grown.Connection;
+        var head = grown.Head;
         SentTransaction signed;
         using (var client = await AnchorRegistryClient.ConnectAsync(new ChainTarget("crashed", anvil.Url, anvil.ChainId, chain.Registry), DevAccounts.Key0))
             signed = await client.PrepareAnchorAsync(client.OwnLogId(origin), head.Size, head.Root);

@@ -278,8 +278,7 @@ fault_wait_anchor_state() {
   node -e '
     const [url, tx, state, limit] = [process.argv[1], process.argv[2], process.argv[3], +process.argv[4] * 1000]; const t0 = Date.now();
     (async () => { for (;;) {
-      try { const a = (await (await fetch(url + "/v1/anchors")).json()).anchors.find(x => x.txHash === tx);
-            if (a && a.state === state) return; } catch {}
+      try { if ((await (await fetch(url + "/v1/anchors")).json()).anchors.some(x => x.txHash === tx && x.state === state)) return; } catch {}
       if (Date.now() - t0 > limit) { console.error("the anchor " + tx + " is not " + state); process.exit(1); }
       await new Promise(r => setTimeout(r, 200)); } })();' "$F_URL" "$1" "$2" "$3" \
     || { say "$F_NAME: the anchor $1 did not become $2 in $3 s"; return 1; }
