@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/faults/lib.sh
 
-SCENARIOS=(node-kill redis-kill power-loss power-loss-relaxed)
+SCENARIOS=(node-kill redis-kill power-loss power-loss-relaxed chain-down reorg reverted-anchor send-crash)
 
 # kill -9 of the node under load; quickstart.sh starts it again.
 scenario_node-kill() {
@@ -47,6 +47,79 @@ scenario_power-loss() { power_loss durable; }
 # Power loss with appendfsync everysec (Anchor:Durability=Relaxed): the last second of the AOF is gone with records the
 # node acknowledged. The node must find out from its witness file and refuse to sequence, never give those indices again.
 scenario_power-loss-relaxed() { power_loss relaxed; }
+
+# ---- chain faults (anchoring that recovers; helpers in tests/faults/lib.sh under "chain faults") ----
+
+# The chain's endpoint down for 60 s (anvil stopped with its state kept, as a provider outage keeps the chain), under
+# load: the ledger keeps acknowledging, anchoring fails its rounds, and once quickstart.sh starts anvil again one anchor
+# covers the backlog.
+scenario_chain-down() {
+  fault_stack_up chain-down
+  fault_load_start
+  fault_wait_acks 1000
+  fault_stop_anvil
+  # The load runs on until 1,500 records were acknowledged with the chain down, then pauses for the rest of the minute:
+  # every record is checked afterwards, and a full minute of load (15,000 and more here) would take longer to check
+  # than the whole suite may.
+  local before
+  before=$(acks)
+  fault_wait_acks 1500
+  kill -STOP "$(cat "$F_STATE/load.pid")"
+  say "$F_NAME: $(( $(acks) - before )) acknowledgements with the chain down in $(( ($(now_ms) - F_FAULT_AT) / 1000 )) s; load paused"
+  local left=$(( 60 - ($(now_ms) - F_FAULT_AT) / 1000 ))
+  [ "$left" -le 0 ] || sleep "$left"
+  kill -CONT "$(cat "$F_STATE/load.pid")"
+  fault_recover
+  fault_wait_acks 600
+  fault_finish durable
+}
+
+# A reorg of depth 3 that removes an anchor not final yet (4 confirmations here, blocks mined every second as a live
+# chain does): the node marks it orphaned and anchors again; bundles never name the dropped one.
+scenario_reorg() {
+  export Anchor__Chains__0__Confirmations=4
+  fault_stack_up reorg
+  trap 'stop_pid_file "$F_STATE/miner.pid"' EXIT
+  fault_miner_start
+  fault_load_start
+  fault_wait_acks 1000
+  fault_reorg_an_anchor 3
+  fault_wait_anchor_state "$F_DROPPED_TX" orphaned 60
+  fault_wait_acks 600
+  fault_finish durable
+}
+
+# A reverted anchor transaction: the fault drill signs the next anchor with 30,000 gas, and the chain reverts it for
+# running out of gas (as an L2's misestimate does). The node records it failed with its reason, counts it in
+# anchor_anchor_tx_failed_total, and anchoring goes on.
+scenario_reverted-anchor() {
+  export ANCHOR_FAULT_ANCHOR_GAS_FILE="$faults_work/reverted-anchor/drill-anchor-gas"
+  fault_stack_up reverted-anchor
+  fault_load_start
+  fault_wait_acks 1000
+  F_FAULT_AT=$(now_ms)
+  echo 30000 >"$ANCHOR_FAULT_ANCHOR_GAS_FILE"
+  fault_wait_failed_anchor OutOfGas 60
+  fault_wait_acks 600
+  fault_finish durable
+}
+
+# A crash between sending an anchor transaction and recording its outcome: the fault drill kills the node (SIGKILL)
+# right after the send. quickstart.sh starts it again, and the node finds the transaction by the hash it recorded before
+# sending; the anchor is confirmed under that hash, none is sent twice.
+scenario_send-crash() {
+  export ANCHOR_FAULT_EXIT_AFTER_SEND_FILE="$faults_work/send-crash/drill-exit-after-send"
+  fault_stack_up send-crash
+  fault_load_start
+  fault_wait_acks 1000
+  touch "$ANCHOR_FAULT_EXIT_AFTER_SEND_FILE"
+  fault_wait_node_exit 60
+  fault_recorded_pending_tx
+  fault_recover
+  fault_wait_acks 600
+  fault_wait_anchor_state "$F_PENDING_TX" confirmed 60
+  fault_finish durable
+}
 
 # power_loss durable|relaxed: kill -9 of node and Redis at one instant under load, the AOF cut to what was on disk, and
 # quickstart.sh again.

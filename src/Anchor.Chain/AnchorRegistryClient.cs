@@ -123,12 +123,19 @@ public sealed partial class AnchorRegistryClient : IDisposable
     public Task<SentTransaction> SubmitAnchorAsync(byte[] logId, ulong treeSize, byte[] root, CancellationToken ct = default) =>
         SubmitAsync(new AnchorFunction { LogId = logId, TreeSize = treeSize, Root = root }, ct);
 
-    /// <summary>Anchors and waits for <see cref="ChainTarget.Confirmations"/>; a reorg meanwhile throws TransactionReorgedException.</summary>
+    /// <summary>
+    /// Signs anchor(logId, treeSize, root) without sending it (see <see cref="BroadcastAsync"/>): the caller records the
+    /// signed bytes and hash first. <paramref name="gas"/> replaces the estimate.
+    /// </summary>
+    public Task<SentTransaction> PrepareAnchorAsync(byte[] logId, ulong treeSize, byte[] root, ulong? gas = null, CancellationToken ct = default) =>
+        PrepareAsync(RegistryAddress, "0x" + Convert.ToHexStringLower(new AnchorFunction { LogId = logId, TreeSize = treeSize, Root = root }.GetCallData()), gas, ct);
+
+    /// <summary>Anchors and waits until the anchor is final (<see cref="ChainTarget.Finality"/>); a reorg meanwhile throws TransactionReorgedException.</summary>
     public async Task<MinedTransaction> AnchorAsync(byte[] logId, ulong treeSize, byte[] root, CancellationToken ct = default)
     {
         var sent = await SubmitAnchorAsync(logId, treeSize, root, ct);
         var mined = await WaitForMinedAsync(sent, null, ct);
-        await WaitForConfirmationsAsync(mined, ct);
+        await WaitForFinalityAsync(mined, ct);
         return mined;
     }
 
@@ -172,13 +179,33 @@ public sealed partial class AnchorRegistryClient : IDisposable
     {
         var root = await RootAtAsync(logId, treeSize, ct);
         if (root.All(b => b == 0)) return null;
+        var hash = await FindAnchoredAsync(logId, treeSize, ct)
+            ?? throw new ChainException(ChainErrorCode.Rpc, $"{Target.Name}: rootAt({treeSize}) is set, but no Anchored event for it was found from block {Target.FromBlock} on");
+        return await LookupTransactionAsync(hash, ct);
+    }
+
+    /// <summary>
+    /// The transaction of the Anchored event of (logId, treeSize), searched with eth_getLogs from the head down to
+    /// <see cref="ChainTarget.FromBlock"/> in ranges of <see cref="ChainTarget.LogRange"/> blocks: public RPCs refuse
+    /// long ranges, and the anchors looked up (the newest, adopted after a crash) sit near the head.
+    /// </summary>
+    private async Task<string?> FindAnchoredAsync(byte[] logId, ulong treeSize, CancellationToken ct)
+    {
         var anchored = web3.Eth.GetEvent<AnchoredEvent>(RegistryAddress);
-        var filter = anchored.CreateFilterInput(logId, treeSize, new BlockParameter(Target.FromBlock), BlockParameter.CreateLatest());
-        var logs = await Rpc(() => anchored.GetAllChangesAsync(filter), ct);
-        // Sizes strictly grow, so the canonical chain holds exactly one Anchored event per (log, size).
-        var log = logs.Count == 1 ? logs[0] : throw new ChainException(ChainErrorCode.Rpc,
-            $"{Target.Name}: expected one Anchored event for size {treeSize}, found {logs.Count}");
-        return await LookupTransactionAsync(log.Log.TransactionHash, ct);
+        var range = Math.Max(1, Target.LogRange);
+        var to = (ulong)(await Rpc(() => web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
+        while (true)
+        {
+            var from = to >= Target.FromBlock + range - 1 ? to - range + 1 : Target.FromBlock;
+            var filter = anchored.CreateFilterInput(logId, treeSize, new BlockParameter(from), new BlockParameter(to));
+            var logs = await Rpc(() => anchored.GetAllChangesAsync(filter), ct);
+            // Sizes strictly grow, so the canonical chain holds at most one Anchored event per (log, size).
+            if (logs.Count > 1)
+                throw new ChainException(ChainErrorCode.Rpc, $"{Target.Name}: expected one Anchored event for size {treeSize}, found {logs.Count}");
+            if (logs.Count == 1) return logs[0].Log.TransactionHash;
+            if (from <= Target.FromBlock) return null;
+            to = from - 1;
+        }
     }
 
     /// <summary>

@@ -55,6 +55,22 @@ public sealed class RegistryRevertedException(string chain, string errorName, ob
     public string ErrorName { get; } = errorName;
     /// <summary>The decoded error DTO (e.g. <c>SizeNotIncreasingError</c>), or null when not a registry error.</summary>
     public object? Error { get; } = error;
+    public string Description { get; } = description;
+}
+
+/// <summary>
+/// A transaction of ours was mined and reverted (receipt status 0). <see cref="Reason"/> is a stable label for metrics:
+/// the registry's custom error (SizeNotIncreasing, NotOperator, …), "OutOfGas" when it used all its gas, "Error" for a
+/// string revert, "Unknown" when a replay did not say.
+/// </summary>
+public sealed class TransactionRevertedException(string chain, string txHash, string reason, object? error, string description, Exception? inner = null)
+    : ChainException(ChainErrorCode.Reverted, $"{chain}: transaction {txHash} reverted: {description}", inner)
+{
+    public string TransactionHash { get; } = txHash;
+    public string Reason { get; } = reason;
+    public string Description { get; } = description;
+    /// <summary>The decoded registry error (e.g. <c>SizeNotIncreasingError</c>), or null.</summary>
+    public object? Error { get; } = error;
 }
 
 /// <summary>The account already has a transaction in the pool: one in flight at a time.</summary>

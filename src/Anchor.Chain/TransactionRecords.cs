@@ -3,14 +3,16 @@ using System.Numerics;
 namespace Anchor.Chain;
 
 /// <summary>
-/// A transaction sent and not yet known to be mined. It holds everything needed to replace it
-/// (same nonce, to and calldata, higher fees), so a caller that persists it can resume after a restart.
+/// A signed transaction, sent or about to be. It holds everything needed to send it again (<see cref="Raw"/>, the signed
+/// bytes of the newest variant) or to replace it (same nonce, to and calldata, higher fees), so a caller that persists it
+/// before it is broadcast can resume after a crash, whether or not the broadcast happened.
 /// </summary>
-/// <param name="Hashes">Every variant sent for this nonce, oldest first; any of them may be the one mined.</param>
+/// <param name="Hashes">Every variant signed for this nonce, oldest first; any of them may be the one mined.</param>
+/// <param name="Raw">The signed bytes (0x hex) of the newest variant; empty in records written before they were kept.</param>
 public sealed record SentTransaction(
     string From, string? To, string Data, ulong Gas, ulong Nonce,
     BigInteger MaxFeePerGas, BigInteger MaxPriorityFeePerGas,
-    IReadOnlyList<string> Hashes, DateTimeOffset SentAt)
+    IReadOnlyList<string> Hashes, DateTimeOffset SentAt, string Raw = "")
 {
     /// <summary>The newest variant.</summary>
     public string Hash => Hashes[^1];
@@ -29,7 +31,9 @@ public enum MinedState
     Reorged,
 }
 
-public sealed record MinedStatus(MinedState State, ulong Confirmations, string Detail);
+/// <param name="Final">Canonical and final: at or below the chain's <c>finalized</c> block, or with the configured
+/// confirmations on a chain without that tag (<see cref="ChainTarget.Finality"/>).</param>
+public sealed record MinedStatus(MinedState State, ulong Confirmations, string Detail, bool Final = false);
 
 /// <summary>An anchor as a verifier reads it back from the chain: the members of a bundle's anchors[] (DESIGN A3).</summary>
 /// <param name="Root">Lowercase hex without prefix, like every hash in Anchor JSON.</param>

@@ -117,7 +117,7 @@ public static class ChainCommands
     }
 
     private static ChainTarget Target(ParseResult parse) =>
-        new("cli", parse.GetValue(Rpc)!, parse.GetValue(ChainId)) { Confirmations = 1, PollInterval = TimeSpan.FromSeconds(1) };
+        new("cli", parse.GetValue(Rpc)!, parse.GetValue(ChainId)) { Confirmations = 1, Finality = FinalityRule.Confirmations, PollInterval = TimeSpan.FromSeconds(1) };
 
     private static void Print(ParseResult parse, string text, Dictionary<string, string> json) =>
         Console.Out.WriteLine(parse.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(json) : text);

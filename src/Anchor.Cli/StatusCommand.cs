@@ -48,7 +48,7 @@ public static class StatusCommand
                 text.AppendLine($"  {c?["name"]} (chain {c?["chainId"]}, registry {c?["registry"]}): {c?["state"]}");
                 text.AppendLine($"    anchored size {c?["lastAnchoredSize"]}{(c?["lastAnchorAt"] is { } at ? $" at {at}" : "")}, confirmations {c?["confirmations"]}, " +
                                 $"lag {c?["lagEntries"]} entries{(c?["lagSeconds"] is { } lag ? $" / {lag} s" : "")}");
-                text.AppendLine($"    account {c?["account"] ?? "?"}, balance {c?["balanceWei"] ?? "?"} wei{(c?["lastGasUsed"] is { } gas ? $", last gas {gas}" : "")}");
+                text.AppendLine($"    account {c?["account"] ?? "?"}, balance {(c?["balanceWei"] is { } wei ? Anchor.Chain.EtherAmount.Format(wei.ToString()) : "?")}{(c?["lastGasUsed"] is { } gas ? $", last gas {gas}" : "")}");
                 if (c?["lastError"] is { } error) text.AppendLine($"    last error: {error}");
             }
         }

@@ -92,8 +92,25 @@ public sealed class AnchorOptions
         public string Registry { get; set; } = "";
         /// <summary>File holding the operator account's 0x-hex private key (one line, mode 0600).</summary>
         public string KeyFile { get; set; } = "";
-        /// <summary>Confirmations before an anchor is recorded as confirmed.</summary>
-        public int Confirmations { get; set; } = 1;
+        /// <summary>
+        /// How an anchor becomes final, the point from which bundles name it: "finalized" (the chain's <c>finalized</c>
+        /// block tag), "confirmations" (<see cref="Confirmations"/>), or "auto" (the tag where the endpoint has it, else
+        /// confirmations). Default: "auto", except on the local development chain 31337 (anvil, Hardhat), whose
+        /// <c>finalized</c> block trails the head by 64 blocks that an idle chain never mines: "confirmations" there.
+        /// </summary>
+        public string Finality { get; set; } = "";
+        /// <summary>
+        /// Blocks (the anchor's own included) that make an anchor final when finality goes by confirmations. Default: 12,
+        /// and 1 on chain 31337 (an instant-mining local chain that reorgs only when told to).
+        /// </summary>
+        public int? Confirmations { get; set; }
+        /// <summary>
+        /// First block searched for the log's Anchored events: the registry's deployment block (`anchor chain deploy`
+        /// prints it). 0: the block the node registered the log in, which it keeps.
+        /// </summary>
+        public ulong FromBlock { get; set; }
+        /// <summary>Blocks per eth_getLogs request (public RPCs cap the range).</summary>
+        public ulong LogRangeBlocks { get; set; } = 2000;
         /// <summary>A transaction not mined after this many seconds is replaced with higher fees.</summary>
         public int StuckAfterSeconds { get; set; } = 180;
         /// <summary>Caps on EIP-1559 fees, in gwei.</summary>
@@ -235,6 +252,8 @@ public sealed class AnchorOptions
                 problems.Add($"{at}:Registry must be the 0x address of an AnchorRegistry (deploy one with `anchor chain deploy`)");
             if (string.IsNullOrWhiteSpace(c.KeyFile)) problems.Add($"{at}:KeyFile must name the file with the account's private key");
             if (c.Confirmations is < 1 or > 1000) problems.Add($"{at}:Confirmations must be between 1 and 1000");
+            if (c.Finality is not ("" or "auto" or "finalized" or "confirmations")) problems.Add($"{at}:Finality must be auto, finalized or confirmations, got '{c.Finality}'");
+            if (c.LogRangeBlocks is < 1 or > 1_000_000) problems.Add($"{at}:LogRangeBlocks must be between 1 and 1000000");
             if (c.StuckAfterSeconds < 1) problems.Add($"{at}:StuckAfterSeconds must be at least 1");
         }
         if (Chains.Select(c => c.Name).Distinct().Count() != Chains.Count) problems.Add("Anchor:Chains names must be unique");

@@ -174,10 +174,22 @@ public static partial class NodeApp
         listen.Use(KestrelRejections.Middleware);
     }
 
+    /// <summary>anvil's and Hardhat's chain ID: a local chain that mines on demand, whose defaults are instant finality.</summary>
+    private const ulong DevChainId = 31337;
+
     /// <summary>One chain's settings as the chain client takes them; fee caps go from gwei to wei.</summary>
     private static ChainTarget ToTarget(AnchorOptions.ChainSettings c) => new(c.Name, c.RpcUrl, c.ChainId, c.Registry, c.KeyFile)
     {
-        Confirmations = c.Confirmations,
+        Finality = c.Finality switch
+        {
+            "finalized" => FinalityRule.FinalizedTag,
+            "confirmations" => FinalityRule.Confirmations,
+            "auto" => FinalityRule.Auto,
+            _ => c.ChainId == DevChainId ? FinalityRule.Confirmations : FinalityRule.Auto,
+        },
+        Confirmations = c.Confirmations ?? (c.ChainId == DevChainId ? 1 : 12),
+        FromBlock = c.FromBlock,
+        LogRange = c.LogRangeBlocks,
         StuckAfter = TimeSpan.FromSeconds(c.StuckAfterSeconds),
         MaxFeePerGasCap = new System.Numerics.BigInteger(c.MaxFeeGwei * 1_000_000_000m),
         MaxPriorityFeePerGasCap = new System.Numerics.BigInteger(c.MaxPriorityFeeGwei * 1_000_000_000m),

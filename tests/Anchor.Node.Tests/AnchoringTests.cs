@@ -38,6 +38,9 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             extra.Add($"--Anchor:Chains:{i}:ChainId={chains[i].Anvil.ChainId}");
             extra.Add($"--Anchor:Chains:{i}:Registry={chains[i].Registry}");
             extra.Add($"--Anchor:Chains:{i}:KeyFile={keyFile}");
+            // Chain 31337's defaults are one confirmation; another anvil chain ID would wait for anvil's "finalized" block
+            // (64 blocks behind) or 12 confirmations, which an idle anvil never mines.
+            if (chains[i].Anvil.ChainId != 31337) extra.AddRange([$"--Anchor:Chains:{i}:Finality=confirmations", $"--Anchor:Chains:{i}:Confirmations=1"]);
         }
         return TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"), [.. extra]);
     }
@@ -137,6 +140,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.Equal("ok", health["state"]!.GetValue<string>());
         Assert.Equal("0", health["lagEntries"]!.GetValue<string>());
         Assert.Equal("6", health["lastAnchoredSize"]!.GetValue<string>()); // The key registration and five records.
+        Assert.Equal(0.0, health["lagSeconds"]!.GetValue<double>()); // Nothing waits: the lag is 0, not the age of the last anchor.
 
         await EveryFieldMutationFailsOnTheRightCheck(bundle, logKey, chain);
     }
@@ -236,10 +240,10 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
             await client.WaitForMinedAsync(await client.SubmitAnchorAsync(client.OwnLogId(origin), head.Size, head.Root));
         }
 
-        // The next node, told to wait for 3 confirmations, finds it with 1: not an anchor yet.
+        // The next node, told to wait for 3 confirmations, finds it with 1: recorded (pending, re-checked), not final yet.
         await using var node = await TestNode.StartAsync([.. NodeArgs(origin, chain), "--Anchor:Chains:0:Confirmations=3"]);
         await Task.Delay(TimeSpan.FromSeconds(5)); // Several anchoring rounds (one a second).
-        Assert.Empty((await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray());
+        Assert.All((await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray(), a => Assert.Equal("pending", a!["state"]!.GetValue<string>()));
         Assert.Empty((await node.GetAsync("/v1/proofs/1")).Body["anchors"]!.AsArray());
 
         await anvil.MineAsync();
@@ -274,6 +278,13 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         Assert.Equal(200, (await node.HealthAsync()).Status);
         Assert.NotEqual("ok", health["chains"]![0]!["state"]!.GetValue<string>());
         Assert.NotEqual("0", health["chains"]![0]!["lagEntries"]!.GetValue<string>());
+        // The lag is the age of the oldest entry no final anchor covers: the first one acknowledged after the chain went down.
+        var lag = health["chains"]![0]!["lagSeconds"]!.GetValue<double>();
+        var oldestWaiting = (DateTime.UtcNow - down).TotalSeconds;
+        Assert.True(lag > 20 && lag <= oldestWaiting + 2, $"lag {lag} s, the oldest waiting entry is {oldestWaiting:F1} s old");
+        var metrics = await node.Operator.GetStringAsync("/metrics");
+        Assert.Matches(@"anchor_anchoring_lag_seconds\{[^}]*chain=""chain31337""[^}]*\} [2-9]\d", metrics);
+        Assert.Contains("# HELP anchor_anchoring_lag_seconds Age of the oldest entry not yet covered by a final anchor, per chain; 0 when no entry waits", metrics);
 
         proxy.Start();
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
@@ -337,7 +348,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         await using var anvil = await Anvil.StartAsync(31337);
         var chain = await DeployAsync(anvil);
         var logKey = await LogKeyAsync(origin);
-        using var squatter = await AnchorRegistryClient.ConnectAsync(new ChainTarget("squatter", anvil.Url, anvil.ChainId, chain.Registry) { Confirmations = 1 }, DevAccounts.Key1);
+        using var squatter = await AnchorRegistryClient.ConnectAsync(new ChainTarget("squatter", anvil.Url, anvil.ChainId, chain.Registry) { Confirmations = 1, Finality = FinalityRule.Confirmations }, DevAccounts.Key1);
         await squatter.RegisterLogAsync(origin, RegistryLog.KeyCommitment(logKey));
         var squatted = squatter.OwnLogId(origin);
 
@@ -440,7 +451,7 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var checkpoint = Checkpoint.ParseBody(note[..(note.IndexOf("\n\n", StringComparison.Ordinal) + 1)]);
         using var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId), DevAccounts.Key2);
         var registry = (await deployer.DeployAsync()).ContractAddress!;
-        using var forger = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId, registry) { Confirmations = 1 }, DevAccounts.Key2);
+        using var forger = await AnchorRegistryClient.ConnectAsync(new ChainTarget("forger", anvil.Url, anvil.ChainId, registry) { Confirmations = 1, Finality = FinalityRule.Confirmations }, DevAccounts.Key2);
         await forger.RegisterLogAsync(origin, RegistryLog.KeyCommitment(forgerKey.VerifierKey.ToString()));
         var mined = await forger.AnchorAsync(forger.OwnLogId(origin), checkpoint.Size, checkpoint.Root);
         var r = await forger.LookupTransactionAsync(mined.Hash);
@@ -525,5 +536,141 @@ public sealed class AnchoringTests(RedisServer redis) : IDisposable
         var (listed, listOut, _) = await CliAsync("admin", "provider", "list", "--node", url, "--admin-token-file", tokenFile);
         Assert.Equal(0, listed);
         Assert.StartsWith("acme\tACME e-contracts\t1 key(s)", listOut);
+    }
+
+    /// <summary>
+    /// A real revert on chain (the anchor sent with too little gas, as an L2 misestimate would: the fault drill's gas file)
+    /// is recorded as failed with its reason, counted in anchor_anchor_tx_failed_total, and anchoring goes on: the entries
+    /// are anchored by the next transaction, and the bundles verify.
+    /// </summary>
+    [Fact]
+    public async Task A_reverted_anchor_is_recorded_as_failed_with_its_reason_and_anchoring_goes_on()
+    {
+        var gasFile = Path.Combine(_state, "anchor-gas");
+        await File.WriteAllTextAsync(gasFile, "30000");
+        Environment.SetEnvironmentVariable("ANCHOR_FAULT_ANCHOR_GAS_FILE", gasFile);
+        try
+        {
+            await using var anvil = await Anvil.StartAsync(31337);
+            var chain = await DeployAsync(anvil);
+            await using var node = await TestNode.StartAsync(NodeArgs("anchoring.test/reverted", chain));
+            using var provider = new TestProvider("acme");
+            await provider.RegisterAsync(node);
+            var leaves = await SubmitAsync(node, provider, 3);
+            var bundle = await AnchoredBundleAsync(node, leaves[^1]);
+            Assert.False(File.Exists(gasFile), "the drill did not fire");
+
+            var anchors = (await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray();
+            var failed = Assert.Single(anchors, a => a!["state"]!.GetValue<string>() == "failed")!;
+            Assert.StartsWith("OutOfGas: ", failed["detail"]!.GetValue<string>());
+            var receipt = await anvil.RpcAsync("eth_getTransactionReceipt", failed["txHash"]!.GetValue<string>());
+            Assert.Equal("0x0", receipt.GetProperty("status").GetString()); // Really reverted on chain.
+            Assert.NotEqual(failed["txHash"]!.GetValue<string>(), bundle["anchors"]![0]!["txHash"]!.GetValue<string>());
+            var metrics = await node.Operator.GetStringAsync("/metrics");
+            Assert.Matches(@"anchor_anchor_tx_failed_total\{[^}]*chain=""chain31337""[^}]*reason=""OutOfGas""[^}]*\} [1-9]", metrics);
+            var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+            AssertAllPassed(await VerifyAsync(bundle, logKey, chain));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ANCHOR_FAULT_ANCHOR_GAS_FILE", null);
+        }
+    }
+
+    /// <summary>
+    /// A log whose node anchored <paramref name="anchored"/> records (and the key registration) on <paramref name="chain"/>,
+    /// then grew by <paramref name="more"/> while its node anchored nowhere; its head's checkpoint is kept, as a seal would.
+    /// </summary>
+    private async Task<(StackExchange.Redis.ConnectionMultiplexer Connection, Anchor.Storage.LogStore Store, Anchor.Storage.LogHead Head)> GrownPastItsAnchorAsync(
+        string origin, Chain chain, int anchored, int more)
+    {
+        using var provider = new TestProvider("acme");
+        await using (var first = await TestNode.StartAsync(NodeArgs(origin, chain)))
+        {
+            await provider.RegisterAsync(first);
+            await AnchoredBundleAsync(first, (await SubmitAsync(first, provider, anchored))[^1]);
+        }
+        await using (var unanchored = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node"))))
+            await SubmitAsync(unanchored, provider, more);
+        var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Connection);
+        var store = new Anchor.Storage.LogStore(connection, origin);
+        var head = await store.ReadHeadAsync();
+        await store.KeepCheckpointAsync(head.Size, head.Checkpoint!);
+        return (connection, store, head);
+    }
+
+    /// <summary>
+    /// SizeNotIncreasing because a larger anchor of this log got there first (a second sender with the key; our transaction
+    /// mined after it): the node records its own as failed with the decoded error and adopts the larger anchor, whose root
+    /// is the log's, so bundles name it.
+    /// </summary>
+    [Fact]
+    public async Task SizeNotIncreasing_after_a_larger_anchor_of_ours_adopts_that_anchor()
+    {
+        const string origin = "anchoring.test/size-not-increasing";
+        await using var anvil = await Anvil.StartAsync(31337);
+        var chain = await DeployAsync(anvil);
+        var chainName = $"chain{anvil.ChainId}";
+        var grown = await GrownPastItsAnchorAsync(origin, chain, anchored: 2, more: 4);
+        using var connection = grown.Connection;
+        var (store, head) = (grown.Store, grown.Head);
+        var smaller = head.Size - 2;
+
+        // Our transaction (the smaller size) was recorded and sent; the larger anchor of the same log was mined before it.
+        SentTransaction ours, larger;
+        using (var sender = await AnchorRegistryClient.ConnectAsync(new ChainTarget("race", anvil.Url, anvil.ChainId, chain.Registry) { Finality = FinalityRule.Confirmations }, DevAccounts.Key0))
+        {
+            var logId = sender.OwnLogId(origin);
+            await anvil.RpcAsync("evm_setAutomine", false);
+            larger = await sender.SubmitAnchorAsync(logId, head.Size, head.Root);
+            ours = await TestChains.SignRawAsync(anvil, chain.Registry, larger.Nonce + 1, TestChains.AnchorCall(logId, smaller, await store.ReadRootAtAsync(smaller)));
+            await sender.BroadcastAsync(ours);
+            await anvil.MineAsync();
+            await anvil.RpcAsync("evm_setAutomine", true);
+        }
+        var anchors = new Anchor.Storage.AnchorStore(connection, origin);
+        var pending = new Anchor.Grains.Anchoring.PendingAnchor(Anchor.Grains.Anchoring.StoredAnchor.NewId(smaller), smaller, Anchor.Core.Hex.Encode(await store.ReadRootAtAsync(smaller)), ours);
+        await anchors.SavePendingAsync(chainName, pending.ToJson());
+
+        await using var node = await TestNode.StartAsync(NodeArgs(origin, chain));
+        var bundle = await AnchoredBundleAsync(node, head.Size - 1);
+        Assert.Equal(larger.Hash, bundle["anchors"]![0]!["txHash"]!.GetValue<string>());
+        Assert.Equal(head.Size.ToString(CultureInfo.InvariantCulture), bundle["treeSize"]!.GetValue<string>());
+        var list = (await node.GetAsync("/v1/anchors")).Body["anchors"]!.AsArray();
+        var failed = Assert.Single(list, a => a!["state"]!.GetValue<string>() == "failed")!;
+        Assert.Equal(ours.Hash, failed["txHash"]!.GetValue<string>());
+        Assert.StartsWith($"SizeNotIncreasing: SizeNotIncreasing(last={head.Size}, given={smaller})", failed["detail"]!.GetValue<string>());
+        Assert.Contains(list, a => a!["state"]!.GetValue<string>() == "confirmed" && a["txHash"]!.GetValue<string>() == larger.Hash);
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        AssertAllPassed(await VerifyAsync(bundle, logKey, chain));
+    }
+
+    /// <summary>
+    /// The anchor transaction is recorded (signed bytes and hash) before it is sent. A node that crashed between the two
+    /// leaves a record of a transaction no endpoint has seen: the next node sends those bytes, and the anchor is mined
+    /// under the recorded hash, never signed twice.
+    /// </summary>
+    [Fact]
+    public async Task A_transaction_recorded_but_never_sent_is_sent_from_its_record_after_a_restart()
+    {
+        const string origin = "anchoring.test/record-then-send";
+        await using var anvil = await Anvil.StartAsync(31337);
+        var chain = await DeployAsync(anvil);
+        var chainName = $"chain{anvil.ChainId}";
+        var grown = await GrownPastItsAnchorAsync(origin, chain, anchored: 1, more: 3);
+        using var connection = grown.Connection;
+        var head = grown.Head;
+        SentTransaction signed;
+        using (var client = await AnchorRegistryClient.ConnectAsync(new ChainTarget("crashed", anvil.Url, anvil.ChainId, chain.Registry), DevAccounts.Key0))
+            signed = await client.PrepareAnchorAsync(client.OwnLogId(origin), head.Size, head.Root);
+        var pending = new Anchor.Grains.Anchoring.PendingAnchor(Anchor.Grains.Anchoring.StoredAnchor.NewId(head.Size), head.Size, head.RootHex, signed);
+        await new Anchor.Storage.AnchorStore(connection, origin).SavePendingAsync(chainName, pending.ToJson());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await anvil.RpcAsync("eth_getTransactionByHash", signed.Hash)).ValueKind);
+
+        await using var node = await TestNode.StartAsync(NodeArgs(origin, chain));
+        var bundle = await AnchoredBundleAsync(node, head.Size - 1);
+        Assert.Equal(signed.Hash, bundle["anchors"]![0]!["txHash"]!.GetValue<string>());
+        var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
+        AssertAllPassed(await VerifyAsync(bundle, logKey, chain));
     }
 }

@@ -80,11 +80,11 @@ public sealed class ForkGuardTests(RedisServer redis) : IDisposable
 
         // An anchor record, whatever its state, beyond the head: its root was sent to a chain.
         var anchors = new AnchorStore(connection, log.Store.Origin);
-        await anchors.SaveRecordAsync("local", StoredAnchor.NewId(8), Record(8, other, AnchorStates.Pending));
+        await anchors.SaveRecordAsync("local", StoredAnchor.NewId(8), 8, Record(8, other, AnchorStates.Pending), final: false, open: true);
         Assert.Contains("anchor record local/8 (pending)", (await Assert.ThrowsAsync<LogRolledBackException>(log.Sequencer.LoadAsync)).Message);
         await connection.GetDatabase().KeyDeleteAsync([log.Store.Keys.Rollback, log.Store.Keys.Full("anchors/local"), log.Store.Keys.Full("anchors/local/latest")]);
         // One at the head's size with the head's root agrees; the chain's own latest anchor with another root does not.
-        await anchors.SaveRecordAsync("local", StoredAnchor.NewId(6), Record(6, head.Root, AnchorStates.Confirmed));
+        await anchors.SaveRecordAsync("local", StoredAnchor.NewId(6), 6, Record(6, head.Root, AnchorStates.Confirmed), final: true, open: false);
         Assert.Null((await log.Guard.CheckAsync(log.Store.ReadHeadAsync)).Problem);
         var (_, problem) = await log.Guard.CheckAsync(log.Store.ReadHeadAsync, new PublishedTree(3, other, "the latest anchor on chain local"));
         Assert.StartsWith("the log forked: at size 3", problem);

@@ -118,7 +118,9 @@ public sealed class ProofBundlesTests(RedisServer redis) : IDisposable
     private sealed class SettableAnchors : ILogAnchors
     {
         public IReadOnlyList<StoredAnchor> Confirmed { get; set; } = [];
-        public Task<IReadOnlyList<StoredAnchor>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(Confirmed);
+        public Task<IReadOnlyList<StoredAnchor>> FinalAboveAsync(ulong leafIndex, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<StoredAnchor>>([.. Confirmed.Where(a => a.TreeSize > leafIndex)]);
+        public Task<IReadOnlyList<StoredAnchor>> NewestAsync(int perChain, CancellationToken cancellationToken) => Task.FromResult(Confirmed);
     }
 
     private sealed class FrozenTime : TimeProvider

@@ -224,3 +224,102 @@ print_table() {
     [ -z "$notes" ] || printf '    %s\n' "$notes"
   done <"$results"
 }
+
+# ---- chain faults (scenarios chain-down, reorg, reverted-anchor, send-crash) ----
+
+# rpc METHOD PARAMS_JSON: one JSON-RPC call to the scenario's anvil; prints the result as JSON.
+fault_rpc() {
+  node -e 'fetch(process.argv[1],{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:1,method:process.argv[2],params:JSON.parse(process.argv[3])})}).then(r=>r.json()).then(j=>{if(j.error){console.error(JSON.stringify(j.error));process.exit(1)}console.log(JSON.stringify(j.result))})' "$F_RPC" "$1" "$2"
+}
+
+# Stops anvil the way quickstart.sh --stop does (SIGTERM: it dumps its state), so the chain comes back as it was.
+fault_stop_anvil() {
+  F_FAULT_AT=$(now_ms)
+  stop_pid_file "$F_STATE/pids/anvil.pid" TERM
+  say "$F_NAME: anvil stopped (state kept in $F_STATE/anvil-state.json)"
+}
+
+# A block every second, as a live chain makes them: confirmations grow even while the node sends nothing.
+fault_miner_start() {
+  node -e 'const u=process.argv[1];setInterval(()=>fetch(u,{method:"POST",headers:{"content-type":"application/json"},body:"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"evm_mine\",\"params\":[]}"}).catch(()=>{}),1000)' "$F_RPC" \
+    >/dev/null 2>&1 &
+  echo $! >"$F_STATE/miner.pid"
+}
+
+# fault_reorg_an_anchor DEPTH: waits for an anchor the node recorded as mined and not final, in one of the newest DEPTH
+# blocks, then anvil_reorg(DEPTH) drops those blocks. Sets F_DROPPED_TX and F_FAULT_AT; fails if none came in 60 s.
+fault_reorg_an_anchor() {
+  local out
+  out=$(node -e '
+    const [url, rpcUrl, depth] = [process.argv[1], process.argv[2], +process.argv[3]];
+    const rpc = async (method, params) => { const j = await (await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) })).json(); if (j.error) throw new Error(JSON.stringify(j.error)); return j.result; };
+    (async () => { const t0 = Date.now();
+      while (Date.now() - t0 < 60000) {
+        const anchors = (await (await fetch(url + "/v1/anchors")).json()).anchors;
+        const head = parseInt(await rpc("eth_blockNumber", []), 16);
+        const open = anchors.filter(a => a.state === "pending" && a.blockNumber && +a.blockNumber > head - depth);
+        if (open.length) {
+          await rpc("anvil_reorg", [depth, []]);
+          const gone = await rpc("eth_getTransactionReceipt", [open[0].txHash]);
+          if (gone === null) { console.log(open[0].txHash + " " + open[0].treeSize + " " + open[0].blockNumber + " " + head); return; }
+        }
+        await new Promise(r => setTimeout(r, 100));
+      }
+      process.exit(1); })().catch(e => { console.error(String(e)); process.exit(1); });' "$F_URL" "$F_RPC" "$1") \
+    || { say "$F_NAME: no anchor to reorg away in 60 s"; return 1; }
+  F_FAULT_AT=$(now_ms)
+  read -r F_DROPPED_TX _size _block _head <<<"$out"
+  say "$F_NAME: anvil_reorg($1) dropped the anchor of size $_size (tx $F_DROPPED_TX, block $_block, head was $_head)"
+}
+
+# fault_wait_anchor_state TXHASH STATE SECONDS: until /v1/anchors lists the record of TXHASH in STATE.
+fault_wait_anchor_state() {
+  node -e '
+    const [url, tx, state, limit] = [process.argv[1], process.argv[2], process.argv[3], +process.argv[4] * 1000]; const t0 = Date.now();
+    (async () => { for (;;) {
+      try { if ((await (await fetch(url + "/v1/anchors")).json()).anchors.some(x => x.txHash === tx && x.state === state)) return; } catch {}
+      if (Date.now() - t0 > limit) { console.error("the anchor " + tx + " is not " + state); process.exit(1); }
+      await new Promise(r => setTimeout(r, 200)); } })();' "$F_URL" "$1" "$2" "$3" \
+    || { say "$F_NAME: the anchor $1 did not become $2 in $3 s"; return 1; }
+  say "$F_NAME: the anchor $1 is $2"
+}
+
+# fault_wait_failed_anchor REASON SECONDS: until /v1/anchors lists a failed anchor whose detail starts with REASON, and
+# anchor_anchor_tx_failed_total counts it. Sets F_FAILED_TX.
+fault_wait_failed_anchor() {
+  F_FAILED_TX=$(node -e '
+    const [url, reason, limit] = [process.argv[1], process.argv[2], +process.argv[3] * 1000]; const t0 = Date.now();
+    (async () => { for (;;) {
+      try { const a = (await (await fetch(url + "/v1/anchors")).json()).anchors.find(x => x.state === "failed" && x.detail.startsWith(reason + ":"));
+            if (a) { console.log(a.txHash); return; } } catch {}
+      if (Date.now() - t0 > limit) process.exit(1);
+      await new Promise(r => setTimeout(r, 200)); } })();' "$F_URL" "$1" "$2") \
+    || { say "$F_NAME: no anchor failed with $1 in $2 s"; return 1; }
+  local counted
+  counted=$(node -e 'fetch(process.argv[1]+"/metrics").then(r=>r.text()).then(t=>console.log(t.split("\n").filter(l=>l.startsWith("anchor_anchor_tx_failed_total{")&&l.includes("reason=\""+process.argv[2]+"\"")).join(" ")))' "$F_OPS" "$1")
+  [ -n "$counted" ] || { say "$F_NAME: anchor_anchor_tx_failed_total does not count the $1 revert"; return 1; }
+  say "$F_NAME: anchor $F_FAILED_TX reverted ($1), recorded failed; $counted"
+}
+
+# fault_wait_node_exit SECONDS: until the node's recorded process is gone (a fault drill ended it). Sets F_FAULT_AT.
+fault_wait_node_exit() {
+  local pid deadline=$((SECONDS + $1))
+  pid=$(cat "$F_STATE/pids/node.pid")
+  while kill -0 "$pid" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { say "$F_NAME: the node is still running after $1 s"; return 1; }
+    sleep 0.1
+  done
+  F_FAULT_AT=$(now_ms)
+  rm -f "$F_STATE/pids/node.pid"
+  say "$F_NAME: the node (pid $pid) died right after sending an anchor transaction"
+}
+
+# The hash of the anchor transaction the node recorded before sending it (anchors/local/pending in Redis). Sets F_PENDING_TX.
+fault_recorded_pending_tx() {
+  local json
+  json=$(redis-cli -p "$F_REDIS_PORT" --no-auth-warning -a "$(cat "$F_STATE/redis-password")" GET "anchor:{$F_ORIGIN}:anchors/local/pending")
+  [ -n "$json" ] || { say "$F_NAME: no anchor transaction recorded as in flight"; return 1; }
+  F_PENDING_TX=$(node -e 'const h=JSON.parse(process.argv[1]).hashes;console.log(h[h.length-1])' "$json")
+  say "$F_NAME: the transaction in flight at the crash, as recorded: $F_PENDING_TX"
+}

@@ -9,7 +9,4 @@ public sealed class AnchoringOptions
 
     /// <summary>How often each chain's grain anchors the newest checkpoint, if the log grew.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How many of the newest confirmed anchors per chain are re-checked for reorgs each round.</summary>
-    public int ReorgWatch { get; set; } = 8;
 }

@@ -9,12 +9,14 @@ namespace Anchor.Grains.Anchoring;
 
 public static class AnchorStates
 {
-    /// <summary>Sent, not yet mined with enough confirmations.</summary>
+    /// <summary>Signed and recorded (then sent), or mined and not final yet: re-checked every round.</summary>
     public const string Pending = "pending";
-    /// <summary>Mined with the configured confirmations, and still canonical when last checked.</summary>
+    /// <summary>Mined and final (the chain's finalized block, or the configured confirmations): bundles name it.</summary>
     public const string Confirmed = "confirmed";
-    /// <summary>Was mined, then a reorg removed it; the checkpoint is anchored again.</summary>
+    /// <summary>Was sent or mined, then a reorg or another transaction of the nonce removed it; the log is anchored again.</summary>
     public const string Orphaned = "orphaned";
+    /// <summary>Mined and reverted; its detail holds the decoded reason. The round goes on, and anchors again.</summary>
+    public const string Failed = "failed";
 }
 
 /// <summary>
@@ -51,7 +53,10 @@ public sealed record StoredAnchor(string Id, string Chain, ChainAnchor Anchor, s
     }
 }
 
-/// <summary>The anchoring transaction in flight, persisted before it is sent so a restart can resume or replace it.</summary>
+/// <summary>
+/// The anchoring transaction in flight, signed, and persisted before it is sent (its raw bytes and hash too), so a node that
+/// restarts after a crash at any point knows the hash, sends the bytes again if no endpoint knows them, or replaces it.
+/// </summary>
 public sealed record PendingAnchor(string RecordId, ulong TreeSize, string Root, SentTransaction Sent)
 {
     public string ToJson() => new JsonObject
@@ -68,6 +73,7 @@ public sealed record PendingAnchor(string RecordId, ulong TreeSize, string Root,
         ["maxPriorityFeePerGas"] = Sent.MaxPriorityFeePerGas.ToString(CultureInfo.InvariantCulture),
         ["hashes"] = new JsonArray([.. Sent.Hashes.Select(h => (JsonNode)h)]),
         ["sentAt"] = Times.ToText(Sent.SentAt),
+        ["raw"] = Sent.Raw,
     }.ToJsonString();
 
     public static PendingAnchor FromJson(string text)
@@ -79,7 +85,7 @@ public sealed record PendingAnchor(string RecordId, ulong TreeSize, string Root,
             S("from"), j["to"]?.GetValue<string>(), S("data"), ulong.Parse(S("gas"), CultureInfo.InvariantCulture),
             ulong.Parse(S("nonce"), CultureInfo.InvariantCulture), BigInteger.Parse(S("maxFeePerGas"), CultureInfo.InvariantCulture),
             BigInteger.Parse(S("maxPriorityFeePerGas"), CultureInfo.InvariantCulture),
-            [.. ((JsonArray)j["hashes"]!).Select(h => h!.GetValue<string>())], sentAt));
+            [.. ((JsonArray)j["hashes"]!).Select(h => h!.GetValue<string>())], sentAt, j["raw"]?.GetValue<string>() ?? ""));
     }
 }
 

@@ -1,6 +1,7 @@
 namespace Anchor.Node.Anchoring;
 
 /// <summary>How anchoring stands on one chain, for /healthz, /metrics and `anchor status`.</summary>
+/// <param name="LagSeconds">Age of the oldest entry no final anchor on this chain covers; 0 when none waits; null if unreadable.</param>
 /// <param name="State">"ok", "lagging" (anchoring behind its interval) or "down" (the chain cannot be reached).</param>
 public sealed record ChainStatus(
     string Name,

@@ -6,33 +6,27 @@ using Microsoft.Extensions.Options;
 namespace Anchor.Node.Anchoring;
 
 /// <summary>
-/// The anchors the chain grains recorded in Redis. Proof requests read them often, so they are cached
-/// for a second: a bundle may name an anchor up to a second late, never one that is not recorded.
+/// The anchors the chain grains recorded in Redis, read by size through the store's indexes: a bundle reads the few final
+/// anchors just above its leaf, the anchors list the newest, never every record ever written (one per interval and chain).
 /// </summary>
-public sealed class RecordedAnchors(AnchorStore store, IOptions<AnchoringOptions> options, TimeProvider time) : ILogAnchors
+public sealed class RecordedAnchors(AnchorStore store, IOptions<AnchoringOptions> options) : ILogAnchors
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-    private readonly SemaphoreSlim _refresh = new(1, 1);
-    private (DateTimeOffset At, IReadOnlyList<StoredAnchor> All) _cache = (DateTimeOffset.MinValue, []);
+    /// <summary>
+    /// Final anchors read per chain for a bundle: the smallest sizes above the leaf. Chains and TSAs seal the round's
+    /// shared seal, so the size a bundle names is among the first few; more only widens the rule's choice (docs/sealing.md).
+    /// </summary>
+    public const int CandidatesPerChain = 16;
 
-    public async Task<IReadOnlyList<StoredAnchor>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredAnchor>> FinalAboveAsync(ulong leafIndex, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (now - _cache.At < CacheFor) return _cache.All;
-        await _refresh.WaitAsync(cancellationToken);
-        try
-        {
-            if (now - _cache.At < CacheFor) return _cache.All;
-            var all = new List<StoredAnchor>();
-            foreach (var chain in options.Value.Chains)
-                all.AddRange((await store.ReadRecordsAsync(chain.Name)).Select(r => StoredAnchor.FromJson(r.Json)));
-            IReadOnlyList<StoredAnchor> sorted = [.. all.OrderByDescending(a => a.TreeSize).ThenByDescending(a => a.RecordedAt, StringComparer.Ordinal)];
-            _cache = (now, sorted);
-            return sorted;
-        }
-        finally
-        {
-            _refresh.Release();
-        }
+        var reads = options.Value.Chains.Select(c => store.ReadFinalAboveAsync(c.Name, leafIndex, CandidatesPerChain));
+        return [.. (await Task.WhenAll(reads)).SelectMany(r => r).Select(StoredAnchor.FromJson)];
+    }
+
+    public async Task<IReadOnlyList<StoredAnchor>> NewestAsync(int perChain, CancellationToken cancellationToken)
+    {
+        var reads = options.Value.Chains.Select(c => store.ReadNewestAsync(c.Name, perChain));
+        return [.. (await Task.WhenAll(reads)).SelectMany(r => r).Select(StoredAnchor.FromJson)
+            .OrderByDescending(a => a.TreeSize).ThenByDescending(a => a.RecordedAt, StringComparer.Ordinal)];
     }
 }

@@ -3,11 +3,14 @@ using Anchor.Grains.Anchoring;
 namespace Anchor.Node.Api;
 
 /// <summary>
-/// What anchoring has recorded, as the API needs it: every anchor with its state. Which of them a leaf's bundle
-/// names is <see cref="ProofBundles"/>' choice, with the TSA tokens.
+/// What anchoring has recorded, as the API needs it, read through the store's size indexes (never every record). Which
+/// anchors a leaf's bundle names is <see cref="ProofBundles"/>' choice, with the TSA tokens.
 /// </summary>
 public interface ILogAnchors
 {
-    /// <summary>All anchors of the log on every chain, newest first, whatever their state.</summary>
-    Task<IReadOnlyList<StoredAnchor>> ListAsync(CancellationToken cancellationToken);
+    /// <summary>Per chain, the first <see cref="RecordedAnchors.CandidatesPerChain"/> final anchors with a tree size above <paramref name="leafIndex"/>.</summary>
+    Task<IReadOnlyList<StoredAnchor>> FinalAboveAsync(ulong leafIndex, CancellationToken cancellationToken);
+
+    /// <summary>The newest <paramref name="perChain"/> records of every chain, whatever their state, newest first.</summary>
+    Task<IReadOnlyList<StoredAnchor>> NewestAsync(int perChain, CancellationToken cancellationToken);
 }

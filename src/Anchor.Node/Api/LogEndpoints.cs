@@ -83,9 +83,12 @@ public static class LogEndpoints
             ["version"] = typeof(LogEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         }.ToJsonString(), "application/json");
 
+    /// <summary>GET /v1/anchors lists this many of the newest records per chain (bundles name the older ones).</summary>
+    public const int AnchorsListed = 100;
+
     private static async Task<IResult> AnchorsAsync(ILogAnchors anchors, CancellationToken cancellationToken)
     {
-        var list = await anchors.ListAsync(cancellationToken);
+        var list = await anchors.NewestAsync(AnchorsListed, cancellationToken);
         return Results.Text(new JsonObject { ["anchors"] = new JsonArray([.. list.Select(a => (JsonNode)a.ToJson())]) }.ToJsonString(), "application/json");
     }
 

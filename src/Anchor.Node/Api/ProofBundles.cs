@@ -133,7 +133,8 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     }
 
     /// <summary>
-    /// The sealed tree a leaf's bundle names, of the kept checkpoints above the leaf that a chain confirmed or a TSA
+    /// The sealed tree a leaf's bundle names, of the kept checkpoints above the leaf that a chain confirmed (the first
+    /// <see cref="Anchoring.RecordedAnchors.CandidatesPerChain"/> final anchors above it on each chain, read by size) or a TSA
     /// time-stamped. Chains and TSAs seal independently, so their sizes may differ; the rule (docs/sealing.md):
     /// 1. a size sealed by both routes, at least one confirmed chain anchor and one TSA token, comes first;
     /// 2. then the size with the most chains, 3. then the most TSAs;
@@ -142,7 +143,7 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     /// </summary>
     private async Task<SealedTree?> SealedTreeAsync(ulong leafIndex, CancellationToken cancellationToken)
     {
-        var anchored = (await anchors.ListAsync(cancellationToken))
+        var anchored = (await anchors.FinalAboveAsync(leafIndex, cancellationToken))
             .Where(a => a.State == AnchorStates.Confirmed && a.TreeSize > leafIndex)
             .GroupBy(a => a.TreeSize).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Chain, StringComparer.Ordinal).Select(a => a.Anchor).ToList());
         var stamped = (await timestamps.ListAsync(cancellationToken))

@@ -23,9 +23,9 @@ public sealed class NodeMetrics : IDisposable
         _meter.CreateObservableGauge<double>("anchor.redis.latency", () => probes.RedisLatencySeconds is { } s ? [new Measurement<double>(s)] : Array.Empty<Measurement<double>>(),
             "s", "Round trip of a Redis PING, sampled every few seconds");
         _meter.CreateObservableGauge("anchor.anchoring.lag.entries", () => probes.Chains.Select(c => new Measurement<long>((long)c.LagEntries, Chain(c))),
-            "{entry}", "Entries in the log not yet covered by an anchor, per chain");
+            "{entry}", "Entries in the log not yet covered by a final anchor, per chain");
         _meter.CreateObservableGauge("anchor.anchoring.lag", () => probes.Chains.Where(c => c.LagSeconds is not null).Select(c => new Measurement<double>(c.LagSeconds!.Value, Chain(c))),
-            "s", "Age of the oldest entry not yet anchored, per chain");
+            "s", "Age of the oldest entry not yet covered by a final anchor, per chain; 0 when no entry waits");
         _meter.CreateObservableGauge("anchor.anchoring.anchored.size", () => probes.Chains.Select(c => new Measurement<long>((long)c.LastAnchoredSize, Chain(c))),
             "{entry}", "Tree size of the last anchor, per chain");
         _meter.CreateObservableGauge("anchor.anchoring.gas", () => probes.Chains.Where(c => c.LastGasUsed is not null).Select(c => new Measurement<long>((long)c.LastGasUsed!.Value, Chain(c))),
