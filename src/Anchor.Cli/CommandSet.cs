@@ -12,6 +12,7 @@ public static class CommandSet
         MerkleCommand.Build(),
         CheckpointCommand.Build(),
         VerifyCommand.Build(),
+        ReceiptCommand.Build(),
         TrustCommand.Build(),
         SubmitCommand.Build(),
         ProofCommand.Build(),

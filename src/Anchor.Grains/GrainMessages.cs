@@ -83,9 +83,12 @@ public sealed record SequencedRecord(
 {
     public static SequencedRecord Refused(string code, string detail) => new(null, 0, null, code, detail, null);
 
-    /// <summary>By value, the JSON bytes included: a retry's answer equals the original's.</summary>
+    /// <summary>
+    /// The same record: entry bytes, place and outcome. A retry's answer equals the original's, though proven at a later
+    /// checkpoint when the log grew meanwhile, so <see cref="Checkpoint"/> is not compared.
+    /// </summary>
     public bool Equals(SequencedRecord? other) =>
-        other is not null && LeafIndex == other.LeafIndex && Checkpoint == other.Checkpoint && ErrorCode == other.ErrorCode
+        other is not null && LeafIndex == other.LeafIndex && ErrorCode == other.ErrorCode
         && ErrorDetail == other.ErrorDetail && LeafHash == other.LeafHash && Same(Entry, other.Entry);
 
     public override int GetHashCode() => HashCode.Combine(LeafIndex, LeafHash, ErrorCode);

@@ -96,7 +96,20 @@ public sealed class BatchStorageTests(RedisServer redis)
         Assert.Equal([2UL, 3UL, 4UL], before.Select(r => r.LeafIndex)); // After the key registration (0) and the single.
 
         var batch = Batch("p", evidence);
-        var results = (await sequencer.SequenceAsync([[Single("p")], batch.Records]))[1].Records;
+        var call = (await sequencer.SequenceAsync([[Single("p")], batch.Records]))[1];
+        var results = call.Records;
+        // Old and new records interleave in the log: one range proof per run of neighbours, each folding its records'
+        // leaf hashes to the root of the call's checkpoint.
+        var root = Checkpoint.Verify(call.Checkpoint!, signer.VerifierKey).Root;
+        var at = 0;
+        foreach (var run in call.Runs!)
+        {
+            Assert.Equal(results.Skip(at).Take(run.Count).Select(r => r.LeafIndex), Enumerable.Range(0, run.Count).Select(i => run.First + (ulong)i));
+            RangeProof.Verify(run.First, [.. results.Skip(at).Take(run.Count).Select(r => Hex.Decode(r.LeafHash!))], call.TreeSize, run.Left, run.Right, root);
+            at += run.Count;
+        }
+        Assert.Equal(results.Length, at);
+        Assert.True(call.Runs.Length > 1);
         Assert.Equal(before[0], results[1]);
         Assert.Equal(before[1], results[2]);
         Assert.Equal(before[2], results[5]);

@@ -26,7 +26,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         var results = (await sequencer.SequenceAsync([[record], [record], [other, conflicting]])).Select(c => c.Records).ToArray();
 
         Assert.Equal(0UL, results[0][0].LeafIndex);
-        Assert.Equal(results[0][0], results[1][0]); // The retry shares the original's entry and receipt.
+        Assert.Equal(results[0][0], results[1][0]); // The retry shares the original's entry and place.
         Assert.All(results[2], r => Assert.Equal(ErrorCodes.NonceConflict, r.ErrorCode));
         Assert.Equal(1UL, (await store.ReadHeadAsync()).Size); // Nothing of the refused call was written.
 
