@@ -213,16 +213,9 @@ public static class BenchCommand
         Parallel.For(0, count, b =>
         {
             var records = Enumerable.Range(0, Math.Min(s.BatchSize, total - b * s.BatchSize)).Select(_ => NewEvidence()).ToList();
-            var (root, _) = Statements.BatchTree(provider, keyId, records);
-            var rootHex = Hex.Encode(root);
-            var statement = Statements.Batch(provider, keyId, rootHex, (ulong)records.Count);
-            var sig = key.Sign(statement);
-            batchSigned[b] = (statement, sig);
-            batches[b] = new Request(Encoding.UTF8.GetBytes(new JsonObject
-            {
-                ["provider"] = provider, ["keyId"] = keyId, ["records"] = new JsonArray([.. records.Select(r => (JsonNode)r.ToJson())]),
-                ["root"] = rootHex, ["sig"] = Convert.ToBase64String(sig),
-            }.ToJsonString()), records.Count);
+            var body = SignedBatch.Build(key, provider, keyId, records);
+            batchSigned[b] = (Statements.Batch(provider, keyId, body["root"]!.GetValue<string>(), (ulong)records.Count), Convert.FromBase64String(body["sig"]!.GetValue<string>()));
+            batches[b] = new Request(Encoding.UTF8.GetBytes(body.ToJsonString()), records.Count);
         });
         requests.AddRange(batches);
         sample.AddRange(batchSigned.Take(1024));

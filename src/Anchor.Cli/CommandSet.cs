@@ -15,6 +15,7 @@ public static class CommandSet
         ReceiptCommand.Build(),
         TrustCommand.Build(),
         SubmitCommand.Build(),
+        .. LedgerCommands.Build(),
         ProofCommand.Build(),
         AdminCommands.Build(),
         ChainCommands.Build(),
