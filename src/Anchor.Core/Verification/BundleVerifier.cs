@@ -50,10 +50,14 @@ public static class BundleVerifier
         // 1. The document, when given.
         if (options.File is not null)
         {
-            var digest = Hex.Encode(EvidenceDigest.Compute(entry.Evidence.HashAlg, options.File));
-            checks.Add(digest == entry.Evidence.Hash
-                ? Check.Pass("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}")
-                : Check.Fail("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}, evidence.hash = {entry.Evidence.Hash}"));
+            try
+            {
+                var digest = Hex.Encode(EvidenceDigest.Compute(entry.Evidence.HashAlg, options.File));
+                checks.Add(digest == entry.Evidence.Hash
+                    ? Check.Pass("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}")
+                    : Check.Fail("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}, evidence.hash = {entry.Evidence.Hash}"));
+            }
+            catch (AnchorException e) { checks.Add(Check.Fail("file digest", e.Message)); } // A keyed digest (ledger rows).
         }
 
         // 2. The provider's key, as its registration entry in the log states it, and the provider's signature under it
