@@ -56,7 +56,7 @@ public static class SubmitCommand
                 var withBundle = waitFor is not null || parseResult.GetValue(output) is not null;
                 var answer = await client.PostAsync(withBundle ? "v1/evidence?wait=checkpoint" : "v1/evidence", submission, ct);
                 var leafIndex = answer["leafIndex"]?.GetValue<string>() ?? throw new NodeProblemException(200, "bad_response", "the answer has no leafIndex");
-                if (!json) parseResult.InvocationConfiguration.Output.WriteLine($"accepted: leaf {leafIndex}, leaf hash {answer["leafHash"]}, receipt time {answer["receipt"]?["time"]}");
+                if (!json) parseResult.InvocationConfiguration.Output.WriteLine($"accepted: leaf {leafIndex}, leaf hash {answer["leafHash"]}, proven in the tree of size {answer["receipt"]?["treeSize"]} (check the answer, from --json, with `anchor receipt verify`)");
 
                 var bundle = answer["bundle"] as JsonObject;
                 if (waitFor is "anchor" or "seal")

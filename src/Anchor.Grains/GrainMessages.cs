@@ -69,30 +69,57 @@ public sealed record BatchRef(
 
 /// <summary>
 /// The outcome of one record: sequenced (or found sequenced before, for a retry), or refused with an API error code.
-/// Entry and Receipt are the entry's and the receipt's JCS (UTF-8), ready to be written into an answer as they are.
-/// <see cref="Checkpoint"/> is a signed note whose tree contains the entry.
+/// Entry is the entry's JCS (UTF-8), ready to be written into an answer as it is. <see cref="Checkpoint"/> is the signed
+/// note of the call's proof (<see cref="SequencedCall"/>), whose tree contains the entry.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SequencedRecord(
     [property: Id(0)] byte[]? Entry,
     [property: Id(1)] ulong LeafIndex,
-    [property: Id(2)] byte[]? Receipt,
     [property: Id(3)] string? Checkpoint,
     [property: Id(4)] string? ErrorCode,
     [property: Id(5)] string? ErrorDetail,
     [property: Id(6)] string? LeafHash)
 {
-    public static SequencedRecord Refused(string code, string detail) => new(null, 0, null, null, code, detail, null);
+    public static SequencedRecord Refused(string code, string detail) => new(null, 0, null, code, detail, null);
 
-    /// <summary>By value, the JSON bytes included: a retry's answer equals the original's.</summary>
+    /// <summary>
+    /// The same record: entry bytes, place and outcome. A retry's answer equals the original's, though proven at a later
+    /// checkpoint when the log grew meanwhile, so <see cref="Checkpoint"/> is not compared.
+    /// </summary>
     public bool Equals(SequencedRecord? other) =>
-        other is not null && LeafIndex == other.LeafIndex && Checkpoint == other.Checkpoint && ErrorCode == other.ErrorCode
-        && ErrorDetail == other.ErrorDetail && LeafHash == other.LeafHash && Same(Entry, other.Entry) && Same(Receipt, other.Receipt);
+        other is not null && LeafIndex == other.LeafIndex && ErrorCode == other.ErrorCode
+        && ErrorDetail == other.ErrorDetail && LeafHash == other.LeafHash && Same(Entry, other.Entry);
 
     public override int GetHashCode() => HashCode.Combine(LeafIndex, LeafHash, ErrorCode);
 
     private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 }
+
+/// <summary>
+/// The outcome of one call: its records, and when none was refused the proof that they are in the tree of
+/// <see cref="Checkpoint"/> (size <see cref="TreeSize"/>), from which the API writes the receipts (docs/formats.md).
+/// A single record (not of a provider batch) gets its <see cref="Inclusion"/> path; the records of a batch get one
+/// range proof per run of neighbouring leaves (<see cref="Runs"/>; a batch of new records is always one run).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SequencedCall(
+    [property: Id(0)] SequencedRecord[] Records,
+    [property: Id(1)] string? Checkpoint,
+    [property: Id(2)] ulong TreeSize,
+    [property: Id(3)] byte[][]? Inclusion,
+    [property: Id(4)] SequencedRun[]? Runs)
+{
+    public static SequencedCall Refused(SequencedRecord[] records) => new(records, null, 0, null, null);
+}
+
+/// <summary>Leaves [First, First + Count) of the call's tree and their <see cref="Core.Merkle.RangeProof"/>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SequencedRun(
+    [property: Id(0)] ulong First,
+    [property: Id(1)] int Count,
+    [property: Id(2)] byte[][] Left,
+    [property: Id(3)] byte[][] Right);
 
 /// <summary>What the sequencer reports for health checks; <see cref="Code"/> is the API error code while it refuses (<c>log_rolled_back</c>).</summary>
 [GenerateSerializer, Immutable]

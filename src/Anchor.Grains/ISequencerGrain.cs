@@ -4,11 +4,11 @@ namespace Anchor.Grains;
 public interface ISequencerGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Completes when the records are durably in the log (head moved, checkpoint stored), one result
-    /// per record in order. Throws <see cref="SequencerUnavailableException"/> when the batch could not commit.
+    /// Completes when the records are durably in the log (head moved, checkpoint stored and witnessed): one result
+    /// per record in order, and the proof of the call's records in the tree of that checkpoint. Throws <see cref="SequencerUnavailableException"/> when the batch could not commit.
     /// </summary>
     [AlwaysInterleave]
-    Task<SequencedRecord[]> Append(VerifiedRecord[] records);
+    Task<SequencedCall> Append(VerifiedRecord[] records);
 
     /// <summary>
     /// Appends key registrations and revocations, in order, in a commit of their own between pools of records, and

@@ -1,3 +1,4 @@
+using Anchor.Core;
 using System.Diagnostics;
 using Anchor.Storage;
 

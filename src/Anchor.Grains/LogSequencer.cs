@@ -110,7 +110,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     /// Throws <see cref="SequencerUnavailableException"/> when the batch did not commit; then nothing
     /// of it is visible, and a retry of the same records is safe.
     /// </summary>
-    public async Task<SequencedRecord[][]> SequenceAsync(IReadOnlyList<VerifiedRecord[]> calls)
+    public async Task<SequencedCall[]> SequenceAsync(IReadOnlyList<VerifiedRecord[]> calls)
     {
         if (_head is null || _range is null) await LoadAsync().ConfigureAwait(false);
         var head = _head!;
@@ -206,15 +206,13 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             var root = batch.Root();
             var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, root));
 
-            // Receipts are one Ed25519 signature each. They name only the index, leaf hash and time, all fixed by now, so they
-            // are signed on the other cores while Redis runs the append; results leave this method only after it committed.
-            var receipts = Task.Run(() => Parallel.For(0, fresh.Count,
-                f => results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Entry.ReceivedAt, fresh[f].Index, fresh[f].LeafHash, checkpoint)));
+            for (var f = 0; f < fresh.Count; f++) results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Index, fresh[f].LeafHash, checkpoint);
 
-            // Step 3: commit; step 4: its checkpoint goes into the witness file (fsynced) while the receipts are signed, and
-            // only then are the callers answered: a Redis that later loses this batch cannot hide that it was.
+            // Step 3: commit; step 4: its checkpoint goes into the witness file (fsynced), and only then are the callers
+            // answered: a Redis that later loses this batch cannot hide that it was. The signed checkpoint is the receipts'
+            // only signature: each record's receipt is its proof into this tree (step 5).
             await CommitAsync(batch, checkpoint).ConfigureAwait(false);
-            await Task.WhenAll(receipts, WitnessAsync(checkpoint, batch.NewSize)).ConfigureAwait(false);
+            await WitnessAsync(checkpoint, batch.NewSize).ConfigureAwait(false);
         }
         else if (results.Any(r => r?.Checkpoint is not null))
         {
@@ -231,15 +229,69 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             await WitnessAsync(head.Checkpoint!, head.Size).ConfigureAwait(false);
         }
         foreach (var (slot, from) in shared) results[slot] = results[from];
+        return await ProveAsync(calls, records, results, batch).ConfigureAwait(false);
+    }
 
-        var answer = new SequencedRecord[calls.Count][];
-        start = 0;
+    /// <summary>
+    /// Step 5: the receipts' proofs, all into the tree of the head now committed. Nodes of new leaves' proofs are in the
+    /// batch's memory (<see cref="LogBatch.TryGetNode"/>); a retry's records may need older nodes, read from storage.
+    /// </summary>
+    private async Task<SequencedCall[]> ProveAsync(IReadOnlyList<VerifiedRecord[]> calls, List<VerifiedRecord> records, SequencedRecord?[] results, LogBatch batch)
+    {
+        var head = _head!;
+        var size = head.Size;
+        var plans = new (SequencedRecord[] Records, ProofShape? Inclusion, List<(ulong First, int Count, List<NodeId> Left, List<NodeId> Right)>? Runs)[calls.Count];
+        var missing = new HashSet<NodeId>();
+        var start = 0;
         for (var c = 0; c < calls.Count; c++)
         {
-            answer[c] = [.. results[start..(start + calls[c].Length)].Select(r => r!)];
+            var call = results[start..(start + calls[c].Length)].Select(r => r!).ToArray();
+            var single = call.Length == 1 && records[start].Batch is null;
             start += calls[c].Length;
+            if (call.Any(r => r.ErrorCode is not null)) { plans[c] = (call, null, null); continue; }
+            call = [.. call.Select(r => r with { Checkpoint = head.Checkpoint })];
+            if (single)
+            {
+                var shape = ProofShape.Inclusion(call[0].LeafIndex, size);
+                Want(shape.Nodes);
+                plans[c] = (call, shape, null);
+                continue;
+            }
+            var runs = new List<(ulong, int, List<NodeId>, List<NodeId>)>();
+            for (var i = 0; i < call.Length;)
+            {
+                var j = i + 1;
+                while (j < call.Length && call[j].LeafIndex == call[j - 1].LeafIndex + 1) j++;
+                var (left, right) = RangeProof.Shape(call[i].LeafIndex, (ulong)(j - i), size);
+                Want(left);
+                Want(right);
+                runs.Add((call[i].LeafIndex, j - i, left, right));
+                i = j;
+            }
+            plans[c] = (call, null, runs);
         }
-        return answer;
+
+        var stored = new Dictionary<NodeId, byte[]>();
+        if (missing.Count > 0)
+        {
+            var ids = missing.ToList();
+            var hashes = await store.ReadNodeHashesAsync(ids, head).ConfigureAwait(false);
+            for (var i = 0; i < ids.Count; i++) stored[ids[i]] = hashes[i];
+        }
+        byte[] Node(NodeId id) => batch.TryGetNode(id, out var hash) ? hash : stored[id];
+
+        return [.. plans.Select(p => p.Inclusion is { } shape
+            ? new SequencedCall(p.Records, head.Checkpoint, size, [.. shape.Fold([.. shape.Nodes.Select(Node)])], null)
+            : p.Runs is { } runs
+                ? new SequencedCall(p.Records, head.Checkpoint, size, null,
+                    [.. runs.Select(r => new SequencedRun(r.First, r.Count, [.. r.Left.Select(Node)], [.. r.Right.Select(Node)]))])
+                : SequencedCall.Refused(p.Records))];
+
+        void Want(IEnumerable<NodeId> nodes)
+        {
+            foreach (var id in nodes)
+                if (!batch.TryGetNode(id, out _)) missing.Add(id);
+        }
     }
 
     private async Task WitnessAsync(string checkpoint, ulong size)
@@ -275,26 +327,16 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != parsed[i].Nonce) continue;
                 var stored = ContentDigest(entry.Provider, entry.KeyId, entry.Evidence);
                 results[i] = stored.AsSpan().SequenceEqual(digests[i])
-                    ? Committed(leaf.Data, entry.ReceivedAt, record.LeafIndex, leaf.Hash, head.Checkpoint!)
+                    ? Committed(leaf.Data, record.LeafIndex, leaf.Hash, head.Checkpoint!)
                     : SequencedRecord.Refused(ErrorCodes.NonceConflict,
                         $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content (leaf {record.LeafIndex})");
             }
         }
     }
 
-    /// <summary>
-    /// The receipt's time is the entry's receivedAt and Ed25519 signatures are deterministic, so the
-    /// receipt of a retry is byte for byte the original one without storing receipts.
-    /// </summary>
-    private SequencedRecord Committed(byte[] leafData, string receivedAt, ulong index, byte[] leafHash, string checkpoint)
-    {
-        var indexText = index.ToString(CultureInfo.InvariantCulture);
-        var hashHex = Hex.Encode(leafHash);
-        var sig = Convert.ToBase64String(signer.SignBytes(Receipt.SigningMessage(store.Origin, indexText, hashHex, receivedAt)));
-        var receipt = new Receipt(store.Origin, indexText, hashHex, receivedAt, sig);
-        // Leaf data is JCS(entry): the answer's entry as it is.
-        return new SequencedRecord(leafData, index, receipt.Canonical(), checkpoint, null, null, hashHex);
-    }
+    /// <summary>A record in the log: leaf data is JCS(entry), the answer's entry as it is.</summary>
+    private static SequencedRecord Committed(byte[] leafData, ulong index, byte[] leafHash, string checkpoint) =>
+        new(leafData, index, checkpoint, null, null, Hex.Encode(leafHash));
 
     /// <summary>
     /// The shared part and tree of a provider batch when <paramref name="call"/> is one whole batch, as the verifier

@@ -1,3 +1,4 @@
+using Anchor.Core;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 

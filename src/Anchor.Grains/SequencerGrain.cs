@@ -22,7 +22,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     public static readonly TimeSpan RecheckRefusalEvery = TimeSpan.FromSeconds(5);
     private readonly LogSequencer _sequencer = new(store, signer, time, guard);
     private readonly SequencerOptions _options = options.Value;
-    private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> _pool = [];
+    private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedCall> Done)> _pool = [];
     private List<(KeyEvent[] Events, TaskCompletionSource<ulong[]> Done)> _keyEvents = [];
     private int _pooled;
     private bool _flushing;
@@ -54,14 +54,14 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    public Task<SequencedRecord[]> Append(VerifiedRecord[] records)
+    public Task<SequencedCall> Append(VerifiedRecord[] records)
     {
-        var done = new TaskCompletionSource<SequencedRecord[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (records.Length == 0) return Task.FromResult<SequencedRecord[]>([]);
-        if (_refusal is { } refusal) return Task.FromException<SequencedRecord[]>(new SequencerUnavailableException(refusal, ErrorCodes.LogRolledBack));
+        var done = new TaskCompletionSource<SequencedCall>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (records.Length == 0) return Task.FromResult(new SequencedCall([], null, 0, null, null));
+        if (_refusal is { } refusal) return Task.FromException<SequencedCall>(new SequencerUnavailableException(refusal, ErrorCodes.LogRolledBack));
         // Backpressure: when Redis is slower than the callers, refuse early rather than hold unbounded memory.
         if (_pooled + records.Length > MaxWaitingPools * _options.PoolSize && _pooled > 0)
-            return Task.FromException<SequencedRecord[]>(new SequencerUnavailableException($"{_pooled} records are waiting to be sequenced; retry shortly"));
+            return Task.FromException<SequencedCall>(new SequencerUnavailableException($"{_pooled} records are waiting to be sequenced; retry shortly"));
         _pool.Add((records, done));
         _pooled += records.Length;
         // Group commit: an idle sequencer starts a batch at once; while one is being written, callers pool up and
@@ -143,7 +143,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
                     continue;
                 }
                 // Whole calls only: a provider batch never spans two log batches.
-                var take = new List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)>();
+                var take = new List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedCall> Done)>();
                 var count = 0;
                 while (_pool.Count > 0 && (count == 0 || count + _pool[0].Records.Length <= _options.PoolSize))
                 {
@@ -161,7 +161,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         }
     }
 
-    private async Task CommitAsync(List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedRecord[]> Done)> take, int count)
+    private async Task CommitAsync(List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedCall> Done)> take, int count)
     {
         var started = SequencerMetrics.CommitStarted();
         try

@@ -20,7 +20,17 @@ public sealed class LogBatch
         if (range.Size != head.Size) throw new ArgumentException($"range size {range.Size} is not head size {head.Size}");
         Old = head;
         _range = range.Clone();
+        var i = 0;
+        foreach (var id in CompactRange.Nodes(range.Size)) _nodes[id] = range.Hashes[i++];
     }
+
+    // Every perfect node of the new tree that a proof of its new leaves can need and the old tree's storage may not
+    // cover cheaply: the old compact range and every node the appends complete. A node wholly left of the old size that
+    // is not in the old compact range is never on the path of a new leaf (docs/formats.md, receipts).
+    private readonly Dictionary<NodeId, byte[]> _nodes = [];
+
+    /// <summary>A node hash held in memory (see above); false for older nodes, which are in storage.</summary>
+    public bool TryGetNode(NodeId id, out byte[] hash) => _nodes.TryGetValue(id, out hash!);
 
     public LogHead Old { get; }
     public ulong NewSize => _range.Size;
@@ -35,7 +45,7 @@ public sealed class LogBatch
     public ulong Add(ReadOnlySpan<byte> leafData, ReadOnlySpan<byte> leafHash)
     {
         var index = _range.Size;
-        _range.Append(leafHash, RecordTileNode);
+        _range.Append(leafHash, RecordNode);
         Op("H", LogKeys.EntryBundle(index), LogKeys.EntryField(index), EntryCodec.Pack(leafData));
         return index;
     }
@@ -49,7 +59,7 @@ public sealed class LogBatch
     {
         if (indexInBatch >= batch.Size) throw new ArgumentOutOfRangeException(nameof(indexInBatch), $"index {indexInBatch} is not below batch size {batch.Size}");
         var index = _range.Size;
-        _range.Append(leafHash, RecordTileNode);
+        _range.Append(leafHash, RecordNode);
         if (!_batches.TryGetValue(batch, out var first))
         {
             _batches[batch] = first = index;
@@ -118,8 +128,9 @@ public sealed class LogBatch
 
     // Only nodes on Merkle levels 8·L are stored (tile level L); the levels between are recomputed
     // from them. Nodes of one batch in one tile are contiguous, so each tile gets one SETRANGE.
-    private void RecordTileNode(NodeId node, byte[] hash)
+    private void RecordNode(NodeId node, byte[] hash)
     {
+        _nodes[node] = hash;
         if (node.Level % TileId.Height != 0) return;
         var key = (node.Level / TileId.Height, node.Index / TileId.FullWidth);
         var offset = (int)(node.Index % TileId.FullWidth);

@@ -119,7 +119,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
                 _tileTrees.Clear();
                 _batches.Clear();
                 Interlocked.Exchange(ref _batchBytes, 0);
-                _foldMemory = new();
+                _foldMemory = new(MaxFoldMemory);
                 _basis = head;
             }
             if (_basis is null || head.Size >= _basis.Size) _basis = head;
@@ -134,16 +134,10 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     /// Right-border hashes that proofs of the trees of <paramref name="head"/> share (<see cref="ProofShape.Fold"/>), up to
     /// <see cref="MaxFoldMemory"/> of them; null for a head outside the current filling of the caches.
     /// </summary>
-    public IDictionary<(ulong From, ulong Size), byte[]>? FoldMemory(LogHead head)
-    {
-        if (!Cacheable(head)) return null;
-        var memory = _foldMemory;
-        if (memory.Count >= MaxFoldMemory) memory.Clear();
-        return memory;
-    }
+    public LruCache<(ulong From, ulong Size), byte[]>? FoldMemory(LogHead head) => Cacheable(head) ? _foldMemory : null;
 
     public const int MaxFoldMemory = 4096;
-    private System.Collections.Concurrent.ConcurrentDictionary<(ulong From, ulong Size), byte[]> _foldMemory = new();
+    private LruCache<(ulong From, ulong Size), byte[]> _foldMemory = new(MaxFoldMemory);
 
     /// <summary>
     /// Writes the batch and moves the head from <see cref="LogBatch.Old"/> to the batch's new size and root,

@@ -24,7 +24,7 @@ public class MerkleBenchmarks
     // A log of a size that is not a power of two, as a node stores it: every perfect node by its id.
     private const ulong RaggedSize = 1_175_000;
     private readonly Dictionary<NodeId, byte[]> _stored = [];
-    private readonly Dictionary<(ulong From, ulong Size), byte[]> _ephemeral = [];
+    private readonly Anchor.Core.LruCache<(ulong From, ulong Size), byte[]> _ephemeral = new(100_000);
 
     [GlobalSetup]
     public void Setup()
@@ -81,7 +81,7 @@ public class MerkleBenchmarks
     [Benchmark(OperationsPerInvoke = 256)]
     public int InclusionProofAt1175000KeptEphemeral() => RaggedProofs(_ephemeral);
 
-    private int RaggedProofs(Dictionary<(ulong From, ulong Size), byte[]>? ephemeral)
+    private int RaggedProofs(Anchor.Core.LruCache<(ulong From, ulong Size), byte[]>? ephemeral)
     {
         var total = 0;
         foreach (var i in _indices)

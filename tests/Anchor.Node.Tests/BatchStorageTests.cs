@@ -38,7 +38,7 @@ public sealed class BatchStorageTests(RedisServer redis)
         {
             var batches = sizes.Select(n => Batch("p", TestEvidence(n))).ToList();
             VerifiedRecord[][] calls = first ? [[single], .. batches.Select(b => b.Records)] : [.. batches.Select(b => b.Records)];
-            var results = await sequencer.SequenceAsync(calls);
+            var results = (await sequencer.SequenceAsync(calls)).Select(c => c.Records).ToArray();
             var offset = first ? 1 : 0;
             for (var c = 0; c < batches.Count; c++)
             {
@@ -46,7 +46,7 @@ public sealed class BatchStorageTests(RedisServer redis)
                 {
                     var result = results[c + offset][i];
                     var expected = Expected(batches[c], i, result);
-                    Assert.Equal(Hex.Encode(TreeHasher.HashLeaf(expected)), Receipt.FromJson(JsonNode.Parse(result.Receipt!)).LeafHash);
+                    Assert.Equal(Hex.Encode(TreeHasher.HashLeaf(expected)), result.LeafHash);
                     written.Add((result.LeafIndex, expected));
                 }
                 // The batch is written once, under the log index of its first record.
@@ -92,11 +92,24 @@ public sealed class BatchStorageTests(RedisServer redis)
         // Records 1, 2 and 5 of the batch of 7 were sequenced before, in another batch: a retry returns their receipts.
         var evidence = TestEvidence(7);
         var earlier = Batch("p", [evidence[1], evidence[2], evidence[5]]);
-        var before = (await sequencer.SequenceAsync([[Single("p")], earlier.Records]))[1];
+        var before = (await sequencer.SequenceAsync([[Single("p")], earlier.Records]))[1].Records;
         Assert.Equal([2UL, 3UL, 4UL], before.Select(r => r.LeafIndex)); // After the key registration (0) and the single.
 
         var batch = Batch("p", evidence);
-        var results = (await sequencer.SequenceAsync([[Single("p")], batch.Records]))[1];
+        var call = (await sequencer.SequenceAsync([[Single("p")], batch.Records]))[1];
+        var results = call.Records;
+        // Old and new records interleave in the log: one range proof per run of neighbours, each folding its records'
+        // leaf hashes to the root of the call's checkpoint.
+        var root = Checkpoint.Verify(call.Checkpoint!, signer.VerifierKey).Root;
+        var at = 0;
+        foreach (var run in call.Runs!)
+        {
+            Assert.Equal(results.Skip(at).Take(run.Count).Select(r => r.LeafIndex), Enumerable.Range(0, run.Count).Select(i => run.First + (ulong)i));
+            RangeProof.Verify(run.First, [.. results.Skip(at).Take(run.Count).Select(r => Hex.Decode(r.LeafHash!))], call.TreeSize, run.Left, run.Right, root);
+            at += run.Count;
+        }
+        Assert.Equal(results.Length, at);
+        Assert.True(call.Runs.Length > 1);
         Assert.Equal(before[0], results[1]);
         Assert.Equal(before[1], results[2]);
         Assert.Equal(before[2], results[5]);
@@ -111,8 +124,8 @@ public sealed class BatchStorageTests(RedisServer redis)
             Assert.Equal(Expected(earlier, i, before[i]), await store.ReadEntryAsync(before[i].LeafIndex, head));
 
         // A second retry finds every record through the nonce index and the rebuilt entries: the same receipts again.
-        var again = (await sequencer.SequenceAsync([batch.Records]))[0];
-        static (string, ulong, string) Answer(SequencedRecord r) => (Encoding.UTF8.GetString(r.Entry!), r.LeafIndex, Encoding.UTF8.GetString(r.Receipt!));
+        var again = (await sequencer.SequenceAsync([batch.Records]))[0].Records;
+        static (string, ulong, string) Answer(SequencedRecord r) => (Encoding.UTF8.GetString(r.Entry!), r.LeafIndex, r.LeafHash!);
         Assert.Equal(results.Select(Answer), again.Select(Answer));
         Assert.Equal(10UL, (await store.ReadHeadAsync()).Size);
     }
@@ -141,7 +154,7 @@ public sealed class BatchStorageTests(RedisServer redis)
 
         var batch = Batch("p", TestEvidence(6));
         // A sequencer loaded after the old entries were written (the one above holds the head from before them).
-        var results = (await new LogSequencer(store, signer, TimeProvider.System).SequenceAsync([batch.Records]))[0];
+        var results = (await new LogSequencer(store, signer, TimeProvider.System).SequenceAsync([batch.Records]))[0].Records;
         var head = await store.ReadHeadAsync();
         for (var i = 0; i < 3; i++) Assert.Equal(oldEntries[i].LeafData(), await store.ReadEntryAsync((ulong)i + 1, head));
         for (var i = 0; i < 6; i++) Assert.Equal(Expected(batch, i, results[i]), await store.ReadEntryAsync(results[i].LeafIndex, head));

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Anchor.Core.Records;
+using Anchor.Core.Verification;
 
 namespace Anchor.Node.Tests;
 
@@ -23,19 +24,38 @@ public sealed class BatchTests(RedisServer redis) : IDisposable
         var request = provider.Batch(records);
         var (status, body) = await node.PostAsync("/v1/evidence/batch", request);
         Assert.True(status == 200, body.ToJsonString());
-        var receipts = body["receipts"]!.AsArray().Select(r => Receipt.FromJson(r)).ToList();
-        Assert.Equal(1000, receipts.Count);
-        Assert.Equal(Enumerable.Range(2, 1000).Select(i => i.ToString()), receipts.Select(r => r.LeafIndex)); // After the key registration and the single.
+        // One receipt for the whole batch: its leaf hashes, in order after the key registration and the single, fold with one
+        // range proof to the signed checkpoint of the commit.
+        var receipt = BatchReceipt.FromJson(Assert.Single(body["receipts"]!.AsArray()));
+        Assert.Equal(("2", "1000", "1002"), (receipt.FirstIndex, receipt.Count, receipt.TreeSize));
+        var trusted = new VerifyOptions { Trust = TrustFile.ForLogKey(logKey) };
+        var report = ReceiptVerifier.Verify(receipt, trusted);
+        Assert.True(report.AllPassed, string.Join("\n", report.Checks.Select(c => $"{c.Name}: {c.Status} {c.Detail}")));
+        // Another log key's trust file refuses it.
+        using (var other = Core.Checkpoints.NoteSigner.Generate("batch.test/log"))
+            Assert.Equal(VerificationOutcome.Invalid, ReceiptVerifier.Verify(receipt, new VerifyOptions { Trust = TrustFile.ForLogKey(other.VerifierKey.ToString()) }).Outcome);
 
-        // A retry of the whole batch returns the very same receipts and writes nothing.
+        // The CLI checks the answer as the node gave it, and refuses it under a trust file of another log key.
+        var answerFile = Path.Combine(_state, "batch-answer.json");
+        await File.WriteAllTextAsync(answerFile, body.ToJsonString());
+        var cli = await Anchor.Core.Tests.Cli.CliRunner.Run("receipt", "verify", answerFile, "--log-key", logKey);
+        Assert.True(cli.Exit == 0, cli.Output + cli.Error);
+        Assert.Contains("✓ range proof: leaves [2, 1002) of 1002", cli.Output, StringComparison.Ordinal);
+        Assert.Equal(3, (await Anchor.Core.Tests.Cli.CliRunner.Run("receipt", "verify", answerFile)).Exit);
+
+        // A retry of the whole batch writes nothing and proves the same leaves again.
         var (retryStatus, retry) = await node.PostAsync("/v1/evidence/batch", request);
         Assert.Equal(200, retryStatus);
-        Assert.Equal(body["receipts"]!.ToJsonString(), retry["receipts"]!.ToJsonString());
+        var again = BatchReceipt.FromJson(Assert.Single(retry["receipts"]!.AsArray()));
+        Assert.Equal((receipt.FirstIndex, receipt.Count), (again.FirstIndex, again.Count));
+        Assert.Equal(receipt.LeafHashes, again.LeafHashes);
+        Assert.True(ReceiptVerifier.Verify(again, trusted).AllPassed);
 
         foreach (var i in new[] { 0, 1, 2, 255, 256, 511, 512, 777, 998, 999 })
         {
-            var (proofStatus, bundle) = await node.GetAsync($"/v1/proofs/{receipts[i].LeafIndex}");
+            var (proofStatus, bundle) = await node.GetAsync($"/v1/proofs/{2 + i}");
             Assert.Equal(200, proofStatus);
+            Assert.Equal(receipt.LeafHashes[i], bundle["leafHash"]!.GetValue<string>());
             var batch = bundle["entry"]!["batch"]!;
             Assert.Equal(request["root"]!.GetValue<string>(), batch["root"]!.GetValue<string>());
             Assert.Equal("1000", batch["size"]!.GetValue<string>());
@@ -62,7 +82,8 @@ public sealed class BatchTests(RedisServer redis) : IDisposable
         await provider.RegisterAsync(node);
         var (status, body) = await node.PostAsync("/v1/evidence/batch", provider.Batch([.. Enumerable.Range(0, 10_000).Select(_ => TestProvider.NewEvidence())]));
         Assert.True(status == 200, body.ToJsonString());
-        Assert.Equal("10000", body["receipts"]![9999]!["leafIndex"]!.GetValue<string>()); // Entry 0 is the key registration.
+        var receipt = BatchReceipt.FromJson(Assert.Single(body["receipts"]!.AsArray()));
+        Assert.Equal(("1", "10000"), (receipt.FirstIndex, receipt.Count)); // Entry 0 is the key registration.
         var logKey = (await node.GetAsync("/v1/node")).Body["logKey"]!.GetValue<string>();
         await Bundles.VerifyAsync((await node.GetAsync("/v1/proofs/6789")).Body, logKey);
     }

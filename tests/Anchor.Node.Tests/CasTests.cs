@@ -57,7 +57,7 @@ public sealed class CasTests(RedisServer redis)
         await first.LoadAsync();
         await second.LoadAsync(); // Both believe the log is empty: two activations, as after a partition.
 
-        var a = await first.SequenceAsync([Records("p", 3)]);
+        var a = (await first.SequenceAsync([Records("p", 3)])).Select(c => c.Records).ToArray();
         Assert.Equal([0UL, 1UL, 2UL], a[0].Select(r => r.LeafIndex));
         var b = Records("p", 2);
         await Assert.ThrowsAsync<SequencerUnavailableException>(() => second.SequenceAsync([b]));
@@ -67,7 +67,7 @@ public sealed class CasTests(RedisServer redis)
         Assert.Equal(first.Head!.Root, head.Root);
 
         // The loser reloaded; the callers' retry lands after the winner's entries.
-        var retried = await second.SequenceAsync([b]);
+        var retried = (await second.SequenceAsync([b])).Select(c => c.Records).ToArray();
         Assert.Equal([3UL, 4UL], retried[0].Select(r => r.LeafIndex));
         // And the first, now stale, refuses rather than overwrite 3 and 4.
         await Assert.ThrowsAsync<SequencerUnavailableException>(() => first.SequenceAsync([Records("p", 1)]));
@@ -87,7 +87,7 @@ public sealed class CasTests(RedisServer redis)
         var store = new LogStore(connection, "cas-staged.test/log");
         using var signer = NoteSigner.Generate("cas-staged.test/log");
         var sequencer = new LogSequencer(store, signer, TimeProvider.System);
-        var first = await sequencer.SequenceAsync([Records("p", 2)]);
+        var first = (await sequencer.SequenceAsync([Records("p", 2)])).Select(c => c.Records).ToArray();
 
         // A writer that died half-way through its script left entries, a tile tail and index hints at 2 and 3.
         var db = connection.GetDatabase();
@@ -108,7 +108,7 @@ public sealed class CasTests(RedisServer redis)
 
         // The staged nonce does not pass for a committed record: the record is sequenced anew, over the junk.
         var record = VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(staged), "c2ln", 0);
-        var second = await sequencer.SequenceAsync([[record, .. Records("p", 1)]]);
+        var second = (await sequencer.SequenceAsync([[record, .. Records("p", 1)]])).Select(c => c.Records).ToArray();
         Assert.Equal([2UL, 3UL], second[0].Select(r => r.LeafIndex));
         head = await store.ReadHeadAsync();
         var leaves = new List<byte[]>();
@@ -120,7 +120,7 @@ public sealed class CasTests(RedisServer redis)
         // A fresh sequencer (a restart) rebuilds the same range from the tiles and continues.
         var restarted = new LogSequencer(store, signer, TimeProvider.System);
         Assert.Equal(4UL, (await restarted.LoadAsync()).Size);
-        Assert.Equal([4UL], (await restarted.SequenceAsync([Records("p", 1)]))[0].Select(r => r.LeafIndex));
+        Assert.Equal([4UL], (await restarted.SequenceAsync([Records("p", 1)]))[0].Records.Select(r => r.LeafIndex));
         Assert.Equal(2, first[0].Length);
     }
 

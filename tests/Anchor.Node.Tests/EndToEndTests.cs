@@ -1,3 +1,4 @@
+using Anchor.Core.Verification;
 using System.Text.Json.Nodes;
 using Anchor.Core;
 using Anchor.Core.Checkpoints;
@@ -39,9 +40,10 @@ public sealed class EndToEndTests(RedisServer redis) : IDisposable
 
         foreach (var (p, evidence, answer) in submitted)
         {
-            // The receipt is signed by the log key over its four members.
+            // The receipt is the proof: the entry's leaf folds to the signed checkpoint of the commit that wrote it.
             var receipt = Receipt.FromJson(answer["receipt"]);
-            Assert.True(receipt.VerifySignature(VerifierKey.Parse(logKey)));
+            var checkedReceipt = ReceiptVerifier.Verify(receipt, new VerifyOptions { Trust = TrustFile.ForLogKey(logKey) }, LogEntry.FromJson(answer["entry"]));
+            Assert.True(checkedReceipt.AllPassed, string.Join("\n", checkedReceipt.Checks.Select(c => $"{c.Name}: {c.Status} {c.Detail}")));
             Assert.Equal(answer["leafHash"]!.GetValue<string>(), receipt.LeafHash);
 
             var (status, bundle) = await node.GetAsync($"/v1/proofs/{receipt.LeafIndex}");

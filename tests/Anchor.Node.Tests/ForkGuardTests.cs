@@ -52,7 +52,7 @@ public sealed class ForkGuardTests(RedisServer redis) : IDisposable
         await RewriteHeadAsync(connection, log.Store, late);
         Assert.Equal(9UL, (await other.Sequencer.LoadAsync()).Size);
         Assert.Null(await log.Store.ReadRollbackAsync());
-        Assert.Equal([9UL, 10UL], (await other.Sequencer.SequenceAsync([Records(2)]))[0].Select(r => r.LeafIndex));
+        Assert.Equal([9UL, 10UL], (await other.Sequencer.SequenceAsync([Records(2)]))[0].Records.Select(r => r.LeafIndex));
     }
 
     [Fact]

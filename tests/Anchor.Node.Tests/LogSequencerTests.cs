@@ -23,15 +23,15 @@ public sealed class LogSequencerTests(RedisServer redis)
         var record = Record(evidence);
         var other = Record(TestProvider.NewEvidence());
         var conflicting = Record(evidence with { Hash = new string('c', 64) });
-        var results = await sequencer.SequenceAsync([[record], [record], [other, conflicting]]);
+        var results = (await sequencer.SequenceAsync([[record], [record], [other, conflicting]])).Select(c => c.Records).ToArray();
 
         Assert.Equal(0UL, results[0][0].LeafIndex);
-        Assert.Equal(results[0][0], results[1][0]); // The retry shares the original's entry and receipt.
+        Assert.Equal(results[0][0], results[1][0]); // The retry shares the original's entry and place.
         Assert.All(results[2], r => Assert.Equal(ErrorCodes.NonceConflict, r.ErrorCode));
         Assert.Equal(1UL, (await store.ReadHeadAsync()).Size); // Nothing of the refused call was written.
 
         // Later, from the index: the same record returns the original, other content conflicts.
-        var later = await sequencer.SequenceAsync([[record], [conflicting], [other]]);
+        var later = (await sequencer.SequenceAsync([[record], [conflicting], [other]])).Select(c => c.Records).ToArray();
         Assert.Equal(results[0][0], later[0][0]);
         Assert.Equal(ErrorCodes.NonceConflict, later[1][0].ErrorCode);
         Assert.Equal(1UL, later[2][0].LeafIndex);
@@ -64,14 +64,14 @@ public sealed class LogSequencerTests(RedisServer redis)
             return VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence),
                 Convert.ToBase64String(key.Sign(Statements.Single("p", "k1", evidence))), keyEntry);
         }
-        Assert.Null((await sequencer.SequenceAsync([[Signed()]]))[0][0].ErrorCode);
+        Assert.Null((await sequencer.SequenceAsync([[Signed()]]))[0].Records[0].ErrorCode);
         var revocation = new KeyRevocation("p", "k1", keyEntry.ToString(System.Globalization.CultureInfo.InvariantCulture), Times.ToText(DateTimeOffset.UtcNow));
         await sequencer.AppendKeyEventsAsync([new KeyEvent(revocation.LeafData(), keyEntry)]);
         var size = (await store.ReadHeadAsync()).Size;
 
-        Assert.Equal(ErrorCodes.KeyRevoked, (await sequencer.SequenceAsync([[Signed()]]))[0][0].ErrorCode);
+        Assert.Equal(ErrorCodes.KeyRevoked, (await sequencer.SequenceAsync([[Signed()]]))[0].Records[0].ErrorCode);
         var reloaded = new LogSequencer(store, signer, TimeProvider.System);
-        Assert.Equal(ErrorCodes.KeyRevoked, (await reloaded.SequenceAsync([[Signed()]]))[0][0].ErrorCode);
+        Assert.Equal(ErrorCodes.KeyRevoked, (await reloaded.SequenceAsync([[Signed()]]))[0].Records[0].ErrorCode);
         Assert.Equal(size, (await store.ReadHeadAsync()).Size); // Nothing was written.
 
         var none = new Dictionary<string, Anchor.Core.Verification.IAnchorLookup>();

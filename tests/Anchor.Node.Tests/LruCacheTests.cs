@@ -1,4 +1,4 @@
-using Anchor.Grains;
+using Anchor.Core;
 
 namespace Anchor.Node.Tests;
 

@@ -86,7 +86,7 @@ let sent = 0, acked = 0, failures = 0;
 async function worker(w) {
   for (let n = 0; !stopping; n++) {
     const request = (n % 20 === 19) ? batch(25) : single();
-    // The same record until it is acknowledged: a retry of a committed record returns its original receipt.
+    // The same record until it is acknowledged: a retry of a committed record returns its original entry and index.
     while (!stopping) {
       sent++;
       const s = Date.now();
@@ -94,9 +94,12 @@ async function worker(w) {
       try { r = await call('POST', request.path, request.body); } catch { r = { status: 0 }; }
       if (r.status === 200) {
         const t = Date.now();
-        const receipts = request.path.endsWith('batch') ? r.json.receipts : [r.json];
-        appendFileSync(ledger, receipts.map((x, k) => JSON.stringify({ i: x.leafIndex, h: x.leafHash, s, t, n: request.nonces[k] })).join('\n') + '\n');
-        acked += receipts.length;
+        // A batch answer proves runs of leaves ({ firstIndex, leafHashes }), in record order; a single one names its leaf.
+        const leaves = request.path.endsWith('batch')
+          ? r.json.receipts.flatMap(x => x.leafHashes.map((h, k) => ({ i: (BigInt(x.firstIndex) + BigInt(k)).toString(), h })))
+          : [{ i: r.json.leafIndex, h: r.json.leafHash }];
+        appendFileSync(ledger, leaves.map((x, k) => JSON.stringify({ i: x.i, h: x.h, s, t, n: request.nonces[k] })).join('\n') + '\n');
+        acked += leaves.length;
         break;
       }
       failures++;

@@ -6,8 +6,9 @@
 // possession and the provider signature, and each TSA time-stamp with OpenSSL: its imprint is the
 // hash of the checkpoint body, `openssl ts -verify` accepts it against the given TSA roots, and
 // receivedAt is not after its genTime + accuracy + 1 s.
-// Usage: node verify-bundle.mjs BUNDLE.json [VKEY] [--tsa-root ROOT.pem]...
-// Prints one line per check and exits 0 only when all pass. Other scripts import checkBundle.
+// It also checks receipts (an answer to a submission, or one receipt): the inclusion or range proof and the checkpoint.
+// Usage: node verify-bundle.mjs BUNDLE.json|RECEIPT.json [VKEY] [--tsa-root ROOT.pem]...
+// Prints one line per check and exits 0 only when all pass. Other scripts import checkBundle and checkReceipt.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -43,6 +44,47 @@ function rootFromInclusion(index, size, leafHash, path) {
   }
   if (sn !== 0n) throw new Error('proof too short');
   return r;
+}
+
+// A batch receipt's range proof, from the definition: left holds the perfect subtrees of [0, first), largest first;
+// appending the leaves, then right (the largest aligned subtrees that tile [first + count, size)), rebuilds the perfect
+// subtrees of [0, size), and folding them right to left is MTH (RFC 9162 2.1.1).
+function rootFromRange(first, leafHashes, size, left, right) {
+  const end = first + BigInt(leafHashes.length);
+  if (leafHashes.length === 0 || end > size) throw new Error(`leaves [${first}, ${end}) are not in a tree of ${size}`);
+  const stack = [];
+  let pos = 0n, used = 0;
+  for (let level = 63n; level >= 0n; level--)
+    if ((first >> level) & 1n) {
+      if (used >= left.length) throw new Error('too few left hashes');
+      stack.push({ level, hash: left[used++] });
+      pos += 1n << level;
+    }
+  if (used !== left.length) throw new Error('too many left hashes');
+  const append = (level, hash) => {
+    if (pos % (1n << level) !== 0n) throw new Error(`a subtree of level ${level} cannot start at ${pos}`);
+    let node = { level, hash }, index = pos >> level;
+    pos += 1n << level;
+    while ((index & 1n) === 1n) {
+      const sibling = stack.pop();
+      if (!sibling || sibling.level !== node.level) throw new Error('subtrees do not pair');
+      node = { level: node.level + 1n, hash: sha256(Buffer.from([1]), sibling.hash, node.hash) };
+      index >>= 1n;
+    }
+    stack.push(node);
+  };
+  for (const h of leafHashes) append(0n, h);
+  let r = 0;
+  while (pos < size) {
+    let level = 0n;
+    while (pos % (1n << (level + 1n)) === 0n && pos + (1n << (level + 1n)) <= size) level++;
+    if (r >= right.length) throw new Error('too few right hashes');
+    append(level, right[r++]);
+  }
+  if (r !== right.length) throw new Error('too many right hashes');
+  let root = stack[stack.length - 1].hash;
+  for (let j = stack.length - 2; j >= 0; j--) root = sha256(Buffer.from([1]), stack[j].hash, root);
+  return root;
 }
 
 const ed25519Key = raw => createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
@@ -148,14 +190,52 @@ try {
   return checks;
 }
 
+// Every check of a receipt (docs/formats.md#receipts): one record's ({ inclusion }) or a batch's ({ range }), and with
+// `entry` (a single answer's) that the entry hashes to the receipt's leaf. Against the verifier key vkey only.
+export function checkReceipt(receipt, vkey, entry = null) {
+  const checks = [];
+  const report = (ok, what) => checks.push({ ok, what });
+  const hex = h => Buffer.from(h, 'hex');
+  let root = null;
+  try {
+    if (receipt.range) {
+      if (BigInt(receipt.count) !== BigInt(receipt.leafHashes.length)) throw new Error('count is not the number of leaf hashes');
+      root = rootFromRange(BigInt(receipt.firstIndex), receipt.leafHashes.map(hex), BigInt(receipt.treeSize), receipt.range.left.map(hex), receipt.range.right.map(hex));
+      report(true, `range: leaves ${receipt.firstIndex}+${receipt.count} of ${receipt.treeSize} -> root ${root.toString('hex')}`);
+    } else {
+      if (entry) {
+        const leaf = sha256(Buffer.from([0]), Buffer.from(jcs(entry), 'utf8')).toString('hex');
+        report(leaf === receipt.leafHash, `entry's leaf hash ${leaf}`);
+      }
+      root = rootFromInclusion(BigInt(receipt.leafIndex), BigInt(receipt.treeSize), hex(receipt.leafHash), receipt.inclusion.map(hex));
+      report(true, `inclusion: leaf ${receipt.leafIndex} of ${receipt.treeSize} -> root ${root.toString('hex')}`);
+    }
+  } catch (e) { report(false, 'proof: ' + e.message); }
+  try {
+    const { ok, text } = checkpointSignature(receipt.checkpoint, vkey);
+    report(ok, 'checkpoint signature by ' + vkey);
+    const [origin, size, rootB64] = text.split('\n');
+    report(origin === receipt.origin && size === receipt.treeSize && root !== null && Buffer.from(rootB64, 'base64').equals(root),
+      `checkpoint names ${origin}, size ${size}, root ${Buffer.from(rootB64, 'base64').toString('hex')}`);
+  } catch (e) { report(false, 'checkpoint: ' + e.message); }
+  return checks;
+}
+
+// The checks of a file that is a bundle, a receipt, or an answer that carries receipts.
+function checkFile(json, vkey, tsaRoots) {
+  if (json.receipts) return json.receipts.flatMap(r => checkReceipt(r, vkey));
+  if (json.receipt) return checkReceipt(json.receipt, vkey, json.entry);
+  if (json.range || (json.inclusion && !json.entry)) return checkReceipt(json, vkey);
+  return checkBundle(json, vkey ?? json.logKey, tsaRoots);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   const tsaRoots = [];
   for (let i = args.indexOf('--tsa-root'); i >= 0; i = args.indexOf('--tsa-root')) tsaRoots.push(...args.splice(i, 2).slice(1));
-  const bundle = JSON.parse(readFileSync(args[0], 'utf8'));
-  const checks = checkBundle(bundle, args[1] ?? bundle.logKey, tsaRoots);
+  const checks = checkFile(JSON.parse(readFileSync(args[0], 'utf8')), args[1], tsaRoots);
   for (const c of checks) console.log(c.skip ? `skip ${c.skip}` : `${c.ok ? 'ok  ' : 'FAIL'} ${c.what}`);
   const failed = checks.filter(c => !c.skip && !c.ok).length;
   console.log(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  process.exitCode = failed === 0 ? 0 : 1; // Not process.exit(): it would cut stdout short when it is a pipe.
 }

@@ -45,23 +45,33 @@ public sealed class CompactRange
     }
 
     /// <summary>Appends a leaf hash; <paramref name="visit"/> sees the leaf and every node it completes.</summary>
-    public void Append(ReadOnlySpan<byte> leafHash, Action<NodeId, byte[]>? visit = null)
+    public void Append(ReadOnlySpan<byte> leafHash, Action<NodeId, byte[]>? visit = null) => AppendSubtree(0, leafHash, visit);
+
+    /// <summary>
+    /// Appends the hash of the perfect subtree of 2^<paramref name="level"/> leaves that starts at leaf <see cref="Size"/>
+    /// (a leaf is level 0; a range proof's right nodes are higher). Size must be a multiple of the subtree's width, as the
+    /// start of every aligned subtree is; <paramref name="visit"/> sees the subtree and every node it completes.
+    /// </summary>
+    public void AppendSubtree(int level, ReadOnlySpan<byte> hash, Action<NodeId, byte[]>? visit = null)
     {
-        if (leafHash.Length != TreeHasher.HashSize) throw new ArgumentException("leaf hash must be 32 bytes");
-        var hash = leafHash.ToArray();
-        var id = new NodeId(0, Size);
-        visit?.Invoke(id, hash);
-        // A node with an odd index is a right child: its left sibling is the last hash in the range.
+        if (hash.Length != TreeHasher.HashSize) throw new ArgumentException("hashes must be 32 bytes");
+        if (level is < 0 or > 62 || (Size & ((1UL << level) - 1)) != 0 || Size + (1UL << level) < Size)
+            throw new ArgumentException($"a subtree of level {level} cannot start at leaf {Size}");
+        var merged = hash.ToArray();
+        var id = new NodeId(level, Size >> level);
+        visit?.Invoke(id, merged);
+        // A node with an odd index is a right child: its left sibling is the last hash in the range, of the same level
+        // (Size has exactly `level` trailing zero bits then, so the range's smallest subtree has that width).
         while ((id.Index & 1) == 1)
         {
             var left = _hashes[^1];
             _hashes.RemoveAt(_hashes.Count - 1);
-            hash = TreeHasher.HashChildren(left, hash);
+            merged = TreeHasher.HashChildren(left, merged);
             id = id.Parent;
-            visit?.Invoke(id, hash);
+            visit?.Invoke(id, merged);
         }
-        _hashes.Add(hash);
-        Size++;
+        _hashes.Add(merged);
+        Size += 1UL << level;
     }
 
     /// <summary>MTH of [0, size): fold the subtrees right to left; the empty tree is SHA-256("").</summary>

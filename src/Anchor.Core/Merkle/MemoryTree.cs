@@ -20,5 +20,12 @@ public sealed class MemoryTree
     public List<byte[]> Inclusion(ulong index, ulong size) => Fetch(ProofShape.Inclusion(index, size));
     public List<byte[]> Consistency(ulong size1, ulong size2) => Fetch(ProofShape.Consistency(size1, size2));
 
+    /// <summary>The <see cref="RangeProof"/> of leaves [first, first + count) in the tree of <paramref name="size"/>.</summary>
+    public (List<byte[]> Left, List<byte[]> Right) Range(ulong first, ulong count, ulong size)
+    {
+        var (left, right) = RangeProof.Shape(first, count, size);
+        return ([.. left.Select(id => _nodes[id])], [.. right.Select(id => _nodes[id])]);
+    }
+
     private List<byte[]> Fetch(ProofShape shape) => shape.Fold([.. shape.Nodes.Select(id => _nodes[id])]);
 }

@@ -51,7 +51,7 @@ public sealed class ProofShape
     /// Optional memory of ephemeral nodes, by the leaves they cover (from, size): the same for every proof in one tree,
     /// so a caller serving proofs of one log can keep them. Only for hashes of one log, whose trees never change.
     /// </param>
-    public List<byte[]> Fold(IReadOnlyList<byte[]> hashes, IDictionary<(ulong From, ulong Size), byte[]>? ephemeral = null)
+    public List<byte[]> Fold(IReadOnlyList<byte[]> hashes, LruCache<(ulong From, ulong Size), byte[]>? ephemeral = null)
     {
         if (hashes.Count != Nodes.Count) throw new ArgumentException($"expected {Nodes.Count} hashes, got {hashes.Count}");
         var proof = new List<byte[]>(hashes.Count);
@@ -59,11 +59,11 @@ public sealed class ProofShape
         if (_begin < _end)
         {
             // The right-border nodes come lowest first; each is the left sibling of what was built so far.
-            if (ephemeral is null || !ephemeral.TryGetValue(_folded, out var hash))
+            if (ephemeral is null || !ephemeral.TryGet(_folded, out var hash))
             {
                 hash = hashes[_begin];
                 for (var i = _begin + 1; i < _end; i++) hash = TreeHasher.HashChildren(hashes[i], hash);
-                if (ephemeral is not null) ephemeral[_folded] = hash;
+                ephemeral?.Set(_folded, hash);
             }
             proof.Add(hash);
         }

@@ -25,12 +25,14 @@ public sealed record Evidence(
     public static readonly IReadOnlyDictionary<string, int> HashSizes = new Dictionary<string, int>
     {
         ["sha256"] = 32, ["sm3"] = 32, ["sha3-256"] = 32, ["keccak256"] = 32,
+        // A keyed digest (LedgerRow): only the holder of the salt key can recompute it, so the log learns nothing of the row.
+        [LedgerRow.HashAlg] = 32,
     };
 
     public static readonly IReadOnlySet<string> Kinds = new HashSet<string>
     {
         "contract.document", "contract.signature", "identity.verification", "sms.record",
-        "ip.record", "video.record", "audit.log", "other",
+        "ip.record", "video.record", "audit.log", LedgerRow.Kind, "other",
     };
 
     public JsonObject ToJson()

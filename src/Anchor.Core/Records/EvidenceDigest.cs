@@ -14,6 +14,8 @@ public static class EvidenceDigest
             "sm3" => new SM3Digest(),
             "sha3-256" => new Sha3Digest(256),
             "keccak256" => new KeccakDigest(256),
+            LedgerRow.HashAlg => throw new AnchorException(ErrorCodes.Malformed,
+                $"{LedgerRow.HashAlg} is keyed with the provider's salt key: a document alone cannot be checked against it (use anchor reconcile)"),
             _ => throw new AnchorException(ErrorCodes.Malformed, $"unknown hashAlg '{hashAlg}'"),
         };
         var buffer = new byte[81920];

@@ -1,87 +1,94 @@
-using System.Buffers;
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using Anchor.Core.Json;
 
 namespace Anchor.Core.Records;
 
 /// <summary>
-/// The node's promise that an entry is durably sequenced at LeafIndex (DESIGN A3).
-/// Sig is the log key's Ed25519 signature over <c>anchor-receipt:v1\n</c> || JCS of the other four members.
+/// What the node answers for one record once it is durably in the log (docs/formats.md): the proof itself, not a promise.
+/// <see cref="Inclusion"/> folds <see cref="LeafHash"/> at <see cref="LeafIndex"/> to the root of the tree of
+/// <see cref="TreeSize"/>, and <see cref="Checkpoint"/> is the log's signed note of that tree, the one commit the
+/// record was written with (or, for a retry, any checkpoint that contains it). Nothing in it is signed per record:
+/// checking it is the fold and the note check of a proof bundle.
 /// </summary>
-public sealed record Receipt(string Origin, string LeafIndex, string LeafHash, string Time, string Sig)
+public sealed record Receipt(string Origin, string LeafIndex, string LeafHash, string TreeSize, IReadOnlyList<string> Inclusion, string Checkpoint)
 {
-    public const string Prefix = "anchor-receipt:v1\n";
+    private const string What = "receipt";
 
-    /// <summary>The signed bytes, written in RFC 8785 member order (leafHash, leafIndex, origin, time); equal to JCS (tested).</summary>
-    public static byte[] SigningMessage(string origin, string leafIndex, string leafHash, string time)
+    public void WriteTo(Utf8JsonWriter writer)
     {
-        var output = new ArrayBufferWriter<byte>(256);
-        Encoding.ASCII.GetBytes(Prefix, output);
-        Write(output, origin, leafIndex, leafHash, time, null);
-        return output.WrittenSpan.ToArray();
+        writer.WriteStartObject();
+        writer.WriteString("origin", Origin);
+        writer.WriteString("leafIndex", LeafIndex);
+        writer.WriteString("leafHash", LeafHash);
+        writer.WriteString("treeSize", TreeSize);
+        writer.WriteStartArray("inclusion");
+        foreach (var h in Inclusion) writer.WriteStringValue(h);
+        writer.WriteEndArray();
+        writer.WriteString("checkpoint", Checkpoint);
+        writer.WriteEndObject();
     }
-
-    /// <summary>JCS of the whole receipt, sig included: what the API answers.</summary>
-    public byte[] Canonical()
-    {
-        var output = new ArrayBufferWriter<byte>(256);
-        Write(output, Origin, LeafIndex, LeafHash, Time, Sig);
-        return output.WrittenSpan.ToArray();
-    }
-
-    private static void Write(IBufferWriter<byte> output, string origin, string leafIndex, string leafHash, string time, string? sig)
-    {
-        output.Write("{\"leafHash\":"u8);
-        Jcs.WriteString(leafHash, output);
-        output.Write(",\"leafIndex\":"u8);
-        Jcs.WriteString(leafIndex, output);
-        output.Write(",\"origin\":"u8);
-        Jcs.WriteString(origin, output);
-        if (sig is not null)
-        {
-            output.Write(",\"sig\":"u8);
-            Jcs.WriteString(sig, output);
-        }
-        output.Write(",\"time\":"u8);
-        Jcs.WriteString(time, output);
-        output.Write("}"u8);
-    }
-
-    public byte[] SigningMessage() => SigningMessage(Origin, LeafIndex, LeafHash, Time);
-
-    /// <summary>True when <see cref="Sig"/> is the log key's signature over the other four members.</summary>
-    public bool VerifySignature(Checkpoints.VerifierKey logKey)
-    {
-        try
-        {
-            return Signatures.Ed25519Verifier.VerifyRaw(logKey.PublicKey, SigningMessage(), Convert.FromBase64String(Sig));
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
-    public JsonObject ToJson() => new()
-    {
-        ["origin"] = Origin,
-        ["leafIndex"] = LeafIndex,
-        ["leafHash"] = LeafHash,
-        ["time"] = Time,
-        ["sig"] = Sig,
-    };
 
     public static Receipt FromJson(JsonNode? node)
     {
-        const string what = "receipt";
-        var obj = JsonFields.Object(node, what);
-        JsonFields.OnlyKnown(obj, what, "origin", "leafIndex", "leafHash", "time", "sig");
+        var obj = JsonFields.Object(node, What);
+        JsonFields.OnlyKnown(obj, What, "origin", "leafIndex", "leafHash", "treeSize", "inclusion", "checkpoint");
         return new Receipt(
-            JsonFields.Required(obj, "origin", what),
-            JsonFields.Required(obj, "leafIndex", what),
-            JsonFields.Required(obj, "leafHash", what),
-            JsonFields.Required(obj, "time", what),
-            JsonFields.Required(obj, "sig", what));
+            JsonFields.Required(obj, "origin", What),
+            JsonFields.Required(obj, "leafIndex", What),
+            JsonFields.Required(obj, "leafHash", What),
+            JsonFields.Required(obj, "treeSize", What),
+            JsonFields.StringArray(obj, "inclusion", What),
+            JsonFields.Required(obj, "checkpoint", What));
+    }
+}
+
+/// <summary>
+/// What the node answers for records of a provider batch that lie next to each other in the log: one proof for all of
+/// them. <see cref="LeafHashes"/> (in log order, from <see cref="FirstIndex"/>) with the range nodes left of
+/// FirstIndex and right of FirstIndex + Count fold to the root of <see cref="Checkpoint"/>'s tree
+/// (<see cref="Merkle.RangeProof"/>).
+/// </summary>
+public sealed record BatchReceipt(string Origin, string FirstIndex, string Count, IReadOnlyList<string> LeafHashes, string TreeSize,
+    string Checkpoint, IReadOnlyList<string> Left, IReadOnlyList<string> Right)
+{
+    private const string What = "batch receipt";
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("origin", Origin);
+        writer.WriteString("firstIndex", FirstIndex);
+        writer.WriteString("count", Count);
+        writer.WriteStartArray("leafHashes");
+        foreach (var h in LeafHashes) writer.WriteStringValue(h);
+        writer.WriteEndArray();
+        writer.WriteString("treeSize", TreeSize);
+        writer.WriteString("checkpoint", Checkpoint);
+        writer.WriteStartObject("range");
+        writer.WriteStartArray("left");
+        foreach (var h in Left) writer.WriteStringValue(h);
+        writer.WriteEndArray();
+        writer.WriteStartArray("right");
+        foreach (var h in Right) writer.WriteStringValue(h);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public static BatchReceipt FromJson(JsonNode? node)
+    {
+        var obj = JsonFields.Object(node, What);
+        JsonFields.OnlyKnown(obj, What, "origin", "firstIndex", "count", "leafHashes", "treeSize", "checkpoint", "range");
+        var range = JsonFields.Object(obj["range"], $"{What}.range");
+        JsonFields.OnlyKnown(range, $"{What}.range", "left", "right");
+        return new BatchReceipt(
+            JsonFields.Required(obj, "origin", What),
+            JsonFields.Required(obj, "firstIndex", What),
+            JsonFields.Required(obj, "count", What),
+            JsonFields.StringArray(obj, "leafHashes", What),
+            JsonFields.Required(obj, "treeSize", What),
+            JsonFields.Required(obj, "checkpoint", What),
+            JsonFields.StringArray(range, "left", $"{What}.range"),
+            JsonFields.StringArray(range, "right", $"{What}.range"));
     }
 }

@@ -50,10 +50,14 @@ public static class BundleVerifier
         // 1. The document, when given.
         if (options.File is not null)
         {
-            var digest = Hex.Encode(EvidenceDigest.Compute(entry.Evidence.HashAlg, options.File));
-            checks.Add(digest == entry.Evidence.Hash
-                ? Check.Pass("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}")
-                : Check.Fail("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}, evidence.hash = {entry.Evidence.Hash}"));
+            try
+            {
+                var digest = Hex.Encode(EvidenceDigest.Compute(entry.Evidence.HashAlg, options.File));
+                checks.Add(digest == entry.Evidence.Hash
+                    ? Check.Pass("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}")
+                    : Check.Fail("file digest", $"{entry.Evidence.HashAlg}(file) = {digest}, evidence.hash = {entry.Evidence.Hash}"));
+            }
+            catch (AnchorException e) { checks.Add(Check.Fail("file digest", e.Message)); } // A keyed digest (ledger rows).
         }
 
         // 2. The provider's key, as its registration entry in the log states it, and the provider's signature under it
@@ -76,8 +80,8 @@ public static class BundleVerifier
         checks.Add(KeyEntryInclusion(bundle, root, size));
 
         // 5. The checkpoint signature under a key the verifier trusts, and 6. that it names the same tree.
-        var trust = LogTrust.Resolve(bundle, options);
-        var (signatureCheck, checkpoint, signedBy) = CheckpointSignature(bundle, trust);
+        var trust = LogTrust.Resolve(bundle.Checkpoint, bundle.LogKey, options);
+        var (signatureCheck, checkpoint, signedBy) = CheckpointSignature(bundle.Checkpoint, bundle.LogKey, trust);
         checks.Add(signatureCheck);
         checks.Add(signatureCheck.Status == CheckStatus.NotChecked
             ? Check.NotChecked("checkpoint matches proof", "no checkpoint verified under a trusted key to compare with")
@@ -117,14 +121,14 @@ public static class BundleVerifier
     }
 
     /// <summary>
-    /// The roots one bundle is checked against: the trusted log of its origin, or, when the verifier allowed it,
-    /// the bundle's own key (and no pinned registry), or nothing.
+    /// The roots one checkpoint is checked against: the trusted log of its origin, or, when the verifier allowed it,
+    /// the key the proof names itself (and no pinned registry), or nothing.
     /// </summary>
-    private sealed record LogTrust(TrustedLog? Log, string? Fingerprint, bool Untrusted, string? Missing)
+    internal sealed record LogTrust(TrustedLog? Log, string? Fingerprint, bool Untrusted, string? Missing)
     {
-        public static LogTrust Resolve(ProofBundle bundle, VerifyOptions options)
+        public static LogTrust Resolve(string checkpoint, string? ownKey, VerifyOptions options)
         {
-            var origin = OriginOf(bundle.Checkpoint);
+            var origin = OriginOf(checkpoint);
             if (options.Trust is { } trust)
             {
                 if (trust.Log(origin) is { } log) return new LogTrust(log, trust.Fingerprint(), false, null);
@@ -133,13 +137,13 @@ public static class BundleVerifier
             }
             else if (!options.AllowUntrusted) return new LogTrust(null, null, false, "no trusted log key (pass --trust or --log-key)");
             // Trust on first use, for exploration only: never a VALID verdict.
-            return VerifierKey.TryParse(bundle.LogKey, out var key, out _) && key!.Name == origin
-                ? new LogTrust(new TrustedLog(origin, [bundle.LogKey], []), null, true, null)
-                : new LogTrust(null, null, true, "the bundle's own logKey is not a verifier key of its origin");
+            return ownKey is not null && VerifierKey.TryParse(ownKey, out var key, out _) && key!.Name == origin
+                ? new LogTrust(new TrustedLog(origin, [ownKey], []), null, true, null)
+                : new LogTrust(null, null, true, ownKey is null ? "--allow-untrusted needs a log key in the input, and a receipt names none" : "the bundle's own logKey is not a verifier key of its origin");
         }
 
         /// <summary>The checkpoint's first line, read without trusting anything else in it.</summary>
-        private static string OriginOf(string note)
+        internal static string OriginOf(string note)
         {
             var newline = note.IndexOf('\n', StringComparison.Ordinal);
             return newline > 0 ? note[..newline] : note;
@@ -282,7 +286,7 @@ public static class BundleVerifier
         }
     }
 
-    private static (Check, Checkpoint?, string? SignedBy) CheckpointSignature(ProofBundle bundle, LogTrust trust)
+    internal static (Check, Checkpoint?, string? SignedBy) CheckpointSignature(string note, string? ownKey, LogTrust trust)
     {
         const string name = "checkpoint signature";
         if (trust.Log is not { } log) return (Check.NotChecked(name, trust.Missing!), null, null);
@@ -292,19 +296,19 @@ public static class BundleVerifier
             if (!VerifierKey.TryParse(keyText, out var key, out var error)) { errors.Add(error); continue; }
             try
             {
-                var checkpoint = Checkpoint.Verify(bundle.Checkpoint, key!);
+                var checkpoint = Checkpoint.Verify(note, key!);
                 // SignedBy is the key's canonical text (lowercase key ID): what registration commits to, however the trust file spells it.
                 if (trust.Untrusted)
                     return (Check.Pass(name, $"signed by {key}: THE BUNDLE'S OWN KEY, not a trusted root; compare it with the key the log operator publishes"), checkpoint, key!.ToString());
-                var note = keyText != bundle.LogKey ? $" (the bundle names another key: {bundle.LogKey})" : "";
-                return (Check.Pass(name, $"signed by trusted key {key}{note}"), checkpoint, key!.ToString());
+                var other = ownKey is not null && keyText != ownKey ? $" (the bundle names another key: {ownKey})" : "";
+                return (Check.Pass(name, $"signed by trusted key {key}{other}"), checkpoint, key!.ToString());
             }
             catch (NoteError e) { errors.Add($"{e.Message} (key {keyText})"); }
         }
         return (Check.Fail(name, $"not signed by any trusted key of '{log.Origin}': {string.Join("; ", errors)}"), null, null);
     }
 
-    private static Check CheckpointMatch(Checkpoint? checkpoint, byte[]? root, ulong size)
+    internal static Check CheckpointMatch(Checkpoint? checkpoint, byte[]? root, ulong size)
     {
         const string name = "checkpoint matches proof";
         if (checkpoint is null || root is null) return Check.Fail(name, "no verified checkpoint or no root from the proof to compare");
@@ -434,7 +438,7 @@ public static class BundleVerifier
         return times.MinBy(t => t.Time);
     }
 
-    private static VerificationOutcome Outcome(List<Check> checks, LogTrust trust)
+    internal static VerificationOutcome Outcome(List<Check> checks, LogTrust trust)
     {
         if (checks.Any(c => c.Status == CheckStatus.Fail)) return VerificationOutcome.Invalid;
         if (trust.Log is null) return VerificationOutcome.Unverified;
@@ -511,6 +515,6 @@ public static class BundleVerifier
         catch (Exception e) when (e is AnchorException or FormatException) { return "the leaf certificate does not parse"; }
     }
 
-    private static bool TryCount(string text, out ulong value) =>
+    internal static bool TryCount(string text, out ulong value) =>
         ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && (text == "0" || text[0] != '0');
 }

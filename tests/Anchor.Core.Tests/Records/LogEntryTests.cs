@@ -28,13 +28,6 @@ public class LogEntryTests
     public void BatchIndexMustBeBelowSize() =>
         Assert.Throws<AnchorException>(() => LogEntry.FromJson(Entry(new BatchPath(new string('b', 64), "3", "3", [])).ToJson()));
 
-    [Fact]
-    public void ReceiptMessageIsPrefixedJcsOfFourMembers()
-    {
-        var message = System.Text.Encoding.UTF8.GetString(Receipt.SigningMessage("log", "7", "ab", "2026-11-26T11:00:00.000Z"));
-        Assert.Equal("anchor-receipt:v1\n{\"leafHash\":\"ab\",\"leafIndex\":\"7\",\"origin\":\"log\",\"time\":\"2026-11-26T11:00:00.000Z\"}", message);
-    }
-
     [Theory]
     [InlineData("01")]
     [InlineData("-1")]
@@ -43,17 +36,4 @@ public class LogEntryTests
     [InlineData("18446744073709551616")]
     public void CountsAreCanonicalDecimal(string size) =>
         Assert.Throws<AnchorException>(() => LogEntry.FromJson(Entry(new BatchPath(new string('b', 64), size, "0", [])).ToJson()));
-
-    [Fact]
-    public void ReceiptSignatureVerifiesWithTheLogKeyOnly()
-    {
-        using var logKey = Core.Checkpoints.NoteSigner.Generate("log");
-        var message = Receipt.SigningMessage("log", "7", new string('a', 64), "2026-11-26T11:00:00.000Z");
-        var receipt = new Receipt("log", "7", new string('a', 64), "2026-11-26T11:00:00.000Z", Convert.ToBase64String(logKey.SignBytes(message)));
-        Assert.True(receipt.VerifySignature(logKey.VerifierKey));
-        Assert.False((receipt with { LeafIndex = "8" }).VerifySignature(logKey.VerifierKey));
-        Assert.False((receipt with { Sig = "!!" }).VerifySignature(logKey.VerifierKey));
-        using var other = Core.Checkpoints.NoteSigner.Generate("log");
-        Assert.False(receipt.VerifySignature(other.VerifierKey));
-    }
 }

@@ -83,6 +83,22 @@ public sealed class InMemoryLog : IDisposable
             timestamps ?? []);
     }
 
+    /// <summary>The receipt of one record at the current size, as the node answers it.</summary>
+    public Receipt Receipt(ulong index) => new(Origin, Text(index), Hex.Encode(_tree.LeafHash(index)), Text(_tree.Size),
+        [.. _tree.Inclusion(index, _tree.Size).Select(h => Hex.Encode(h))], Checkpoint());
+
+    /// <summary>The receipt of leaves [first, first + count) at the current size, as the node answers a batch.</summary>
+    public BatchReceipt BatchReceipt(ulong first, ulong count)
+    {
+        var (left, right) = _tree.Range(first, count, _tree.Size);
+        return new BatchReceipt(Origin, Text(first), Text(count), [.. Enumerable.Range(0, (int)count).Select(i => Hex.Encode(_tree.LeafHash(first + (ulong)i)))],
+            Text(_tree.Size), Checkpoint(), [.. left.Select(h => Hex.Encode(h))], [.. right.Select(h => Hex.Encode(h))]);
+    }
+
+    public LogEntry Entry(ulong index) => _records[index];
+
+    private string Checkpoint() => LogKey.Sign(new Checkpoint(Origin, _tree.Size, _tree.Root()));
+
     public byte[] Root() => _tree.Root();
     public ulong Size => _tree.Size;
 

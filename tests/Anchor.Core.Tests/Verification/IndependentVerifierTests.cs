@@ -124,6 +124,61 @@ public sealed class IndependentVerifierTests : IDisposable
         Assert.Contains("FAIL tsa behind receivedAt", output);
     }
 
+    /// <summary>
+    /// Receipts, cross-checked by the Node.js verifier's own range fold (written from the definition, sharing nothing with
+    /// RangeProof): every (first, count) of a 41-leaf log as batch receipts, one single receipt with its entry, and a
+    /// flipped hash in each.
+    /// </summary>
+    [Fact]
+    public async Task NodeJsVerifierAcceptsOurReceiptsAndRejectsTamperedOnes()
+    {
+        using var log = new InMemoryLog();
+        using var key = SigningKey.Generate(SignatureAlg.Ed25519);
+        log.AddBatch(key, "acme", "k1", [.. Enumerable.Range(0, 40).Select(i => InMemoryLog.NewEvidence($"c-{i}", [(byte)i]))]);
+        var vkey = log.LogKey.VerifierKey.ToString();
+        var receipts = new System.Text.Json.Nodes.JsonArray();
+        for (var first = 0UL; first < log.Size; first++)
+            for (var count = 1UL; first + count <= log.Size; count++)
+                receipts.Add(ToNode(w => log.BatchReceipt(first, count).WriteTo(w)));
+        var path = Path.Combine(_dir, "receipts.json");
+        File.WriteAllText(path, new System.Text.Json.Nodes.JsonObject { ["receipts"] = receipts }.ToJsonString());
+        var (exit, output) = await RunNode(path, vkey);
+        Assert.True(exit == 0, output);
+        Assert.Equal(3 * receipts.Count, output.Split('\n').Count(l => l.StartsWith("ok ", StringComparison.Ordinal)));
+
+        var single = new System.Text.Json.Nodes.JsonObject
+        {
+            ["entry"] = System.Text.Json.Nodes.JsonNode.Parse(log.Entry(7).LeafData()),
+            ["receipt"] = ToNode(w => log.Receipt(7).WriteTo(w)),
+        };
+        File.WriteAllText(path, single.ToJsonString());
+        (exit, output) = await RunNode(path, vkey);
+        Assert.True(exit == 0, output);
+        Assert.Contains("ok   entry's leaf hash", output);
+
+        // A flipped hash in a range, in an inclusion proof, and an entry that is not the receipt's: each fails.
+        var tampered = receipts[100]!.DeepClone();
+        var leftOrRight = tampered["range"]!["left"]!.AsArray().Count > 0 ? "left" : "right";
+        tampered["range"]![leftOrRight]![0] = Flip(tampered["range"]![leftOrRight]![0]!.GetValue<string>());
+        File.WriteAllText(path, new System.Text.Json.Nodes.JsonObject { ["receipts"] = new System.Text.Json.Nodes.JsonArray(tampered) }.ToJsonString());
+        Assert.Equal(1, (await RunNode(path, vkey)).Exit);
+        single["receipt"]!["inclusion"]![0] = Flip(single["receipt"]!["inclusion"]![0]!.GetValue<string>());
+        File.WriteAllText(path, single.ToJsonString());
+        Assert.Equal(1, (await RunNode(path, vkey)).Exit);
+        single["receipt"] = ToNode(w => log.Receipt(7).WriteTo(w));
+        single["entry"] = System.Text.Json.Nodes.JsonNode.Parse(log.Entry(8).LeafData());
+        File.WriteAllText(path, single.ToJsonString());
+        Assert.Equal(1, (await RunNode(path, vkey)).Exit);
+
+        static string Flip(string hex) => (hex[0] == '0' ? "1" : "0") + hex[1..];
+        static System.Text.Json.Nodes.JsonNode ToNode(Action<System.Text.Json.Utf8JsonWriter> write)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(stream)) write(writer);
+            return System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!;
+        }
+    }
+
     private static async Task<(int Exit, string Output)> RunNode(string bundle, string vkey, params string[] extra)
     {
         var script = Path.Combine(TestData.RepoRoot, "tests", "independent", "verify-bundle.mjs");

@@ -1,4 +1,4 @@
-namespace Anchor.Grains;
+namespace Anchor.Core;
 
 /// <summary>
 /// A bounded map that drops its least recently used entry when full. The caches of keys, verifiers and proof parts
