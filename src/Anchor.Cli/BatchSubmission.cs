@@ -56,10 +56,8 @@ public static class BatchSubmission
             for (var first = 0; first < records.Count; first += options.BatchSize)
             {
                 var chunk = records.GetRange(first, Math.Min(options.BatchSize, records.Count - first));
-                var answer = await PostBatchAsync(client, Sign(provider, keyId, key, chunk), ct);
-                var receipts = answer["receipts"] as JsonArray ?? throw new NodeProblemException(200, "bad_response", "the answer has no receipts");
-                if (receipts.Count != chunk.Count) throw new NodeProblemException(200, "bad_response", $"{receipts.Count} receipts for {chunk.Count} records");
-                leaves.AddRange(receipts.Select(r => (r!["leafIndex"]!.GetValue<string>(), r["leafHash"]!.GetValue<string>())));
+                var answer = await SignedBatch.PostAsync(client, SignedBatch.Build(key, provider, keyId, chunk), ct);
+                leaves.AddRange(SignedBatch.ProvenLeaves(answer, chunk.Count));
                 progress.Report(leaves.Count, $"(batch {first / options.BatchSize + 1}: leaves {leaves[first].LeafIndex}–{leaves[^1].LeafIndex})");
             }
 
@@ -114,36 +112,6 @@ public static class BatchSubmission
     }
 
     /// <summary>The batch body: the records, the RFC 9162 root of their d_i, and one signature over anchor-batch:v1 of it.</summary>
-    private static JsonObject Sign(string provider, string keyId, Core.Signatures.SigningKey key, List<Evidence> chunk)
-    {
-        var (root, _) = Statements.BatchTree(provider, keyId, chunk);
-        var rootHex = Hex.Encode(root);
-        return new JsonObject
-        {
-            ["provider"] = provider,
-            ["keyId"] = keyId,
-            ["records"] = new JsonArray([.. chunk.Select(e => (JsonNode)e.ToJson())]),
-            ["root"] = rootHex,
-            ["sig"] = Convert.ToBase64String(key.Sign(Statements.Batch(provider, keyId, rootHex, (ulong)chunk.Count))),
-        };
-    }
-
-    /// <summary>
-    /// A batch is all or nothing, and its nonces make a retry safe (the node answers the original receipts): so
-    /// `unavailable` (a sequencer moving, Redis failing over) is retried a few times.
-    /// </summary>
-    private static async Task<JsonObject> PostBatchAsync(NodeClient client, JsonObject body, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try { return await client.PostAsync("v1/evidence/batch", body, ct); }
-            catch (NodeProblemException e) when (e.Code == "unavailable" && attempt < 5)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
-            }
-        }
-    }
-
     /// <summary>Until the last record's bundle has what --wait asks for; the earlier records are in the same tree or an earlier one.</summary>
     private static async Task WaitAsync(NodeClient client, string wait, string lastLeaf, TimeSpan timeout, TextWriter progress, CancellationToken ct)
     {

@@ -85,18 +85,17 @@ public static class LedgerCommands
                 async Task FlushAsync()
                 {
                     if (batch.Count > 0) { wave.Add(batch); batch = []; }
-                    var answers = await Task.WhenAll(wave.Select(b => SendAsync(client, SignedBatch.Build(signingKey, providerId, id, [.. b.Select(r => r.Evidence)]), ct)));
+                    var answers = await Task.WhenAll(wave.Select(b => SignedBatch.PostAsync(client, SignedBatch.Build(signingKey, providerId, id, [.. b.Select(r => r.Evidence)]), ct)));
                     for (var w = 0; w < wave.Count; w++)
                     {
-                        var leaves = Leaves(answers[w]);
-                        if (leaves.Count != wave[w].Count) throw new NodeProblemException(200, "bad_response", $"the node proved {leaves.Count} leaves for a batch of {wave[w].Count}");
+                        var leaves = SignedBatch.ProvenLeaves(answers[w], wave[w].Count);
                         for (var i = 0; i < wave[w].Count; i++)
                         {
                             var (line, rowId, e) = wave[w][i];
                             await seals.WriteLineAsync(new JsonObject
                             {
                                 ["type"] = "row", ["line"] = line.ToString(CultureInfo.InvariantCulture), ["id"] = rowId, ["contractId"] = e.ContractId,
-                                ["hash"] = e.Hash, ["nonce"] = e.Nonce, ["clientTime"] = e.ClientTime, ["leafIndex"] = leaves[i].Index, ["leafHash"] = leaves[i].Hash,
+                                ["hash"] = e.Hash, ["nonce"] = e.Nonce, ["clientTime"] = e.ClientTime, ["leafIndex"] = leaves[i].LeafIndex, ["leafHash"] = leaves[i].LeafHash,
                             }.ToJsonString());
                         }
                         foreach (var receipt in answers[w]["receipts"]!.AsArray())
@@ -283,32 +282,6 @@ public static class LedgerCommands
     }
 
     private static string JsonShort(string s) => s.Length <= 80 ? s : s[..80] + "…";
-
-    /// <summary>The leaves a batch answer proves, in record order.</summary>
-    private static List<(string Index, string Hash)> Leaves(JsonObject answer)
-    {
-        var leaves = new List<(string, string)>();
-        foreach (var r in answer["receipts"]?.AsArray() ?? throw new NodeProblemException(200, "bad_response", "the batch answer has no receipts"))
-        {
-            var receipt = BatchReceipt.FromJson(r);
-            var first = ulong.Parse(receipt.FirstIndex, CultureInfo.InvariantCulture);
-            for (var i = 0; i < receipt.LeafHashes.Count; i++) leaves.Add(((first + (ulong)i).ToString(CultureInfo.InvariantCulture), receipt.LeafHashes[i]));
-        }
-        return leaves;
-    }
-
-    /// <summary>Sends one batch, retrying while the node is busy (a retry of the same records is safe: nonces identify them).</summary>
-    private static async Task<JsonObject> SendAsync(NodeClient client, JsonObject body, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try { return await client.PostAsync("v1/evidence/batch", body, ct); }
-            catch (NodeProblemException e) when (e.Status is 429 or 503 && attempt < 30)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), ct);
-            }
-        }
-    }
 
     private static bool TrySaltKey(ParseResult parseResult, string path, bool create, out byte[] salt, out int exitCode)
     {
