@@ -91,7 +91,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
             if (alg != SignatureAlg.Ed25519) continue;
             var (batchStatus, batch) = await node.PostAsync("/v1/evidence/batch", provider.Batch([TestProvider.NewEvidence("b-0"), TestProvider.NewEvidence("b-1"), TestProvider.NewEvidence("b-2")]));
             Assert.True(batchStatus == 200, batch.ToJsonString());
-            records.Add(("ed25519 batch", ulong.Parse(batch["receipts"]![1]!["leafIndex"]!.GetValue<string>(), CultureInfo.InvariantCulture)));
+            records.Add(("ed25519 batch", ulong.Parse(batch["receipts"]![0]!["firstIndex"]!.GetValue<string>(), CultureInfo.InvariantCulture) + 1));
         }
         async Task CertifiedAsync(string name, string provider, SigningKey key, KeyDescriptor descriptor)
         {
