@@ -122,7 +122,8 @@ log_offset=$(wc -c <"$state/node.log")
     Anchor__Chains__0__Registry="$registry" Anchor__Chains__0__KeyFile="$chain_key" Anchor__Anchoring__IntervalSeconds=2 \
     Anchor__Trust__ProviderRoots="$provider_roots" \
     Anchor__Tsa__0__Name=dev-tsa Anchor__Tsa__0__Url="$tsa_url" Anchor__Tsa__0__HashAlg=sha256 Anchor__Tsa__0__Roots="$tsa_root"
-  start node "$state/node.log" dotnet "$node_dll"
+  # The start line names the log key, which the check below reads, whatever level the rest of the log is at.
+  start node "$state/node.log" env 'Logging__LogLevel__Anchor.Node.Startup=Information' dotnet "$node_dll"
 )
 operator_url="http://127.0.0.1:$operator_port"
 ready=0

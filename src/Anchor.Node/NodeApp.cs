@@ -162,7 +162,8 @@ public static partial class NodeApp
             writer?.Dispose();
             redis.Dispose();
         });
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Node");
+        // Its own category, so that the start line (quickstart.sh reads the log key in it) shows at any level set for the rest.
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Node.Startup");
         LogStarting(log, options.Origin, signer.VerifierKey.ToString(), options.Http.Port, options.Silo.Port);
         return app;
     }
