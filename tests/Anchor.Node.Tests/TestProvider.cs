@@ -59,20 +59,8 @@ public sealed class TestProvider(string id, SignatureAlg alg = SignatureAlg.Ed25
         };
     }
 
-    public JsonObject Batch(IReadOnlyList<Evidence> records)
-    {
-        var (root, _) = Statements.BatchTree(Id, KeyId, records);
-        var rootHex = Hex.Encode(root);
-        var sig = Key.Sign(Statements.Batch(Id, KeyId, rootHex, (ulong)records.Count));
-        return new JsonObject
-        {
-            ["provider"] = Id,
-            ["keyId"] = KeyId,
-            ["records"] = new JsonArray([.. records.Select(r => (JsonNode)r.ToJson())]),
-            ["root"] = rootHex,
-            ["sig"] = Convert.ToBase64String(sig),
-        };
-    }
+    /// <summary>A signed batch body, as the CLI builds it.</summary>
+    public JsonObject Batch(IReadOnlyList<Evidence> records) => Anchor.Cli.SignedBatch.Build(Key, Id, KeyId, records);
 
     public void Dispose() => Key.Dispose();
 }
