@@ -35,7 +35,8 @@ public static class AnchoredEventHistory
         for (var from = fromBlock; from <= latest; from += BlockRange)
         {
             ct.ThrowIfCancellationRequested();
-            var filter = anchored.CreateFilterInput(logId, new BlockParameter(from), new BlockParameter(Math.Min(latest, from + BlockRange - 1)));
+            // The type argument is spelled out: inferred, a byte[] binds to the T1[] overload (any of 32 one-byte topics).
+            var filter = anchored.CreateFilterInput<byte[]>(logId, new BlockParameter(from), new BlockParameter(Math.Min(latest, from + BlockRange - 1)));
             foreach (var log in await anchored.GetAllChangesAsync(filter))
                 events.Add(new(log.Event.TreeSize, log.Event.Root, log.Log.TransactionHash, (ulong)log.Log.BlockNumber.Value));
         }
