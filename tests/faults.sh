@@ -67,6 +67,95 @@ power_loss() {
   fi
 }
 
+# --- Two silos and access (issue 15): the sequencer's silo killed or stopped, a flood against a provider, Host headers ---
+SCENARIOS+=(silo-kill silo-stop flood host-header)
+
+# kill -9 of the silo that holds the sequencer, in a cluster of two (the quickstart node and a second silo of the same
+# log). The load goes through the other silo all along; its writes must go on once membership declares the dead silo
+# dead and the sequencer is activated again on the survivor, from the head in Redis.
+scenario_silo-kill() {
+  fault_stack_up silo-kill
+  fault_two_silos
+  local sequencer survivor
+  sequencer=$(fault_sequencer_silo)
+  survivor=$([ "$sequencer" = node ] && echo node2 || echo node)
+  fault_use_silo "$survivor"
+  fault_load_start
+  fault_wait_acks 500
+  fault_kill "$sequencer"
+  fault_wait_acks 400
+  fault_finish durable
+}
+
+# SIGSTOP of the sequencer's silo for 15 s, then SIGCONT. The survivor declares it dead and takes the sequencer over;
+# the stopped silo wakes up holding a sequencer activation of its own, which must not write an index twice (the head's
+# compare-and-set refuses a writer whose head is stale) and which Orleans ends once the silo learns it was declared dead.
+scenario_silo-stop() {
+  fault_stack_up silo-stop
+  fault_two_silos
+  local sequencer survivor
+  sequencer=$(fault_sequencer_silo)
+  survivor=$([ "$sequencer" = node ] && echo node2 || echo node)
+  fault_use_silo "$survivor"
+  fault_load_start
+  fault_wait_acks 500
+  fault_signal STOP "$sequencer"
+  sleep 15
+  fault_signal CONT "$sequencer"
+  fault_wait_acks 400
+  fault_finish durable
+}
+
+# The rate-limit flood: for 10 s, 32 connections from 8 other loopback addresses send unsigned submissions naming the
+# victim (the load's provider), and a tenth of them names providers never registered. The per-provider limit is charged
+# only after a signature verifies, so the victim's own signed requests must still be acknowledged meanwhile; the flood
+# gets no acknowledgement and no 5xx.
+scenario_flood() {
+  fault_stack_up flood
+  fault_load_start
+  fault_wait_acks 400
+  local victim before start flood during
+  victim=$(json_get id <"$F_STATE/provider.json")
+  before=$(acks)
+  start=$(now_ms)
+  F_FAULT_AT=$start
+  flood=$(node "$root/tests/faults/flood.mjs" "$F_URL" "$victim" 10 32 8)
+  during=$(acks_since "$start")
+  echo "$flood" >"$F_STATE/flood.json"
+  say "$F_NAME: flood $flood; the victim's records acknowledged during it: $during (ledger $before before)"
+  node -e '
+    const f = JSON.parse(process.argv[1]);
+    const bad = Object.keys(f.byStatus).filter(s => s === "200" || s === "0" || +s >= 500);
+    if (bad.length) { console.error("the flood got " + bad.map(s => f.byStatus[s] + " x " + s).join(", ")); process.exit(1); }' "$flood"
+  [ "$during" -gt 0 ] || { say "$F_NAME: no record of the victim was acknowledged during the flood"; return 1; }
+  printf 'flood\t%s\t%s\n' "$flood" "$during" >>"$faults_work/figures.tsv"
+  fault_wait_acks 200
+  fault_finish durable
+}
+
+# The Host-header trick: the operator pages (/dashboard/, /metrics, /healthz) asked on the public port with
+# Host: x:<operator port> must be refused (the listener is chosen by the local port the connection arrived on), while
+# the operator port itself serves them; under load, so that the suite's checks run too.
+scenario_host-header() {
+  fault_stack_up host-header
+  fault_load_start
+  fault_wait_acks 300
+  local port path public own figures=()
+  port=$(node -p 'new URL(process.argv[1]).port' "$F_OPS")
+  F_FAULT_AT=$(now_ms)
+  for path in /dashboard/ /metrics /healthz; do
+    public=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: x:$port" "$F_URL$path")
+    own=$(curl -s -o /dev/null -w '%{http_code}' "$F_OPS$path")
+    figures+=("$path $public/$own")
+    say "$F_NAME: $path with Host: x:$port on the public port: $public; on the operator port: $own"
+    [ "$public" -ge 400 ] && [ "$public" -lt 500 ] || { say "$F_NAME: $path answered $public on the public port"; return 1; }
+    [ "$own" = 200 ] || { say "$F_NAME: $path answered $own on the operator port"; return 1; }
+  done
+  printf 'host-header\t%s\n' "${figures[*]}" >>"$faults_work/figures.tsv"
+  fault_wait_acks 200
+  fault_finish durable
+}
+
 build=1 keep=0 chosen=()
 while [ $# -gt 0 ]; do
   case "$1" in
