@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Reflection;
 using System.Text.Json.Nodes;
-using Anchor.Cli;
 using Anchor.Core.Records;
 using Anchor.Core.Tests.Json;
 using Anchor.Node.Api;
@@ -57,7 +55,7 @@ public sealed class FuzzTests(RedisServer redis, ITestOutputHelper output) : IDi
         {
             if (seeds[target].Path == "bundle")
             {
-                verified[await VerifyWithCli(input, trustPath)]++;
+                verified[await FuzzedBundleVerify.RunAsync(input, _state, trustPath)]++;
                 return;
             }
             using var content = new ByteArrayContent(input.Bytes);
@@ -99,27 +97,6 @@ public sealed class FuzzTests(RedisServer redis, ITestOutputHelper output) : IDi
             if (size >= expected || DateTime.UtcNow > deadline) return size;
             await Task.Delay(50);
         }
-    }
-
-    /// <returns>The exit code: 0 to 3, never an exception.</returns>
-    private async Task<int> VerifyWithCli(MutatedJson input, string trustPath)
-    {
-        var path = Path.Combine(_state, "bundle.json");
-        await File.WriteAllBytesAsync(path, input.Bytes);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        int exit;
-        try
-        {
-            exit = await AnchorCli.Root().Parse(["verify", path, "--trust", trustPath, "--json"])
-                .InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
-        }
-        catch (Exception e)
-        {
-            Assert.Fail($"anchor verify threw {e.GetType().Name} on [{input}] (ANCHOR_FUZZ_SEED={FuzzBudget.Seed}): {e}");
-            throw;
-        }
-        Assert.True(exit is >= 0 and <= 3, $"anchor verify exited {exit} on [{input}]: {stdout}{stderr}");
-        return exit;
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);

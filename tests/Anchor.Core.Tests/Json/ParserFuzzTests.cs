@@ -1,7 +1,5 @@
-using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
-using Anchor.Cli;
 using Anchor.Core.Json;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
@@ -82,7 +80,7 @@ public sealed class ParserFuzzTests(ITestOutputHelper output) : IDisposable
             if (seeds[target].Name == "bundle" && (refused[target] + accepted[target]) % 5 == 0)
             {
                 viaCli++;
-                await VerifyWithCli(input, trustPath);
+                await FuzzedBundleVerify.RunAsync(input, _dir, trustPath);
             }
         });
         output.WriteLine($"seed {FuzzBudget.Seed}: {tried} inputs; " + string.Join(", ", seeds.Select((s, i) => $"{s.Name} {refused[i]} refused / {accepted[i]} accepted")) + $"; {viaCli} through anchor verify");
@@ -112,27 +110,6 @@ public sealed class ParserFuzzTests(ITestOutputHelper output) : IDisposable
         var bundle = ProofBundle.FromJson(Jcs.ParseStrict(bytes));
         var report = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = trust });
         Assert.InRange(report.ExitCode, 0, 3);
-    }
-
-    private async Task VerifyWithCli(MutatedJson input, string trustPath)
-    {
-        var path = Path.Combine(_dir, "bundle.json");
-        await File.WriteAllBytesAsync(path, input.Bytes);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        int exit;
-        try
-        {
-            // No default handler: an exception escapes to the test instead of becoming exit 1 with a stack trace.
-            exit = await AnchorCli.Root().Parse(["verify", path, "--trust", trustPath, "--json"])
-                .InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
-        }
-        catch (Exception e)
-        {
-            Assert.Fail($"anchor verify threw {e.GetType().Name} on [{input}] (ANCHOR_FUZZ_SEED={FuzzBudget.Seed}): {e}");
-            return;
-        }
-        Assert.True(exit is >= 0 and <= 3, $"anchor verify exited {exit} on [{input}]: {stdout}{stderr}");
-        if (exit == 2) Assert.Contains("bundle_malformed", $"{stdout}{stderr}");
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
