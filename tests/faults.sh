@@ -74,16 +74,9 @@ SCENARIOS+=(silo-kill silo-stop flood host-header)
 # log). The load goes through the other silo all along; its writes must go on once membership declares the dead silo
 # dead and the sequencer is activated again on the survivor, from the head in Redis.
 scenario_silo-kill() {
-  fault_stack_up silo-kill
-  fault_two_silos
-  local sequencer survivor
-  sequencer=$(fault_sequencer_silo)
-  survivor=$([ "$sequencer" = node ] && echo node2 || echo node)
-  fault_use_silo "$survivor"
-  fault_load_start
-  fault_wait_acks 500
-  fault_kill "$sequencer"
-  fault_wait_acks 400
+  two_silos_under_load silo-kill
+  fault_kill "$F_SEQUENCER"
+  fault_wait_acks 300
   fault_finish durable
 }
 
@@ -91,19 +84,23 @@ scenario_silo-kill() {
 # the stopped silo wakes up holding a sequencer activation of its own, which must not write an index twice (the head's
 # compare-and-set refuses a writer whose head is stale) and which Orleans ends once the silo learns it was declared dead.
 scenario_silo-stop() {
-  fault_stack_up silo-stop
-  fault_two_silos
-  local sequencer survivor
-  sequencer=$(fault_sequencer_silo)
-  survivor=$([ "$sequencer" = node ] && echo node2 || echo node)
-  fault_use_silo "$survivor"
-  fault_load_start
-  fault_wait_acks 500
-  fault_signal STOP "$sequencer"
+  two_silos_under_load silo-stop
+  fault_signal STOP "$F_SEQUENCER"
   sleep 15
-  fault_signal CONT "$sequencer"
-  fault_wait_acks 400
+  fault_signal CONT "$F_SEQUENCER"
+  fault_wait_acks 300
   fault_finish durable
+}
+
+# two_silos_under_load NAME: a stack of two silos, the load through the silo that does not hold the sequencer (whose
+# name, node or node2, is F_SEQUENCER), and 300 acknowledgements.
+two_silos_under_load() {
+  fault_stack_up "$1"
+  fault_two_silos
+  F_SEQUENCER=$(fault_sequencer_silo)
+  fault_use_silo "$([ "$F_SEQUENCER" = node ] && echo node2 || echo node)"
+  fault_load_start
+  fault_wait_acks 300
 }
 
 # The rate-limit flood: for 10 s, 32 connections from 8 other loopback addresses send unsigned submissions naming the
@@ -113,7 +110,7 @@ scenario_silo-stop() {
 scenario_flood() {
   fault_stack_up flood
   fault_load_start
-  fault_wait_acks 400
+  fault_wait_acks 200
   local victim before start flood during
   victim=$(json_get id <"$F_STATE/provider.json")
   before=$(acks)
@@ -128,8 +125,7 @@ scenario_flood() {
     const bad = Object.keys(f.byStatus).filter(s => s === "200" || s === "0" || +s >= 500);
     if (bad.length) { console.error("the flood got " + bad.map(s => f.byStatus[s] + " x " + s).join(", ")); process.exit(1); }' "$flood"
   [ "$during" -gt 0 ] || { say "$F_NAME: no record of the victim was acknowledged during the flood"; return 1; }
-  printf 'flood\t%s\t%s\n' "$flood" "$during" >>"$faults_work/figures.tsv"
-  fault_wait_acks 200
+  fault_wait_acks 100
   fault_finish durable
 }
 
@@ -139,20 +135,18 @@ scenario_flood() {
 scenario_host-header() {
   fault_stack_up host-header
   fault_load_start
-  fault_wait_acks 300
-  local port path public own figures=()
+  fault_wait_acks 150
+  local port path public own
   port=$(node -p 'new URL(process.argv[1]).port' "$F_OPS")
   F_FAULT_AT=$(now_ms)
   for path in /dashboard/ /metrics /healthz; do
     public=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: x:$port" "$F_URL$path")
     own=$(curl -s -o /dev/null -w '%{http_code}' "$F_OPS$path")
-    figures+=("$path $public/$own")
     say "$F_NAME: $path with Host: x:$port on the public port: $public; on the operator port: $own"
     [ "$public" -ge 400 ] && [ "$public" -lt 500 ] || { say "$F_NAME: $path answered $public on the public port"; return 1; }
     [ "$own" = 200 ] || { say "$F_NAME: $path answered $own on the operator port"; return 1; }
   done
-  printf 'host-header\t%s\n' "${figures[*]}" >>"$faults_work/figures.tsv"
-  fault_wait_acks 200
+  fault_wait_acks 100
   fault_finish durable
 }
 

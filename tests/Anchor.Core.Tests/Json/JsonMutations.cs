@@ -172,6 +172,7 @@ public static class JsonMutations
         var target = strings[random.Next(strings.Count)];
         var before = target.GetValue<string>();
         var after = change(before);
+        if (after == before) after = before + " "; // Some spellings are the same for some values (no '=' to drop): still mutate.
         var path = PathOf(target);
         target.ReplaceWith(JsonValue.Create(after));
         return $"{path} '{Short(before)}' -> '{Short(after)}'";

@@ -47,11 +47,12 @@ public sealed class ParserFuzzTests(ITestOutputHelper output) : IDisposable
             ["provider"] = "acme", ["keyId"] = "k1", ["records"] = new JsonArray([.. records.Select(r => (JsonNode)r.ToJson())]),
             ["root"] = new string('a', 64), ["sig"] = Convert.ToBase64String(new byte[64]),
         };
+        var passing = new List<byte[]>(); // Mutated bundles that still verify: the mutation changed nothing that is signed.
         var seeds = new (string Name, JsonObject Seed, Func<byte[], Task> Parse)[]
         {
             ("evidence", submission, bytes => Task.Run(() => ParseSubmission(bytes))),
             ("batch", batch, bytes => Task.Run(() => ParseBatch(bytes))),
-            ("bundle", bundle, bytes => VerifyBundle(bytes, trust)),
+            ("bundle", bundle, async bytes => { if (await VerifyBundle(bytes, trust) == 0) passing.Add(bytes); }),
             ("trust", trust.ToJson(), bytes => Task.Run(() => TrustFile.FromJson(Jcs.ParseStrict(bytes)))),
         };
         // The seeds themselves parse (and the bundle verifies): a target whose seed is refused would test nothing.
@@ -84,6 +85,7 @@ public sealed class ParserFuzzTests(ITestOutputHelper output) : IDisposable
             }
         });
         output.WriteLine($"seed {FuzzBudget.Seed}: {tried} inputs; " + string.Join(", ", seeds.Select((s, i) => $"{s.Name} {refused[i]} refused / {accepted[i]} accepted")) + $"; {viaCli} through anchor verify");
+        foreach (var p in passing.Take(5)) output.WriteLine("verifies after mutation: " + new MutatedJson("", p).Shown);
         Assert.All(refused, r => Assert.True(r > 0));
     }
 
@@ -105,11 +107,12 @@ public sealed class ParserFuzzTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>A bundle that parses is verified; the verifier reports what fails and never throws.</summary>
-    private static async Task VerifyBundle(byte[] bytes, TrustFile trust)
+    private static async Task<int> VerifyBundle(byte[] bytes, TrustFile trust)
     {
         var bundle = ProofBundle.FromJson(Jcs.ParseStrict(bytes));
         var report = await BundleVerifier.VerifyAsync(bundle, new VerifyOptions { Trust = trust });
         Assert.InRange(report.ExitCode, 0, 3);
+        return report.ExitCode;
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
