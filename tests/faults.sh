@@ -106,8 +106,11 @@ two_silos_under_load() {
 # The rate-limit flood: for 10 s, 32 connections from 8 other loopback addresses send unsigned submissions naming the
 # victim (the load's provider), and a tenth of them names providers never registered. The per-provider limit is charged
 # only after a signature verifies, so the victim's own signed requests must still be acknowledged meanwhile; the flood
-# gets no acknowledgement and no 5xx.
+# gets no acknowledgement and no 5xx. (The scenario runs in a subshell of its own: the export ends with it.)
 scenario_flood() {
+  # A provider limit the flood alone would exhaust (it sends some 500 a second naming the victim), while the victim's
+  # own load stays under it: were the flood charged to the victim, the victim would be starved.
+  export Anchor__RateLimit__PermitsPerSecond=300 Anchor__RateLimit__Burst=300
   fault_stack_up flood
   fault_load_start
   fault_wait_acks 200
