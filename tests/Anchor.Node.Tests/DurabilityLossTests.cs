@@ -7,6 +7,11 @@ namespace Anchor.Node.Tests;
 /// acknowledgements at once, not only /healthz a probe later; and every refusal to sequence is counted in
 /// anchor_sequencing_refused_total by reason (durability_lost here, log_rolled_back after a Redis rollback).
 /// </summary>
+/// <remarks>
+/// In the node collection although it starts Redis servers of its own: nodes meter under shared names, so one running
+/// in parallel would show in another test's /metrics.
+/// </remarks>
+[Collection(NodeCollection.Name)]
 public sealed class DurabilityLossTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;
