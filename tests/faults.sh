@@ -140,6 +140,92 @@ power_loss() {
   fi
 }
 
+# --- Two silos and access (issue 15): the sequencer's silo killed or stopped, a flood against a provider, Host headers ---
+SCENARIOS+=(silo-kill silo-stop flood host-header)
+
+# kill -9 of the silo that holds the sequencer, in a cluster of two (the quickstart node and a second silo of the same
+# log). The load goes through the other silo all along; its writes must go on once membership declares the dead silo
+# dead and the sequencer is activated again on the survivor, from the head in Redis.
+scenario_silo-kill() {
+  two_silos_under_load silo-kill
+  fault_kill "$F_SEQUENCER"
+  fault_wait_acks 300
+  fault_finish durable
+}
+
+# SIGSTOP of the sequencer's silo for 15 s, then SIGCONT. The survivor declares it dead and takes the sequencer over;
+# the stopped silo wakes up holding a sequencer activation of its own, which must not write an index twice (the head's
+# compare-and-set refuses a writer whose head is stale) and which Orleans ends once the silo learns it was declared dead.
+scenario_silo-stop() {
+  two_silos_under_load silo-stop
+  fault_signal STOP "$F_SEQUENCER"
+  sleep 15
+  fault_signal CONT "$F_SEQUENCER"
+  fault_wait_acks 300
+  fault_finish durable
+}
+
+# two_silos_under_load NAME: a stack of two silos, the load through the silo that does not hold the sequencer (whose
+# name, node or node2, is F_SEQUENCER), and 300 acknowledgements.
+two_silos_under_load() {
+  fault_stack_up "$1"
+  fault_two_silos
+  F_SEQUENCER=$(fault_sequencer_silo)
+  fault_use_silo "$([ "$F_SEQUENCER" = node ] && echo node2 || echo node)"
+  fault_load_start
+  fault_wait_acks 300
+}
+
+# The rate-limit flood: for 10 s, 32 connections from 8 other loopback addresses send unsigned submissions naming the
+# victim (the load's provider), and a tenth of them names providers never registered. The per-provider limit is charged
+# only after a signature verifies, so the victim's own signed requests must still be acknowledged meanwhile; the flood
+# gets no acknowledgement and no 5xx. (The scenario runs in a subshell of its own: the export ends with it.)
+scenario_flood() {
+  # A provider limit the flood alone would exhaust (it sends some 500 a second naming the victim), while the victim's
+  # own load stays under it: were the flood charged to the victim, the victim would be starved.
+  export Anchor__RateLimit__PermitsPerSecond=300 Anchor__RateLimit__Burst=300
+  fault_stack_up flood
+  fault_load_start
+  fault_wait_acks 200
+  local victim before start flood during
+  victim=$(json_get id <"$F_STATE/provider.json")
+  before=$(acks)
+  start=$(now_ms)
+  F_FAULT_AT=$start
+  flood=$(node "$root/tests/faults/flood.mjs" "$F_URL" "$victim" 10 32 8)
+  during=$(acks_since "$start")
+  echo "$flood" >"$F_STATE/flood.json"
+  say "$F_NAME: flood $flood; the victim's records acknowledged during it: $during (ledger $before before)"
+  node -e '
+    const f = JSON.parse(process.argv[1]);
+    const bad = Object.keys(f.byStatus).filter(s => s === "200" || s === "0" || +s >= 500);
+    if (bad.length) { console.error("the flood got " + bad.map(s => f.byStatus[s] + " x " + s).join(", ")); process.exit(1); }' "$flood"
+  [ "$during" -gt 0 ] || { say "$F_NAME: no record of the victim was acknowledged during the flood"; return 1; }
+  fault_wait_acks 100
+  fault_finish durable
+}
+
+# The Host-header trick: the operator pages (/dashboard/, /metrics, /healthz) asked on the public port with
+# Host: x:<operator port> must be refused (the listener is chosen by the local port the connection arrived on), while
+# the operator port itself serves them; under load, so that the suite's checks run too.
+scenario_host-header() {
+  fault_stack_up host-header
+  fault_load_start
+  fault_wait_acks 150
+  local port path public own
+  port=$(node -p 'new URL(process.argv[1]).port' "$F_OPS")
+  F_FAULT_AT=$(now_ms)
+  for path in /dashboard/ /metrics /healthz; do
+    public=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: x:$port" "$F_URL$path")
+    own=$(curl -s -o /dev/null -w '%{http_code}' "$F_OPS$path")
+    say "$F_NAME: $path with Host: x:$port on the public port: $public; on the operator port: $own"
+    [ "$public" -ge 400 ] && [ "$public" -lt 500 ] || { say "$F_NAME: $path answered $public on the public port"; return 1; }
+    [ "$own" = 200 ] || { say "$F_NAME: $path answered $own on the operator port"; return 1; }
+  done
+  fault_wait_acks 100
+  fault_finish durable
+}
+
 build=1 keep=0 chosen=()
 while [ $# -gt 0 ]; do
   case "$1" in

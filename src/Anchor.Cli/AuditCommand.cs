@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Anchor.Chain;
 using Anchor.Core.Checkpoints;
 using Anchor.Core.Verification;
 using Anchor.Storage;
@@ -53,11 +54,31 @@ public static class AuditCommand
             // The endpoints only: a connection string may carry a password.
             if (!connection.IsConnected) return CliErrors.Fail(parseResult, $"cannot reach Redis at {string.Join(", ", config.EndPoints)}", "unreachable");
 
-            var bar = json ? null : new ProgressBar(parseResult.InvocationConfiguration.Error);
+            // Every (size, root) the chains hold for the trusted log IDs, to compare with the log at each of those sizes.
+            var onChain = new List<OnChainAnchor>();
+            foreach (var (chainId, url) in RpcUrls(parseResult.GetValue(rpc)))
+            {
+                foreach (var chain in trustedChains.Where(c => c.ChainId == chainId))
+                {
+                    try
+                    {
+                        var events = await AnchoredEventHistory.ReadAsync(url, ulong.Parse(chainId, NumberStyles.None, CultureInfo.InvariantCulture), chain.Registry,
+                            Convert.FromHexString(chain.LogId.StartsWith("0x", StringComparison.Ordinal) ? chain.LogId[2..] : chain.LogId), 0, ct);
+                        onChain.AddRange(events.Select(e => new OnChainAnchor(chainId, e.TreeSize, Convert.ToHexStringLower(e.Root), e.TxHash)));
+                    }
+                    catch (Exception e) when (e is ChainException or HttpRequestException or TaskCanceledException or Nethereum.JsonRpc.Client.RpcResponseException
+                        or Nethereum.JsonRpc.Client.RpcClientUnknownException or FormatException or OverflowException)
+                    {
+                        return CliErrors.Fail(parseResult, $"cannot read the anchors of log ID {chain.LogId} on chain {chainId}: {e.Message}", "unreachable");
+                    }
+                }
+            }
+
+            var bar = new ProgressBar(parseResult.InvocationConfiguration.Error);
             AuditReport report;
             try
             {
-                report = await new LogAudit(connection, name).RunAsync(key, trustedChains, chains, bar, ct);
+                report = await new LogAudit(connection, name).RunAsync(key, trustedChains, chains, onChain, bar, ct);
             }
             catch (RedisException e)
             {
@@ -65,7 +86,7 @@ public static class AuditCommand
             }
             finally
             {
-                bar?.Done();
+                bar.Done();
             }
 
             if (json)
@@ -78,6 +99,8 @@ public static class AuditCommand
                     ["signaturesChecked"] = report.SignaturesChecked,
                     ["keptCheckpoints"] = report.KeptCheckpoints.ToString(CultureInfo.InvariantCulture),
                     ["anchors"] = report.Anchors.ToString(CultureInfo.InvariantCulture),
+                    ["chainAnchors"] = report.ChainAnchors.ToString(CultureInfo.InvariantCulture),
+                    ["unlisted"] = report.Unlisted.ToString(CultureInfo.InvariantCulture),
                     ["timestamps"] = report.Timestamps.ToString(CultureInfo.InvariantCulture),
                     ["uncheckedChains"] = new JsonArray([.. report.UncheckedChains.Select(c => (JsonNode)c)]),
                     ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject { ["subject"] = f.Subject, ["problem"] = f.Problem })]),
@@ -86,12 +109,13 @@ public static class AuditCommand
             else
             {
                 foreach (var f in report.Findings) output.WriteLine($"{f.Subject}: {f.Problem}");
+                if (report.Unlisted > 0) output.WriteLine($"... and {report.Unlisted} more problem(s) not listed");
                 if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --trust or --log-key)");
                 foreach (var chain in report.UncheckedChains)
                     output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --trust with that chain's registry and operator, and --rpc {chain}=URL)");
                 output.WriteLine(report.Clean
-                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s), {report.Timestamps} time-stamp(s) and indexes agree"
-                    : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count} problem(s) in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)");
+                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s), {(report.ChainAnchors > 0 ? $"{report.ChainAnchors} on-chain anchor(s), " : "")}{report.Timestamps} time-stamp(s) and indexes agree"
+                    : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count + report.Unlisted} problem(s){(report.Unlisted > 0 ? "" : $" in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)")}");
             }
             return report.Clean ? 0 : 1;
         });
@@ -124,18 +148,27 @@ public static class AuditCommand
         return true;
     }
 
-    /// <summary>A one-line bar on stderr, redrawn at most once per percent; silent for small logs.</summary>
+    /// <summary>
+    /// A one-line bar on stderr for logs of at least <see cref="ProgressFrom"/> entries, redrawn at most once per percent
+    /// or every 2 seconds, with the rate and the time left, so that an audit of hours shows it is moving; silent for small
+    /// logs. Stdout (the report, or --json) is untouched.
+    /// </summary>
     private sealed class ProgressBar(TextWriter error) : IProgress<(ulong Done, ulong Total)>
     {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
         private int _shown = -1;
+        private TimeSpan _drawnAt;
 
         public void Report((ulong Done, ulong Total) value)
         {
             if (value.Total < ProgressFrom) return;
             var percent = (int)(value.Done * 100 / value.Total);
-            if (percent == _shown) return;
-            _shown = percent;
-            error.Write($"\rreading entries [{new string('#', percent / 4),-25}] {percent,3}% {value.Done}/{value.Total}");
+            if (percent == _shown && _clock.Elapsed - _drawnAt < TimeSpan.FromSeconds(2)) return;
+            (_shown, _drawnAt) = (percent, _clock.Elapsed);
+            var rate = value.Done / Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
+            var left = rate > 0 ? TimeSpan.FromSeconds((value.Total - value.Done) / rate) : TimeSpan.Zero;
+            error.Write(string.Create(CultureInfo.InvariantCulture,
+                $"\rauditing entries [{new string('#', percent / 4),-25}] {percent,3}% {value.Done}/{value.Total}, {rate:F0}/s, {left:hh\\:mm\\:ss} left "));
         }
 
         public void Done()
@@ -143,4 +176,8 @@ public static class AuditCommand
             if (_shown >= 0) error.WriteLine();
         }
     }
+
+    /// <summary>The (chain ID, URL) pairs of --rpc, already checked by <see cref="RpcOption.TryParse"/>.</summary>
+    private static IEnumerable<(string ChainId, string Url)> RpcUrls(string[]? specs) =>
+        (specs ?? []).Select(spec => (spec[..spec.IndexOf('=')], spec[(spec.IndexOf('=') + 1)..]));
 }

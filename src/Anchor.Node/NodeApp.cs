@@ -143,6 +143,7 @@ public static partial class NodeApp
 
         var app = builder.Build();
         app.UseMiddleware<SubmissionMetrics>();
+        app.UseMiddleware<DurabilityGate>(options.Http.OperatorPort); // Sees ProblemWriter's codes (to count refusals); SubmissionMetrics sees its own.
         app.UseMiddleware<ProblemWriter>();
         app.UseRouting();
         // After routing: both judge the endpoint chosen, not the spelling of the path.

@@ -22,8 +22,17 @@ public sealed record AuditFinding(string Subject, string Problem);
 public sealed record AuditReport(string Origin, ulong Size, bool SignaturesChecked, int KeptCheckpoints, int Anchors,
     IReadOnlyList<string> UncheckedChains, IReadOnlyList<AuditFinding> Findings, int Timestamps)
 {
-    public bool Clean => Findings.Count == 0;
+    /// <summary>On-chain anchors (Anchored events of the trusted log IDs) whose roots were compared with the log's.</summary>
+    public int ChainAnchors { get; init; }
+
+    /// <summary>Problems found beyond the first <see cref="AuditFindings.Limit"/>, counted but not listed (memory stays bounded).</summary>
+    public long Unlisted { get; init; }
+
+    public bool Clean => Findings.Count == 0 && Unlisted == 0;
 }
+
+/// <summary>One (size, root) a chain holds for the audited log: an Anchored event of its registry under the trusted log ID.</summary>
+public sealed record OnChainAnchor(string ChainId, ulong TreeSize, string RootHex, string TxHash);
 
 /// <summary>
 /// Recomputes a whole log from its stored entries and checks everything else in Redis against it: the
@@ -31,16 +40,21 @@ public sealed record AuditReport(string Origin, ulong Size, bool SignaturesCheck
 /// root at its size), the hash, contract and nonce indexes of every entry, the key history (registrations prove
 /// possession, no record follows its key's revocation), every confirmed anchor (its root against the tree at its size;
 /// its registry and log ID against the trusted ones for its chain; and, when a lookup is given, the chain itself,
-/// operator and key commitment included), and every stored TSA token (it time-stamps its kept checkpoint's body, and
-/// its signature verifies).
+/// operator and key commitment included), every anchor the chains hold for the log (the log's root at its size), and
+/// every stored TSA token (it time-stamps its kept checkpoint's body, and its signature verifies).
 /// </summary>
 /// <remarks>
 /// The reference tree is the one the signed head vouches for. When the entries hash to the signed root,
 /// every differing stored tile is named; when only the stored leaf tiles do, the entries were changed
 /// after signing and each changed entry is named. Kept checkpoints whose roots are roots of that one
 /// tree at their sizes are prefixes of one another, so consecutive checkpoints are consistent.
+/// The entries are read in one pass, 4,096 at a time, and forgotten: the trees are compact ranges (O(log n) hashes)
+/// that give the roots at the sizes needed on the way and the tiles as they complete (<see cref="AuditTree"/>), the
+/// indexes and the key history are checked window by window, and sizes and indices are 64-bit throughout. Memory is
+/// bounded by the window, the list cache, the key entries and the first <see cref="AuditFindings.Limit"/> findings,
+/// never by the log's size.
 /// </remarks>
-public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
+public sealed partial class LogAudit(IConnectionMultiplexer redis, string origin)
 {
     private const int Hash = TreeHasher.HashSize;
     private const int ParallelReads = 16;
@@ -48,24 +62,53 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly LogStore _store = new(redis, origin);
 
+    /// <summary>The audit without on-chain anchors to compare (no RPC).</summary>
+    public Task<AuditReport> RunAsync(VerifierKey? logKey, IReadOnlyList<TrustedChain> trustedChains, IReadOnlyDictionary<string, IAnchorLookup> chains,
+        IProgress<(ulong Done, ulong Total)>? progress, CancellationToken ct) =>
+        RunAsync(logKey, trustedChains, chains, [], progress, ct);
+
     /// <param name="logKey">The log key checkpoints must verify under; null checks their roots only.</param>
     /// <param name="trustedChains">Where the log is anchored, as the auditor trusts it (a trust file's chains): registry, operator, log ID.</param>
     /// <param name="chains">Lookups by chain ID; an anchor is checked on chain only with a lookup and a trusted chain entry.</param>
+    /// <param name="onChain">
+    /// Every (size, root) the chains hold for this log (the registry's Anchored events of the trusted log ID): the log's
+    /// root at each size must be that root, and no size may lie beyond the log's head.
+    /// </param>
     public async Task<AuditReport> RunAsync(VerifierKey? logKey, IReadOnlyList<TrustedChain> trustedChains, IReadOnlyDictionary<string, IAnchorLookup> chains,
-        IProgress<(ulong Done, ulong Total)>? progress, CancellationToken ct)
+        IReadOnlyList<OnChainAnchor> onChain, IProgress<(ulong Done, ulong Total)>? progress, CancellationToken ct)
     {
-        var findings = new List<AuditFinding>();
+        var findings = new AuditFindings();
         var head = await _store.ReadHeadAsync().ConfigureAwait(false);
         var size = head.Size;
-        var bundles = (size + 255) / 256;
+        var signedRoot = CheckHead(head, logKey, findings);
+        var checkpoints = await ReadKeptCheckpointsAsync(size, findings).ConfigureAwait(false);
+        var anchors = await ReadConfirmedAnchorsAsync(size, findings).ConfigureAwait(false);
+        // The sizes whose roots are needed, taken on the way by both rebuilt trees.
+        var wanted = new Queue<ulong>(new SortedSet<ulong>([size, .. checkpoints.Keys, .. anchors.Select(a => a.Size), .. onChain.Select(a => a.TreeSize).Where(s => s <= size)]));
 
-        // Leaves as the entries give them, and as the stored leaf tiles give them.
-        var fromEntries = new byte[checked((int)size * Hash)];
-        var fromTiles = new byte[fromEntries.Length];
-        var entries = new LogEntry?[size];
-        var keyHistory = new Dictionary<ulong, object>(); // Key registrations and revocations, by leaf index.
+        // Two trees, rebuilt leaf by leaf: of the leaves as the entries give them, and as the stored leaf tiles give
+        // them. Which one is the reference is known only at the end (the one the signed head vouches for), so the
+        // findings that depend on it are kept for both until then.
+        var fromEntries = new AuditTree();
+        var fromTiles = new AuditTree();
+        var (entryRoots, tileRoots) = (new Dictionary<ulong, byte[]>(), new Dictionary<ulong, byte[]>());
+        var (entryTileFindings, tileTileFindings, changedEntries) = (new AuditFindings(), new AuditFindings(), new AuditFindings());
+        var keys = new KeyHistory();
+        var indexes = new IndexCheck(this, size);
         // Provider batches that the records of a window point at (F of batch/F → the batch, or what is wrong with it).
         var batches = new Dictionary<ulong, (StoredBatch? Batch, string? Problem)>();
+        var bundles = (size + 255) / 256;
+        var entryHash = new byte[Hash];
+        void TakeRoots()
+        {
+            while (wanted.Count > 0 && wanted.Peek() == fromEntries.Size)
+            {
+                entryRoots[fromEntries.Size] = fromEntries.Root();
+                tileRoots[fromEntries.Size] = fromTiles.Root();
+                wanted.Dequeue();
+            }
+        }
+        TakeRoots();
         for (ulong first = 0; first < bundles; first += ParallelReads)
         {
             ct.ThrowIfCancellationRequested();
@@ -76,63 +119,126 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                     _db.StringGetAsync(_store.Keys.Full(LogKeys.Tile(0, b)))));
             await Task.WhenAll(reads.SelectMany(r => new Task[] { r.Entries, r.Tile })).ConfigureAwait(false);
             batches = await ReadBatchesAsync(reads.Select(r => (r.Bundle, r.Entries.Result)), batches).ConfigureAwait(false);
+            var window = new List<(ulong Index, LogEntry Entry)>();
+            var storedLeafTiles = new Dictionary<ulong, byte[]>();
             foreach (var (bundle, entryRead, tileRead) in reads)
             {
                 var fields = entryRead.Result.ToDictionary(e => (string)e.Name!, e => (byte[])e.Value!, StringComparer.Ordinal);
-                var tile = (byte[]?)tileRead.Result ?? [];
+                var tile = storedLeafTiles[bundle] = (byte[]?)tileRead.Result ?? [];
                 for (var i = bundle * 256; i < Math.Min(size, bundle * 256 + 256); i++)
                 {
-                    var at = (int)i * Hash;
                     var inTile = (int)(i - bundle * 256) * Hash;
-                    if (tile.Length >= inTile + Hash) tile.AsSpan(inTile, Hash).CopyTo(fromTiles.AsSpan(at));
-                    if (!fields.TryGetValue(LogKeys.EntryField(i), out var data))
-                    {
-                        findings.Add(new($"entry {i}", "missing from storage"));
-                        continue;
-                    }
-                    try { data = BatchRecord.TryParse(data, out var record) ? Rebuild(i, record, batches) : EntryCodec.Unpack(data); }
-                    catch (InvalidDataException ex)
-                    {
-                        findings.Add(new($"entry {i}", ex.Message));
-                        continue;
-                    }
-                    TreeHasher.HashLeaf(data, fromEntries.AsSpan(at, Hash));
-                    entries[i] = Parse(i, data, keyHistory, findings);
+                    // A missing leaf (entry or tile hash) counts as zeros, so that the tree still has the log's shape.
+                    var tileHash = tile.Length >= inTile + Hash ? tile.AsSpan(inTile, Hash) : new byte[Hash];
+                    Array.Clear(entryHash);
+                    var entry = ReadEntry(i, fields, batches, entryHash, keys, findings, out var isEntry);
+                    fromEntries.Append(entryHash);
+                    fromTiles.Append(tileHash);
+                    TakeRoots();
+                    if (isEntry && !entryHash.AsSpan().SequenceEqual(tileHash))
+                        changedEntries.Add(new($"entry {i}", $"its leaf hash {Hex.Encode(entryHash)} is not the signed tree's {Hex.Encode(tileHash)}"));
+                    if (entry is not null) window.Add((i, entry));
                 }
             }
+            await CompareTilesAsync(fromEntries.TakeCompleted(), storedLeafTiles, entryTileFindings).ConfigureAwait(false);
+            await CompareTilesAsync(fromTiles.TakeCompleted(), null, tileTileFindings).ConfigureAwait(false);
+            await indexes.CheckAsync(first * 256, Math.Min(size, last * 256), window, findings).ConfigureAwait(false);
             progress?.Report((Math.Min(size, last * 256), size));
         }
+        await CompareTilesAsync(fromEntries.Finish(), null, entryTileFindings).ConfigureAwait(false);
+        await CompareTilesAsync(fromTiles.Finish(), null, tileTileFindings).ConfigureAwait(false);
 
-        var signedRoot = CheckHead(head, logKey, findings);
-        var entriesRoot = RootsAt(fromEntries, [size])[size];
-        var tilesRoot = RootsAt(fromTiles, [size])[size];
-        byte[] reference;
-        if (entriesRoot.AsSpan().SequenceEqual(signedRoot) || !tilesRoot.AsSpan().SequenceEqual(signedRoot))
+        // The reference is the tree the signed head vouches for: the entries', unless only the stored leaf tiles match
+        // what was signed (then the entries that disagree with them were changed afterwards).
+        Dictionary<ulong, byte[]> roots;
+        if (entryRoots[size].AsSpan().SequenceEqual(signedRoot) || !tileRoots[size].AsSpan().SequenceEqual(signedRoot))
         {
-            reference = fromEntries;
-            if (!entriesRoot.AsSpan().SequenceEqual(signedRoot))
-                findings.Add(new("head", $"the signed root {Hex.Encode(signedRoot)} is neither the entries' root {Hex.Encode(entriesRoot)} nor the stored tiles'"));
+            roots = entryRoots;
+            if (!entryRoots[size].AsSpan().SequenceEqual(signedRoot))
+                findings.Add(new("head", $"the signed root {Hex.Encode(signedRoot)} is neither the entries' root {Hex.Encode(entryRoots[size])} nor the stored tiles'"));
+            findings.AddRange(entryTileFindings);
         }
         else
         {
-            // The leaf tiles match what was signed: the entries that disagree with them were changed afterwards.
-            reference = fromTiles;
-            for (ulong i = 0; i < size; i++)
-                if ((entries[i] is not null || keyHistory.ContainsKey(i)) && !fromEntries.AsSpan((int)i * Hash, Hash).SequenceEqual(fromTiles.AsSpan((int)i * Hash, Hash)))
-                    findings.Add(new($"entry {i}", $"its leaf hash {Hex.Encode(fromEntries.AsSpan((int)i * Hash, Hash))} is not the signed tree's {Hex.Encode(fromTiles.AsSpan((int)i * Hash, Hash))}"));
+            roots = tileRoots;
+            findings.AddRange(changedEntries);
+            findings.AddRange(tileTileFindings);
         }
 
-        await CheckTilesAsync(reference, fromTiles, findings, ct).ConfigureAwait(false);
-        var checkpoints = await ReadKeptCheckpointsAsync(size, findings).ConfigureAwait(false);
-        var anchors = await ReadConfirmedAnchorsAsync(size, findings).ConfigureAwait(false);
-        var roots = RootsAt(reference, [.. checkpoints.Keys, .. anchors.Select(a => a.Size)]);
         CheckKeptCheckpoints(checkpoints, roots, logKey, findings);
         var uncheckedChains = await CheckAnchorsAsync(anchors, roots, trustedChains, chains, logKey is null ? [] : RegistryLog.KeyCommitment(logKey.ToString()), findings, ct).ConfigureAwait(false);
-        await CheckIndexesAsync(entries, findings, ct).ConfigureAwait(false);
-        CheckKeyHistory(entries, keyHistory, findings);
+        CheckOnChain(onChain, roots, size, findings);
         var timestamps = await CheckTimestampsAsync(size, checkpoints, findings).ConfigureAwait(false);
         return new AuditReport(origin, size, logKey is not null, checkpoints.Count, anchors.Count, uncheckedChains,
-            [.. findings.OrderBy(f => f.Subject, SubjectOrder.Instance)], timestamps);
+            findings.Sorted(SubjectOrder.Instance), timestamps) { ChainAnchors = onChain.Count, Unlisted = findings.Dropped };
+    }
+
+    /// <summary>
+    /// The entry at <paramref name="index"/>: its leaf hash into <paramref name="leafHash"/> (left zero when it cannot be
+    /// read), key registrations and revocations checked and kept in <paramref name="keys"/>, and the evidence entry (checked
+    /// against its key's history) returned; <paramref name="isEntry"/> says whether it parsed as any kind of entry.
+    /// </summary>
+    private static LogEntry? ReadEntry(ulong index, Dictionary<string, byte[]> fields, Dictionary<ulong, (StoredBatch? Batch, string? Problem)> batches,
+        Span<byte> leafHash, KeyHistory keys, AuditFindings findings, out bool isEntry)
+    {
+        isEntry = false;
+        if (!fields.TryGetValue(LogKeys.EntryField(index), out var data))
+        {
+            findings.Add(new($"entry {index}", "missing from storage"));
+            return null;
+        }
+        try { data = BatchRecord.TryParse(data, out var record) ? Rebuild(index, record, batches) : EntryCodec.Unpack(data); }
+        catch (InvalidDataException ex)
+        {
+            findings.Add(new($"entry {index}", ex.Message));
+            return null;
+        }
+        TreeHasher.HashLeaf(data, leafHash);
+        var entry = Parse(index, data, keys, findings, out isEntry);
+        if (entry is not null) keys.CheckRecord(index, entry, findings);
+        return entry;
+    }
+
+    /// <summary>
+    /// Rebuilt tiles against the stored ones. Level-0 tiles come from <paramref name="storedLeafTiles"/> when given (read
+    /// with the entries), else from Redis; null there and a level-0 tile of the tiles' own tree: nothing to compare.
+    /// </summary>
+    private async Task CompareTilesAsync(List<(int Level, ulong Index, byte[] Hashes)> tiles, Dictionary<ulong, byte[]>? storedLeafTiles, AuditFindings findings)
+    {
+        var reads = tiles.Select(t => t.Level == 0 && storedLeafTiles?.TryGetValue(t.Index, out var known) == true
+            ? Task.FromResult((RedisValue)known)
+            : _db.StringGetAsync(_store.Keys.Full(LogKeys.Tile(t.Level, t.Index)))).ToList();
+        await Task.WhenAll(reads).ConfigureAwait(false);
+        for (var t = 0; t < tiles.Count; t++)
+        {
+            var (level, n, expected) = tiles[t];
+            var stored = (byte[]?)reads[t].Result ?? [];
+            if (level == 0 && stored.Length < expected.Length) stored = [.. stored, .. new byte[expected.Length - stored.Length]]; // Missing leaf hashes are zeros, as above.
+            if (stored.Length < expected.Length)
+                findings.Add(new($"tile {level}/{n}", $"holds {stored.Length / Hash} hashes, the tree needs {expected.Length / Hash}"));
+            else if (!stored.AsSpan(0, expected.Length).SequenceEqual(expected))
+            {
+                var at = 0;
+                while (stored.AsSpan(at * Hash, Hash).SequenceEqual(expected.AsSpan(at * Hash, Hash))) at++;
+                findings.Add(new($"tile {level}/{n}", $"hash {at} is {Hex.Encode(stored.AsSpan(at * Hash, Hash))}, the tree's is {Hex.Encode(expected.AsSpan(at * Hash, Hash))}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the chains hold for this log against the log: a size beyond the head means the log lost entries that were
+    /// anchored (rolled back); a root that is not the log's root at its size means the log and the chain disagree.
+    /// </summary>
+    private static void CheckOnChain(IReadOnlyList<OnChainAnchor> onChain, Dictionary<ulong, byte[]> roots, ulong size, AuditFindings findings)
+    {
+        foreach (var a in onChain)
+        {
+            var subject = $"chain {a.ChainId}/{a.TreeSize}";
+            if (a.TreeSize > size)
+                findings.Add(new(subject, $"the chain holds root {a.RootHex} for size {a.TreeSize} (transaction {a.TxHash}), beyond the log's size {size}: the log lost anchored entries"));
+            else if (!string.Equals(a.RootHex, Hex.Encode(roots[a.TreeSize]), StringComparison.OrdinalIgnoreCase))
+                findings.Add(new(subject, $"the chain holds root {a.RootHex} for size {a.TreeSize} (transaction {a.TxHash}), but the log's root at that size is {Hex.Encode(roots[a.TreeSize])}"));
+        }
     }
 
     /// <summary>
@@ -183,7 +289,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
     }
 
     /// <summary>The root the head vouches for: its signed checkpoint's (when it verifies), else the head's own.</summary>
-    private byte[] CheckHead(LogHead head, VerifierKey? logKey, List<AuditFinding> findings)
+    private byte[] CheckHead(LogHead head, VerifierKey? logKey, AuditFindings findings)
     {
         if (head.Checkpoint is null)
         {
@@ -196,7 +302,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         return checkpoint.Root;
     }
 
-    private Checkpoint? CheckNote(string note, VerifierKey? logKey, string subject, List<AuditFinding> findings)
+    private Checkpoint? CheckNote(string note, VerifierKey? logKey, string subject, AuditFindings findings)
     {
         try
         {
@@ -213,40 +319,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         }
     }
 
-    /// <summary>Every stored tile of every level against the tiles of the reference leaves.</summary>
-    private async Task CheckTilesAsync(byte[] leaves, byte[] storedLeaves, List<AuditFinding> findings, CancellationToken ct)
-    {
-        var row = leaves;
-        for (var level = 0; row.Length > 0; level++)
-        {
-            var count = TileRows.TileCount(row);
-            for (ulong first = 0; first < count; first += ParallelReads)
-            {
-                ct.ThrowIfCancellationRequested();
-                var last = Math.Min(count, first + ParallelReads);
-                var reads = new List<(ulong Index, Task<RedisValue> Read)>();
-                for (var n = first; n < last; n++) reads.Add((n, level == 0 ? Task.FromResult(RedisValue.Null) : _db.StringGetAsync(_store.Keys.Full(LogKeys.Tile(level, n)))));
-                await Task.WhenAll(reads.Select(r => r.Read)).ConfigureAwait(false);
-                foreach (var (n, read) in reads)
-                {
-                    var expected = TileRows.Tile(row, n);
-                    // Level 0 was read already, into the stored-leaves array (zeros where missing).
-                    var stored = level == 0 ? TileRows.Tile(storedLeaves, n) : ((byte[]?)read.Result ?? []).AsSpan();
-                    if (stored.Length < expected.Length && level > 0)
-                        findings.Add(new($"tile {level}/{n}", $"holds {stored.Length / Hash} hashes, the tree needs {expected.Length / Hash}"));
-                    else if (!stored[..expected.Length].SequenceEqual(expected))
-                    {
-                        var at = 0;
-                        while (stored.Slice(at * Hash, Hash).SequenceEqual(expected.Slice(at * Hash, Hash))) at++;
-                        findings.Add(new($"tile {level}/{n}", $"hash {at} is {Hex.Encode(stored.Slice(at * Hash, Hash))}, the tree's is {Hex.Encode(expected.Slice(at * Hash, Hash))}"));
-                    }
-                }
-            }
-            row = TileRows.Above(row);
-        }
-    }
-
-    private async Task<SortedDictionary<ulong, string>> ReadKeptCheckpointsAsync(ulong size, List<AuditFinding> findings)
+    private async Task<SortedDictionary<ulong, string>> ReadKeptCheckpointsAsync(ulong size, AuditFindings findings)
     {
         var kept = await _db.HashGetAllAsync(_store.Keys.Checkpoints).ConfigureAwait(false);
         var notes = new SortedDictionary<ulong, string>();
@@ -258,7 +331,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         return notes;
     }
 
-    private void CheckKeptCheckpoints(SortedDictionary<ulong, string> notes, Dictionary<ulong, byte[]> roots, VerifierKey? logKey, List<AuditFinding> findings)
+    private void CheckKeptCheckpoints(SortedDictionary<ulong, string> notes, Dictionary<ulong, byte[]> roots, VerifierKey? logKey, AuditFindings findings)
     {
         foreach (var (at, note) in notes)
         {
@@ -270,7 +343,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
     }
 
     /// <summary>The confirmed anchor records of every chain (keys anchors/CHAIN, see <see cref="AnchorStore"/>); pending and orphaned ones prove nothing.</summary>
-    private async Task<List<(string Subject, ulong Size, ChainAnchor Anchor)>> ReadConfirmedAnchorsAsync(ulong size, List<AuditFinding> findings)
+    private async Task<List<(string Subject, ulong Size, ChainAnchor Anchor)>> ReadConfirmedAnchorsAsync(ulong size, AuditFindings findings)
     {
         var result = new List<(string, ulong, ChainAnchor)>();
         var prefix = _store.Keys.Prefix + "anchors/";
@@ -307,7 +380,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
     /// <returns>The chain IDs that had anchors but no trusted chain entry or no lookup.</returns>
     private static async Task<List<string>> CheckAnchorsAsync(List<(string Subject, ulong Size, ChainAnchor Anchor)> anchors, Dictionary<ulong, byte[]> roots,
         IReadOnlyList<TrustedChain> trustedChains, IReadOnlyDictionary<string, IAnchorLookup> chains, byte[] logKeyCommitment,
-        List<AuditFinding> findings, CancellationToken ct)
+        AuditFindings findings, CancellationToken ct)
     {
         var uncheckedChains = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (subject, size, anchor) in anchors)
@@ -351,7 +424,7 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
     /// the verifier's question, not the audit's.
     /// </summary>
     /// <returns>How many tokens were checked.</returns>
-    private async Task<int> CheckTimestampsAsync(ulong size, SortedDictionary<ulong, string> checkpoints, List<AuditFinding> findings)
+    private async Task<int> CheckTimestampsAsync(ulong size, SortedDictionary<ulong, string> checkpoints, AuditFindings findings)
     {
         var records = await new TimestampStore(redis, origin).ReadAllAsync().ConfigureAwait(false);
         foreach (var (at, tsa, json) in records)
@@ -374,70 +447,13 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         return records.Count;
     }
 
-    /// <summary>The root of the tree at each of <paramref name="sizes"/>, in one pass over the leaves.</summary>
-    private static Dictionary<ulong, byte[]> RootsAt(byte[] leaves, IEnumerable<ulong> sizes)
+    /// <summary>
+    /// An evidence entry, or null; key registrations and revocations are checked and kept in <paramref name="keys"/>.
+    /// <paramref name="isEntry"/>: it parsed as an entry of any kind.
+    /// </summary>
+    private static LogEntry? Parse(ulong index, byte[] data, KeyHistory keys, AuditFindings findings, out bool isEntry)
     {
-        var roots = new Dictionary<ulong, byte[]>();
-        var range = new CompactRange();
-        foreach (var at in sizes.Distinct().Order())
-        {
-            while (range.Size < at) range.Append(leaves.AsSpan((int)range.Size * Hash, Hash));
-            roots[at] = range.Root();
-        }
-        return roots;
-    }
-
-    /// <summary>Every entry is findable by its hash, its contract and its nonce; the lists point at entries that match.</summary>
-    private async Task CheckIndexesAsync(LogEntry?[] entries, List<AuditFinding> findings, CancellationToken ct)
-    {
-        var lists = new Dictionary<string, HashSet<ulong>>(StringComparer.Ordinal);
-        async Task<HashSet<ulong>> ListAsync(string key)
-        {
-            if (lists.TryGetValue(key, out var set)) return set;
-            if (key.StartsWith(HashIndex, StringComparison.Ordinal))
-            {
-                var (bucket, field) = LogKeys.ByHash(key[HashIndex.Length..]);
-                set = [.. LogKeys.IndexValues((byte[]?)await _db.HashGetAsync(_store.Keys.Full(bucket), field).ConfigureAwait(false))];
-            }
-            else
-            {
-                var values = await _db.ListRangeAsync(_store.Keys.Full(key)).ConfigureAwait(false);
-                set = [.. values.Select(v => ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var x) ? x : ulong.MaxValue)];
-            }
-            lists[key] = set;
-            return set;
-        }
-        for (ulong i = 0; i < (ulong)entries.Length; i++)
-        {
-            if (i % 4096 == 0) ct.ThrowIfCancellationRequested();
-            if (entries[i] is not { } e) continue;
-            if (!(await ListAsync(HashIndex + e.Evidence.Hash).ConfigureAwait(false)).Contains(i))
-                findings.Add(new($"entry {i}", "is missing from the index of its evidence hash"));
-            if (!(await ListAsync(LogKeys.ByContract(e.Provider, e.Evidence.ContractId)).ConfigureAwait(false)).Contains(i))
-                findings.Add(new($"entry {i}", "is missing from the index of its contract"));
-            var (nonceBucket, nonceField) = LogKeys.ByNonce(e.Provider, e.Evidence.Nonce);
-            var nonce = NonceRecord.Parse((byte[]?)await _db.HashGetAsync(_store.Keys.Full(nonceBucket), nonceField).ConfigureAwait(false));
-            if (nonce?.LeafIndex != i) findings.Add(new($"entry {i}", $"its nonce is indexed {(nonce is { } n ? "at entry " + n.LeafIndex : "nowhere")}"));
-        }
-        // The other direction, for every list read above: an index below the head names an entry that carries its key.
-        var byKey = new Dictionary<string, List<ulong>>(StringComparer.Ordinal);
-        for (ulong i = 0; i < (ulong)entries.Length; i++)
-        {
-            if (entries[i] is not { } e) continue;
-            foreach (var key in new[] { HashIndex + e.Evidence.Hash, LogKeys.ByContract(e.Provider, e.Evidence.ContractId) })
-                (byKey.TryGetValue(key, out var l) ? l : byKey[key] = []).Add(i);
-        }
-        foreach (var (key, listed) in lists)
-        {
-            var owners = byKey.TryGetValue(key, out var o) ? o.ToHashSet() : [];
-            foreach (var i in listed.Where(i => i < (ulong)entries.Length && entries[i] is not null && !owners.Contains(i)))
-                findings.Add(new($"entry {i}", $"is listed under {(key.StartsWith(HashIndex, StringComparison.Ordinal) ? "an evidence hash" : "a contract")} it does not carry"));
-        }
-    }
-
-    /// <summary>An evidence entry, or null; key registrations and revocations go into <paramref name="keyHistory"/>.</summary>
-    private static LogEntry? Parse(ulong index, byte[] data, Dictionary<ulong, object> keyHistory, List<AuditFinding> findings)
-    {
+        isEntry = false;
         try
         {
             var json = Jcs.ParseStrict(data);
@@ -447,17 +463,21 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
                 if (type == KeyRevocation.Type)
                 {
                     var revocation = KeyRevocation.FromJson(obj);
-                    (keyHistory[index], canonical) = (revocation, revocation.LeafData());
+                    keys.Revoke(index, revocation, findings);
+                    canonical = revocation.LeafData();
                 }
                 else
                 {
                     var registration = KeyRegistration.FromJson(obj);
-                    (keyHistory[index], canonical) = (registration, registration.LeafData());
+                    keys.Register(index, registration, findings);
+                    canonical = registration.LeafData();
                 }
+                isEntry = true;
                 if (!canonical.AsSpan().SequenceEqual(data)) findings.Add(new($"entry {index}", "is not in canonical form (JCS)"));
                 return null;
             }
             var entry = LogEntry.FromJson(json);
+            isEntry = true;
             if (!entry.LeafData().AsSpan().SequenceEqual(data)) findings.Add(new($"entry {index}", "is not in canonical form (JCS)"));
             return entry;
         }
@@ -468,40 +488,6 @@ public sealed class LogAudit(IConnectionMultiplexer redis, string origin)
         }
     }
 
-    /// <summary>
-    /// Key history (DESIGN A3): every registration proves possession of its key; every revocation ends an earlier
-    /// registration of the same key; every record names an earlier registration of the key that signed it, and no
-    /// record follows that key's revocation entry.
-    /// </summary>
-    private static void CheckKeyHistory(LogEntry?[] entries, Dictionary<ulong, object> keyHistory, List<AuditFinding> findings)
-    {
-        var revokedAt = new Dictionary<ulong, ulong>();
-        foreach (var (index, e) in keyHistory.OrderBy(k => k.Key))
-        {
-            if (e is KeyRegistration registration)
-            {
-                if (!registration.ProvesPossession(out var error)) findings.Add(new($"entry {index}", $"key registration: {error}"));
-            }
-            else if (e is KeyRevocation revocation)
-            {
-                var target = ulong.Parse(revocation.Registration, CultureInfo.InvariantCulture);
-                if (target >= index || !keyHistory.TryGetValue(target, out var r) || r is not KeyRegistration k || k.Provider != revocation.Provider || k.KeyId != revocation.KeyId)
-                    findings.Add(new($"entry {index}", $"revokes entry {target}, which is not an earlier registration of {revocation.Provider}/{revocation.KeyId}"));
-                else revokedAt.TryAdd(target, index);
-            }
-        }
-        for (ulong i = 0; i < (ulong)entries.Length; i++)
-        {
-            if (entries[i] is not { } e) continue;
-            var keyIndex = ulong.Parse(e.KeyEntry, CultureInfo.InvariantCulture);
-            if (keyIndex >= i || !keyHistory.TryGetValue(keyIndex, out var r) || r is not KeyRegistration k || k.Provider != e.Provider || k.KeyId != e.KeyId)
-                findings.Add(new($"entry {i}", $"names key entry {keyIndex}, which is not an earlier registration of {e.Provider}/{e.KeyId}"));
-            else if (revokedAt.TryGetValue(keyIndex, out var revocation) && revocation < i)
-                findings.Add(new($"entry {i}", $"was accepted under {e.Provider}/{e.KeyId} after its revocation in entry {revocation}"));
-        }
-    }
-
-    /// <summary>"entry 9" before "entry 10": subjects sort by kind, then number.</summary>
     private sealed class SubjectOrder : IComparer<string>
     {
         public static readonly SubjectOrder Instance = new();

@@ -11,6 +11,7 @@ namespace Anchor.Node.Tests;
 /// it) unless told the instance is throwaway or the run a benchmark, trusts an operator's assertion only where CONFIG is
 /// refused, reports what it relies on in /healthz and `anchor status`, and waits for replicas when asked.
 /// </summary>
+[Collection(NodeCollection.Name)] // Its nodes meter under the names MetricsTests reads: never in parallel with it.
 public sealed class DurabilityTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;

@@ -15,6 +15,7 @@ namespace Anchor.Node.Tests;
 /// running: the node refuses to sequence with <c>log_rolled_back</c> instead of giving indices a second time, keeps serving
 /// reads, never serves a proof that does not verify nor a 500, and resumes once what was lost is back.
 /// </summary>
+[Collection(NodeCollection.Name)] // Its nodes meter under the names MetricsTests reads: never in parallel with it.
 public sealed class RollbackTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("anchor-state-").FullName;

@@ -323,3 +323,70 @@ fault_recorded_pending_tx() {
   F_PENDING_TX=$(node -e 'const h=JSON.parse(process.argv[1]).hashes;console.log(h[h.length-1])' "$json")
   say "$F_NAME: the transaction in flight at the crash, as recorded: $F_PENDING_TX"
 }
+
+# --- Two silos, signals, floods and Host headers (the cluster and access scenarios) ---
+
+# Orleans membership tuned so that a silo that stops answering is declared dead in seconds, not minutes; one vote is
+# enough in a cluster of two (the survivor is the only voter).
+F_MEMBERSHIP_ENV=(Anchor__Silo__Membership__ProbeTimeout=00:00:01 Anchor__Silo__Membership__NumMissedProbesLimit=2
+  Anchor__Silo__Membership__NumVotesForDeathDeclaration=1 Anchor__Silo__Membership__TableRefreshTimeout=00:00:02
+  Anchor__Silo__Membership__IAmAliveTablePublishTimeout=00:00:05)
+
+# fault_two_silos: the quickstart node restarted with fast membership, and a second silo of the same log (same state
+# folder, Redis, chain and cluster: the environment of the first, with ports of its own) recorded as pids/node2.pid, so
+# that quickstart.sh --stop ends it too. Sets F_URL1/F_OPS1/F_SILO1 (quickstart's node) and F_URL2/F_OPS2/F_SILO2.
+fault_two_silos() {
+  F_ENV+=("${F_MEMBERSHIP_ENV[@]}")
+  stop_pid_file "$F_STATE/pids/node.pid"
+  fault_recover
+  local pid env_file http ops silo gateway
+  pid=$(cat "$F_STATE/pids/node.pid")
+  env_file="$F_STATE/node2.env"
+  tr '\0' '\n' <"/proc/$pid/environ" | grep -E '^(Anchor|Logging)__' >"$env_file"
+  chmod 600 "$env_file" # It holds the Redis password.
+  F_SILO1=$(sed -n 's/^Anchor__Silo__Port=//p' "$env_file")
+  F_URL1=$F_URL F_OPS1=$F_OPS
+  http=$(free_port) ops=$(free_port) silo=$(free_port) gateway=$(free_port)
+  (
+    cd "$root/src/Anchor.Node/bin/Release/net10.0"
+    mapfile -t vars < <(grep -vE '^Anchor__(Http__Port|Http__OperatorPort|Silo__Port|Silo__GatewayPort)=' "$env_file")
+    env "${vars[@]}" Anchor__Http__Port="$http" Anchor__Http__OperatorPort="$ops" Anchor__Silo__Port="$silo" Anchor__Silo__GatewayPort="$gateway" \
+      setsid dotnet Anchor.Node.dll </dev/null >>"$F_STATE/node2.log" 2>&1 &
+    echo $! >"$F_STATE/pids/node2.pid"
+  )
+  F_URL2="http://127.0.0.1:$http" F_OPS2="http://127.0.0.1:$ops" F_SILO2=$silo
+  local deadline=$((SECONDS + 90))
+  until node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))' "$F_OPS2/healthz"; do
+    [ $SECONDS -lt $deadline ] || { say "$F_NAME: the second silo is not healthy after 90 s; see $F_STATE/node2.log"; return 1; }
+    sleep 0.2
+  done
+  say "$F_NAME: two silos: $F_URL1 (silo port $F_SILO1) and $F_URL2 (silo port $F_SILO2)"
+}
+
+# fault_sequencer_silo: "node" or "node2", whichever silo holds the log's sequencer now (its /healthz names the silo).
+fault_sequencer_silo() {
+  local silo
+  silo=$(node -e 'fetch(process.argv[1]).then(r=>r.json()).then(j=>console.log(j.sequencerSilo??"")).catch(()=>console.log(""))' "$F_OPS1/healthz")
+  case "$silo" in
+    *":$F_SILO1:"*|*":$F_SILO1") echo node ;;
+    *":$F_SILO2:"*|*":$F_SILO2") echo node2 ;;
+    *) say "$F_NAME: no silo named for the sequencer: '$silo'"; return 1 ;;
+  esac
+}
+
+# fault_use_silo node|node2: the checks and the load go to that silo.
+fault_use_silo() {
+  if [ "$1" = node ]; then F_URL=$F_URL1 F_OPS=$F_OPS1; else F_URL=$F_URL2 F_OPS=$F_OPS2; fi
+}
+
+# fault_signal SIGNAL NAME: a signal to a process quickstart.sh (or fault_two_silos) recorded, which stays recorded.
+fault_signal() {
+  local pid
+  pid=$(cat "$F_STATE/pids/$2.pid")
+  [ -n "$F_FAULT_AT" ] || F_FAULT_AT=$(now_ms)
+  kill -"$1" "$pid"
+  say "$F_NAME: kill -$1 $2 (pid $pid)"
+}
+
+# acks_since MS: acknowledgements of requests sent at or after MS.
+acks_since() { node -e 'const t=+process.argv[2];console.log(require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(l=>l&&JSON.parse(l).s>=t).length)' "$F_STATE/ledger.jsonl" "$1"; }

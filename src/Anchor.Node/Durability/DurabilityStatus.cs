@@ -16,6 +16,9 @@ public sealed class DurabilityStatus(string mode, string guarantee, int replicas
     public int Replicas { get; } = replicas;
     public IReadOnlyList<string> Warnings { get; } = warnings;
 
+    /// <summary>Durability rests on <c>appendfsync always</c>, which someone can switch off under a running node (<see cref="DurabilityGate"/> then withholds answers).</summary>
+    public bool WatchesFsync => watchFsync;
+
     /// <summary>Null while what was checked at start still holds.</summary>
     public string? Problem { get; private set; }
 
