@@ -35,7 +35,7 @@ public sealed class AuditStreamTests(RedisServer redis)
             var records = Enumerable.Range(pool * 1000, 1000).Select(n => TestProvider.NewEvidence(n % 2 == 0 ? "shared" : $"c-{n}")).ToList();
             evidence.AddRange(records);
             var results = await sequencer.SequenceAsync([[.. records.Select(e => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(e), "c2ln", keyEntry))]]);
-            Assert.All(results[0], r => Assert.Null(r.ErrorCode));
+            Assert.All(results[0].Records, r => Assert.Null(r.ErrorCode));
         }
         var size = (await store.ReadHeadAsync()).Size;
         Assert.Equal(9001UL, size);

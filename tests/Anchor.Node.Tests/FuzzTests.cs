@@ -69,8 +69,12 @@ public sealed class FuzzTests(RedisServer redis, ITestOutputHelper output) : IDi
             if (status == 200)
             {
                 var answer = JsonNode.Parse(text)!;
-                var receipts = answer["receipts"] is JsonArray many ? many.ToList() : [answer["receipt"]];
-                foreach (var receipt in receipts) acknowledged.Add(receipt!["leafIndex"]!.GetValue<string>());
+                // One record's receipt names its leaf; a batch's names runs of leaves (firstIndex, count).
+                if (answer["receipts"] is JsonArray runs)
+                    foreach (var run in runs)
+                        for (var i = 0UL; i < ulong.Parse(run!["count"]!.GetValue<string>()); i++)
+                            acknowledged.Add((ulong.Parse(run["firstIndex"]!.GetValue<string>()) + i).ToString());
+                else acknowledged.Add(answer["receipt"]!["leafIndex"]!.GetValue<string>());
                 return;
             }
             Assert.True(status is >= 400 and < 500, $"{seeds[target].Path} answered {status} to [{input}]: {text}");
