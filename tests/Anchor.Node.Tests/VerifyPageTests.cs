@@ -245,12 +245,20 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         // Kept beside the screenshot: what the page was given and what it said, to read when a case fails.
         var casesFile = Path.Combine(Path.GetDirectoryName(Screenshot)!, "verify-page-cases.json");
         var resultsFile = Path.Combine(Path.GetDirectoryName(Screenshot)!, "verify-page-results.json");
+        // The preloaded case is what a court receives: `anchor report`'s HTML, opened from disk, verifying itself.
+        var bundleFile = Path.Combine(_state, "preload-bundle.json");
+        var trustFile = Path.Combine(_state, "preload-trust.json");
+        var reportFile = Path.Combine(Path.GetDirectoryName(Screenshot)!, "report.html");
+        await File.WriteAllTextAsync(bundleFile, preloadBundle.ToJsonString());
+        await File.WriteAllTextAsync(trustFile, preloadTrust);
+        var report = await Anchor.Core.Tests.Cli.CliRunner.Run("report", bundleFile, "--trust", trustFile, "-o", reportFile);
+        Assert.True(report.Exit == 1 && File.Exists(reportFile), report.Output + report.Error); // 1: anchors not checked without --rpc.
         await File.WriteAllTextAsync(casesFile, new JsonObject
         {
             ["url"] = new Uri(node.Http.BaseAddress!, "/verify").ToString(),
             ["allowedOrigins"] = new JsonArray(rpcUrl),
             ["cases"] = cases,
-            ["preload"] = new JsonObject { ["bundle"] = preloadBundle.ToJsonString(), ["trust"] = preloadTrust },
+            ["preload"] = new JsonObject { ["file"] = reportFile },
         }.ToJsonString());
         var browserDir = Path.Combine(RepoRoot.Path, "tests", "browser");
         Assert.True(File.Exists("/usr/bin/chromium"), "chromium is not installed (apt-get install chromium; tests/run.sh does)");

@@ -3,7 +3,8 @@
 // pastes the bundle and trust file, gives the document and RPC URLs, presses Verify and reads every result line.
 // Usage: node verify-page.mjs CASES.json RESULTS.json SCREENSHOT.png
 //   CASES.json: { "url": "http://127.0.0.1:PORT/verify", "allowedOrigins": ["http://127.0.0.1:8545"], "cases": [
-//     { "name", "bundle": "<text>", "trust": "<text>" | "", "file": "<base64>"?, "rpc": "31337=URL"?, "screenshot": true? } ] }
+//     { "name", "bundle": "<text>", "trust": "<text>" | "", "file": "<base64>"?, "rpc": "31337=URL"?, "screenshot": true? } ],
+//     "preload": { "file": "/path/report.html" }? }
 //   RESULTS.json: { "results": [{ "name", "outcome", "verdict", "checks": [{ "name", "status", "detail" }], "summary": [{ "label", "text" }] }],
 //                   "requests": [every URL the page requested], "foreign": [those of another origin than the page's and the allowed] }
 import { chromium } from 'playwright-core';
@@ -50,15 +51,10 @@ try {
     output.results.push({ name: c.name, ...result });
     if (c.screenshot) await page.screenshot({ path: screenshotFile, fullPage: true });
   }
-  // A report embeds the page with the bundle and trust file preloaded: it verifies itself on load (spec.preload).
+  // A report (anchor report -o X.html) embeds the page with the bundle and trust file preloaded: opened from disk, it
+  // verifies itself on load (spec.preload.file).
   if (spec.preload) {
-    const html = (await (await fetch(spec.url)).text()).replace('<div id="anchor-report"></div>',
-      '<div id="anchor-report"><h2>report</h2></div>'
-      + `<script type="application/json" id="anchor-preload-bundle">${spec.preload.bundle.replace(/</g, '\\u003c')}</script>`
-      + `<script type="application/json" id="anchor-preload-trust">${spec.preload.trust.replace(/</g, '\\u003c')}</script>`);
-    const file = join(profile, 'report.html');
-    writeFileSync(file, html);
-    await page.goto('file://' + file);
+    await page.goto('file://' + spec.preload.file);
     await page.waitForFunction(() => Number(document.getElementById('results').dataset.done ?? 0) > 0, null, { timeout: 60000 });
     output.results.push({ name: 'preloaded', ...await page.evaluate(() => ({
       outcome: document.getElementById('verdict').dataset.outcome,
