@@ -31,8 +31,12 @@ public static class BenchCommand
     {
         var node = NodeOptions.Node();
         var tokenFile = NodeOptions.AdminTokenFile();
-        var mode = new Option<string>("--mode") { Description = "single: one record per request; batch: provider-signed batches.", DefaultValueFactory = _ => "single" };
-        mode.AcceptOnlyFromAmong("single", "batch");
+        var mode = new Option<string>("--mode")
+        {
+            Description = "single: one record per request; batch: provider-signed batches; seal: batches of sealed ledger rows (anchor seal's records: hmac-sha256 of generated rows, kind ledger.row, one contract per row).",
+            DefaultValueFactory = _ => "single",
+        };
+        mode.AcceptOnlyFromAmong("single", "batch", "seal");
         var batchSize = new Option<int>("--batch-size") { Description = "Records per batch (--mode batch).", DefaultValueFactory = _ => 1000 };
         var alg = new Option<string>("--alg") { Description = "The throwaway provider's signature algorithm.", DefaultValueFactory = _ => "ed25519" };
         alg.AcceptOnlyFromAmong([.. SignatureAlgs.All.Select(SignatureAlgs.ToWire)]);
@@ -49,14 +53,15 @@ public static class BenchCommand
         command.SetAction(async (parseResult, ct) =>
         {
             var settings = new BenchSettings(
-                parseResult.GetValue(mode) == "batch",
+                parseResult.GetValue(mode) is "batch" or "seal",
                 Math.Max(1, parseResult.GetValue(batchSize)),
                 SignatureAlgs.TryParse(parseResult.GetValue(alg), out var a) ? a : SignatureAlg.Ed25519,
                 Math.Max(1, parseResult.GetValue(records)),
                 Math.Max(1, parseResult.GetValue(concurrency)),
                 parseResult.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
                 parseResult.GetValue(rate),
-                TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(warmup))));
+                TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(warmup))),
+                parseResult.GetValue(mode) == "seal");
             var progress = parseResult.InvocationConfiguration.Error;
             try
             {
@@ -83,7 +88,8 @@ public static class BenchCommand
         return command;
     }
 
-    private sealed record BenchSettings(bool Batch, int BatchSize, SignatureAlg Alg, int Records, int Concurrency, TimeSpan? Duration, double? Rate, TimeSpan Warmup);
+    private sealed record BenchSettings(bool Batch, int BatchSize, SignatureAlg Alg, int Records, int Concurrency, TimeSpan? Duration, double? Rate, TimeSpan Warmup,
+        bool Seal = false);
 
     /// <summary>One pre-built request: its body and how many records it carries.</summary>
     private sealed record Request(byte[] Body, int Records);
@@ -144,7 +150,7 @@ public static class BenchCommand
         var rate = run.AcceptedRecords / run.Seconds;
         var report = new JsonObject
         {
-            ["mode"] = s.Batch ? "batch" : "single",
+            ["mode"] = s.Seal ? "seal" : s.Batch ? "batch" : "single",
             ["alg"] = SignatureAlgs.ToWire(s.Alg),
             ["batchSize"] = s.Batch ? s.BatchSize : 1,
             ["concurrency"] = s.Concurrency,
@@ -186,8 +192,17 @@ public static class BenchCommand
         var requests = new List<Request>();
         var contract = "bench-contract-" + Hex.Encode(RandomNumberGenerator.GetBytes(4));
         var time = Times.ToText(DateTimeOffset.UtcNow);
-        Evidence NewEvidence() => new("sha256", Hex.Encode(RandomNumberGenerator.GetBytes(32)), contract, "other", null, time,
-            Hex.Encode(RandomNumberGenerator.GetBytes(Evidence.NonceBytes)));
+        var salt = RandomNumberGenerator.GetBytes(LedgerRow.SaltKeySize);
+        var row = 0L;
+        Evidence NewEvidence()
+        {
+            var nonce = Hex.Encode(RandomNumberGenerator.GetBytes(Evidence.NonceBytes));
+            if (!s.Seal) return new("sha256", Hex.Encode(RandomNumberGenerator.GetBytes(32)), contract, "other", null, time, nonce);
+            // A ledger row as anchor seal makes it: its keyed digest over account, amount and balance, its ID as contract.
+            var n = Interlocked.Increment(ref row);
+            var seal = LedgerRow.Seal(salt, [("account", $"acct-{n % 997}"), ("amount", $"{n % 5000}.{n % 100:D2}"), ("balance", $"{n * 3}.00")]);
+            return new(LedgerRow.HashAlg, Hex.Encode(seal), $"{contract}-row-{n}", LedgerRow.Kind, null, time, nonce);
+        }
         if (!s.Batch)
         {
             var bodies = new Request[total];

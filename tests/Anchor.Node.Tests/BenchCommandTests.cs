@@ -16,6 +16,7 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
     [Theory]
     [InlineData("single", "ed25519", 60, 1, "1")]
     [InlineData("batch", "ecdsa-p256-sha256", 300, 100, "0")]
+    [InlineData("seal", "ed25519", 300, 100, "0")]
     public async Task Reports_accepted_records_equal_to_the_log_growth(string mode, string alg, int records, int batchSize, string warmup)
     {
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, $"bench-{mode}.test/log", _state,
@@ -49,7 +50,7 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         Assert.True((double)report["verifyOnly"]!["perSecond"]! > 0);
         Assert.Equal(Environment.ProcessorCount, (int)report["verifyOnly"]!["cores"]!);
         // Batch reports carry the SHA-256 ceiling of one batch record on this machine, single ones don't.
-        if (mode == "batch")
+        if (mode is "batch" or "seal")
         {
             Assert.True((double)report["hashCeiling"]!["perSecond"]! > 0);
             Assert.Equal(Environment.ProcessorCount, (int)report["hashCeiling"]!["cores"]!);

@@ -155,12 +155,23 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A loopback port free now and never handed out before in this process: the kernel may give the same ephemeral port
+    /// to two asks in a row, and a node given it for two listeners refuses to start (seen: operator port = HTTP port).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (HandedOut)
+                if (HandedOut.Add(port)) return port;
+        }
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 }
 
 [CollectionDefinition(Name)]
