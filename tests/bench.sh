@@ -48,9 +48,9 @@ HALF=$(awk -v m="$MAX" 'BEGIN{printf "%d", m/2}')
 echo "== single ed25519 at half the maximum ($HALF records/s, open loop)"
 $ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode single --records "$SINGLE" --concurrency 256 --rate "$HALF"
 
-echo "== batches of 1000, $BATCH records; Redis memory per record"
+echo "== sealed ledger rows in batches of 1000 (anchor seal's records), $BATCH rows; Redis memory per record"
 M0=$(used); S0=$(size)
-$ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode batch --batch-size 1000 --records "$BATCH" --concurrency 4
+$ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode seal --batch-size 1000 --records "$BATCH" --concurrency 4
 M1=$(used); S1=$(size)
 echo "redis used_memory delta $((M1 - M0)) bytes over $((S1 - S0)) records = $(( (M1 - M0) / (S1 - S0) )) bytes/record"
 
