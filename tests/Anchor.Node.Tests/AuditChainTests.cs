@@ -25,9 +25,9 @@ public sealed class AuditChainTests(RedisServer redis) : IDisposable
     {
         const string origin = "auditchain.test/log";
         await using var anvil = await Anvil.StartAsync(31337);
-        using var operatorClient = await AnchorRegistryClient.ConnectAsync(new ChainTarget("audit", anvil.Url, anvil.ChainId) { Confirmations = 1 }, DevAccounts.Key0);
+        using var operatorClient = await AnchorRegistryClient.ConnectAsync(new ChainTarget("audit", anvil.Url, anvil.ChainId) { Confirmations = 1, Finality = FinalityRule.Confirmations }, DevAccounts.Key0);
         var registry = (await operatorClient.DeployAsync()).ContractAddress!;
-        using var chain = await AnchorRegistryClient.ConnectAsync(new ChainTarget("audit", anvil.Url, anvil.ChainId, registry) { Confirmations = 1 }, DevAccounts.Key0);
+        using var chain = await AnchorRegistryClient.ConnectAsync(new ChainTarget("audit", anvil.Url, anvil.ChainId, registry) { Confirmations = 1, Finality = FinalityRule.Confirmations }, DevAccounts.Key0);
 
         // A node without chains: every anchor on the chain is one the test sends with the operator's key.
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, origin, Path.Combine(_state, "node")));
