@@ -79,6 +79,7 @@ public static class LedgerCommands
 
                 var ids = new HashSet<string>(StringComparer.Ordinal);
                 var clock = Stopwatch.StartNew();
+                var progress = new ProgressLine(error, 0, "rows sealed");
                 long sealedRows = 0;
                 var wave = new List<List<(long Line, string Id, Evidence Evidence)>>();
                 var batch = new List<(long Line, string Id, Evidence Evidence)>();
@@ -104,7 +105,7 @@ public static class LedgerCommands
                     }
                     await seals.FlushAsync(ct);
                     wave.Clear();
-                    Progress(error, $"sealed {sealedRows} rows in {clock.Elapsed.TotalSeconds:F1} s ({sealedRows / Math.Max(0.001, clock.Elapsed.TotalSeconds):F0} rows/s)");
+                    progress.Report(sealedRows, $"in {clock.Elapsed.TotalSeconds:F1} s ({sealedRows / Math.Max(0.001, clock.Elapsed.TotalSeconds):F0} rows/s)");
                 }
                 foreach (var (line, fields) in table.Rows())
                 {
@@ -124,7 +125,7 @@ public static class LedgerCommands
                     }
                 }
                 await FlushAsync();
-                if (!Console.IsErrorRedirected) error.WriteLine();
+                progress.Done();
                 parseResult.InvocationConfiguration.Output.WriteLine($"sealed {sealedRows} rows of {table.Source} into {path} (log '{origin}'); keep it with the salt key: `anchor reconcile` needs both");
                 return 0;
             }
@@ -275,13 +276,11 @@ public static class LedgerCommands
                 case SealsFormat when header is null: header = json; break;
                 case "row" when header is not null: rows[json["id"]!.GetValue<string>()] = json; break;
                 case "receipt" when header is not null: receipts.Add(BatchReceipt.FromJson(json["receipt"])); break;
-                default: throw new AnchorException(ErrorCodes.Malformed, $"unexpected line (the first must be the {SealsFormat} header): {JsonShort(line)}");
+                default: throw new AnchorException(ErrorCodes.Malformed, $"unexpected line (the first must be the {SealsFormat} header): {(line.Length <= 80 ? line : line[..80] + "…")}");
             }
         }
         return (header ?? throw new AnchorException(ErrorCodes.Malformed, "the file is empty"), rows, receipts);
     }
-
-    private static string JsonShort(string s) => s.Length <= 80 ? s : s[..80] + "…";
 
     private static bool TrySaltKey(ParseResult parseResult, string path, bool create, out byte[] salt, out int exitCode)
     {
@@ -312,16 +311,5 @@ public static class LedgerCommands
             exitCode = CliErrors.Usage(CliErrors.Fail(parseResult, $"{path}: {e.Message}"));
             return false;
         }
-    }
-
-    private static long _lastProgress;
-
-    /// <summary>On a terminal one line rewritten in place; into a file or pipe a line every few seconds.</summary>
-    private static void Progress(TextWriter error, string text)
-    {
-        if (!Console.IsErrorRedirected) { error.Write($"\r{text}   "); return; }
-        if (Environment.TickCount64 - _lastProgress < 3000) return;
-        _lastProgress = Environment.TickCount64;
-        error.WriteLine(text);
     }
 }
