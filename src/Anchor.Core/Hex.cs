@@ -5,6 +5,12 @@ public static class Hex
 {
     public static string Encode(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
 
+    /// <summary>Lowercase hex as UTF-8 into <paramref name="destination"/> (2 bytes per byte), without a string.</summary>
+    public static void EncodeUtf8(ReadOnlySpan<byte> bytes, Span<byte> destination)
+    {
+        if (!Convert.TryToHexStringLower(bytes, destination, out _)) throw new ArgumentException("destination is too short", nameof(destination));
+    }
+
     /// <summary>Decodes hex of any case; an optional 0x prefix is accepted only when <paramref name="allowPrefix"/>.</summary>
     public static bool TryDecode(string? text, out byte[] bytes, bool allowPrefix = false)
     {

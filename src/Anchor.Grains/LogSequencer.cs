@@ -114,44 +114,43 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     {
         if (_head is null || _range is null) await LoadAsync().ConfigureAwait(false);
         var head = _head!;
-        var records = calls.SelectMany(c => c).ToList();
-        var results = new SequencedRecord?[records.Count];
         // The API parsed and validated the evidence and the verifier hashed d_i: nothing is parsed or encoded again here.
-        var parsed = records.Select(r => r.Evidence.ToEvidence()).ToArray();
-        var digests = records.Select(r => r.ContentDigest).ToArray(); // For a batch record also its leaf in the provider's tree.
-
-        // Retries: a nonce committed before returns the original; with other content it is a conflict.
-        await ResolveKnownNoncesAsync(records, parsed, digests, results, head).ConfigureAwait(false);
-
-        // Step 1, in memory only: assign indices from the head and compute the tiles they complete.
+        var records = calls.SelectMany(c => c).ToArray();
+        var results = new SequencedRecord?[records.Length];
+        await ResolveKnownNoncesAsync(records, results, head).ConfigureAwait(false);
+        var (fresh, shared) = Admit(calls, records, results, Times.ToText(time.GetUtcNow()));
         var batch = new LogBatch(head, _range!);
-        var receivedAt = Times.ToText(time.GetUtcNow());
-        var fresh = new List<(int Slot, LogEntry Entry, ulong Index, byte[] LeafHash, StoredBatch? Batch, ulong InBatch)>();
+        var leafHashes = Place(batch, fresh, records);
+        if (batch.Count > 0) await CommitNewAsync(batch, fresh, leafHashes, results).ConfigureAwait(false);
+        else if (results.Any(r => r?.Checkpoint is not null)) await ConfirmRetriesAsync(head).ConfigureAwait(false);
+        foreach (var (slot, from) in shared) results[slot] = results[from];
+        return await ProveAsync(calls, records, results, batch).ConfigureAwait(false);
+    }
+
+    /// <summary>A record admitted to this append: where it sits in the pool, and for a batch record its tree and place in it.</summary>
+    private readonly record struct Admitted(int Slot, StoredBatch? Tree, bool Whole, ulong InBatch, string ReceivedAt)
+    {
+        public byte[] LeafData(VerifiedRecord r) => Tree is null
+            ? LogEntry.LeafData(r.Provider, r.KeyId, r.Evidence.Jcs, r.Sig, ReceivedAt, JsonText(r.KeyEntry))
+            : Tree.Shared.LeafData(InBatch, r.Evidence.Jcs, Tree.Inclusion(InBatch));
+    }
+
+    /// <summary>
+    /// Step 1, admission (memory only): each call is all or nothing. A call is refused whole when one of its records names a
+    /// revoked key, reuses a nonce with other content, or conflicts with a retry's original; the same record twice in one pool
+    /// (a quick retry) is admitted once and the later slot shares its result. Returns the records to write, in pool order.
+    /// </summary>
+    private (List<Admitted> Fresh, List<(int Slot, int From)> Shared) Admit(IReadOnlyList<VerifiedRecord[]> calls, VerifiedRecord[] records,
+        SequencedRecord?[] results, string receivedAt)
+    {
+        var fresh = new List<Admitted>(records.Length);
         var pooled = new Dictionary<(string, string), int>(); // (provider, nonce) → slot that carries it in this batch.
         var shared = new List<(int Slot, int From)>();
         var start = 0;
         foreach (var call in calls)
         {
             var end = start + call.Length;
-            var seen = new HashSet<(string, string)>();
-            string? conflict = null;
-            (string Code, string Detail)? refusal = null;
-            for (var i = start; i < end && conflict is null; i++)
-            {
-                var key = (records[i].Provider, parsed[i].Nonce);
-                if (results[i] is null && _revoked.TryGetValue(records[i].KeyEntry, out var revokedAt))
-                {
-                    // The revocation is in the log before this record would be: refuse, whatever a verifier's cache said.
-                    refusal = (ErrorCodes.KeyRevoked, $"key '{records[i].KeyId}' of provider '{records[i].Provider}' was revoked by entry {revokedAt}");
-                    break;
-                }
-                if (results[i]?.ErrorCode is not null) conflict = results[i]!.ErrorDetail;
-                else if (!seen.Add(key)) conflict = $"nonce {parsed[i].Nonce} appears twice in one request";
-                else if (results[i] is null && pooled.TryGetValue(key, out var other) && !digests[other].AsSpan().SequenceEqual(digests[i]))
-                    conflict = $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content";
-            }
-            if (conflict is not null) refusal = (ErrorCodes.NonceConflict, conflict);
-            if (refusal is { } refused)
+            if (Refusal(start, end) is { } refused)
             {
                 // Nothing of this call is written; records that were committed before keep their originals.
                 for (var i = start; i < end; i++)
@@ -166,77 +165,98 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
             {
                 if (results[i] is not null) continue;
                 var r = records[i];
-                var e = parsed[i];
-                // The same record in two calls of one pool (a quick retry): written once, both get its receipt.
-                if (pooled.TryGetValue((r.Provider, e.Nonce), out var from)) { shared.Add((i, from)); continue; }
-                pooled[(r.Provider, e.Nonce)] = i;
-                var inBatch = (ulong)r.BatchIndex;
+                if (pooled.TryGetValue((r.Provider, r.Evidence.Nonce), out var from)) { shared.Add((i, from)); continue; }
+                pooled[(r.Provider, r.Evidence.Nonce)] = i;
                 var tree = r.Batch is null ? null
                     : providerBatch ?? (loose is not null && loose.Shared.Root == r.Batch.Root ? loose : loose = TreeOf(r, receivedAt));
-                var entry = tree is null
-                    ? new LogEntry(r.Provider, r.KeyId, e, r.Sig, null, receivedAt, JsonText(r.KeyEntry))
-                    : tree.Shared.Entry(inBatch, e, tree.Inclusion(inBatch));
-                fresh.Add((i, entry, 0, [], providerBatch, inBatch));
+                fresh.Add(new Admitted(i, tree, providerBatch is not null, (ulong)r.BatchIndex, receivedAt));
             }
             start = end;
         }
+        return (fresh, shared);
 
-        var leaves = new (byte[] Data, byte[] Hash)[fresh.Count];
+        (string Code, string Detail)? Refusal(int start, int end)
+        {
+            var seen = new HashSet<(string, string)>();
+            for (var i = start; i < end; i++)
+            {
+                var r = records[i];
+                var key = (r.Provider, r.Evidence.Nonce);
+                // The revocation is in the log before this record would be: refuse, whatever a verifier's cache said.
+                if (results[i] is null && _revoked.TryGetValue(r.KeyEntry, out var revokedAt))
+                    return (ErrorCodes.KeyRevoked, $"key '{r.KeyId}' of provider '{r.Provider}' was revoked by entry {revokedAt}");
+                if (results[i]?.ErrorCode is not null) return (ErrorCodes.NonceConflict, results[i]!.ErrorDetail!);
+                if (!seen.Add(key)) return (ErrorCodes.NonceConflict, $"nonce {r.Evidence.Nonce} appears twice in one request");
+                if (results[i] is null && pooled.TryGetValue(key, out var other) && !records[other].ContentDigest.AsSpan().SequenceEqual(r.ContentDigest))
+                    return (ErrorCodes.NonceConflict, $"nonce {r.Evidence.Nonce} of provider '{r.Provider}' is already used by other content");
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Step 1, placement (memory only): each admitted record's leaf data and hash (in parallel: the entry of a batch record is
+    /// ≈ 1 KiB to hash), then, in pool order, its index from the head, the tiles it completes and its index records.
+    /// Invariant: indices are assigned in one pass from the head the batch was built on, so a commit never leaves a gap.
+    /// </summary>
+    private static (ulong Index, byte[] Data, byte[] Hash)[] Place(LogBatch batch, List<Admitted> fresh, VerifiedRecord[] records)
+    {
+        var leaves = new (ulong Index, byte[] Data, byte[] Hash)[fresh.Count];
         Parallel.For(0, fresh.Count, f =>
         {
-            var (slot, entry, _, _, _, _) = fresh[f];
-            var data = LogEntry.LeafData(entry.Provider, entry.KeyId, records[slot].Evidence.Jcs, entry.Sig, entry.Batch, entry.ReceivedAt, entry.KeyEntry);
-            leaves[f] = (data, TreeHasher.HashLeaf(data));
+            var data = fresh[f].LeafData(records[fresh[f].Slot]);
+            leaves[f] = (0, data, TreeHasher.HashLeaf(data));
         });
         for (var f = 0; f < fresh.Count; f++)
         {
-            var (slot, entry, _, _, providerBatch, inBatch) = fresh[f];
-            var index = providerBatch is null
-                ? batch.Add(leaves[f].Data, leaves[f].Hash)
-                : batch.Add(leaves[f].Hash, providerBatch, inBatch, records[slot].Evidence.Jcs);
-            batch.IndexByHash(entry.Evidence.Hash, index);
-            batch.IndexByContract(entry.Provider, entry.Evidence.ContractId, index);
-            batch.IndexNonce(entry.Provider, entry.Evidence.Nonce, index);
-            fresh[f] = (slot, entry, index, leaves[f].Hash, providerBatch, inBatch);
+            var (slot, tree, whole, inBatch, _) = fresh[f];
+            var r = records[slot];
+            var (_, data, hash) = leaves[f];
+            var index = whole ? batch.Add(hash, tree!, inBatch, r.Evidence.Jcs) : batch.Add(data, hash);
+            batch.IndexByHash(r.Evidence.Hash, index);
+            batch.IndexByContract(r.Provider, r.Evidence.ContractId, index);
+            batch.IndexNonce(r.Provider, r.Evidence.Nonce, index);
+            leaves[f].Index = index;
         }
+        return leaves;
+    }
 
-        if (batch.Count > 0)
+    /// <summary>
+    /// Steps 2 to 4 for a pool with new records. 2: sign the checkpoint of the new tree before anything is written (signing is
+    /// local and cannot fail halfway). 3: commit. 4: the checkpoint goes into the witness file (fsynced), and only then are the
+    /// callers answered: a Redis that later loses this batch cannot hide that it was. The signed checkpoint is the receipts'
+    /// only signature: each record's receipt is its proof into this tree (step 5).
+    /// </summary>
+    private async Task CommitNewAsync(LogBatch batch, List<Admitted> fresh, (ulong Index, byte[] Data, byte[] Hash)[] leaves, SequencedRecord?[] results)
+    {
+        var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, batch.Root()));
+        for (var f = 0; f < fresh.Count; f++) results[fresh[f].Slot] = Committed(leaves[f].Data, leaves[f].Index, leaves[f].Hash, checkpoint);
+        await CommitAsync(batch, checkpoint).ConfigureAwait(false);
+        await WitnessAsync(checkpoint, batch.NewSize).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Steps 3 and 4 for a pool of retries only: they carry the head's checkpoint, which must be witnessed and, if a wait for
+    /// fsync or replicas is configured, confirmed (the wait of the append that wrote them may have failed).
+    /// </summary>
+    private async Task ConfirmRetriesAsync(LogHead head)
+    {
+        try
         {
-            // Step 2: sign the checkpoint of the new tree before anything is written; signing is local and cannot fail halfway.
-            var root = batch.Root();
-            var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, root));
-
-            for (var f = 0; f < fresh.Count; f++) results[fresh[f].Slot] = Committed(leaves[f].Data, fresh[f].Index, fresh[f].LeafHash, checkpoint);
-
-            // Step 3: commit; step 4: its checkpoint goes into the witness file (fsynced), and only then are the callers
-            // answered: a Redis that later loses this batch cannot hide that it was. The signed checkpoint is the receipts'
-            // only signature: each record's receipt is its proof into this tree (step 5).
-            await CommitAsync(batch, checkpoint).ConfigureAwait(false);
-            await WitnessAsync(checkpoint, batch.NewSize).ConfigureAwait(false);
+            await store.ConfirmDurableAsync().ConfigureAwait(false);
         }
-        else if (results.Any(r => r?.Checkpoint is not null))
+        catch (Exception ex) when (ex is NotDurableException or StackExchange.Redis.RedisException)
         {
-            // Only retries of records committed before: they carry the head's checkpoint, which must be witnessed and, if a
-            // wait for fsync or replicas is configured, confirmed (the wait of the append that wrote them may have failed).
-            try
-            {
-                await store.ConfirmDurableAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is NotDurableException or StackExchange.Redis.RedisException)
-            {
-                throw new SequencerUnavailableException($"the log is not yet durable ({ex.Message}); retry the same records");
-            }
-            await WitnessAsync(head.Checkpoint!, head.Size).ConfigureAwait(false);
+            throw new SequencerUnavailableException($"the log is not yet durable ({ex.Message}); retry the same records");
         }
-        foreach (var (slot, from) in shared) results[slot] = results[from];
-        return await ProveAsync(calls, records, results, batch).ConfigureAwait(false);
+        await WitnessAsync(head.Checkpoint!, head.Size).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Step 5: the receipts' proofs, all into the tree of the head now committed. Nodes of new leaves' proofs are in the
     /// batch's memory (<see cref="LogBatch.TryGetNode"/>); a retry's records may need older nodes, read from storage.
     /// </summary>
-    private async Task<SequencedCall[]> ProveAsync(IReadOnlyList<VerifiedRecord[]> calls, List<VerifiedRecord> records, SequencedRecord?[] results, LogBatch batch)
+    private async Task<SequencedCall[]> ProveAsync(IReadOnlyList<VerifiedRecord[]> calls, VerifiedRecord[] records, SequencedRecord?[] results, LogBatch batch)
     {
         var head = _head!;
         var size = head.Size;
@@ -307,29 +327,30 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         }
     }
 
-    private async Task ResolveKnownNoncesAsync(IReadOnlyList<VerifiedRecord> records, Evidence[] parsed, byte[][] digests,
-        SequencedRecord?[] results, LogHead head)
+    /// <summary>Retries: a nonce committed before gets its original (proven in step 5); with other content it is a conflict.</summary>
+    private async Task ResolveKnownNoncesAsync(VerifiedRecord[] records, SequencedRecord?[] results, LogHead head)
     {
-        foreach (var group in Enumerable.Range(0, records.Count).GroupBy(i => records[i].Provider))
+        foreach (var group in Enumerable.Range(0, records.Length).GroupBy(i => records[i].Provider))
         {
-            var nonces = group.Select(i => parsed[i].Nonce).Distinct().ToList();
+            var nonces = group.Select(i => records[i].Evidence.Nonce).Distinct().ToList();
             var known = await store.ReadNoncesAsync(group.Key, nonces, head).ConfigureAwait(false);
-            var hits = group.Where(i => known.ContainsKey(parsed[i].Nonce)).ToList();
+            var hits = group.Where(i => known.ContainsKey(records[i].Evidence.Nonce)).ToList();
             // A retried batch can bring thousands of known nonces: read their entries concurrently.
-            var entries = await Task.WhenAll(hits.Select(i => store.ReadLeafAsync(known[parsed[i].Nonce].LeafIndex, head))).ConfigureAwait(false);
+            var entries = await Task.WhenAll(hits.Select(i => store.ReadLeafAsync(known[records[i].Evidence.Nonce].LeafIndex, head))).ConfigureAwait(false);
             for (var h = 0; h < hits.Count; h++)
             {
                 var i = hits[h];
-                var record = known[parsed[i].Nonce];
+                var nonce = records[i].Evidence.Nonce;
+                var record = known[nonce];
                 if (entries[h] is not { } leaf) continue;
                 var entry = LogEntry.FromJson(Jcs.ParseStrict(leaf.Data));
                 // The index is a hint: trust it only if the entry there really is this provider's nonce.
-                if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != parsed[i].Nonce) continue;
+                if (entry.Provider != records[i].Provider || entry.Evidence.Nonce != nonce) continue;
                 var stored = ContentDigest(entry.Provider, entry.KeyId, entry.Evidence);
-                results[i] = stored.AsSpan().SequenceEqual(digests[i])
+                results[i] = stored.AsSpan().SequenceEqual(records[i].ContentDigest)
                     ? Committed(leaf.Data, record.LeafIndex, leaf.Hash, head.Checkpoint!)
                     : SequencedRecord.Refused(ErrorCodes.NonceConflict,
-                        $"nonce {parsed[i].Nonce} of provider '{records[i].Provider}' is already used by other content (leaf {record.LeafIndex})");
+                        $"nonce {nonce} of provider '{records[i].Provider}' is already used by other content (leaf {record.LeafIndex})");
             }
         }
     }

@@ -318,7 +318,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
         var name = LogKeys.Batch(leafIndex - record.Back);
         var leaf = ReadNodeHashesAsync([new NodeId(0, leafIndex)], head);
         var batch = await ReadBatchAsync(name, record.Size, head).ConfigureAwait(false);
-        var data = StoredBatch.LeafData(batch.Shared, record, batch.Inclusion(record.Index), $"entry {leafIndex}");
+        var data = StoredBatch.LeafData(batch.Shared, record, batch.Inclusion(record.Index));
         var hash = TreeHasher.HashLeaf(data);
         var logLeaf = (await leaf.ConfigureAwait(false))[0];
         if (!hash.AsSpan().SequenceEqual(logLeaf))

@@ -85,15 +85,7 @@ public sealed class StoredBatch
         }
     }
 
-    /// <summary>The leaf data of <paramref name="record"/>, rebuilt with <see cref="ProviderBatch.Entry"/> and JCS, as it was written.</summary>
-    public static byte[] LeafData(ProviderBatch shared, BatchRecord record, IReadOnlyList<byte[]> path, string what)
-    {
-        Evidence evidence;
-        try { evidence = Evidence.FromJson(Jcs.ParseStrict(record.Evidence())); }
-        catch (Exception ex) when (ex is JsonException or AnchorException)
-        {
-            throw new InvalidDataException($"{what}: its evidence does not parse ({ex.Message}): storage is inconsistent", ex);
-        }
-        return shared.Entry(record.Index, evidence, path).LeafData();
-    }
+    /// <summary>The leaf data of <paramref name="record"/>, rebuilt from its stored evidence bytes as the sequencer wrote it (<see cref="ProviderBatch.LeafData"/>).</summary>
+    public static byte[] LeafData(ProviderBatch shared, BatchRecord record, IReadOnlyList<byte[]> path) =>
+        shared.LeafData(record.Index, record.Evidence(), path);
 }

@@ -99,25 +99,128 @@ public static class Jcs
         }
     }
 
+    /// <summary>
+    /// One member of an object for <see cref="WriteObject"/>: a string, an array of strings, hashes (32 bytes each) written
+    /// as an array of lowercase hex strings, a nested object, or a value that is canonical JSON already (written as it is).
+    /// </summary>
+    public readonly struct Member
+    {
+        private readonly object? _value; // string, IReadOnlyList<string>, IReadOnlyList<byte[]> (hashes) or Member[] (object)
+        private readonly ReadOnlyMemory<byte> _raw;
+
+        private Member(string name, object? value, ReadOnlyMemory<byte> raw)
+        {
+            Name = name;
+            _value = value;
+            _raw = raw;
+        }
+
+        public string Name { get; }
+
+        public static Member String(string name, string value) => new(name, value, default);
+
+        public static Member Strings(string name, IReadOnlyList<string> values) => new(name, values, default);
+
+        public static Member Hashes(string name, IReadOnlyList<byte[]> hashes)
+        {
+            for (var i = 0; i < hashes.Count; i++)
+                if (hashes[i].Length != HashBytes) throw new ArgumentException("hashes must be 32 bytes each", nameof(hashes));
+            return new(name, hashes, default);
+        }
+
+        public static Member Object(string name, params Member[] members) => new(name, members, default);
+
+        /// <summary>A value that is canonical JSON already (the JCS of evidence inside an entry, say).</summary>
+        public static Member Raw(string name, ReadOnlyMemory<byte> canonicalJson) => new(name, null, canonicalJson);
+
+        internal void WriteValue(IBufferWriter<byte> output)
+        {
+            switch (_value)
+            {
+                case string text:
+                    WriteString(text, output);
+                    break;
+                case IReadOnlyList<string> texts:
+                    output.Write("["u8);
+                    for (var i = 0; i < texts.Count; i++)
+                    {
+                        if (i > 0) output.Write(","u8);
+                        WriteString(texts[i], output);
+                    }
+                    output.Write("]"u8);
+                    break;
+                case IReadOnlyList<byte[]> hashes:
+                    output.Write("["u8);
+                    for (var i = 0; i < hashes.Count; i++)
+                    {
+                        if (i > 0) output.Write(","u8);
+                        var text = output.GetSpan(2 * HashBytes + 2);
+                        text[0] = (byte)'"';
+                        Hex.EncodeUtf8(hashes[i], text[1..]);
+                        text[2 * HashBytes + 1] = (byte)'"';
+                        output.Advance(2 * HashBytes + 2);
+                    }
+                    output.Write("]"u8);
+                    break;
+                case Member[] members:
+                    WriteObject(output, members);
+                    break;
+                default:
+                    output.Write(_raw.Span);
+                    break;
+            }
+        }
+    }
+
+    private const int HashBytes = 32;
+
+    /// <summary>
+    /// Writes an object of <paramref name="members"/>, given in any order: they are sorted here (RFC 8785 3.2.3, by the
+    /// UTF-16 code units of the names), so no record writes its members in an order of its own. The one object writer:
+    /// evidence, entries, statements and trees of <see cref="JsonNode"/> are all written through it.
+    /// </summary>
+    public static void WriteObject(IBufferWriter<byte> output, Span<Member> members)
+    {
+        // Insertion sort: records have at most a dozen members, and their names are distinct (checked).
+        for (var i = 1; i < members.Length; i++)
+        {
+            var m = members[i];
+            var j = i - 1;
+            for (; j >= 0 && string.CompareOrdinal(members[j].Name, m.Name) > 0; j--) members[j + 1] = members[j];
+            members[j + 1] = m;
+        }
+        output.Write("{"u8);
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                if (string.Equals(members[i - 1].Name, members[i].Name, StringComparison.Ordinal))
+                    throw new ArgumentException($"member '{members[i].Name}' is given twice", nameof(members));
+                output.Write(","u8);
+            }
+            WriteString(members[i].Name, output);
+            output.Write(":"u8);
+            members[i].WriteValue(output);
+        }
+        output.Write("}"u8);
+    }
+
     private static void Write(JsonNode? node, ArrayBufferWriter<byte> output)
     {
         switch (node)
         {
             case JsonObject obj:
             {
-                output.Write("{"u8);
-                var members = new List<KeyValuePair<string, JsonNode?>>(obj.Count);
-                foreach (var m in obj) members.Add(m);
-                // RFC 8785 3.2.3: sort by the UTF-16 code units of the names.
-                members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-                for (var i = 0; i < members.Count; i++)
+                var members = new Member[obj.Count];
+                var n = 0;
+                foreach (var (name, value) in obj)
                 {
-                    if (i > 0) output.Write(","u8);
-                    WriteString(members[i].Key, output);
-                    output.Write(":"u8);
-                    Write(members[i].Value, output);
+                    // A string member is written directly; a nested object or array is canonicalised first.
+                    members[n++] = value is JsonValue v && v.TryGetValue<string>(out var text)
+                        ? Member.String(name, text)
+                        : Member.Raw(name, Encode(value ?? throw new AnchorException(ErrorCodes.Malformed, "only strings, objects and arrays can be canonicalised, not null")));
                 }
-                output.Write("}"u8);
+                WriteObject(output, members);
                 break;
             }
             case JsonArray array:

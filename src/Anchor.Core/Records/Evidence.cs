@@ -50,30 +50,16 @@ public sealed record Evidence(
         return obj;
     }
 
-    /// <summary>
-    /// JCS(evidence), written without a JSON tree: the members in RFC 8785 order (UTF-16 order of the names:
-    /// clientTime, contractId, hash, hashAlg, kind, metadataHash, nonce). Equal to Jcs.Encode(ToJson()) (tested).
-    /// </summary>
+    /// <summary>JCS(evidence), written without a JSON tree. Equal to Jcs.Encode(ToJson()) (tested).</summary>
     public void WriteCanonical(IBufferWriter<byte> output)
     {
-        output.Write("{\"clientTime\":"u8);
-        Jcs.WriteString(ClientTime, output);
-        output.Write(",\"contractId\":"u8);
-        Jcs.WriteString(ContractId, output);
-        output.Write(",\"hash\":"u8);
-        Jcs.WriteString(Hash, output);
-        output.Write(",\"hashAlg\":"u8);
-        Jcs.WriteString(HashAlg, output);
-        output.Write(",\"kind\":"u8);
-        Jcs.WriteString(Kind, output);
-        if (MetadataHash is not null)
-        {
-            output.Write(",\"metadataHash\":"u8);
-            Jcs.WriteString(MetadataHash, output);
-        }
-        output.Write(",\"nonce\":"u8);
-        Jcs.WriteString(Nonce, output);
-        output.Write("}"u8);
+        var members = MetadataHash is null
+            ? (Span<Jcs.Member>)[Jcs.Member.String("hashAlg", HashAlg), Jcs.Member.String("hash", Hash), Jcs.Member.String("contractId", ContractId),
+                Jcs.Member.String("kind", Kind), Jcs.Member.String("clientTime", ClientTime), Jcs.Member.String("nonce", Nonce)]
+            : [Jcs.Member.String("hashAlg", HashAlg), Jcs.Member.String("hash", Hash), Jcs.Member.String("contractId", ContractId),
+                Jcs.Member.String("kind", Kind), Jcs.Member.String("metadataHash", MetadataHash), Jcs.Member.String("clientTime", ClientTime),
+                Jcs.Member.String("nonce", Nonce)];
+        Jcs.WriteObject(output, members);
     }
 
     public byte[] Canonical()

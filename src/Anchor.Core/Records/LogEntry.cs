@@ -60,49 +60,32 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
         return obj;
     }
 
-    public byte[] LeafData() => LeafData(Provider, KeyId, Evidence.Canonical(), Sig, Batch, ReceivedAt, KeyEntry);
+    public byte[] LeafData() => LeafData(Provider, KeyId, Evidence.Canonical(), Sig,
+        Batch is null ? null : Jcs.Member.Object("batch", Jcs.Member.String("index", Batch.Index), Jcs.Member.Strings("path", Batch.Path),
+            Jcs.Member.String("root", Batch.Root), Jcs.Member.String("size", Batch.Size)),
+        ReceivedAt, KeyEntry);
+
+    /// <summary>The leaf data of a single record (no batch) from the evidence's canonical bytes, as the sequencer writes it.</summary>
+    public static byte[] LeafData(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs, string sig, string receivedAt, string keyEntry) =>
+        LeafData(provider, keyId, evidenceJcs, sig, null, receivedAt, keyEntry);
 
     /// <summary>
-    /// JCS(entry) written without a JSON tree from the evidence's canonical bytes, the members in RFC 8785 order
-    /// (batch, evidence, keyEntry, keyId, provider, receivedAt, sig, v; batch: index, path, root, size). Equal to Jcs.Encode(ToJson()) (tested).
+    /// JCS(entry) written without a JSON tree from the evidence's canonical bytes; <paramref name="batch"/> is the member
+    /// <c>batch</c> of a batch record (<see cref="ProviderBatch.LeafData"/>). Equal to Jcs.Encode(ToJson()) (tested).
     /// </summary>
-    public static byte[] LeafData(string provider, string keyId, ReadOnlySpan<byte> evidenceJcs, string sig, BatchPath? batch, string receivedAt, string keyEntry)
+    internal static byte[] LeafData(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs, string sig, Jcs.Member? batch, string receivedAt, string keyEntry)
     {
-        var output = new ArrayBufferWriter<byte>(evidenceJcs.Length + 256 + (batch is null ? 0 : 100 + 67 * batch.Path.Count));
-        output.Write("{"u8);
-        if (batch is not null)
-        {
-            output.Write("\"batch\":{\"index\":"u8);
-            Jcs.WriteString(batch.Index, output);
-            output.Write(",\"path\":["u8);
-            for (var i = 0; i < batch.Path.Count; i++)
-            {
-                if (i > 0) output.Write(","u8);
-                Jcs.WriteString(batch.Path[i], output);
-            }
-            output.Write("],\"root\":"u8);
-            Jcs.WriteString(batch.Root, output);
-            output.Write(",\"size\":"u8);
-            Jcs.WriteString(batch.Size, output);
-            output.Write("},"u8);
-        }
-        output.Write("\"evidence\":"u8);
-        output.Write(evidenceJcs);
-        output.Write(",\"keyEntry\":"u8);
-        Jcs.WriteString(keyEntry, output);
-        output.Write(",\"keyId\":"u8);
-        Jcs.WriteString(keyId, output);
-        output.Write(",\"provider\":"u8);
-        Jcs.WriteString(provider, output);
-        output.Write(",\"receivedAt\":"u8);
-        Jcs.WriteString(receivedAt, output);
-        output.Write(",\"sig\":"u8);
-        Jcs.WriteString(sig, output);
-        output.Write(",\"v\":\""u8);
-        output.Write("1"u8); // Version
-        output.Write("\"}"u8);
+        var output = new ArrayBufferWriter<byte>(evidenceJcs.Length + 256 + (batch is null ? 0 : 800));
+        Span<Jcs.Member> members =
+        [
+            Jcs.Member.String("v", Version), Jcs.Member.String("provider", provider), Jcs.Member.String("keyId", keyId),
+            Jcs.Member.Raw("evidence", evidenceJcs), Jcs.Member.String("keyEntry", keyEntry), Jcs.Member.String("sig", sig),
+            Jcs.Member.String("receivedAt", receivedAt), batch ?? default,
+        ];
+        Jcs.WriteObject(output, batch is null ? members[..^1] : members);
         return output.WrittenSpan.ToArray();
     }
+
     public byte[] LeafHash() => TreeHasher.HashLeaf(LeafData());
 
     /// <summary>The bytes the provider signed for this entry.</summary>

@@ -1,3 +1,4 @@
+using Anchor.Core.Json;
 using Anchor.Core.Merkle;
 
 namespace Anchor.Core.Records;
@@ -21,4 +22,14 @@ public sealed record ProviderBatch(string Provider, string KeyId, string Sig, st
         return new LogEntry(Provider, KeyId, evidence, Sig,
             new BatchPath(Root, JsonFields.Text(Size), JsonFields.Text(index), hexPath), ReceivedAt, KeyEntry);
     }
+
+    /// <summary>
+    /// The leaf data of record <paramref name="index"/> written straight from bytes (no <see cref="LogEntry"/>, no hex
+    /// strings), as the sequencer writes it and storage rebuilds it: equal to <c>Entry(index, evidence, path).LeafData()</c> (tested).
+    /// </summary>
+    public byte[] LeafData(ulong index, ReadOnlyMemory<byte> evidenceJcs, IReadOnlyList<byte[]> path) =>
+        LogEntry.LeafData(Provider, KeyId, evidenceJcs, Sig,
+            Jcs.Member.Object("batch", Jcs.Member.String("index", JsonFields.Text(index)), Jcs.Member.Hashes("path", path),
+                Jcs.Member.String("root", Root), Jcs.Member.String("size", JsonFields.Text(Size))),
+            ReceivedAt, KeyEntry);
 }

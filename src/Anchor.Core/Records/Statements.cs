@@ -24,7 +24,7 @@ public static class Statements
     public static byte[] Single(string provider, string keyId, Evidence evidence) => Single(provider, keyId, evidence.Canonical());
 
     /// <summary>The single statement from the evidence's canonical bytes (<see cref="Evidence.Canonical"/>).</summary>
-    public static byte[] Single(string provider, string keyId, ReadOnlySpan<byte> evidenceJcs)
+    public static byte[] Single(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs)
     {
         var buffer = new ArrayBufferWriter<byte>(SinglePrefix.Length + evidenceJcs.Length + 128);
         Encoding.ASCII.GetBytes(SinglePrefix, buffer);
@@ -36,7 +36,7 @@ public static class Statements
     public static byte[] BatchLeaf(string provider, string keyId, Evidence evidence) => BatchLeaf(provider, keyId, evidence.Canonical());
 
     /// <summary>d_i from the evidence's canonical bytes (<see cref="Evidence.Canonical"/>).</summary>
-    public static byte[] BatchLeaf(string provider, string keyId, ReadOnlySpan<byte> evidenceJcs)
+    public static byte[] BatchLeaf(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs)
     {
         var buffer = new ArrayBufferWriter<byte>(evidenceJcs.Length + 128);
         WriteRecord(buffer, provider, keyId, evidenceJcs);
@@ -44,14 +44,14 @@ public static class Statements
     }
 
     /// <summary><c>anchor-batch:v1\n</c> || JCS({provider, keyId, root, size}).</summary>
-    public static byte[] Batch(string provider, string keyId, string rootHex, ulong size) =>
-        Jcs.Encode(BatchPrefix, new JsonObject
-        {
-            ["provider"] = provider,
-            ["keyId"] = keyId,
-            ["root"] = rootHex,
-            ["size"] = JsonFields.Text(size),
-        });
+    public static byte[] Batch(string provider, string keyId, string rootHex, ulong size)
+    {
+        var buffer = new ArrayBufferWriter<byte>(BatchPrefix.Length + 200);
+        Encoding.ASCII.GetBytes(BatchPrefix, buffer);
+        Jcs.WriteObject(buffer, [Jcs.Member.String("provider", provider), Jcs.Member.String("keyId", keyId), Jcs.Member.String("root", rootHex),
+            Jcs.Member.String("size", JsonFields.Text(size))]);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>The RFC 9162 root over the batch's d_i, and each record's leaf hash.</summary>
     public static (byte[] Root, List<byte[]> LeafHashes) BatchTree(string provider, string keyId, IReadOnlyList<Evidence> records)
@@ -67,15 +67,7 @@ public static class Statements
         return (range.Root(), leaves);
     }
 
-    /// <summary>JCS({provider, keyId, evidence}) in RFC 8785 member order: evidence, keyId, provider.</summary>
-    private static void WriteRecord(IBufferWriter<byte> output, string provider, string keyId, ReadOnlySpan<byte> evidenceJcs)
-    {
-        output.Write("{\"evidence\":"u8);
-        output.Write(evidenceJcs);
-        output.Write(",\"keyId\":"u8);
-        Jcs.WriteString(keyId, output);
-        output.Write(",\"provider\":"u8);
-        Jcs.WriteString(provider, output);
-        output.Write("}"u8);
-    }
+    /// <summary>JCS({provider, keyId, evidence}).</summary>
+    private static void WriteRecord(IBufferWriter<byte> output, string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs) =>
+        Jcs.WriteObject(output, [Jcs.Member.String("provider", provider), Jcs.Member.String("keyId", keyId), Jcs.Member.Raw("evidence", evidenceJcs)]);
 }

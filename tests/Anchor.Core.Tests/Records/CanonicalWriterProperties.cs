@@ -6,7 +6,7 @@ using FsCheck.Xunit;
 namespace Anchor.Core.Tests.Records;
 
 /// <summary>
-/// The write path writes evidence, statements and entries in a fixed member order instead of building a
+/// The write path writes evidence, statements and entries through Jcs.WriteObject from their fields instead of building a
 /// JSON tree: for any strings (escapes, 合同, astral characters, lone surrogates) that must be exactly the generic JCS encoder's output.
 /// </summary>
 public class CanonicalWriterProperties
@@ -39,5 +39,15 @@ public class CanonicalWriterProperties
         var path = batch ? new BatchPath(b.Get, c.Get, a.Get, [.. Enumerable.Range(0, pathLength.Get % 12).Select(i => c.Get + i)]) : null;
         var entry = new LogEntry(a.Get, b.Get, Make(a, b, c, null), c.Get, path, b.Get + "Z", a.Get + c.Get);
         Same(entry.LeafData, () => Jcs.Encode(entry.ToJson()));
+    }
+
+    /// <summary>The sequencer's and storage's direct writer of a batch record's entry (hashes as bytes, no strings) is JCS of that entry.</summary>
+    [Property(MaxTest = 300)]
+    public void BatchRecordLeafDataIsJcsOfTheEntry(NonNull<string> a, NonNull<string> b, NonNull<string> c, NonNegativeInt index, NonNegativeInt pathLength)
+    {
+        var shared = new ProviderBatch(a.Get, b.Get, c.Get, b.Get + a.Get, (ulong)index.Get + 1, c.Get + "Z", a.Get);
+        var path = Enumerable.Range(0, pathLength.Get % 12).Select(i => System.Security.Cryptography.SHA256.HashData([(byte)i, (byte)index.Get])).ToList();
+        var evidence = Make(a, b, c, null);
+        Same(() => shared.LeafData((ulong)index.Get, evidence.Canonical(), path), () => Jcs.Encode(shared.Entry((ulong)index.Get, evidence, path).ToJson()));
     }
 }
