@@ -45,7 +45,7 @@ public sealed record VerifiedRecord(
 {
     /// <summary>A single record; d_i is computed here (the verifier has it from the statement and passes it in).</summary>
     public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig, ulong keyEntry) =>
-        new(provider, keyId, evidence, sig, null, 0, TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence.Jcs)), keyEntry);
+        new(provider, keyId, evidence, sig, null, 0, Statements.BatchLeafHash(provider, keyId, evidence.Jcs), keyEntry);
 }
 
 /// <summary>

@@ -392,5 +392,5 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
 
     /// <summary>What "the same content" means for a retry: d_i = JCS({provider, keyId, evidence}), leaf-hashed (as <see cref="VerifiedRecord.ContentDigest"/>).</summary>
     public static byte[] ContentDigest(string provider, string keyId, Evidence evidence) =>
-        TreeHasher.HashLeaf(Statements.BatchLeaf(provider, keyId, evidence));
+        Statements.BatchLeafHash(provider, keyId, evidence.Canonical());
 }

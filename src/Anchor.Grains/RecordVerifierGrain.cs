@@ -51,8 +51,7 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         var digests = new byte[evidence.Length][];
         for (var i = 0; i < evidence.Length; i++)
         {
-            var leaf = Statements.BatchLeaf(provider, keyId, evidence[i].Jcs);
-            var hash = TreeHasher.HashLeaf(leaf);
+            var hash = Statements.BatchLeafHash(provider, keyId, evidence[i].Jcs);
             hash.CopyTo(leafHashes, i * TreeHasher.HashSize);
             range.Append(hash);
             digests[i] = hash; // The content digest is d_i's leaf hash (VerifiedRecord).

@@ -36,27 +36,12 @@ public static class Jcs
     /// Parses JSON of the string-only model. Duplicate members, numbers, booleans and nulls are
     /// refused, so that what a provider signed has exactly one canonical form.
     /// </summary>
-    public static JsonNode ParseStrict(ReadOnlySpan<byte> utf8)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
-            var node = ReadValue(ref reader, 0);
-            if (reader.Read()) throw new AnchorException(ErrorCodes.Malformed, "trailing content after the JSON value");
-            return node;
-        }
-        catch (JsonException e)
-        {
-            throw new AnchorException(ErrorCodes.Malformed, $"malformed JSON: {e.Message}");
-        }
-        catch (InvalidOperationException e)
-        {
-            // Utf8JsonReader.GetString throws this for invalid UTF-8 or escapes inside a string.
-            throw new AnchorException(ErrorCodes.Malformed, $"malformed JSON string: {e.Message}");
-        }
-    }
+    public static JsonNode ParseStrict(ReadOnlySpan<byte> utf8) => ReadStrict(utf8, ReadStrictValue);
 
     public static JsonNode ParseStrict(string json) => ParseStrict(Encoding.UTF8.GetBytes(json));
+
+    /// <summary>The value at the reader as a tree of the strict model (for <see cref="ReadStrict{T}"/>).</summary>
+    public static JsonNode ReadStrictValue(ref Utf8JsonReader reader) => ReadCurrent(ref reader, 0);
 
     private static JsonNode ReadValue(ref Utf8JsonReader reader, int depth)
     {
@@ -88,16 +73,77 @@ public static class Jcs
                     array.Add(ReadCurrent(ref reader, depth + 1));
                 return array;
             }
-            case JsonTokenType.Number:
-                throw new AnchorException(ErrorCodes.Malformed, "JSON numbers are not allowed: write every value as a string");
-            case JsonTokenType.True or JsonTokenType.False:
-                throw new AnchorException(ErrorCodes.Malformed, "JSON booleans are not allowed: write every value as a string");
-            case JsonTokenType.Null:
-                throw new AnchorException(ErrorCodes.Malformed, "JSON null is not allowed: omit the member instead");
             default:
-                throw new AnchorException(ErrorCodes.Malformed, $"unexpected JSON token {reader.TokenType}");
+                throw NotOfTheModel(reader.TokenType);
         }
     }
+
+    private static AnchorException NotOfTheModel(JsonTokenType token) => token switch
+    {
+        JsonTokenType.Number => new(ErrorCodes.Malformed, "JSON numbers are not allowed: write every value as a string"),
+        JsonTokenType.True or JsonTokenType.False => new(ErrorCodes.Malformed, "JSON booleans are not allowed: write every value as a string"),
+        JsonTokenType.Null => new(ErrorCodes.Malformed, "JSON null is not allowed: omit the member instead"),
+        _ => new(ErrorCodes.Malformed, $"unexpected JSON token {token}"),
+    };
+
+    /// <summary>
+    /// Reads a whole JSON text of the strict model with <paramref name="read"/>, which walks a <see cref="Utf8JsonReader"/>
+    /// straight into typed values (no <see cref="JsonNode"/> tree: the request hot path), with <see cref="ParseStrict"/>'s
+    /// refusals: malformed JSON, trailing content and invalid strings are malformed.
+    /// </summary>
+    public static T ReadStrict<T>(ReadOnlySpan<byte> utf8, StrictReader<T> read)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read()) throw new AnchorException(ErrorCodes.Malformed, "empty JSON");
+            var value = read(ref reader);
+            if (reader.Read()) throw new AnchorException(ErrorCodes.Malformed, "trailing content after the JSON value");
+            return value;
+        }
+        catch (JsonException e)
+        {
+            throw new AnchorException(ErrorCodes.Malformed, $"malformed JSON: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new AnchorException(ErrorCodes.Malformed, $"malformed JSON string: {e.Message}");
+        }
+    }
+
+    public delegate T StrictReader<T>(ref Utf8JsonReader reader);
+
+    /// <summary>
+    /// Walks the members of the object at the reader (which must be at its start) of the strict model: <paramref name="member"/>
+    /// gets each name's index in <paramref name="names"/> with the reader at its value. Unknown and duplicate members are
+    /// refused, as <see cref="ParseStrict"/> and the records' FromJson refuse them; the reader ends on the object's end.
+    /// </summary>
+    public static void ReadMembers(ref Utf8JsonReader reader, string what, ReadOnlySpan<string> names, MemberReader member)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new AnchorException(ErrorCodes.Malformed, $"{what} must be a JSON object");
+        var seen = 0UL;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var index = -1;
+            for (var i = 0; i < names.Length && index < 0; i++)
+                if (reader.ValueTextEquals(names[i])) index = i;
+            if (index < 0) throw new AnchorException(ErrorCodes.Malformed, $"{what} has an unknown member '{Records.JsonFields.Short(reader.GetString()!)}'");
+            if ((seen & (1UL << index)) != 0) throw new AnchorException(ErrorCodes.Malformed, $"duplicate member '{names[index]}'");
+            seen |= 1UL << index;
+            if (!reader.Read()) throw new AnchorException(ErrorCodes.Malformed, "truncated JSON");
+            member(ref reader, index);
+        }
+    }
+
+    public delegate void MemberReader(ref Utf8JsonReader reader, int index);
+
+    /// <summary>The string at the reader; anything else is refused as <see cref="ParseStrict"/> refuses it.</summary>
+    public static string ReadString(ref Utf8JsonReader reader, string what) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString()!,
+        JsonTokenType.StartObject or JsonTokenType.StartArray => throw new AnchorException(ErrorCodes.Malformed, $"{what} must be a string"),
+        var token => throw NotOfTheModel(token),
+    };
 
     /// <summary>
     /// One member of an object for <see cref="WriteObject"/>: a string, an array of strings, hashes (32 bytes each) written

@@ -43,6 +43,17 @@ public static class Statements
         return buffer.WrittenSpan.ToArray();
     }
 
+    [ThreadStatic] private static ArrayBufferWriter<byte>? scratch;
+
+    /// <summary>SHA-256(0x00 || d_i), the leaf hash of record i in a provider batch, written into a per-thread buffer (d_i is not kept).</summary>
+    public static byte[] BatchLeafHash(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs)
+    {
+        var buffer = scratch ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        WriteRecord(buffer, provider, keyId, evidenceJcs);
+        return TreeHasher.HashLeaf(buffer.WrittenSpan);
+    }
+
     /// <summary><c>anchor-batch:v1\n</c> || JCS({provider, keyId, root, size}).</summary>
     public static byte[] Batch(string provider, string keyId, string rootHex, ulong size)
     {
@@ -60,7 +71,7 @@ public static class Statements
         var range = new CompactRange();
         foreach (var e in records)
         {
-            var leaf = TreeHasher.HashLeaf(BatchLeaf(provider, keyId, e));
+            var leaf = BatchLeafHash(provider, keyId, e.Canonical());
             leaves.Add(leaf);
             range.Append(leaf);
         }

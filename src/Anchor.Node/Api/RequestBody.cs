@@ -11,7 +11,12 @@ public static class RequestBody
     public const int SingleLimit = 64 * 1024;
     public const int BatchLimit = 16 * 1024 * 1024;
 
-    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    public static Task<JsonObject> ReadObjectAsync(HttpRequest request, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(request, limit, static (ref System.Text.Json.Utf8JsonReader reader) =>
+            Jcs.ReadStrictValue(ref reader) as JsonObject ?? throw new ProblemException(ErrorCodes.Malformed, "the body must be a JSON object"), cancellationToken);
+
+    /// <summary>Reads the body up to <paramref name="limit"/> bytes and parses it with <paramref name="read"/> (<see cref="Jcs.ReadStrict{T}"/>).</summary>
+    public static async Task<T> ReadAsync<T>(HttpRequest request, int limit, Jcs.StrictReader<T> read, CancellationToken cancellationToken)
     {
         CheckJson(request);
         if (request.ContentLength > limit)
@@ -23,10 +28,10 @@ public static class RequestBody
         try
         {
             var length = 0;
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            int got;
+            while ((got = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
             {
-                length += read;
+                length += got;
                 if (length > limit) throw new ProblemException(ErrorCodes.TooLarge, $"the body is over {limit} bytes, the limit of this route");
                 if (length == buffer.Length)
                 {
@@ -36,8 +41,7 @@ public static class RequestBody
                     buffer = larger;
                 }
             }
-            var node = Jcs.ParseStrict(buffer.AsSpan(0, length));
-            return node as JsonObject ?? throw new ProblemException(ErrorCodes.Malformed, "the body must be a JSON object");
+            return Jcs.ReadStrict(buffer.AsSpan(0, length), read);
         }
         finally
         {
@@ -60,11 +64,12 @@ public static class RequestBody
             $"the body must be Content-Type: application/json (UTF-8), not '{Problem.Short(request.ContentType ?? "")}'");
     }
 
-    public static string String(JsonObject obj, string name)
-    {
-        if (obj[name] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0) return s;
-        throw new ProblemException(ErrorCodes.Malformed, obj.ContainsKey(name) ? $"'{name}' must be a non-empty string" : $"'{name}' is missing");
-    }
+    public static string String(JsonObject obj, string name) =>
+        NonEmpty(obj[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null, name, obj.ContainsKey(name));
+
+    /// <summary>A member that must be a non-empty string: <paramref name="value"/> as read, null when absent or not a string.</summary>
+    public static string NonEmpty(string? value, string name, bool present = false) => value is { Length: > 0 } ? value
+        : throw new ProblemException(ErrorCodes.Malformed, present || value is not null ? $"'{name}' must be a non-empty string" : $"'{name}' is missing");
 
     public static void OnlyKnown(JsonObject obj, params string[] known)
     {
