@@ -60,7 +60,7 @@ public sealed partial class LogAudit
             foreach (var ((i, e), (_, nonce)) in window.Zip(nonces))
             {
                 if (!lists[HashIndex + e.Evidence.Hash].Contains(i)) findings.Add(new($"entry {i}", "is missing from the index of its evidence hash"));
-                if (!lists[LogKeys.ByContract(e.Provider, e.Evidence.ContractId)].Contains(i)) findings.Add(new($"entry {i}", "is missing from the index of its contract"));
+                if (!lists[ContractIndex(e)].Contains(i)) findings.Add(new($"entry {i}", "is missing from the index of its contract"));
                 var record = NonceRecord.Parse((byte[]?)nonce.Result);
                 if (record?.LeafIndex != i) findings.Add(new($"entry {i}", $"its nonce is indexed {(record is { } n ? "at entry " + n.LeafIndex : "nowhere")}"));
             }
@@ -68,7 +68,12 @@ public sealed partial class LogAudit
                 if (await ReadEvidenceEntryAsync(j).ConfigureAwait(false) is { } e) CheckCarries(j, e, key, findings);
         }
 
-        private static string[] KeysOf(LogEntry e) => [HashIndex + e.Evidence.Hash, LogKeys.ByContract(e.Provider, e.Evidence.ContractId)];
+        private static string[] KeysOf(LogEntry e) => [HashIndex + e.Evidence.Hash, ContractIndex(e)];
+
+        // A contract's index is named by provider and contract id (provider ids hold no newline, so the first one splits them).
+        private const string ContractPrefix = "contract\n";
+
+        private static string ContractIndex(LogEntry e) => ContractPrefix + e.Provider + "\n" + e.Evidence.ContractId;
 
         private static void CheckCarries(ulong index, LogEntry e, string key, AuditFindings findings)
         {
@@ -83,8 +88,8 @@ public sealed partial class LogAudit
                 var (bucket, field) = LogKeys.ByHash(key[HashIndex.Length..]);
                 return [.. LogKeys.IndexValues((byte[]?)await audit._db.HashGetAsync(audit._store.Keys.Full(bucket), field).ConfigureAwait(false))];
             }
-            var values = await audit._db.ListRangeAsync(audit._store.Keys.Full(key)).ConfigureAwait(false);
-            return [.. values.Select(v => ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var x) ? x : ulong.MaxValue)];
+            var split = key.IndexOf('\n', ContractPrefix.Length);
+            return [.. await audit._store.ReadContractIndexAsync(key[ContractPrefix.Length..split], key[(split + 1)..]).ConfigureAwait(false)];
         }
 
         private Task<RedisValue> ReadNonceAsync(LogEntry e)

@@ -74,11 +74,14 @@ public sealed class LogBatch
     public void IndexByHash(string hashHex, ulong leafIndex)
     {
         var (key, field) = LogKeys.ByHash(hashHex);
-        Op("A", key, field, LogKeys.IndexValue(leafIndex));
+        Append(key, field, leafIndex);
     }
 
-    public void IndexByContract(string provider, string contractId, ulong leafIndex) =>
-        Op("L", LogKeys.ByContract(provider, contractId), leafIndex.ToString(CultureInfo.InvariantCulture));
+    public void IndexByContract(string provider, string contractId, ulong leafIndex)
+    {
+        var (key, field) = LogKeys.ByContract(provider, contractId);
+        Append(key, field, leafIndex);
+    }
 
     public void IndexNonce(string provider, string nonce, ulong leafIndex)
     {
@@ -91,30 +94,69 @@ public sealed class LogBatch
         Op("H", LogKeys.Revocations, registration.ToString(CultureInfo.InvariantCulture), revocation.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// The Lua arguments after the head fields: operations <c>op, key, n, arg1..argn</c>, tile writes first.
+    /// The Lua arguments: <paramref name="first"/> (the head fields), then operations <c>op, key, n, arg1..argn</c>, tile writes first.
     /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list; an
     /// <c>A</c> op appends each value to its hash field; an <c>S</c> op SETs a batch's one value),
     /// in chunks small enough for Lua's unpack.
     /// </summary>
-    internal List<RedisValue> Operations()
+    internal RedisValue[] Arguments(ReadOnlySpan<RedisValue> first)
     {
-        var args = new List<RedisValue>();
+        foreach (var ((key, field), indices) in _appends)
+        {
+            var value = new byte[indices.Count * 8];
+            for (var i = 0; i < indices.Count; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(value.AsSpan(i * 8), indices[i]);
+            Op("A", key, field, value);
+        }
+        _appends.Clear(); // Moved into the ops: a second call writes the same.
+        // One array of the exact size (a commit of 4,000 records has ≈ 40,000 arguments): no list growing, no copy.
+        var count = first.Length + 5 * _tileWrites.Count;
+        foreach (var values in _ops.Values) count += values.Count + 3 * ((values.Count + MaxArgsPerCommand - 1) / MaxArgsPerCommand);
+        var args = new RedisValue[count];
+        first.CopyTo(args);
+        var at = first.Length;
         foreach (var ((level, index), (offset, hashes)) in _tileWrites)
         {
             var bytes = new byte[hashes.Count * TreeHasher.HashSize];
             for (var i = 0; i < hashes.Count; i++) hashes[i].CopyTo(bytes, i * TreeHasher.HashSize);
-            args.AddRange(["R", LogKeys.Tile(level, index), 2, offset * TreeHasher.HashSize, bytes]);
+            args[at++] = "R";
+            args[at++] = LogKeys.Tile(level, index);
+            args[at++] = 2;
+            args[at++] = offset * TreeHasher.HashSize;
+            args[at++] = bytes;
         }
         foreach (var ((op, key), values) in _ops)
         {
-            for (var at = 0; at < values.Count; at += MaxArgsPerCommand)
+            for (var from = 0; from < values.Count; from += MaxArgsPerCommand)
             {
-                var n = Math.Min(MaxArgsPerCommand, values.Count - at);
-                args.AddRange([op, key, n]);
-                args.AddRange(values.Skip(at).Take(n));
+                var n = Math.Min(MaxArgsPerCommand, values.Count - from);
+                args[at++] = op;
+                args[at++] = key;
+                args[at++] = n;
+                System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values).Slice(from, n).CopyTo(args.AsSpan(at));
+                at += n;
             }
         }
         return args;
+    }
+
+    /// <summary>
+    /// Appends a leaf index to an index field. Indices for one field in one batch travel as one value, so the script copies
+    /// a field once per commit, not once per record (a batch of 10,000 records of one contract would copy its growing
+    /// value 10,000 times).
+    /// </summary>
+    private void Append(string key, byte[] field, ulong leafIndex)
+    {
+        if (_appends.TryGetValue((key, field), out var value)) { value.Add(leafIndex); return; }
+        _appends[(key, field)] = [leafIndex];
+    }
+
+    private readonly Dictionary<(string Key, byte[] Field), List<ulong>> _appends = new(AppendKey.Comparer);
+
+    private sealed class AppendKey : IEqualityComparer<(string Key, byte[] Field)>
+    {
+        public static readonly AppendKey Comparer = new();
+        public bool Equals((string Key, byte[] Field) a, (string Key, byte[] Field) b) => a.Key == b.Key && a.Field.AsSpan().SequenceEqual(b.Field);
+        public int GetHashCode((string Key, byte[] Field) k) => HashCode.Combine(k.Key, System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(k.Field));
     }
 
     private const int MaxArgsPerCommand = 512; // Even, so HSET field/value pairs never split.

@@ -19,7 +19,8 @@ namespace Anchor.Storage;
 /// batch/F                      STRING a provider batch whose first record written by one append is entry F: every perfect node of its tree,
 ///                                     level by level (FlatTree), then JCS of its shared part {provider, keyId, sig, root, size, receivedAt} (StoredBatch)
 /// ix/hash/B                    HASH   evidence hash (bytes) → leaf indices (8 bytes each, big-endian); B = SHA-256(hash)[:2] hex
-/// ix/contract/SHA256(P,C)      LIST   leaf indices of contract C from provider P
+/// ix/contract/B                HASH   SHA-256(P \n C)[:16] → leaf indices of contract C from provider P (8 bytes each, big-endian); B = its first 2 bytes hex
+/// ix/contract/SHA256(P,C)      LIST   the same as decimal strings, as logs written before November 2026 keep it (read, never written)
 /// ix/nonce/B                   HASH   SHA-256(P \n nonce)[:16] → leaf index (8 bytes, big-endian); B = its first 2 bytes hex
 /// checkpoints                  HASH   size → signed note, for checkpoints asked to be kept
 /// checkpoints/latest           STRING the largest size in checkpoints, zero-padded to 20 digits
@@ -42,7 +43,9 @@ public sealed class LogKeys(string origin)
         "tile/" + level.ToString(CultureInfo.InvariantCulture) + "/" + index.ToString(CultureInfo.InvariantCulture);
 
     public static string EntryBundle(ulong leafIndex) => "entries/" + (leafIndex / 256).ToString(CultureInfo.InvariantCulture);
-    public static string EntryField(ulong leafIndex) => (leafIndex % 256).ToString(CultureInfo.InvariantCulture);
+    public static string EntryField(ulong leafIndex) => EntryFields[leafIndex % 256];
+
+    private static readonly string[] EntryFields = [.. Enumerable.Range(0, 256).Select(i => i.ToString(CultureInfo.InvariantCulture))];
 
     /// <summary>The batch whose first record in the append that wrote it is entry <paramref name="firstLeafIndex"/>.</summary>
     public static string Batch(ulong firstLeafIndex) => "batch/" + firstLeafIndex.ToString(CultureInfo.InvariantCulture);
@@ -87,12 +90,21 @@ public sealed class LogKeys(string origin)
 
     private static string Bucket(ReadOnlySpan<byte> digest) => Hex.Encode(digest[..BucketBytes]);
 
-    /// <summary>Hashed so that any UTF-8 contract id and provider id make one unambiguous key.</summary>
-    public static string ByContract(string provider, string contractId)
+    /// <summary>
+    /// The bucket and field of a provider's contract: field = the first 16 bytes of SHA-256(provider \n contractId) (any UTF-8
+    /// contract id makes one unambiguous field), value = its leaf indices, 8 bytes each, big-endian, in log order. A field in a
+    /// bucket, not a key per contract: a ledger seals one contract per row, and a Redis key costs ≈ 250 bytes where a field in a
+    /// bucket's listpack costs ≈ 30.
+    /// </summary>
+    public static (string Key, byte[] Field) ByContract(string provider, string contractId)
     {
-        var bytes = Encoding.UTF8.GetBytes(provider + "\n" + contractId);
-        return "ix/contract/" + Hex.Encode(SHA256.HashData(bytes));
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\n" + contractId));
+        return ("ix/contract/" + Bucket(digest), digest[..16]);
     }
+
+    /// <summary>The list that logs written before the bucketed contract index keep for a provider's contract (read only).</summary>
+    public static string ContractList(string provider, string contractId) =>
+        "ix/contract/" + Hex.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\n" + contractId)));
 
     /// <summary>Revoked keys: field = the leaf index of the key's registration entry, value = that of its revocation entry.</summary>
     public const string Revocations = "revocations";

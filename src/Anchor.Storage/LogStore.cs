@@ -148,8 +148,8 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     public async Task<bool> TryAppendAsync(LogBatch batch, string checkpoint)
     {
         var newRoot = Hex.Encode(batch.Root());
-        var args = new List<RedisValue>
-        {
+        var args = batch.Arguments(
+        [
             batch.Old.Size.ToString(CultureInfo.InvariantCulture),
             batch.Old.RootHex,
             batch.NewSize.ToString(CultureInfo.InvariantCulture),
@@ -157,10 +157,9 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
             checkpoint,
             Keys.Prefix,
             EmptyRootHex,
-        };
-        args.AddRange(batch.Operations());
+        ]);
         var sent = _writeDb.CreateBatch();
-        var script = sent.ScriptEvaluateAsync(AppendScript, [Keys.Head, Keys.Rollback], [.. args]);
+        var script = sent.ScriptEvaluateAsync(AppendScript, [Keys.Head, Keys.Rollback], args);
         var wait = _commit.Queue(sent);
         sent.Execute();
         if (wait is not null) await Task.WhenAll(script, wait).ConfigureAwait(false); // Both observed, whichever fails.
@@ -376,20 +375,32 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
 
     /// <summary>
     /// One page of the contract index of (<paramref name="provider"/>, <paramref name="contractId"/>): the leaf indices in
-    /// list positions [<paramref name="start"/>, start + <paramref name="count"/>) that the head covers, ascending and
-    /// without duplicates, and the position of the next page (null at the end). Positions are stable (the list only
-    /// grows), so a caller walks the whole index page by page; a stale hint may repeat an index on a later page.
+    /// positions [<paramref name="start"/>, start + <paramref name="count"/>) that the head covers, ascending and without
+    /// duplicates, and the position of the next page (null at the end). Positions count the list a log written before the
+    /// bucketed index keeps first, then the bucket's field; both only grow, so positions are stable and a caller walks the whole
+    /// index page by page (a stale hint may repeat an index on a later page).
     /// </summary>
     public async Task<(List<ulong> Indices, long? Next)> ReadIndicesByContractAsync(string provider, string contractId, LogHead head, long start, int count)
     {
-        var key = Keys.Full(LogKeys.ByContract(provider, contractId));
-        // One more than asked says whether a next page exists without a separate LLEN.
-        var values = await _db.ListRangeAsync(key, start, start + count).ConfigureAwait(false);
+        var all = await ReadContractIndexAsync(provider, contractId).ConfigureAwait(false);
         // Hints only: drop what the head does not cover, and duplicates (see AppendScript step 2).
         var indices = new SortedSet<ulong>();
-        foreach (var v in values.Take(count))
-            if (ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < head.Size) indices.Add(i);
-        return ([.. indices], values.Length > count ? start + count : null);
+        for (var p = start; p < Math.Min(all.Count, start + count); p++)
+            if (all[(int)p] < head.Size) indices.Add(all[(int)p]);
+        return ([.. indices], all.Count > start + count ? start + count : null);
+    }
+
+    /// <summary>Every leaf index the contract index names, in position order: the old layout's list, then the bucket's field.</summary>
+    internal async Task<List<ulong>> ReadContractIndexAsync(string provider, string contractId)
+    {
+        var (bucket, field) = LogKeys.ByContract(provider, contractId);
+        var list = _db.ListRangeAsync(Keys.Full(LogKeys.ContractList(provider, contractId)));
+        var values = _db.HashGetAsync(Keys.Full(bucket), field);
+        var all = new List<ulong>();
+        foreach (var v in await list.ConfigureAwait(false))
+            all.Add(ulong.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : ulong.MaxValue);
+        all.AddRange(LogKeys.IndexValues((byte[]?)await values.ConfigureAwait(false)));
+        return all;
     }
 
     /// <summary>Remembers a provider id for the operator's list (grain storage cannot enumerate).</summary>

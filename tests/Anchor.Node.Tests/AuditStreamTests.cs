@@ -49,10 +49,13 @@ public sealed class AuditStreamTests(RedisServer redis)
         var db = connection.GetDatabase();
         var keys = new LogKeys(origin);
         static ulong Leaf(int n) => (ulong)n + 1;
-        // Entry 8500 (contract c-8499) added to the shared list: it comes windows after the list's first carrier.
-        await db.ListRightPushAsync(keys.Full(LogKeys.ByContract("p", "shared")), Leaf(8499).ToString(CultureInfo.InvariantCulture));
-        // Entry 10 (contract c-9) added to the list of c-8001: it comes windows before that list's only carrier.
-        await db.ListRightPushAsync(keys.Full(LogKeys.ByContract("p", "c-8001")), Leaf(9).ToString(CultureInfo.InvariantCulture));
+        // Entry 8500 (contract c-8499) added to the shared contract's index: it comes windows after the index's first carrier.
+        var (sharedBucket, sharedField) = LogKeys.ByContract("p", "shared");
+        var sharedIndex = (byte[])(await db.HashGetAsync(keys.Full(sharedBucket), sharedField))!;
+        await db.HashSetAsync(keys.Full(sharedBucket), sharedField, (RedisValue)(byte[])[.. sharedIndex, .. LogKeys.IndexValue(Leaf(8499))]);
+        // Entry 10 (contract c-9) added to the index of c-8001, in the list a log written before the bucketed index keeps (still
+        // read): it comes windows before that index's only carrier.
+        await db.ListRightPushAsync(keys.Full(LogKeys.ContractList("p", "c-8001")), Leaf(9).ToString(CultureInfo.InvariantCulture));
         // Entry 5001 taken out of its hash index.
         var (bucket, field) = LogKeys.ByHash(evidence[5000].Hash);
         Assert.True(await db.HashDeleteAsync(keys.Full(bucket), field));

@@ -73,9 +73,13 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
     /// JCS(entry) written without a JSON tree from the evidence's canonical bytes; <paramref name="batch"/> is the member
     /// <c>batch</c> of a batch record (<see cref="ProviderBatch.LeafData"/>). Equal to Jcs.Encode(ToJson()) (tested).
     /// </summary>
+    [ThreadStatic] private static ArrayBufferWriter<byte>? scratch;
+
     internal static byte[] LeafData(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs, string sig, Jcs.Member? batch, string receivedAt, string keyEntry)
     {
-        var output = new ArrayBufferWriter<byte>(evidenceJcs.Length + 256 + (batch is null ? 0 : 800));
+        // Written in a per-thread buffer, then copied once at its exact size (an entry of a batch record is ≈ 1 KiB).
+        var output = scratch ??= new ArrayBufferWriter<byte>(2048);
+        output.ResetWrittenCount();
         Span<Jcs.Member> members =
         [
             Jcs.Member.String("v", Version), Jcs.Member.String("provider", provider), Jcs.Member.String("keyId", keyId),
