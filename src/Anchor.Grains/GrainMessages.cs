@@ -31,6 +31,8 @@ public sealed record CanonicalEvidence(
 /// SHA-256(0x00 || d_i), d_i = JCS({provider, keyId, evidence}), what "the same content" means for a retry: the
 /// record's leaf hash in its provider batch tree, which the verifier of a batch computes anyway. <see cref="KeyEntry"/>
 /// is the leaf index of the registration entry of the key the signature was checked with.
+/// The verifier also writes the record's log entry (<see cref="LeafData"/>, received at <see cref="ReceivedAt"/>) and its
+/// <see cref="LeafHash"/>, in parallel on every core, so that the sequencer, the one serial step, only appends.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record VerifiedRecord(
@@ -41,11 +43,41 @@ public sealed record VerifiedRecord(
     [property: Id(4)] BatchRef? Batch,
     [property: Id(5)] int BatchIndex,
     [property: Id(6)] byte[] ContentDigest,
-    [property: Id(7)] ulong KeyEntry)
+    [property: Id(7)] ulong KeyEntry,
+    [property: Id(8)] string ReceivedAt,
+    [property: Id(9)] byte[] LeafData,
+    [property: Id(10)] byte[] LeafHash)
 {
-    /// <summary>A single record; d_i is computed here (the verifier has it from the statement and passes it in).</summary>
-    public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig, ulong keyEntry) =>
-        new(provider, keyId, evidence, sig, null, 0, Statements.BatchLeafHash(provider, keyId, evidence.Jcs), keyEntry);
+    /// <summary>A single record received at <paramref name="receivedAt"/>: d_i, its entry and its leaf hash.</summary>
+    public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig, ulong keyEntry, string receivedAt)
+    {
+        var data = LogEntry.LeafData(provider, keyId, evidence.Jcs, sig, receivedAt, Text(keyEntry));
+        return new(provider, keyId, evidence, sig, null, 0, Statements.BatchLeafHash(provider, keyId, evidence.Jcs), keyEntry, receivedAt,
+            data, TreeHasher.HashLeaf(data));
+    }
+
+    /// <summary>
+    /// The records of a provider batch received at <paramref name="receivedAt"/>: <paramref name="tree"/> is the
+    /// <see cref="FlatTree"/> over their d_i leaf hashes, whose root the caller checked to be <paramref name="root"/>, which
+    /// <paramref name="sig"/> signs. Each record's entry carries its path in that tree.
+    /// </summary>
+    public static VerifiedRecord[] OfBatch(string provider, string keyId, CanonicalEvidence[] evidence, string sig, string root, ulong keyEntry,
+        string receivedAt, byte[] tree)
+    {
+        var size = (ulong)evidence.Length;
+        var batch = new BatchRef(root, Text(size), tree);
+        var shared = new ProviderBatch(provider, keyId, sig, root, size, receivedAt, Text(keyEntry));
+        var records = new VerifiedRecord[evidence.Length];
+        for (var i = 0; i < records.Length; i++)
+        {
+            var data = shared.LeafData((ulong)i, evidence[i].Jcs, FlatTree.Inclusion(tree, size, (ulong)i));
+            records[i] = new VerifiedRecord(provider, keyId, evidence[i], sig, batch, i, tree[(i * TreeHasher.HashSize)..((i + 1) * TreeHasher.HashSize)],
+                keyEntry, receivedAt, data, TreeHasher.HashLeaf(data));
+        }
+        return records;
+    }
+
+    private static string Text(ulong n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -58,14 +90,14 @@ public sealed record KeyEvent(
     [property: Id(1)] ulong? Revokes);
 
 /// <summary>
-/// A provider batch, shared by all its records: the batch signature covers Root and Size; LeafHashes (32 bytes per
-/// record, in order) let the sequencer compute each record's path (entry.batch of DESIGN A2) once, where it is written.
+/// A provider batch, shared by all its records: the batch signature covers Root and Size; Tree is its <see cref="FlatTree"/>
+/// (the records' leaf hashes, then every perfect node above them), which the sequencer stores once as it is.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record BatchRef(
     [property: Id(0)] string Root,
     [property: Id(1)] string Size,
-    [property: Id(2)] byte[] LeafHashes);
+    [property: Id(2)] byte[] Tree);
 
 /// <summary>
 /// The outcome of one record: sequenced (or found sequenced before, for a retry), or refused with an API error code.

@@ -16,7 +16,7 @@ namespace Anchor.Grains;
 /// With a <paramref name="guard"/>, every load first checks that the head contains every tree the node published
 /// (<see cref="ForkGuard"/>), and every checkpoint is in the guard's witness file, fsynced, before it is handed out.
 /// </summary>
-public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider time, ForkGuard? guard = null)
+public sealed class LogSequencer(LogStore store, NoteSigner signer, ForkGuard? guard = null)
 {
     private LogHead? _head;
     private CompactRange? _range;
@@ -118,22 +118,17 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         var records = calls.SelectMany(c => c).ToArray();
         var results = new SequencedRecord?[records.Length];
         await ResolveKnownNoncesAsync(records, results, head).ConfigureAwait(false);
-        var (fresh, shared) = Admit(calls, records, results, Times.ToText(time.GetUtcNow()));
+        var (fresh, shared) = Admit(calls, records, results);
         var batch = new LogBatch(head, _range!);
-        var leafHashes = Place(batch, fresh, records);
-        if (batch.Count > 0) await CommitNewAsync(batch, fresh, leafHashes, results).ConfigureAwait(false);
+        var indices = Place(batch, fresh, records);
+        if (batch.Count > 0) await CommitNewAsync(batch, fresh, records, indices, results).ConfigureAwait(false);
         else if (results.Any(r => r?.Checkpoint is not null)) await ConfirmRetriesAsync(head).ConfigureAwait(false);
         foreach (var (slot, from) in shared) results[slot] = results[from];
         return await ProveAsync(calls, records, results, batch).ConfigureAwait(false);
     }
 
-    /// <summary>A record admitted to this append: where it sits in the pool, and for a batch record its tree and place in it.</summary>
-    private readonly record struct Admitted(int Slot, StoredBatch? Tree, bool Whole, ulong InBatch, string ReceivedAt)
-    {
-        public byte[] LeafData(VerifiedRecord r) => Tree is null
-            ? LogEntry.LeafData(r.Provider, r.KeyId, r.Evidence.Jcs, r.Sig, ReceivedAt, JsonText(r.KeyEntry))
-            : Tree.Shared.LeafData(InBatch, r.Evidence.Jcs, Tree.Inclusion(InBatch));
-    }
+    /// <summary>A record admitted to this append: where it sits in the pool, and for a record of a whole provider batch its batch.</summary>
+    private readonly record struct Admitted(int Slot, StoredBatch? Batch);
 
     /// <summary>
     /// Step 1, admission (memory only): each call is all or nothing. A call is refused whole when one of its records names a
@@ -141,7 +136,7 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     /// (a quick retry) is admitted once and the later slot shares its result. Returns the records to write, in pool order.
     /// </summary>
     private (List<Admitted> Fresh, List<(int Slot, int From)> Shared) Admit(IReadOnlyList<VerifiedRecord[]> calls, VerifiedRecord[] records,
-        SequencedRecord?[] results, string receivedAt)
+        SequencedRecord?[] results)
     {
         var fresh = new List<Admitted>(records.Length);
         var pooled = new Dictionary<(string, string), int>(); // (provider, nonce) → slot that carries it in this batch.
@@ -158,18 +153,16 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
                 start = end;
                 continue;
             }
-            // A whole provider batch (as the verifier hands it over) is stored once, its records as evidence and place.
-            var providerBatch = WholeBatch(call, receivedAt);
-            StoredBatch? loose = null; // The tree of batch records that are not one whole batch (stored whole).
+            // A whole provider batch (as the verifier hands it over) is stored once, its records as evidence and place; the
+            // records of a partly retried batch are stored whole.
+            var providerBatch = WholeBatch(call);
             for (var i = start; i < end; i++)
             {
                 if (results[i] is not null) continue;
                 var r = records[i];
                 if (pooled.TryGetValue((r.Provider, r.Evidence.Nonce), out var from)) { shared.Add((i, from)); continue; }
                 pooled[(r.Provider, r.Evidence.Nonce)] = i;
-                var tree = r.Batch is null ? null
-                    : providerBatch ?? (loose is not null && loose.Shared.Root == r.Batch.Root ? loose : loose = TreeOf(r, receivedAt));
-                fresh.Add(new Admitted(i, tree, providerBatch is not null, (ulong)r.BatchIndex, receivedAt));
+                fresh.Add(new Admitted(i, providerBatch));
             }
             start = end;
         }
@@ -195,30 +188,26 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     }
 
     /// <summary>
-    /// Step 1, placement (memory only): each admitted record's leaf data and hash (in parallel: the entry of a batch record is
-    /// ≈ 1 KiB to hash), then, in pool order, its index from the head, the tiles it completes and its index records.
-    /// Invariant: indices are assigned in one pass from the head the batch was built on, so a commit never leaves a gap.
+    /// Step 1, placement (memory only): in pool order, each admitted record's index from the head, the tiles it completes and
+    /// its index records. The verifier wrote its entry and leaf hash. Invariant: indices are assigned in one pass from the head
+    /// the batch was built on, so a commit never leaves a gap.
     /// </summary>
-    private static (ulong Index, byte[] Data, byte[] Hash)[] Place(LogBatch batch, List<Admitted> fresh, VerifiedRecord[] records)
+    private static ulong[] Place(LogBatch batch, List<Admitted> fresh, VerifiedRecord[] records)
     {
-        var leaves = new (ulong Index, byte[] Data, byte[] Hash)[fresh.Count];
-        Parallel.For(0, fresh.Count, f =>
-        {
-            var data = fresh[f].LeafData(records[fresh[f].Slot]);
-            leaves[f] = (0, data, TreeHasher.HashLeaf(data));
-        });
+        var indices = new ulong[fresh.Count];
         for (var f = 0; f < fresh.Count; f++)
         {
-            var (slot, tree, whole, inBatch, _) = fresh[f];
+            var (slot, providerBatch) = fresh[f];
             var r = records[slot];
-            var (_, data, hash) = leaves[f];
-            var index = whole ? batch.Add(hash, tree!, inBatch, r.Evidence.Jcs) : batch.Add(data, hash);
+            var index = providerBatch is not null
+                ? batch.Add(r.LeafHash, providerBatch, (ulong)r.BatchIndex, r.Evidence.Jcs)
+                : batch.Add(r.LeafData, r.LeafHash);
             batch.IndexByHash(r.Evidence.Hash, index);
             batch.IndexByContract(r.Provider, r.Evidence.ContractId, index);
             batch.IndexNonce(r.Provider, r.Evidence.Nonce, index);
-            leaves[f].Index = index;
+            indices[f] = index;
         }
-        return leaves;
+        return indices;
     }
 
     /// <summary>
@@ -227,10 +216,14 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
     /// callers answered: a Redis that later loses this batch cannot hide that it was. The signed checkpoint is the receipts'
     /// only signature: each record's receipt is its proof into this tree (step 5).
     /// </summary>
-    private async Task CommitNewAsync(LogBatch batch, List<Admitted> fresh, (ulong Index, byte[] Data, byte[] Hash)[] leaves, SequencedRecord?[] results)
+    private async Task CommitNewAsync(LogBatch batch, List<Admitted> fresh, VerifiedRecord[] records, ulong[] indices, SequencedRecord?[] results)
     {
         var checkpoint = signer.Sign(new Checkpoint(store.Origin, batch.NewSize, batch.Root()));
-        for (var f = 0; f < fresh.Count; f++) results[fresh[f].Slot] = Committed(leaves[f].Data, leaves[f].Index, leaves[f].Hash, checkpoint);
+        for (var f = 0; f < fresh.Count; f++)
+        {
+            var r = records[fresh[f].Slot];
+            results[fresh[f].Slot] = Committed(r.LeafData, indices[f], r.LeafHash, checkpoint);
+        }
         await CommitAsync(batch, checkpoint).ConfigureAwait(false);
         await WitnessAsync(checkpoint, batch.NewSize).ConfigureAwait(false);
     }
@@ -360,32 +353,21 @@ public sealed class LogSequencer(LogStore store, NoteSigner signer, TimeProvider
         new(leafData, index, checkpoint, null, null, Hex.Encode(leafHash));
 
     /// <summary>
-    /// The shared part and tree of a provider batch when <paramref name="call"/> is one whole batch, as the verifier
-    /// hands it over (record i has index i, all name one root, size, signer and signature, and their leaf hashes hash
-    /// to that root); otherwise null, and its records are stored whole.
+    /// The provider batch to store once when <paramref name="call"/> is one whole batch as the verifier hands it over (record i
+    /// has index i, all share one batch, signer, signature, key and time of receipt); otherwise null, and its records are
+    /// stored whole. Its tree is the verifier's, whose root it checked against the signed root.
     /// </summary>
-    private static StoredBatch? WholeBatch(VerifiedRecord[] call, string receivedAt)
+    private static StoredBatch? WholeBatch(VerifiedRecord[] call)
     {
         var first = call[0];
         if (first.Batch is not { } b || b.Size != call.Length.ToString(CultureInfo.InvariantCulture)) return null;
         for (var i = 0; i < call.Length; i++)
         {
             var r = call[i];
-            if (!ReferenceEquals(r.Batch, b) && (r.Batch is null || r.Batch.Root != b.Root || r.Batch.Size != b.Size)) return null;
-            if (r.BatchIndex != i || r.Provider != first.Provider || r.KeyId != first.KeyId || r.Sig != first.Sig || r.KeyEntry != first.KeyEntry) return null;
+            if (!ReferenceEquals(r.Batch, b) || r.BatchIndex != i || r.Provider != first.Provider || r.KeyId != first.KeyId || r.Sig != first.Sig
+                || r.KeyEntry != first.KeyEntry || r.ReceivedAt != first.ReceivedAt) return null;
         }
-        return StoredBatch.FromLeaves(new ProviderBatch(first.Provider, first.KeyId, first.Sig, b.Root, (ulong)call.Length, receivedAt, JsonText(first.KeyEntry)),
-            [.. call.Select(r => r.ContentDigest)]);
-    }
-
-    /// <summary>The tree of the provider batch of a record that is not in a whole batch, from the leaf hashes the verifier checked.</summary>
-    private static StoredBatch TreeOf(VerifiedRecord r, string receivedAt)
-    {
-        var b = r.Batch!;
-        var leaves = Enumerable.Range(0, b.LeafHashes.Length / TreeHasher.HashSize)
-            .Select(i => b.LeafHashes.AsSpan(i * TreeHasher.HashSize, TreeHasher.HashSize).ToArray()).ToList();
-        return StoredBatch.FromLeaves(new ProviderBatch(r.Provider, r.KeyId, r.Sig, b.Root, (ulong)leaves.Count, receivedAt, JsonText(r.KeyEntry)), leaves)
-            ?? throw new InvalidOperationException($"the leaf hashes of batch {b.Root} do not hash to its root: the verifier passed an unchecked batch");
+        return new StoredBatch(new ProviderBatch(first.Provider, first.KeyId, first.Sig, b.Root, (ulong)call.Length, first.ReceivedAt, JsonText(first.KeyEntry)), b.Tree);
     }
 
     private static string JsonText(ulong n) => n.ToString(CultureInfo.InvariantCulture);

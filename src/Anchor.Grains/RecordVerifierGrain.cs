@@ -38,25 +38,17 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         var statement = Statements.Single(provider, keyId, evidence.Jcs);
         var signature = Signature(sig);
         if (!verifier.Verify(statement, signature)) throw NotVerified(provider, keyId, verifier, signature.Length);
-        // The statement is the prefix then d_i: the content digest is d_i's leaf hash.
-        var digest = TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length));
-        return new VerifiedRecord(provider, keyId, evidence, sig, null, 0, digest, keyEntry);
+        return VerifiedRecord.Single(provider, keyId, evidence, sig, keyEntry, Times.ToText(time.GetUtcNow()));
     }
 
     private async Task<VerifiedRecord[]> CheckBatch(string provider, string keyId, CanonicalEvidence[] evidence, string root, string sig)
     {
         var (verifier, keyEntry) = await KeyFor(provider, keyId);
-        var range = new CompactRange();
         var leafHashes = new byte[evidence.Length * TreeHasher.HashSize];
-        var digests = new byte[evidence.Length][];
-        for (var i = 0; i < evidence.Length; i++)
-        {
-            var hash = Statements.BatchLeafHash(provider, keyId, evidence[i].Jcs);
-            hash.CopyTo(leafHashes, i * TreeHasher.HashSize);
-            range.Append(hash);
-            digests[i] = hash; // The content digest is d_i's leaf hash (VerifiedRecord).
-        }
-        var computed = Hex.Encode(range.Root());
+        for (var i = 0; i < evidence.Length; i++) Statements.BatchLeafHash(provider, keyId, evidence[i].Jcs).CopyTo(leafHashes, i * TreeHasher.HashSize);
+        // The whole tree once: its root is checked here, its paths go into the entries, and the sequencer stores it as it is.
+        var tree = FlatTree.Build(leafHashes);
+        var computed = Hex.Encode(FlatTree.Root(tree, (ulong)evidence.Length));
         // A root that is not the records' root means the signature does not cover these records.
         if (!string.Equals(computed, root, StringComparison.Ordinal))
             throw new RecordRefusedException(ErrorCodes.SignatureInvalid, $"root {Short(root)} is not the RFC 9162 root of the records ({computed})");
@@ -64,10 +56,7 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         var signature = Signature(sig);
         if (!verifier.Verify(Statements.Batch(provider, keyId, root, size), signature)) throw NotVerified(provider, keyId, verifier, signature.Length);
 
-        var batch = new BatchRef(root, size.ToString(System.Globalization.CultureInfo.InvariantCulture), leafHashes);
-        var records = new VerifiedRecord[evidence.Length];
-        for (var i = 0; i < records.Length; i++) records[i] = new VerifiedRecord(provider, keyId, evidence[i], sig, batch, i, digests[i], keyEntry);
-        return records;
+        return VerifiedRecord.OfBatch(provider, keyId, evidence, sig, root, keyEntry, Times.ToText(time.GetUtcNow()), tree);
     }
 
     /// <summary>The key's verifier and the leaf index of its registration entry, which the record's entry will name.</summary>

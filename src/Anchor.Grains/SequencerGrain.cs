@@ -20,7 +20,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 {
     private const int MaxWaitingPools = 8;
     public static readonly TimeSpan RecheckRefusalEvery = TimeSpan.FromSeconds(5);
-    private readonly LogSequencer _sequencer = new(store, signer, time, guard);
+    private readonly LogSequencer _sequencer = new(store, signer, guard);
     private readonly SequencerOptions _options = options.Value;
     private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedCall> Done)> _pool = [];
     private List<(KeyEvent[] Events, TaskCompletionSource<ulong[]> Done)> _keyEvents = [];

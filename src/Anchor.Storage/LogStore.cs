@@ -60,7 +60,9 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
             redis.call('RPUSH', key, unpack(ARGV, i+3, i+2+n))
           elseif op == 'A' then
             for j = i+3, i+2+n, 2 do
-              redis.call('HSET', key, ARGV[j], (redis.call('HGET', key, ARGV[j]) or '') .. ARGV[j+1])
+              if redis.call('HSETNX', key, ARGV[j], ARGV[j+1]) == 0 then
+                redis.call('HSET', key, ARGV[j], redis.call('HGET', key, ARGV[j]) .. ARGV[j+1])
+              end
             end
           end
           i = i + 3 + n

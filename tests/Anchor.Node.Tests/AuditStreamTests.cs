@@ -24,7 +24,7 @@ public sealed class AuditStreamTests(RedisServer redis)
         var store = new LogStore(connection, origin);
         using var signer = NoteSigner.Generate(origin);
         using var key = SigningKey.Generate(SignatureAlg.Ed25519);
-        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        var sequencer = new LogSequencer(store, signer);
         var registration = new KeyRegistration("p", "k1", key.Descriptor,
             Convert.ToBase64String(key.Sign(Statements.KeyRegistration("p", "k1", key.Descriptor))), Times.ToText(DateTimeOffset.UtcNow));
         var keyEntry = (await sequencer.AppendKeyEventsAsync([new KeyEvent(registration.LeafData(), null)]))[0];
@@ -34,7 +34,7 @@ public sealed class AuditStreamTests(RedisServer redis)
         {
             var records = Enumerable.Range(pool * 1000, 1000).Select(n => TestProvider.NewEvidence(n % 2 == 0 ? "shared" : $"c-{n}")).ToList();
             evidence.AddRange(records);
-            var results = await sequencer.SequenceAsync([[.. records.Select(e => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(e), "c2ln", keyEntry))]]);
+            var results = await sequencer.SequenceAsync([[.. records.Select(e => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(e), "c2ln", keyEntry, Times.ToText(DateTimeOffset.UtcNow)))]]);
             Assert.All(results[0].Records, r => Assert.Null(r.ErrorCode));
         }
         var size = (await store.ReadHeadAsync()).Size;

@@ -154,7 +154,7 @@ public sealed class BatchStorageTests(RedisServer redis)
 
         var batch = Batch("p", TestEvidence(6));
         // A sequencer loaded after the old entries were written (the one above holds the head from before them).
-        var results = (await new LogSequencer(store, signer, TimeProvider.System).SequenceAsync([batch.Records]))[0].Records;
+        var results = (await new LogSequencer(store, signer).SequenceAsync([batch.Records]))[0].Records;
         var head = await store.ReadHeadAsync();
         for (var i = 0; i < 3; i++) Assert.Equal(oldEntries[i].LeafData(), await store.ReadEntryAsync((ulong)i + 1, head));
         for (var i = 0; i < 6; i++) Assert.Equal(Expected(batch, i, results[i]), await store.ReadEntryAsync(results[i].LeafIndex, head));
@@ -201,7 +201,7 @@ public sealed class BatchStorageTests(RedisServer redis)
     {
         var store = new LogStore(connection, origin);
         var signer = NoteSigner.Generate(origin);
-        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        var sequencer = new LogSequencer(store, signer);
         using var key = Anchor.Core.Signatures.SigningKey.Generate(Anchor.Core.Signatures.SignatureAlg.Ed25519);
         var registration = new KeyRegistration("p", KeyId, key.Descriptor,
             Convert.ToBase64String(key.Sign(Statements.KeyRegistration("p", KeyId, key.Descriptor))), "2026-11-26T10:00:00.000Z");
@@ -223,12 +223,13 @@ public sealed class BatchStorageTests(RedisServer redis)
         var size = (ulong)evidence.Count;
         var paths = Enumerable.Range(0, evidence.Count).Select(i => tree.Inclusion((ulong)i, size)).ToList();
         var leaves = evidence.Select(e => TreeHasher.HashLeaf(Statements.BatchLeaf(provider, KeyId, e))).ToList();
-        var batch = new BatchRef(root, Text(size), [.. leaves.SelectMany(h => h)]);
-        var records = evidence.Select((e, i) => new VerifiedRecord(provider, KeyId, CanonicalEvidence.Of(e), Sig, batch, i, leaves[i], 0)).ToArray();
+        var records = VerifiedRecord.OfBatch(provider, KeyId, [.. evidence.Select(CanonicalEvidence.Of)], Sig, root, 0, Times.ToText(DateTimeOffset.UtcNow),
+            FlatTree.Build(leaves));
         return new(provider, evidence, root, paths, records);
     }
 
-    private static VerifiedRecord Single(string provider) => VerifiedRecord.Single(provider, KeyId, CanonicalEvidence.Of(TestProvider.NewEvidence()), Sig, 0);
+    private static VerifiedRecord Single(string provider) =>
+        VerifiedRecord.Single(provider, KeyId, CanonicalEvidence.Of(TestProvider.NewEvidence()), Sig, 0, Times.ToText(DateTimeOffset.UtcNow));
 
     /// <summary>The entry of DESIGN A2, built here from the verifier's path, not from anything storage keeps.</summary>
     private static LogEntry Entry(ProviderBatchRecords batch, int i, string receivedAt) =>

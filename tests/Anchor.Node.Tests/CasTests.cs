@@ -52,8 +52,8 @@ public sealed class CasTests(RedisServer redis)
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
         var store = new LogStore(connection, "cas-seq.test/log");
         using var signer = NoteSigner.Generate("cas-seq.test/log");
-        var first = new LogSequencer(store, signer, TimeProvider.System);
-        var second = new LogSequencer(store, signer, TimeProvider.System);
+        var first = new LogSequencer(store, signer);
+        var second = new LogSequencer(store, signer);
         await first.LoadAsync();
         await second.LoadAsync(); // Both believe the log is empty: two activations, as after a partition.
 
@@ -86,7 +86,7 @@ public sealed class CasTests(RedisServer redis)
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
         var store = new LogStore(connection, "cas-staged.test/log");
         using var signer = NoteSigner.Generate("cas-staged.test/log");
-        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        var sequencer = new LogSequencer(store, signer);
         var first = (await sequencer.SequenceAsync([Records("p", 2)])).Select(c => c.Records).ToArray();
 
         // A writer that died half-way through its script left entries, a tile tail and index hints at 2 and 3.
@@ -107,7 +107,7 @@ public sealed class CasTests(RedisServer redis)
         Assert.Empty(await store.ReadNoncesAsync("p", [staged.Nonce], head));
 
         // The staged nonce does not pass for a committed record: the record is sequenced anew, over the junk.
-        var record = VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(staged), "c2ln", 0);
+        var record = VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(staged), "c2ln", 0, Anchor.Core.Records.Times.ToText(DateTimeOffset.UtcNow));
         var second = (await sequencer.SequenceAsync([[record, .. Records("p", 1)]])).Select(c => c.Records).ToArray();
         Assert.Equal([2UL, 3UL], second[0].Select(r => r.LeafIndex));
         head = await store.ReadHeadAsync();
@@ -118,12 +118,12 @@ public sealed class CasTests(RedisServer redis)
         Assert.Equal([2UL], await store.ReadIndicesByHashAsync(staged.Hash, head));
 
         // A fresh sequencer (a restart) rebuilds the same range from the tiles and continues.
-        var restarted = new LogSequencer(store, signer, TimeProvider.System);
+        var restarted = new LogSequencer(store, signer);
         Assert.Equal(4UL, (await restarted.LoadAsync()).Size);
         Assert.Equal([4UL], (await restarted.SequenceAsync([Records("p", 1)]))[0].Records.Select(r => r.LeafIndex));
         Assert.Equal(2, first[0].Length);
     }
 
     private static VerifiedRecord[] Records(string provider, int count) =>
-        [.. Enumerable.Range(0, count).Select(_ => VerifiedRecord.Single(provider, "k1", CanonicalEvidence.Of(TestProvider.NewEvidence()), "c2ln", 0))];
+        [.. Enumerable.Range(0, count).Select(_ => VerifiedRecord.Single(provider, "k1", CanonicalEvidence.Of(TestProvider.NewEvidence()), "c2ln", 0, Anchor.Core.Records.Times.ToText(DateTimeOffset.UtcNow)))];
 }

@@ -32,7 +32,7 @@ public sealed class ForkGuardTests(RedisServer redis) : IDisposable
 
         // Redis goes back to size 5 (a restore, an AOF cut short): the witness still says 9 was handed out.
         await RewriteHeadAsync(connection, log.Store, early);
-        var fresh = new LogSequencer(log.Store, log.Signer, TimeProvider.System, log.Guard);
+        var fresh = new LogSequencer(log.Store, log.Signer, log.Guard);
         var refused = await Assert.ThrowsAsync<LogRolledBackException>(fresh.LoadAsync);
         Assert.Contains("the log was rolled back: its head is at size 5", refused.Message);
         Assert.Contains("the witness file", refused.Message);
@@ -43,7 +43,7 @@ public sealed class ForkGuardTests(RedisServer redis) : IDisposable
         var other = new Log(connection, log.Store.Origin, Path.Combine(_state, "b"), log.Signer);
         Assert.Null(other.Witness.Latest);
         Assert.Contains("recorded as rollback evidence", (await Assert.ThrowsAsync<LogRolledBackException>(other.Sequencer.LoadAsync)).Message);
-        var blind = new LogSequencer(log.Store, log.Signer, TimeProvider.System);
+        var blind = new LogSequencer(log.Store, log.Signer);
         await blind.LoadAsync();
         await Assert.ThrowsAsync<SequencerUnavailableException>(() => blind.SequenceAsync([Records(1)]));
         Assert.Equal(5UL, (await log.Store.ReadHeadAsync()).Size);
@@ -134,7 +134,7 @@ public sealed class ForkGuardTests(RedisServer redis) : IDisposable
             Signer = signer ?? NoteSigner.Generate(origin);
             Witness = new CheckpointWitness(witnessDir, Signer.VerifierKey);
             Guard = new ForkGuard(Store, new AnchorStore(connection, origin), Witness, Signer.VerifierKey, chains ?? [], TimeProvider.System, NullLogger<ForkGuard>.Instance);
-            Sequencer = new LogSequencer(Store, Signer, TimeProvider.System, Guard);
+            Sequencer = new LogSequencer(Store, Signer, Guard);
         }
 
         public LogStore Store { get; }
@@ -153,7 +153,7 @@ public sealed class ForkGuardTests(RedisServer redis) : IDisposable
             Hex.Encode(root), "0x" + new string('3', 64), "", "", ""), state, null, Times.ToText(DateTimeOffset.UtcNow), null).ToJson().ToJsonString();
 
     private static VerifiedRecord[] Records(int count) =>
-        [.. Enumerable.Range(0, count).Select(_ => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(TestProvider.NewEvidence()), "c2ln", 0))];
+        [.. Enumerable.Range(0, count).Select(_ => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(TestProvider.NewEvidence()), "c2ln", 0, Times.ToText(DateTimeOffset.UtcNow)))];
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 }

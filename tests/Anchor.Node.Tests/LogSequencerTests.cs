@@ -17,7 +17,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Connection);
         var store = new LogStore(connection, "pool.test/log");
         using var signer = NoteSigner.Generate("pool.test/log");
-        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        var sequencer = new LogSequencer(store, signer);
 
         var evidence = TestProvider.NewEvidence();
         var record = Record(evidence);
@@ -38,7 +38,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         Assert.Equal(2UL, (await store.ReadHeadAsync()).Size);
     }
 
-    private static VerifiedRecord Record(Evidence evidence) => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence), "c2ln", 0);
+    private static VerifiedRecord Record(Evidence evidence) => VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence), "c2ln", 0, Times.ToText(DateTimeOffset.UtcNow));
 
     /// <summary>
     /// A revocation is an entry of the log, and the sequencer refuses every record under the revoked key after it,
@@ -53,7 +53,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         var store = new LogStore(connection, origin);
         using var signer = NoteSigner.Generate(origin);
         using var key = Anchor.Core.Signatures.SigningKey.Generate(Anchor.Core.Signatures.SignatureAlg.Ed25519);
-        var sequencer = new LogSequencer(store, signer, TimeProvider.System);
+        var sequencer = new LogSequencer(store, signer);
         var registration = new KeyRegistration("p", "k1", key.Descriptor,
             Convert.ToBase64String(key.Sign(Statements.KeyRegistration("p", "k1", key.Descriptor))), Times.ToText(DateTimeOffset.UtcNow));
         var keyEntry = (await sequencer.AppendKeyEventsAsync([new KeyEvent(registration.LeafData(), null)]))[0];
@@ -62,7 +62,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         {
             var evidence = TestProvider.NewEvidence();
             return VerifiedRecord.Single("p", "k1", CanonicalEvidence.Of(evidence),
-                Convert.ToBase64String(key.Sign(Statements.Single("p", "k1", evidence))), keyEntry);
+                Convert.ToBase64String(key.Sign(Statements.Single("p", "k1", evidence))), keyEntry, Times.ToText(DateTimeOffset.UtcNow));
         }
         Assert.Null((await sequencer.SequenceAsync([[Signed()]]))[0].Records[0].ErrorCode);
         var revocation = new KeyRevocation("p", "k1", keyEntry.ToString(System.Globalization.CultureInfo.InvariantCulture), Times.ToText(DateTimeOffset.UtcNow));
@@ -70,7 +70,7 @@ public sealed class LogSequencerTests(RedisServer redis)
         var size = (await store.ReadHeadAsync()).Size;
 
         Assert.Equal(ErrorCodes.KeyRevoked, (await sequencer.SequenceAsync([[Signed()]]))[0].Records[0].ErrorCode);
-        var reloaded = new LogSequencer(store, signer, TimeProvider.System);
+        var reloaded = new LogSequencer(store, signer);
         Assert.Equal(ErrorCodes.KeyRevoked, (await reloaded.SequenceAsync([[Signed()]]))[0].Records[0].ErrorCode);
         Assert.Equal(size, (await store.ReadHeadAsync()).Size); // Nothing was written.
 

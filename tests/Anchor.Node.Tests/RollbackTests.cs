@@ -115,7 +115,7 @@ public sealed class RollbackTests : IDisposable
             var store = new LogStore(connection, origin);
             await connection.GetDatabase().KeyDeleteAsync(store.Keys.Rollback);
             using var signer = NoteSigner.FromSeed(origin, await File.ReadAllBytesAsync(Path.Combine(_state, NodeState.LogKeyFile)));
-            var forker = new LogSequencer(store, signer, TimeProvider.System);
+            var forker = new LogSequencer(store, signer);
             // One append: the node's sequencer, which re-checks every few seconds, must not record new evidence half-way.
             await forker.SequenceAsync([Batch(provider, 50), Batch(provider, 50), Batch(provider, 50), Batch(provider, 50)]);
             Assert.Equal(311UL, (await store.ReadHeadAsync()).Size);
@@ -173,8 +173,9 @@ public sealed class RollbackTests : IDisposable
         var evidence = Enumerable.Range(0, count).Select(_ => TestProvider.NewEvidence()).ToList();
         var request = provider.Batch(evidence);
         var (_, leaves) = Statements.BatchTree(provider.Id, provider.KeyId, evidence);
-        var batch = new BatchRef(request["root"]!.GetValue<string>(), count.ToString(), [.. leaves.SelectMany(h => h)]);
-        return [.. evidence.Select((e, i) => new VerifiedRecord(provider.Id, provider.KeyId, CanonicalEvidence.Of(e), request["sig"]!.GetValue<string>(), batch, i, leaves[i], 0))]; // Entry 0 registers the provider's key.
+        // Entry 0 registers the provider's key.
+        return VerifiedRecord.OfBatch(provider.Id, provider.KeyId, [.. evidence.Select(CanonicalEvidence.Of)], request["sig"]!.GetValue<string>(),
+            request["root"]!.GetValue<string>(), 0, Times.ToText(DateTimeOffset.UtcNow), Anchor.Core.Merkle.FlatTree.Build(leaves));
     }
 
     private static Task SetHeadAsync(IConnectionMultiplexer connection, LogStore store, LogHead head) =>
