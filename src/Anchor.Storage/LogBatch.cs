@@ -91,30 +91,31 @@ public sealed class LogBatch
         Op("H", LogKeys.Revocations, registration.ToString(CultureInfo.InvariantCulture), revocation.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// The Lua arguments after the head fields: operations <c>op, key, n, arg1..argn</c>, tile writes first.
-    /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list; an
-    /// <c>A</c> op appends each value to its hash field; an <c>S</c> op SETs a batch's one value),
-    /// in chunks small enough for Lua's unpack.
+    /// The Lua arguments after the head fields, appended to <paramref name="args"/>: operations <c>op, k, n, arg1..argn</c>,
+    /// tile writes first, where k is the position in <paramref name="keys"/> (1-based, as Lua's KEYS) of the key the
+    /// operation writes, appended there under <paramref name="log"/>'s prefix. Writes to one key are grouped into one
+    /// command (one HSET per entry bundle, one RPUSH per list; an <c>A</c> op appends each value to its hash field; an
+    /// <c>S</c> op SETs a batch's one value), in chunks small enough for Lua's unpack.
     /// </summary>
-    internal List<RedisValue> Operations()
+    internal void Operations(LogKeys log, List<RedisKey> keys, List<RedisValue> args)
     {
-        var args = new List<RedisValue>();
         foreach (var ((level, index), (offset, hashes)) in _tileWrites)
         {
             var bytes = new byte[hashes.Count * TreeHasher.HashSize];
             for (var i = 0; i < hashes.Count; i++) hashes[i].CopyTo(bytes, i * TreeHasher.HashSize);
-            args.AddRange(["R", LogKeys.Tile(level, index), 2, offset * TreeHasher.HashSize, bytes]);
+            keys.Add(log.Full(LogKeys.Tile(level, index)));
+            args.AddRange(["R", keys.Count, 2, offset * TreeHasher.HashSize, bytes]);
         }
         foreach (var ((op, key), values) in _ops)
         {
+            keys.Add(log.Full(key));
             for (var at = 0; at < values.Count; at += MaxArgsPerCommand)
             {
                 var n = Math.Min(MaxArgsPerCommand, values.Count - at);
-                args.AddRange([op, key, n]);
+                args.AddRange([op, keys.Count, n]);
                 args.AddRange(values.Skip(at).Take(n));
             }
         }
-        return args;
     }
 
     private const int MaxArgsPerCommand = 512; // Even, so HSET field/value pairs never split.

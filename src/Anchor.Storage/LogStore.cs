@@ -39,17 +39,19 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     //    one MULTI/EXEC, so after a crash either the whole batch or none of it is replayed.
     // Step 1 also refuses while rollback evidence is recorded (KEYS[2], see RecordRollbackAsync): a sequencer that has not
     // yet seen it (another silo, a stale activation) cannot extend a log that went backwards.
+    // Every key the script touches is in KEYS (an operation names its key by position, from 3 on), never built from a
+    // prefix inside the script: Redis Cluster and proxies route and check a script by its declared keys, and all of them
+    // share the log's {origin} hash tag, so they are in one slot.
     private const string AppendScript = """
         local cur = redis.call('HMGET', KEYS[1], 'size', 'root')
         local size = cur[1] or '0'
-        local root = cur[2] or ARGV[7]
+        local root = cur[2] or ARGV[6]
         if size ~= ARGV[1] or root ~= ARGV[2] or redis.call('EXISTS', KEYS[2]) == 1 then
           return {0, size, root}
         end
-        local p = ARGV[6]
-        local i = 8
+        local i = 7
         while i <= #ARGV do
-          local op, key, n = ARGV[i], p .. ARGV[i+1], tonumber(ARGV[i+2])
+          local op, key, n = ARGV[i], KEYS[tonumber(ARGV[i+1])], tonumber(ARGV[i+2])
           if op == 'R' then
             redis.call('SETRANGE', key, tonumber(ARGV[i+3]), ARGV[i+4])
           elseif op == 'H' then
@@ -155,14 +157,13 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
             batch.NewSize.ToString(CultureInfo.InvariantCulture),
             newRoot,
             checkpoint,
-            Keys.Prefix,
             EmptyRootHex,
         };
-        args.AddRange(batch.Operations());
+        List<RedisKey> keys = [Keys.Head, Keys.Rollback];
+        batch.Operations(Keys, keys, args);
         var sent = _writeDb.CreateBatch();
-        var script = sent.ScriptEvaluateAsync(AppendScript, [Keys.Head, Keys.Rollback], [.. args]);
-        var wait = _commit.Queue(sent);
-        sent.Execute();
+        var script = sent.ScriptEvaluateAsync(AppendScript, [.. keys], [.. args], _commit.WriteFlags);
+        var wait = _commit.Send(sent, Keys.Head);
         if (wait is not null) await Task.WhenAll(script, wait).ConfigureAwait(false); // Both observed, whichever fails.
         var moved = (int)((RedisResult[])(await script.ConfigureAwait(false))!)[0] == 1;
         if (moved && wait is not null) _commit.Check(await wait.ConfigureAwait(false));
@@ -178,9 +179,9 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     {
         if (!_commit.Waits) return;
         var sent = _writeDb.CreateBatch();
-        _ = sent.StringIncrementAsync(Keys.CommitProbe);
-        var wait = _commit.Queue(sent)!;
-        sent.Execute();
+        var probe = sent.StringIncrementAsync(Keys.CommitProbe, flags: _commit.WriteFlags);
+        var wait = _commit.Send(sent, Keys.CommitProbe)!;
+        await Task.WhenAll(probe, wait).ConfigureAwait(false); // A probe refused (its slot moved) confirms nothing.
         _commit.Check(await wait.ConfigureAwait(false));
     }
 
