@@ -99,8 +99,7 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
 
     private static async Task<ServerState> StateAsync(RedisServer server)
     {
-        // A plain (not cluster-aware) connection to exactly this server.
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { server.Connection }, AllowAdmin = true, ConnectTimeout = 2000 });
+        await using var redis = await Direct(server);
         var one = redis.GetServer(server.Connection);
         var info = ((string)(await one.ExecuteAsync("CLUSTER", "INFO"))!).Split('\n').Select(l => l.Trim().Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
         var replication = (await one.InfoAsync("replication")).SelectMany(g => g).ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -126,6 +125,26 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
         }
         throw new InvalidOperationException($"no primary holds slot {slot}");
     }
+
+    /// <summary>The replicas of <paramref name="primary"/> now (its INFO replication).</summary>
+    public async Task<List<RedisServer>> ReplicasOfAsync(RedisServer primary)
+    {
+        await using var redis = await Direct(primary);
+        var replication = (await redis.GetServer(primary.Connection).InfoAsync("replication")).SelectMany(g => g);
+        var ports = replication.Where(kv => kv.Key.StartsWith("slave", StringComparison.Ordinal) && kv.Value.Contains("port=", StringComparison.Ordinal))
+            .Select(kv => int.Parse(kv.Value.Split(',').First(f => f.StartsWith("port=", StringComparison.Ordinal))[5..], CultureInfo.InvariantCulture));
+        return [.. ports.Select(p => _servers.Single(s => s.Port == p))];
+    }
+
+    /// <summary>CONFIG SET on one server (as an operator would with redis-cli), not through the cluster.</summary>
+    public static async Task ConfigSetAsync(RedisServer server, string setting, string value)
+    {
+        await using var redis = await Direct(server);
+        await redis.GetServer(server.Connection).ConfigSetAsync(setting, value);
+    }
+
+    private static Task<ConnectionMultiplexer> Direct(RedisServer server) =>
+        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { server.Connection }, AllowAdmin = true, ConnectTimeout = 2000 });
 
     public async Task DisposeAsync()
     {
