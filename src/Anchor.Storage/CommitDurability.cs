@@ -12,10 +12,11 @@ namespace Anchor.Storage;
 /// through <see cref="Writer"/>, a connection of their own, so readers never queue behind a slow replica. Each wait goes
 /// right after the write it confirms, on the same socket (after a reconnect a lone WAIT would count nothing and confirm
 /// nothing). Under Redis Cluster the wait has no key, so StackExchange.Redis would send it to any primary, where it counts
-/// nothing of this write and answers at once: it is sent instead through <see cref="IServer"/> of the primary that owns the
-/// written key's slot (the multiplexer's one interactive connection to that server, which the batch used too), and the
-/// write carries <see cref="CommandFlags.NoRedirect"/>, so that a slot that moved in between fails the write (MOVED still
-/// updates the slot map for the next try) instead of running it on a server the wait does not ask.
+/// nothing of this write and answers at once with every replica; and while the slot's primary is unreachable it routes
+/// even a keyed command to any connected primary. So both go through <see cref="IServer"/> of one primary, the one the
+/// multiplexer's slot map names for the written key (its one interactive connection): the write with
+/// <see cref="CommandFlags.NoRedirect"/>, so that a server that no longer holds the slot fails it with MOVED (which still
+/// updates the slot map for the next try) instead of passing it on to a server the wait does not ask.
 /// </remarks>
 public sealed record CommitDurability(IConnectionMultiplexer? Writer, bool WaitAof, int Replicas, TimeSpan Timeout)
 {
@@ -23,32 +24,19 @@ public sealed record CommitDurability(IConnectionMultiplexer? Writer, bool WaitA
 
     public bool Waits => WaitAof || Replicas > 0;
 
-    /// <summary>Flags for the write a wait confirms: it must run where <see cref="Send"/> sends the wait, or fail.</summary>
-    internal CommandFlags WriteFlags => Waits ? CommandFlags.NoRedirect : CommandFlags.None;
-
     /// <summary>
-    /// Sends <paramref name="batch"/>, a write to <paramref name="key"/>'s slot, and then the wait on the same connection to
-    /// the primary that owns that slot; null when nothing is waited for.
+    /// Sends <paramref name="command"/>, a write of <paramref name="key"/>'s slot whose arguments name every key it writes,
+    /// and then the wait, both to the primary that holds that slot. Call only when <see cref="Waits"/>.
     /// </summary>
-    internal Task<RedisResult>? Send(IBatch batch, RedisKey key)
+    internal (Task<RedisResult> Write, Task<RedisResult> Wait) Send(RedisKey key, string command, ICollection<object> args)
     {
-        if (!Waits)
-        {
-            batch.Execute();
-            return null;
-        }
-        IServer primary;
-        try
-        {
-            primary = Writer!.GetServer(key, flags: CommandFlags.DemandMaster);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "no connected primary holds the log's slot: " + ex.Message);
-        }
-        batch.Execute();
+        var primary = Writer!.GetServer(key, flags: CommandFlags.DemandMaster);
+        if (!primary.IsConnected || primary.IsReplica)
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"no connected primary holds the slot of {key}");
+        var write = primary.ExecuteAsync(command, args, CommandFlags.NoRedirect);
         var timeout = (long)Timeout.TotalMilliseconds;
-        return WaitAof ? primary.ExecuteAsync("WAITAOF", 1, Replicas, timeout) : primary.ExecuteAsync("WAIT", Replicas, timeout);
+        var wait = WaitAof ? primary.ExecuteAsync("WAITAOF", 1, Replicas, timeout) : primary.ExecuteAsync("WAIT", Replicas, timeout);
+        return (write, wait);
     }
 
     /// <summary>Throws <see cref="NotDurableException"/> unless the wait's answer shows the write where it must be.</summary>

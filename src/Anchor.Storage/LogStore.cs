@@ -74,7 +74,6 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     private static readonly string EmptyRootHex = Hex.Encode(TreeHasher.EmptyRoot());
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly CommitDurability _commit = commit ?? CommitDurability.None;
-    private readonly IDatabase _writeDb = (commit?.Writer ?? redis).GetDatabase();
 
     public LogKeys Keys { get; } = new(origin);
     public string Origin => origin;
@@ -161,12 +160,13 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
         };
         List<RedisKey> keys = [Keys.Head, Keys.Rollback];
         batch.Operations(Keys, keys, args);
-        var sent = _writeDb.CreateBatch();
-        var script = sent.ScriptEvaluateAsync(AppendScript, [.. keys], [.. args], _commit.WriteFlags);
-        var wait = _commit.Send(sent, Keys.Head);
-        if (wait is not null) await Task.WhenAll(script, wait).ConfigureAwait(false); // Both observed, whichever fails.
+        if (!_commit.Waits)
+            return (int)((RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, [.. keys], [.. args]).ConfigureAwait(false))!)[0] == 1;
+        // EVAL with the script's text (no script cache on this path): it goes to one chosen server, with its wait.
+        var (script, wait) = _commit.Send(Keys.Head, "EVAL", [AppendScript, keys.Count, .. keys.Cast<object>(), .. args.Cast<object>()]);
+        await Task.WhenAll(script, wait).ConfigureAwait(false); // Both observed, whichever fails.
         var moved = (int)((RedisResult[])(await script.ConfigureAwait(false))!)[0] == 1;
-        if (moved && wait is not null) _commit.Check(await wait.ConfigureAwait(false));
+        if (moved) _commit.Check(await wait.ConfigureAwait(false));
         return moved;
     }
 
@@ -178,9 +178,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     public async Task ConfirmDurableAsync()
     {
         if (!_commit.Waits) return;
-        var sent = _writeDb.CreateBatch();
-        var probe = sent.StringIncrementAsync(Keys.CommitProbe, flags: _commit.WriteFlags);
-        var wait = _commit.Send(sent, Keys.CommitProbe)!;
+        var (probe, wait) = _commit.Send(Keys.CommitProbe, "INCR", [Keys.CommitProbe]);
         await Task.WhenAll(probe, wait).ConfigureAwait(false); // A probe refused (its slot moved) confirms nothing.
         _commit.Check(await wait.ConfigureAwait(false));
     }
