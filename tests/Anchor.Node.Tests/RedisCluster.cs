@@ -55,7 +55,8 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
             _servers.Add(await RedisServer.StartAsync(new RedisServer
             {
                 AppendFsync = AppendFsync(i),
-                ExtraArgs = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                // The bus port chosen too: the default (port + 10000) may be taken, or beyond 65535 for a port above 55535.
+                ExtraArgs = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
                     "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture), .. ExtraArgs],
             }));
         }
