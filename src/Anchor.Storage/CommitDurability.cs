@@ -25,18 +25,19 @@ public sealed record CommitDurability(IConnectionMultiplexer? Writer, bool WaitA
     public bool Waits => WaitAof || Replicas > 0;
 
     /// <summary>
-    /// Sends <paramref name="command"/>, a write of <paramref name="key"/>'s slot whose arguments name every key it writes,
-    /// and then the wait, both to the primary that holds that slot. Call only when <see cref="Waits"/>.
+    /// Sends <paramref name="commands"/> (commands of <paramref name="key"/>'s slot whose arguments name every key they
+    /// touch) and then the wait, all to the primary that holds that slot, in this order on its one connection. Call only
+    /// when <see cref="Waits"/>.
     /// </summary>
-    internal (Task<RedisResult> Write, Task<RedisResult> Wait) Send(RedisKey key, string command, ICollection<object> args)
+    internal (Task<RedisResult>[] Commands, Task<RedisResult> Wait) Send(RedisKey key, params (string Command, object[] Args)[] commands)
     {
         var primary = Writer!.GetServer(key, flags: CommandFlags.DemandMaster);
         if (!primary.IsConnected || primary.IsReplica)
             throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"no connected primary holds the slot of {key}");
-        var write = primary.ExecuteAsync(command, args, CommandFlags.NoRedirect);
+        var sent = commands.Select(c => primary.ExecuteAsync(c.Command, c.Args, CommandFlags.NoRedirect)).ToArray();
         var timeout = (long)Timeout.TotalMilliseconds;
         var wait = WaitAof ? primary.ExecuteAsync("WAITAOF", 1, Replicas, timeout) : primary.ExecuteAsync("WAIT", Replicas, timeout);
-        return (write, wait);
+        return (sent, wait);
     }
 
     /// <summary>Throws <see cref="NotDurableException"/> unless the wait's answer shows the write where it must be.</summary>
