@@ -5,7 +5,7 @@ namespace Anchor.Node.Tests;
 /// <summary>
 /// Durability on a Redis Cluster: every server is checked (at start and after each write), not only the one the
 /// connection string names first; where CONFIG is refused only the operator's assertion lets the node start; and the wait
-/// for a replica asks the primary that holds the log's slot, not any primary.
+/// for a replica asks the primary that holds the log's slot, not any primary, and holds back the head from readers too.
 /// </summary>
 [Collection(DeployCollection.Name)]
 public sealed class RedisClusterDurabilityTests : IDisposable
@@ -82,11 +82,16 @@ public sealed class RedisClusterDurabilityTests : IDisposable
             Assert.True(status == 503, body.ToJsonString());
             Assert.Contains("0 of the 1 replicas", body["detail"]!.GetValue<string>());
         }
+        // The record is in the primary's head, but no reader gets that head while no replica has it: a failover now
+        // would take it back, and another tree of that size would be signed.
+        using (var checkpoint = await node.Http.GetAsync("/checkpoint"))
+            Assert.True(checkpoint.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, await checkpoint.Content.ReadAsStringAsync());
         await replica.RestartAsync();
         await cluster.WaitReadyAsync(TimeSpan.FromSeconds(30));
         var (okStatus, ok) = await node.PostAsync("/v1/evidence", record);
         Assert.True(okStatus == 200, ok.ToJsonString());
         Assert.Equal("1", ok["leafIndex"]!.GetValue<string>());
+        Assert.StartsWith(origin + "\n2\n", await node.Http.GetStringAsync("/checkpoint"), StringComparison.Ordinal);
     }
 
     private static async Task WaitAcknowledgedAsync(TestNode node, TestProvider provider)
