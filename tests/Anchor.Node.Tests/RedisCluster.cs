@@ -137,6 +137,13 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
         return [.. ports.Select(p => _servers.Single(s => s.Port == p))];
     }
 
+    /// <summary>ROLE of one server now: master or slave.</summary>
+    public static async Task<string> RoleAsync(RedisServer server)
+    {
+        await using var redis = await Direct(server);
+        return (string)((RedisResult[])(await redis.GetServer(server.Connection).ExecuteAsync("ROLE"))!)[0]!;
+    }
+
     /// <summary>CONFIG SET on one server (as an operator would with redis-cli), not through the cluster.</summary>
     public static async Task ConfigSetAsync(RedisServer server, string setting, string value)
     {

@@ -91,7 +91,7 @@ public sealed class RedisFailoverTests(ITestOutputHelper log) : IDisposable
 
         // The replica is promoted; then the old primary comes back, as a replica of the new one (a wait for one replica
         // needs one: with a single replica per primary, Redis moves no other replica over).
-        var promoted = await WaitAsync(async () => await RoleAsync(replica) == "master", TimeSpan.FromSeconds(30));
+        var promoted = await WaitAsync(async () => await RedisCluster.RoleAsync(replica) == "master", TimeSpan.FromSeconds(30));
         var promotedAfter = promoted - killedAt;
         await owner.RestartAsync();
         await cluster.WaitReadyAsync(TimeSpan.FromSeconds(60));
@@ -163,12 +163,6 @@ public sealed class RedisFailoverTests(ITestOutputHelper log) : IDisposable
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the replica was not promoted");
             await Task.Delay(50);
         }
-    }
-
-    private static async Task<string> RoleAsync(RedisServer server)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { server.Connection }, ConnectTimeout = 1000 });
-        return (string)((RedisResult[])(await redis.GetServer(server.Connection).ExecuteAsync("ROLE"))!)[0]!;
     }
 
     public void Dispose()
