@@ -154,31 +154,37 @@ redis_password_file() {
   echo "$state/redis-password"
 }
 
-# redis_ping PORT: succeeds when the Redis of this state folder answers (REDISCLI_AUTH keeps the password out of ps).
-redis_ping() { REDISCLI_AUTH=$(cat "$(redis_password_file)") redis-cli --no-auth-warning -p "$1" ping 2>/dev/null | grep -q PONG; }
+# redis_cli PORT ARGS...: redis-cli against one Redis server of this state folder (REDISCLI_AUTH keeps the password out of ps).
+redis_cli() { local port=$1; shift; REDISCLI_AUTH=$(cat "$(redis_password_file)") redis-cli --no-auth-warning -p "$port" "$@"; }
+
+# redis_ping PORT: succeeds when the Redis of this state folder answers.
+redis_ping() { redis_cli "$1" ping 2>/dev/null | grep -q PONG; }
 
 # The node acknowledges a record only once Redis has fsynced it (appendfsync always; docs/operations.md, "Durability").
 # ANCHOR_REDIS_APPENDFSYNC=everysec is for measurements only (tests/faults.sh, benchmarks): the node then refuses to
 # start unless Anchor__Durability=Relaxed is set as well.
+# start_redis PORT [NAME [CONF]]: the server recorded as NAME (default redis), its data in STATE/NAME, CONF (lines of
+# redis.conf) added to the common settings.
 start_redis() {
-  local port=$1 password
-  mkdir -p "$state/redis"
-  if running redis; then return; fi
+  local port=$1 name=${2:-redis} extra=${3:-} password
+  mkdir -p "$state/$name"
+  if running "$name"; then return; fi
   password=$(cat "$(redis_password_file)")
-  say "starting Redis on 127.0.0.1:$port (AOF fsynced on every write, password in $state/redis-password, data in $state/redis)"
+  say "starting Redis $name on 127.0.0.1:$port (AOF fsynced on every write, password in $state/redis-password, data in $state/$name)"
   # The password goes in a 0600 file, not on the command line, which every local user can read with ps.
-  cat >"$state/redis.conf" <<CONF
+  cat >"$state/$name.conf" <<CONF
 port $port
 bind 127.0.0.1
 appendonly yes
 appendfsync ${ANCHOR_REDIS_APPENDFSYNC:-always}
-dir $state/redis
+dir $state/$name
 save ""
 daemonize no
 requirepass $password
+$extra
 CONF
-  start redis "$state/redis.log" redis-server "$state/redis.conf"
-  wait_until 15 redis redis_ping "$port" || die "Redis did not start; see $state/redis.log"
+  start "$name" "$state/$name.log" redis-server "$state/$name.conf"
+  wait_until 15 "$name" redis_ping "$port" || die "Redis $name did not start; see $state/$name.log"
 }
 
 start_anvil() {
@@ -223,11 +229,11 @@ write_dev_key() {
   chmod 600 "$file"
 }
 
-# stop_all: TERM to every recorded process (nodes first, then the TSA, anvil and Redis), KILL after 15 s.
+# stop_all: TERM to every recorded process (nodes first, then the TSA, anvil and Redis, or each server of a Redis Cluster), KILL after 15 s.
 stop_all() {
   local order=() f
   for f in "$state"/pids/node*.pid; do [ -f "$f" ] && order+=("$f"); done
-  for f in "$state/pids/tsa.pid" "$state/pids/anvil.pid" "$state/pids/redis.pid"; do [ -f "$f" ] && order+=("$f"); done
+  for f in "$state/pids/tsa.pid" "$state/pids/anvil.pid" "$state/pids/redis.pid" "$state"/pids/redis-cluster-*.pid; do [ -f "$f" ] && order+=("$f"); done
   for f in "${order[@]}"; do
     local pid
     pid=$(cat "$f")

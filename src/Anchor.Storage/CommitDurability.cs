@@ -9,9 +9,14 @@ namespace Anchor.Storage;
 /// </summary>
 /// <remarks>
 /// WAIT and WAITAOF count the writes of the connection that sends them, and they block it: the appends and their wait go
-/// through <see cref="Writer"/>, a connection of their own, so readers never queue behind a slow replica, and each wait is
-/// sent in one batch with the write it confirms, so both travel on one socket (after a reconnect a lone WAIT would count
-/// nothing and confirm nothing).
+/// through <see cref="Writer"/>, a connection of their own, so readers never queue behind a slow replica. Each wait goes
+/// right after the write it confirms, on the same socket (after a reconnect a lone WAIT would count nothing and confirm
+/// nothing). Under Redis Cluster the wait has no key, so StackExchange.Redis would send it to any primary, where it counts
+/// nothing of this write and answers at once with every replica; and while the slot's primary is unreachable it routes
+/// even a keyed command to any connected primary. So both go through <see cref="IServer"/> of one primary, the one the
+/// multiplexer's slot map names for the written key (its one interactive connection): the write with
+/// <see cref="CommandFlags.NoRedirect"/>, so that a server that no longer holds the slot fails it with MOVED (which still
+/// updates the slot map for the next try) instead of passing it on to a server the wait does not ask.
 /// </remarks>
 public sealed record CommitDurability(IConnectionMultiplexer? Writer, bool WaitAof, int Replicas, TimeSpan Timeout)
 {
@@ -19,12 +24,20 @@ public sealed record CommitDurability(IConnectionMultiplexer? Writer, bool WaitA
 
     public bool Waits => WaitAof || Replicas > 0;
 
-    /// <summary>The wait command to send right after a write, in the same batch; null when nothing is waited for.</summary>
-    internal Task<RedisResult>? Queue(IBatch batch)
+    /// <summary>
+    /// Sends <paramref name="commands"/> (commands of <paramref name="key"/>'s slot whose arguments name every key they
+    /// touch) and then the wait, all to the primary that holds that slot, in this order on its one connection. Call only
+    /// when <see cref="Waits"/>.
+    /// </summary>
+    internal (Task<RedisResult>[] Commands, Task<RedisResult> Wait) Send(RedisKey key, params (string Command, object[] Args)[] commands)
     {
+        var primary = Writer!.GetServer(key, flags: CommandFlags.DemandMaster);
+        if (!primary.IsConnected || primary.IsReplica)
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"no connected primary holds the slot of {key}");
+        var sent = commands.Select(c => primary.ExecuteAsync(c.Command, c.Args, CommandFlags.NoRedirect)).ToArray();
         var timeout = (long)Timeout.TotalMilliseconds;
-        if (WaitAof) return batch.ExecuteAsync("WAITAOF", 1, Replicas, timeout);
-        return Replicas > 0 ? batch.ExecuteAsync("WAIT", Replicas, timeout) : null;
+        var wait = WaitAof ? primary.ExecuteAsync("WAITAOF", 1, Replicas, timeout) : primary.ExecuteAsync("WAIT", Replicas, timeout);
+        return (sent, wait);
     }
 
     /// <summary>Throws <see cref="NotDurableException"/> unless the wait's answer shows the write where it must be.</summary>

@@ -348,9 +348,10 @@ public sealed partial class LogAudit(IConnectionMultiplexer redis, string origin
         var result = new List<(string, ulong, ChainAnchor)>();
         var prefix = _store.Keys.Prefix + "anchors/";
         var pattern = System.Text.RegularExpressions.Regex.Replace(prefix, @"[*?\[\]\\]", m => "\\" + m.Value) + "*";
-        foreach (var endpoint in redis.GetEndPoints())
+        // Primaries only: a replica holds copies of the same keys (Redis Cluster lists them all), which would count twice.
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
-            await foreach (var key in redis.GetServer(endpoint).KeysAsync(pattern: pattern).ConfigureAwait(false))
+            await foreach (var key in server.KeysAsync(pattern: pattern).ConfigureAwait(false))
             {
                 var chain = ((string)key!)[prefix.Length..];
                 if (chain.Contains('/', StringComparison.Ordinal)) continue; // anchors/CHAIN/pending and /status

@@ -94,12 +94,13 @@ public sealed class LogBatch
         Op("H", LogKeys.Revocations, registration.ToString(CultureInfo.InvariantCulture), revocation.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// The Lua arguments: <paramref name="first"/> (the head fields), then operations <c>op, key, n, arg1..argn</c>, tile writes first.
-    /// Writes to one key are grouped into one command (one HSET per entry bundle, one RPUSH per list; an
-    /// <c>A</c> op appends each value to its hash field; an <c>S</c> op SETs a batch's one value),
+    /// The Lua arguments: <paramref name="first"/> (the head fields), then operations <c>op, k, n, arg1..argn</c>, tile
+    /// writes first, where k is the position in <paramref name="keys"/> (1-based, as Lua's KEYS) of the key the operation
+    /// writes, appended there under <paramref name="log"/>'s prefix. Writes to one key are grouped into one command (one
+    /// HSET per entry bundle; an <c>A</c> op appends each value to its hash field; an <c>S</c> op SETs a batch's one value),
     /// in chunks small enough for Lua's unpack.
     /// </summary>
-    internal RedisValue[] Arguments(ReadOnlySpan<RedisValue> first)
+    internal RedisValue[] Arguments(LogKeys log, List<RedisKey> keys, ReadOnlySpan<RedisValue> first)
     {
         foreach (var ((key, field), indices) in _appends)
         {
@@ -118,19 +119,21 @@ public sealed class LogBatch
         {
             var bytes = new byte[hashes.Count * TreeHasher.HashSize];
             for (var i = 0; i < hashes.Count; i++) hashes[i].CopyTo(bytes, i * TreeHasher.HashSize);
+            keys.Add(log.Full(LogKeys.Tile(level, index)));
             args[at++] = "R";
-            args[at++] = LogKeys.Tile(level, index);
+            args[at++] = keys.Count;
             args[at++] = 2;
             args[at++] = offset * TreeHasher.HashSize;
             args[at++] = bytes;
         }
         foreach (var ((op, key), values) in _ops)
         {
+            keys.Add(log.Full(key));
             for (var from = 0; from < values.Count; from += MaxArgsPerCommand)
             {
                 var n = Math.Min(MaxArgsPerCommand, values.Count - from);
                 args[at++] = op;
-                args[at++] = key;
+                args[at++] = keys.Count;
                 args[at++] = n;
                 System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values).Slice(from, n).CopyTo(args.AsSpan(at));
                 at += n;

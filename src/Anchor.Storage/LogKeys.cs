@@ -25,7 +25,7 @@ namespace Anchor.Storage;
 /// checkpoints                  HASH   size → signed note, for checkpoints asked to be kept
 /// checkpoints/latest           STRING the largest size in checkpoints, zero-padded to 20 digits
 /// rollback                     STRING while set, no append commits: the published tree the head lacks (20-digit size, then JSON)
-/// commit-probe                 STRING a counter, written only to give WAIT/WAITAOF something to count before a retry is answered
+/// commit-probe                 STRING a counter, written only to give WAIT/WAITAOF something to count before a retry is answered or a head read is given out
 /// providers                    SET    registered provider ids (their keys live in Orleans grain storage)
 /// </remarks>
 public sealed class LogKeys(string origin)

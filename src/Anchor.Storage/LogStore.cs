@@ -39,25 +39,25 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     //    one MULTI/EXEC, so after a crash either the whole batch or none of it is replayed.
     // Step 1 also refuses while rollback evidence is recorded (KEYS[2], see RecordRollbackAsync): a sequencer that has not
     // yet seen it (another silo, a stale activation) cannot extend a log that went backwards.
+    // Every key the script touches is in KEYS (an operation names its key by position, from 3 on), never built from a
+    // prefix inside the script: Redis Cluster and proxies route and check a script by its declared keys, and all of them
+    // share the log's {origin} hash tag, so they are in one slot.
     private const string AppendScript = """
         local cur = redis.call('HMGET', KEYS[1], 'size', 'root')
         local size = cur[1] or '0'
-        local root = cur[2] or ARGV[7]
+        local root = cur[2] or ARGV[6]
         if size ~= ARGV[1] or root ~= ARGV[2] or redis.call('EXISTS', KEYS[2]) == 1 then
           return {0, size, root}
         end
-        local p = ARGV[6]
-        local i = 8
+        local i = 7
         while i <= #ARGV do
-          local op, key, n = ARGV[i], p .. ARGV[i+1], tonumber(ARGV[i+2])
+          local op, key, n = ARGV[i], KEYS[tonumber(ARGV[i+1])], tonumber(ARGV[i+2])
           if op == 'R' then
             redis.call('SETRANGE', key, tonumber(ARGV[i+3]), ARGV[i+4])
           elseif op == 'H' then
             redis.call('HSET', key, unpack(ARGV, i+3, i+2+n))
           elseif op == 'S' then
             redis.call('SET', key, ARGV[i+3])
-          elseif op == 'L' then
-            redis.call('RPUSH', key, unpack(ARGV, i+3, i+2+n))
           elseif op == 'A' then
             for j = i+3, i+2+n, 2 do
               if redis.call('HSETNX', key, ARGV[j], ARGV[j+1]) == 0 then
@@ -74,7 +74,6 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     private static readonly string EmptyRootHex = Hex.Encode(TreeHasher.EmptyRoot());
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly CommitDurability _commit = commit ?? CommitDurability.None;
-    private readonly IDatabase _writeDb = (commit?.Writer ?? redis).GetDatabase();
 
     public LogKeys Keys { get; } = new(origin);
     public string Origin => origin;
@@ -84,6 +83,14 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     /// queued on the connection, which is the order Redis answers them, so a late answer of an older read never counts as
     /// the head moving backwards (it gets no cache instead).
     /// </summary>
+    /// <remarks>
+    /// When the commit durability waits (replicas, WAITAOF), an append's head is in Redis, and readable, before its wait
+    /// answered: a primary lost then takes it along, and the next append signs another tree of that size. So a head not yet
+    /// known durable is read again on the writer's connection to the slot's primary, followed by a probe write and the wait
+    /// (<see cref="CommitDurability.Send"/>), and returned only once the wait confirms it; else this throws
+    /// <see cref="RedisConnectionException"/> (answered 503, retried), as when Redis is out of reach. No head goes out,
+    /// to a reader or to the sequencer, that a failover can take back.
+    /// </remarks>
     public async Task<LogHead> ReadHeadAsync()
     {
         long order;
@@ -91,12 +98,48 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
         lock (_headReadOrder)
         {
             order = ++_headReadsQueued;
-            read = _db.HashGetAsync(Keys.Head, ["size", "root", "checkpoint"]);
+            read = _db.HashGetAsync(Keys.Head, HeadFields);
         }
-        var values = await read.ConfigureAwait(false);
-        var head = values[0].IsNull ? LogHead.Empty
-            : new LogHead(ulong.Parse((string)values[0]!, NumberStyles.None, CultureInfo.InvariantCulture), Hex.Decode((string)values[1]!), values[2].IsNull ? null : (string)values[2]!);
+        var head = ParseHead(await read.ConfigureAwait(false));
+        if (_commit.Waits && !KnownDurable(head))
+        {
+            var (sent, wait) = _commit.Send(Keys.Head, ("HMGET", [Keys.Head, .. HeadFields.Select(f => (object)f)]), ("INCR", [Keys.CommitProbe]));
+            try
+            {
+                await Task.WhenAll([.. sent, wait]).ConfigureAwait(false);
+                _commit.Check(await wait.ConfigureAwait(false));
+            }
+            catch (Exception ex) when (ex is NotDurableException or RedisServerException)
+            {
+                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"the log head is not yet where the commit durability requires: {ex.Message}");
+            }
+            head = ParseHead((RedisValue[])(await sent[0].ConfigureAwait(false))!);
+            MarkDurable(head);
+            lock (_headReadOrder) order = ++_headReadsQueued; // Answered now: later reads are queued after it.
+        }
         return Observe(head, order);
+    }
+
+    private static readonly RedisValue[] HeadFields = ["size", "root", "checkpoint"];
+
+    private static LogHead ParseHead(RedisValue[] values) => values[0].IsNull ? LogHead.Empty
+        : new LogHead(ulong.Parse((string)values[0]!, NumberStyles.None, CultureInfo.InvariantCulture), Hex.Decode((string)values[1]!), values[2].IsNull ? null : (string)values[2]!);
+
+    // The largest head a wait confirmed. A smaller one is older (or Redis lost data, which the fork guard judges), and
+    // waiting again tells nothing new about it.
+    private LogHead? _durable;
+
+    private bool KnownDurable(LogHead head)
+    {
+        if (head.Size == 0) return true;
+        lock (_headReadOrder)
+            return _durable is { } d && (head.Size < d.Size || head.Size == d.Size && head.Root.AsSpan().SequenceEqual(d.Root));
+    }
+
+    private void MarkDurable(LogHead head)
+    {
+        lock (_headReadOrder)
+            if (_durable is null || head.Size >= _durable.Size) _durable = head;
     }
 
     private readonly object _headReadOrder = new();
@@ -150,23 +193,27 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     public async Task<bool> TryAppendAsync(LogBatch batch, string checkpoint)
     {
         var newRoot = Hex.Encode(batch.Root());
-        var args = batch.Arguments(
+        List<RedisKey> keys = [Keys.Head, Keys.Rollback];
+        var args = batch.Arguments(Keys, keys,
         [
             batch.Old.Size.ToString(CultureInfo.InvariantCulture),
             batch.Old.RootHex,
             batch.NewSize.ToString(CultureInfo.InvariantCulture),
             newRoot,
             checkpoint,
-            Keys.Prefix,
             EmptyRootHex,
         ]);
-        var sent = _writeDb.CreateBatch();
-        var script = sent.ScriptEvaluateAsync(AppendScript, [Keys.Head, Keys.Rollback], args);
-        var wait = _commit.Queue(sent);
-        sent.Execute();
-        if (wait is not null) await Task.WhenAll(script, wait).ConfigureAwait(false); // Both observed, whichever fails.
-        var moved = (int)((RedisResult[])(await script.ConfigureAwait(false))!)[0] == 1;
-        if (moved && wait is not null) _commit.Check(await wait.ConfigureAwait(false));
+        if (!_commit.Waits)
+            return (int)((RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, [.. keys], args).ConfigureAwait(false))!)[0] == 1;
+        // EVAL with the script's text (no script cache on this path): it goes to one chosen server, with its wait.
+        var (sent, wait) = _commit.Send(Keys.Head, ("EVAL", [AppendScript, keys.Count, .. keys.Cast<object>(), .. args.Cast<object>()]));
+        await Task.WhenAll(sent[0], wait).ConfigureAwait(false); // Both observed, whichever fails.
+        var moved = (int)((RedisResult[])(await sent[0].ConfigureAwait(false))!)[0] == 1;
+        if (moved)
+        {
+            _commit.Check(await wait.ConfigureAwait(false));
+            MarkDurable(new LogHead(batch.NewSize, batch.Root(), checkpoint));
+        }
         return moved;
     }
 
@@ -178,10 +225,8 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     public async Task ConfirmDurableAsync()
     {
         if (!_commit.Waits) return;
-        var sent = _writeDb.CreateBatch();
-        _ = sent.StringIncrementAsync(Keys.CommitProbe);
-        var wait = _commit.Queue(sent)!;
-        sent.Execute();
+        var (sent, wait) = _commit.Send(Keys.CommitProbe, ("INCR", [Keys.CommitProbe]));
+        await Task.WhenAll(sent[0], wait).ConfigureAwait(false); // A probe refused (its slot moved) confirms nothing.
         _commit.Check(await wait.ConfigureAwait(false));
     }
 

@@ -36,6 +36,9 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 
     public int Port { get; private set; }
+
+    /// <summary>False once killed (or exited).</summary>
+    public bool Running => _process is { HasExited: false };
     public string Connection => $"127.0.0.1:{Port}";
 
     /// <summary>The AOF folder (Redis 7: a manifest, a base file and increments).</summary>

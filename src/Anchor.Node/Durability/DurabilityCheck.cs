@@ -32,17 +32,17 @@ public static class DurabilityCheck
             else if (redis.AssertDurable)
             {
                 (mode, guarantee) = ("durable", "asserted by Anchor:Redis:AssertDurable (CONFIG is not available to check it)");
-                warnings.Add($"Redis refused CONFIG GET ({server.ConfigError}); the node relies on Anchor:Redis:AssertDurable that every write is fsynced before Redis answers");
+                warnings.Add($"{server.Where} refused CONFIG GET ({server.ConfigError}); the node relies on Anchor:Redis:AssertDurable that every write is fsynced before Redis answers");
             }
             else if (relaxedAllowed)
             {
                 (mode, guarantee) = ("relaxed", "unknown (CONFIG is not available)");
-                warnings.Add($"Redis refused CONFIG GET ({server.ConfigError}): its persistence is unknown, and Anchor:Durability is Relaxed");
+                warnings.Add($"{server.Where} refused CONFIG GET ({server.ConfigError}): its persistence is unknown, and Anchor:Durability is Relaxed");
             }
             else
             {
                 throw new NodeStartupException(
-                    $"cannot read Redis persistence settings (CONFIG GET appendonly: {server.ConfigError}), and Redis {server.Version} has no WAITAOF (7.2+) to check each write. " +
+                    $"cannot read Redis persistence settings ({server.Where}: CONFIG GET appendonly: {server.ConfigError}), and Redis {server.Version} has no WAITAOF (7.2+) to check each write. " +
                     "If your Redis provider fsyncs every write before it answers (appendonly yes, appendfsync always), set Anchor:Redis:AssertDurable=true; " +
                     "for a benchmark, Anchor:Durability=Relaxed.");
             }
@@ -51,7 +51,7 @@ public static class DurabilityCheck
         {
             if (!redis.Throwaway)
                 throw new NodeStartupException(
-                    "Redis has no append-only file (CONFIG GET appendonly is 'no'), so acknowledged entries would be lost on a restart. " +
+                    $"{server.Where} has no append-only file (CONFIG GET appendonly is 'no'), so acknowledged entries would be lost on a restart. " +
                     "Start Redis with `redis-server --appendonly yes --appendfsync always`, or run `redis-cli CONFIG SET appendonly yes` and " +
                     "`CONFIG SET appendfsync always` (and `CONFIG REWRITE` to keep them); for a throwaway test instance set Anchor:Redis:Throwaway=true.");
             (mode, guarantee) = ("throwaway", "none (no append-only file)");
@@ -73,7 +73,7 @@ public static class DurabilityCheck
         else
         {
             throw new NodeStartupException(
-                $"Redis fsyncs its append-only file '{server.AppendFsync}', not before each answer, so a power loss can lose records the node already acknowledged. " +
+                $"{server.Where} fsyncs its append-only file '{server.AppendFsync}', not before each answer, so a power loss can lose records the node already acknowledged. " +
                 "Run Redis with `appendfsync always` (`redis-server --appendonly yes --appendfsync always`, or `redis-cli CONFIG SET appendfsync always` and `CONFIG REWRITE`); " +
                 $"Redis 7.2+ may keep everysec, the node then waits for WAITAOF (this one is {server.Version}). For a benchmark only: Anchor:Durability=Relaxed.");
         }

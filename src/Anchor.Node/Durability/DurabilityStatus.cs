@@ -27,7 +27,7 @@ public sealed class DurabilityStatus(string mode, string guarantee, int replicas
     {
         if (!watchFsync || now.ConfigError is not null) return;
         Problem = now.FsyncsEveryWrite ? null
-            : $"Redis no longer fsyncs every write (appendonly {(now.AppendOnly == true ? "yes" : "no")}, appendfsync {now.AppendFsync}): acknowledged records can be lost; restore appendfsync always";
+            : $"{now.Where} no longer fsyncs every write (appendonly {(now.AppendOnly == true ? "yes" : "no")}, appendfsync {now.AppendFsync}): acknowledged records can be lost; restore appendfsync always";
     }
 
     public JsonObject ToJson()
