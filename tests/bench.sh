@@ -14,7 +14,6 @@ HTTP_PORT=${HTTP_PORT:-18080}
 OPERATOR_PORT=${OPERATOR_PORT:-18081}
 SILO_PORT=${SILO_PORT:-21111}
 GATEWAY_PORT=${GATEWAY_PORT:-23000}
-dotnet tool restore >/dev/null
 dotnet build -c Release src/Anchor.Node/Anchor.Node.csproj -v q -nologo >/dev/null
 dotnet build -c Release src/Anchor.Cli/Anchor.Cli.csproj -v q -nologo >/dev/null
 ANCHOR="dotnet src/Anchor.Cli/bin/Release/net10.0/anchor.dll"
@@ -51,19 +50,16 @@ $ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode single --records
 
 echo "== sealed ledger rows in batches of 1000 (anchor seal's records), $BATCH rows; Redis memory per record"
 M0=$(used); S0=$(size)
-# The node's allocations during this step, as dotnet-counters reads them: dotnet.gc.heap.total_allocated is a counter, which
-# the csv gives as its increase per refresh interval; their sum is what the node allocated while the step ran.
-dotnet tool run dotnet-counters collect -p "$NODE_PID" --counters 'System.Runtime[dotnet.gc.heap.total_allocated]' \
-  --refresh-interval 1 --format csv -o "$WORK/alloc.csv" >"$WORK/counters.log" 2>&1 &
-COUNTERS_PID=$!
-sleep 2
+# The node's allocations during this step: the runtime's counter dotnet.gc.heap.total_allocated (what dotnet-counters
+# shows), read from the node's /metrics before and after.
+allocated() { curl -sf "http://127.0.0.1:$OPERATOR_PORT/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/{print $2}' | head -1; }
+A0=$(allocated)
 $ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode seal --batch-size 1000 --records "$BATCH" --concurrency 4
-# `dotnet tool run` starts dotnet-counters as its child, which waits for a key press: stop both (the csv is written as it goes).
-sleep 2; pkill -P "$COUNTERS_PID" 2>/dev/null || true; kill "$COUNTERS_PID" 2>/dev/null || true; wait "$COUNTERS_PID" 2>/dev/null || true
+A1=$(allocated)
 M1=$(used); S1=$(size)
 echo "redis used_memory delta $((M1 - M0)) bytes over $((S1 - S0)) records = $(( (M1 - M0) / (S1 - S0) )) bytes/record"
-ALLOC=$(awk -F, '/total_allocated/{s+=$NF} END{printf "%d", s}' "$WORK/alloc.csv" 2>/dev/null || echo 0)
-echo "node allocated (dotnet-counters dotnet.gc.heap.total_allocated) $ALLOC bytes over $((S1 - S0)) records = $(( ALLOC / (S1 - S0) )) bytes/record"
+ALLOC=$(awk -v a="$A0" -v b="$A1" 'BEGIN{printf "%d", b - a}')
+echo "node allocated (dotnet.gc.heap.total_allocated from /metrics) $ALLOC bytes over $((S1 - S0)) records = $(( ALLOC / (S1 - S0) )) bytes/record"
 
 echo "== proof GETs on a log of $(size) entries"
 # Steady state: 30 s of GETs first, so that the proof path runs tier-1 code and the node keeps the tiles and batches of the

@@ -113,7 +113,8 @@ public static partial class NodeApp
         });
         builder.Services.AddOpenApi(ApiDescription.Configure);
         // Every meter named Anchor.* (node, sequencer, anchoring, …) is exported, whichever component made it.
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("Anchor.*").AddPrometheusExporter());
+        // The node's own meters and the runtime's (GC, allocation, thread pool, exceptions: `dotnet_*`).
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("Anchor.*", "System.Runtime").AddPrometheusExporter());
         builder.Services.AddSingleton<NodeProbes>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeProbes>());
         builder.Services.AddSingleton<NodeMetrics>();
