@@ -58,7 +58,7 @@ $ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode seal --batch-siz
 A1=$(allocated)
 M1=$(used); S1=$(size)
 echo "redis used_memory delta $((M1 - M0)) bytes over $((S1 - S0)) records = $(( (M1 - M0) / (S1 - S0) )) bytes/record"
-ALLOC=$(awk -v a="$A0" -v b="$A1" 'BEGIN{printf "%d", b - a}')
+ALLOC=$(awk -v a="$A0" -v b="$A1" 'BEGIN{printf "%.0f", b - a}')
 echo "node allocated (dotnet.gc.heap.total_allocated from /metrics) $ALLOC bytes over $((S1 - S0)) records = $(( ALLOC / (S1 - S0) )) bytes/record"
 
 echo "== proof GETs on a log of $(size) entries"
