@@ -26,8 +26,14 @@ public sealed partial class DurabilityGate(RequestDelegate next, DurabilityStatu
     public const string DurabilityLost = "durability_lost";
 
     private readonly Lock _lock = new();
-    private Task<string?>? _reading;
-    private long _readingStarted;
+    private Reading? _reading;
+
+    /// <summary>One reading of Redis's persistence, and when its command was sent (<see cref="long.MaxValue"/> until then).</summary>
+    private sealed class Reading
+    {
+        public long SentAt = long.MaxValue;
+        public Task<string?> Result = null!;
+    }
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -91,27 +97,30 @@ public sealed partial class DurabilityGate(RequestDelegate next, DurabilityStatu
     }
 
     /// <summary>
-    /// The durability problem by a reading of Redis started at or after <paramref name="since"/>: a reading in flight
-    /// that started earlier may predate the write, so it is not taken. Requests that finish together share one reading.
+    /// The durability problem by a reading of Redis sent at or after <paramref name="since"/>: a reading sent earlier may
+    /// predate the write, so it is not taken; one not yet sent is (it will be sent after the write). Requests that finish
+    /// while a reading waits to be sent share it: the answers of one commit, which finish one after another, mostly share
+    /// one CONFIG GET instead of asking one each.
     /// </summary>
     private async Task<string?> ProblemAfterAsync(long since)
     {
-        Task<string?> reading;
+        Reading reading;
         lock (_lock)
         {
-            if (_reading is null || _readingStarted < since)
+            if (_reading is null || _reading.SentAt < since)
             {
-                _readingStarted = Stopwatch.GetTimestamp();
-                _reading = ReadAsync();
+                _reading = new Reading();
+                _reading.Result = ReadAsync(_reading);
             }
             reading = _reading;
         }
-        return await reading;
+        return await reading.Result;
     }
 
-    private async Task<string?> ReadAsync()
+    private async Task<string?> ReadAsync(Reading reading)
     {
         await Task.Yield(); // Let the requests finishing now join this reading.
+        lock (_lock) reading.SentAt = Stopwatch.GetTimestamp();
         try
         {
             // Every server, as at start: a primary of a Redis Cluster switched to everysec loses the writes of its slots.
