@@ -132,11 +132,12 @@ public sealed partial class AnchorRegistryClient
         var block = await Rpc(() => web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(mined.BlockNumber)), ct);
         if (block is null || !SameHash(block.BlockHash, mined.BlockHash))
             return new MinedStatus(MinedState.Reorged, 0, $"block {mined.BlockNumber} is now {block?.BlockHash ?? "missing"}");
+        // The finalized block first, then the head: read the other way round, a block mined in between could make the anchor
+        // final with fewer confirmations than the finalized block itself has.
+        var finalized = await FinalizedBlockAsync(ct);
         var head = (await Rpc(() => web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
         var confirmations = (ulong)(head - mined.BlockNumber) + 1;
-        var final = await FinalizedBlockAsync(ct) is { } finalized
-            ? finalized >= mined.BlockNumber
-            : confirmations >= (ulong)Math.Max(1, Target.Confirmations);
+        var final = finalized is { } f ? f >= mined.BlockNumber : confirmations >= (ulong)Math.Max(1, Target.Confirmations);
         return new MinedStatus(MinedState.Canonical, confirmations, "canonical", final);
     }
 
