@@ -48,11 +48,15 @@ public sealed record VerifiedRecord(
     [property: Id(9)] byte[] LeafData,
     [property: Id(10)] byte[] LeafHash)
 {
-    /// <summary>A single record received at <paramref name="receivedAt"/>: d_i, its entry and its leaf hash.</summary>
-    public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig, ulong keyEntry, string receivedAt)
+    /// <summary>
+    /// A single record received at <paramref name="receivedAt"/>: d_i's leaf hash (<paramref name="contentDigest"/> when the
+    /// caller has it already: the verifier hashes it from the statement it checked), its entry and its leaf hash.
+    /// </summary>
+    public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig, ulong keyEntry, string receivedAt,
+        byte[]? contentDigest = null)
     {
         var data = LogEntry.LeafData(provider, keyId, evidence.Jcs, sig, receivedAt, Text(keyEntry));
-        return new(provider, keyId, evidence, sig, null, 0, Statements.BatchLeafHash(provider, keyId, evidence.Jcs), keyEntry, receivedAt,
+        return new(provider, keyId, evidence, sig, null, 0, contentDigest ?? Statements.BatchLeafHash(provider, keyId, evidence.Jcs), keyEntry, receivedAt,
             data, TreeHasher.HashLeaf(data));
     }
 

@@ -38,7 +38,9 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         var statement = Statements.Single(provider, keyId, evidence.Jcs);
         var signature = Signature(sig);
         if (!verifier.Verify(statement, signature)) throw NotVerified(provider, keyId, verifier, signature.Length);
-        return VerifiedRecord.Single(provider, keyId, evidence, sig, keyEntry, Times.ToText(time.GetUtcNow()));
+        // The statement is the prefix then d_i: the content digest is d_i's leaf hash.
+        return VerifiedRecord.Single(provider, keyId, evidence, sig, keyEntry, Times.ToText(time.GetUtcNow()),
+            TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length)));
     }
 
     private async Task<VerifiedRecord[]> CheckBatch(string provider, string keyId, CanonicalEvidence[] evidence, string root, string sig)

@@ -285,7 +285,7 @@ public sealed partial class LogAudit(IConnectionMultiplexer redis, string origin
         var (batch, problem) = batches[index - record.Back];
         if (batch is null) throw new InvalidDataException(problem);
         if (batch.Size != record.Size) throw new InvalidDataException($"names a batch of {record.Size}, {name} is one of {batch.Size}: storage is inconsistent");
-        return StoredBatch.LeafData(batch.Shared, record, batch.Inclusion(record.Index));
+        return batch.LeafData(record);
     }
 
     /// <summary>The root the head vouches for: its signed checkpoint's (when it verifies), else the head's own.</summary>

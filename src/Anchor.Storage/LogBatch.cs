@@ -52,7 +52,7 @@ public sealed class LogBatch
 
     /// <summary>
     /// Appends record <paramref name="indexInBatch"/> of a provider batch, whose leaf data is
-    /// <c>batch.Shared.Entry(indexInBatch, evidence, batch.Inclusion(indexInBatch))</c>: only its evidence and place are
+    /// <c>batch.Shared.LeafData(indexInBatch, evidence, batch.Inclusion(indexInBatch))</c>: only its evidence and place are
     /// stored with it. The batch itself is written once, as <c>batch/F</c> with F the first of its records in this append.
     /// </summary>
     public ulong Add(ReadOnlySpan<byte> leafHash, StoredBatch batch, ulong indexInBatch, ReadOnlySpan<byte> evidenceJson)

@@ -96,15 +96,24 @@ public sealed class LogKeys(string origin)
     /// bucket, not a key per contract: a ledger seals one contract per row, and a Redis key costs ≈ 250 bytes where a field in a
     /// bucket's listpack costs ≈ 30.
     /// </summary>
-    public static (string Key, byte[] Field) ByContract(string provider, string contractId)
-    {
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\n" + contractId));
-        return ("ix/contract/" + Bucket(digest), digest[..16]);
-    }
+    public static (string Key, byte[] Field) ByContract(string provider, string contractId) => ByContract(ContractDigest(provider, contractId));
 
     /// <summary>The list that logs written before the bucketed contract index keep for a provider's contract (read only).</summary>
-    public static string ContractList(string provider, string contractId) =>
-        "ix/contract/" + Hex.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\n" + contractId)));
+    public static string ContractList(string provider, string contractId) => ContractList(ContractDigest(provider, contractId));
+
+    /// <summary>Both places of a contract's index (the bucket's field and the old layout's list), from one digest.</summary>
+    internal static (string Key, byte[] Field, string List) ContractIndex(string provider, string contractId)
+    {
+        var digest = ContractDigest(provider, contractId);
+        var (key, field) = ByContract(digest);
+        return (key, field, ContractList(digest));
+    }
+
+    private static byte[] ContractDigest(string provider, string contractId) => SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\n" + contractId));
+
+    private static (string Key, byte[] Field) ByContract(byte[] digest) => ("ix/contract/" + Bucket(digest), digest[..16]);
+
+    private static string ContractList(byte[] digest) => "ix/contract/" + Hex.Encode(digest);
 
     /// <summary>Revoked keys: field = the leaf index of the key's registration entry, value = that of its revocation entry.</summary>
     public const string Revocations = "revocations";

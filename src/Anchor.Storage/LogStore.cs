@@ -364,7 +364,7 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
         var name = LogKeys.Batch(leafIndex - record.Back);
         var leaf = ReadNodeHashesAsync([new NodeId(0, leafIndex)], head);
         var batch = await ReadBatchAsync(name, record.Size, head).ConfigureAwait(false);
-        var data = StoredBatch.LeafData(batch.Shared, record, batch.Inclusion(record.Index));
+        var data = batch.LeafData(record);
         var hash = TreeHasher.HashLeaf(data);
         var logLeaf = (await leaf.ConfigureAwait(false))[0];
         if (!hash.AsSpan().SequenceEqual(logLeaf))
@@ -440,8 +440,8 @@ public sealed class LogStore(IConnectionMultiplexer redis, string origin,
     /// <summary>Every leaf index the contract index names, in position order: the old layout's list, then the bucket's field.</summary>
     internal async Task<List<ulong>> ReadContractIndexAsync(string provider, string contractId)
     {
-        var (bucket, field) = LogKeys.ByContract(provider, contractId);
-        var list = _db.ListRangeAsync(Keys.Full(LogKeys.ContractList(provider, contractId)));
+        var (bucket, field, oldList) = LogKeys.ContractIndex(provider, contractId);
+        var list = _db.ListRangeAsync(Keys.Full(oldList));
         var values = _db.HashGetAsync(Keys.Full(bucket), field);
         var all = new List<ulong>();
         foreach (var v in await list.ConfigureAwait(false))

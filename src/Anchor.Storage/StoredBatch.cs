@@ -29,14 +29,6 @@ public sealed class StoredBatch
     public byte[] Tree { get; }
     public ulong Size => Shared.Size;
 
-    /// <summary>The batch over the leaf hashes of its N records (d_i hashed as leaves); null when they do not hash to its root.</summary>
-    public static StoredBatch? FromLeaves(ProviderBatch shared, IReadOnlyList<byte[]> leafHashes)
-    {
-        if ((ulong)leafHashes.Count != shared.Size || leafHashes.Count == 0) return null;
-        var tree = FlatTree.Build(leafHashes);
-        return Hex.Encode(FlatTree.Root(tree, shared.Size)) == shared.Root ? new StoredBatch(shared, tree) : null;
-    }
-
     /// <summary>The path of record <paramref name="index"/>, from the tree in memory.</summary>
     public List<byte[]> Inclusion(ulong index) => FlatTree.Inclusion(Tree, Size, index);
 
@@ -85,7 +77,6 @@ public sealed class StoredBatch
         }
     }
 
-    /// <summary>The leaf data of <paramref name="record"/>, rebuilt from its stored evidence bytes as the sequencer wrote it (<see cref="ProviderBatch.LeafData"/>).</summary>
-    public static byte[] LeafData(ProviderBatch shared, BatchRecord record, IReadOnlyList<byte[]> path) =>
-        shared.LeafData(record.Index, record.Evidence(), path);
+    /// <summary>The leaf data of <paramref name="record"/>, rebuilt from its stored evidence bytes and its path in this batch, as the verifier wrote it (<see cref="ProviderBatch.LeafData"/>).</summary>
+    public byte[] LeafData(BatchRecord record) => Shared.LeafData(record.Index, record.Evidence(), Inclusion(record.Index));
 }

@@ -69,12 +69,12 @@ public sealed record LogEntry(string Provider, string KeyId, Evidence Evidence, 
     public static byte[] LeafData(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs, string sig, string receivedAt, string keyEntry) =>
         LeafData(provider, keyId, evidenceJcs, sig, null, receivedAt, keyEntry);
 
+    [ThreadStatic] private static ArrayBufferWriter<byte>? scratch;
+
     /// <summary>
     /// JCS(entry) written without a JSON tree from the evidence's canonical bytes; <paramref name="batch"/> is the member
     /// <c>batch</c> of a batch record (<see cref="ProviderBatch.LeafData"/>). Equal to Jcs.Encode(ToJson()) (tested).
     /// </summary>
-    [ThreadStatic] private static ArrayBufferWriter<byte>? scratch;
-
     internal static byte[] LeafData(string provider, string keyId, ReadOnlyMemory<byte> evidenceJcs, string sig, Jcs.Member? batch, string receivedAt, string keyEntry)
     {
         // Written in a per-thread buffer, then copied once at its exact size (an entry of a batch record is ≈ 1 KiB).

@@ -48,6 +48,9 @@ public class CanonicalWriterProperties
         var shared = new ProviderBatch(a.Get, b.Get, c.Get, b.Get + a.Get, (ulong)index.Get + 1, c.Get + "Z", a.Get);
         var path = Enumerable.Range(0, pathLength.Get % 12).Select(i => System.Security.Cryptography.SHA256.HashData([(byte)i, (byte)index.Get])).ToList();
         var evidence = Make(a, b, c, null);
-        Same(() => shared.LeafData((ulong)index.Get, evidence.Canonical(), path), () => Jcs.Encode(shared.Entry((ulong)index.Get, evidence, path).ToJson()));
+        var entry = new LogEntry(shared.Provider, shared.KeyId, evidence, shared.Sig,
+            new BatchPath(shared.Root, JsonFields.Text(shared.Size), JsonFields.Text((ulong)index.Get), [.. path.Select(h => Hex.Encode(h))]),
+            shared.ReceivedAt, shared.KeyEntry);
+        Same(() => shared.LeafData((ulong)index.Get, evidence.Canonical(), path), () => Jcs.Encode(entry.ToJson()));
     }
 }
