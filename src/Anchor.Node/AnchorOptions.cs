@@ -18,6 +18,12 @@ public sealed class AnchorOptions
     /// <summary>The log's name: first line of every checkpoint, name of the log key. No spaces, no '+'.</summary>
     public string Origin { get; set; } = "";
 
+    /// <summary>
+    /// The root log's origin, or empty. When set, the sealing rounds anchor and time-stamp the root log, whose leaves are
+    /// the checkpoints of the node's logs, instead of the log itself (docs/sealing.md, "The root log"); bundles gain its step.
+    /// </summary>
+    public string RootOrigin { get; set; } = "";
+
     /// <summary>Where the log key and admin token are generated at first start (files mode 0600).</summary>
     public string StateDir { get; set; } = "state";
 
@@ -210,6 +216,8 @@ public sealed class AnchorOptions
         var problems = new List<string>();
         if (!VerifierKey.IsValidName(Origin))
             problems.Add("Anchor:Origin is required: the log's name, e.g. \"anchor.example.com/log\" (no spaces, no '+'); set it in appsettings.json or Anchor__Origin");
+        if (RootOrigin.Length > 0 && (!VerifierKey.IsValidName(RootOrigin) || RootOrigin == Origin || RootOrigin.Contains('{') || RootOrigin.Contains('}')))
+            problems.Add($"Anchor:RootOrigin '{RootOrigin}' must be a log name (no spaces, no '+', no braces) other than Anchor:Origin, e.g. \"{(Origin.Length > 0 ? Origin : "anchor.example.com/log")}/root\"");
         if (string.IsNullOrWhiteSpace(StateDir)) problems.Add("Anchor:StateDir must name a folder for the log key and admin token");
         if (string.IsNullOrWhiteSpace(Redis.Connection))
             problems.Add("Anchor:Redis:Connection is required, e.g. \"localhost:6379\" (Anchor__Redis__Connection)");

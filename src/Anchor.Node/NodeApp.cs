@@ -78,12 +78,31 @@ public static partial class NodeApp
         var logStore = new LogStore(redis, options.Origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20, commit);
         var anchorStore = new AnchorStore(redis, options.Origin);
         builder.Services.AddSingleton(logStore);
+        builder.Services.AddSingleton<IMemberLogs>(new NodeLogs(logStore));
         builder.Services.AddSingleton<ProviderRoots>();
         builder.Services.AddSingleton<NodeTrust>();
-        builder.Services.AddSingleton(anchorStore);
         builder.Services.AddSingleton(durability);
-        builder.Services.AddSingleton(sp => new ForkGuard(logStore, anchorStore, witness, signer.VerifierKey, [.. options.Chains.Select(c => c.Name)],
+        var chainNames = options.Chains.Select(c => c.Name).ToList();
+        builder.Services.AddSingleton(sp => new ForkGuard(logStore, anchorStore, witness, signer.VerifierKey, chainNames,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ForkGuard>>()));
+        // What the rounds seal: the log itself, or the root log that holds the checkpoints of every log (Anchor:RootOrigin).
+        // Anchor and time-stamp records belong to the sealed log; the log's own anchor records (before a root log was
+        // configured) stay where they are, and its fork check still counts them as published.
+        var sealedStore = logStore;
+        var sealedAnchors = anchorStore;
+        if (options.RootOrigin.Length > 0)
+        {
+            sealedStore = new LogStore(redis, options.RootOrigin, LogStore.DefaultTileCacheBytes / 16, LogStore.DefaultBatchCacheBytes / 16, commit);
+            sealedAnchors = new AnchorStore(redis, options.RootOrigin);
+            var rootSigner = NodeState.LoadLogKey(options.StateDir, options.RootOrigin);
+            var rootWitness = new CheckpointWitness(Path.Combine(options.StateDir, NodeState.WitnessDir, "root"), rootSigner.VerifierKey);
+            var rootIndex = new RootLogIndex(redis, sealedStore);
+            builder.Services.AddSingleton(rootIndex);
+            builder.Services.AddSingleton(sp => new SealedLog(sealedStore, rootSigner, new ForkGuard(sealedStore, sealedAnchors, rootWitness,
+                rootSigner.VerifierKey, chainNames, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ForkGuard>>())));
+        }
+        else builder.Services.AddSingleton(new SealedLog(logStore, signer, null));
+        builder.Services.AddSingleton(sealedAnchors);
         builder.Services.Configure<AnchoringOptions>(a =>
         {
             a.Interval = TimeSpan.FromSeconds(options.Anchoring.IntervalSeconds);
@@ -92,8 +111,8 @@ public static partial class NodeApp
         builder.Services.AddSingleton<ILogAnchors, RecordedAnchors>();
         builder.Services.AddSingleton<IAnchoringStatus, AnchoringStatusReader>();
         // Sealing: every round's checkpoint is anchored on each chain and time-stamped by each TSA.
-        builder.Services.AddSingleton(new SealStore(redis, logStore));
-        builder.Services.AddSingleton(new TimestampStore(redis, options.Origin));
+        builder.Services.AddSingleton(new SealStore(redis, sealedStore));
+        builder.Services.AddSingleton(new TimestampStore(redis, sealedStore.Origin));
         var tsas = options.Tsa.Select(ToTsaTarget).ToList();
         builder.Services.Configure<TimestampingOptions>(t =>
         {

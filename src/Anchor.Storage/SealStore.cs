@@ -24,7 +24,7 @@ public sealed class SealStore(IConnectionMultiplexer redis, LogStore log)
     /// </summary>
     public async Task<LogHead?> CurrentAsync(LogHead head, TimeSpan interval)
     {
-        if (Parse(await _db.StringGetAsync(_key).ConfigureAwait(false)) is { } published) return published;
+        if (await PublishedAsync().ConfigureAwait(false) is { } published) return published;
         if (head.Size == 0 || head.Checkpoint is null) return null;
         // Kept before it is published: no sealer can stamp or anchor a checkpoint a bundle could not name.
         await log.KeepCheckpointAsync(head.Size, head.Checkpoint).ConfigureAwait(false);
@@ -38,6 +38,9 @@ public sealed class SealStore(IConnectionMultiplexer redis, LogStore log)
         // Another sealer published first, in the same instant: seal theirs.
         return Parse(await _db.StringGetAsync(_key).ConfigureAwait(false)) ?? head;
     }
+
+    /// <summary>The seal a sealer published within the last interval, or null.</summary>
+    public async Task<LogHead?> PublishedAsync() => Parse(await _db.StringGetAsync(_key).ConfigureAwait(false));
 
     private static LogHead? Parse(RedisValue value)
     {

@@ -107,7 +107,7 @@ public sealed class ProofBundlesTests(RedisServer redis) : IDisposable
 
     private static ProofBundles Bundles(IServiceProvider services, ILogAnchors anchors) =>
         new(services.GetRequiredService<LogStore>(), services.GetRequiredService<NoteSigner>(), anchors,
-            services.GetRequiredService<RecordedTimestamps>(), new FrozenTime());
+            services.GetRequiredService<RecordedTimestamps>(), new FrozenTime(), services.GetRequiredService<Anchor.Grains.Anchoring.SealedLog>());
 
     private static ChainAnchor Anchor(LogHead head) => new("31337", "0x" + new string('1', 40), "0x" + new string('2', 64), head.Size.ToString(CultureInfo.InvariantCulture),
         head.RootHex, "0x" + new string('3', 64), "7", "0x" + new string('4', 64), "2026-11-27T00:00:00.000Z");

@@ -50,7 +50,8 @@ public sealed record ProofBundle(
     string LogKey,
     KeyEntryProof KeyEntry,
     IReadOnlyList<ChainAnchor> Anchors,
-    IReadOnlyList<TsaTimestamp> Timestamps)
+    IReadOnlyList<TsaTimestamp> Timestamps,
+    RootStep? Root = null)
 {
     public const string FormatName = "anchor-proof/v1";
 
@@ -59,7 +60,7 @@ public sealed record ProofBundle(
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
             Write(writer, Entry.LeafData(), Encoding.UTF8.GetBytes(ProviderKey.ToJsonString()), LeafIndex, LeafHash, TreeSize, Inclusion,
-                Checkpoint, LogKey, KeyEntry.LeafIndex, KeyEntry.Entry.LeafData(), KeyEntry.Inclusion, Anchors, Timestamps);
+                Checkpoint, LogKey, KeyEntry.LeafIndex, KeyEntry.Entry.LeafData(), KeyEntry.Inclusion, Anchors, Timestamps, Root);
         return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
@@ -71,7 +72,7 @@ public sealed record ProofBundle(
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> entryJson, ReadOnlySpan<byte> providerKeyJson, string leafIndex,
         string leafHash, string treeSize, IEnumerable<string> inclusion, string checkpoint, string logKey,
         string keyEntryIndex, ReadOnlySpan<byte> keyEntryJson, IEnumerable<string> keyEntryInclusion, IReadOnlyList<ChainAnchor> anchors,
-        IReadOnlyList<TsaTimestamp> timestamps)
+        IReadOnlyList<TsaTimestamp> timestamps, RootStep? root)
     {
         writer.WriteStartObject();
         writer.WriteString("format"u8, FormatName);
@@ -89,6 +90,11 @@ public sealed record ProofBundle(
         writer.WriteString("logKey"u8, logKey);
         writer.WritePropertyName("keyEntry"u8);
         KeyEntryProof.Write(writer, keyEntryIndex, keyEntryJson, keyEntryInclusion);
+        if (root is not null)
+        {
+            writer.WritePropertyName("root"u8);
+            root.Write(writer);
+        }
         writer.WriteStartArray("anchors"u8);
         foreach (var anchor in anchors) anchor.ToJson().WriteTo(writer);
         writer.WriteEndArray();
@@ -124,6 +130,7 @@ public sealed record ProofBundle(
             JsonFields.Required(obj, "logKey", what),
             KeyEntryProof.FromJson(obj["keyEntry"]),
             anchors,
-            timestamps);
+            timestamps,
+            obj.ContainsKey("root") ? RootStep.FromJson(obj["root"]) : null);
     }
 }

@@ -29,7 +29,7 @@ namespace Anchor.Grains.Anchoring;
 ///    unless a TSA of this round sealed one already: <see cref="SealStore"/>). One anchor covers every entry since the last.
 /// A chain that is down only fails rounds: the ledger keeps accepting evidence meanwhile.
 /// </summary>
-public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, NoteSigner signer, SealStore seals, IOptions<AnchoringOptions> options,
+public sealed partial class ChainAnchorGrain(SealedLog sealedLog, AnchorStore anchors, SealStore seals, IOptions<AnchoringOptions> options,
     TimeProvider time, ILoggerFactory loggers) : Grain, IChainAnchorGrain, IRemindable
 {
     private const string ReminderName = "anchor";
@@ -45,6 +45,7 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
     private ulong? _lastConfirmations;
 
     private string Chain => this.GetPrimaryKeyString();
+    private LogStore Log => sealedLog.Log;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -126,23 +127,23 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
     private async Task<AnchorRegistryClient> EnsureRegisteredAsync(AnchorRegistryClient client, CancellationToken ct)
     {
         if (_registered) return client;
-        var logId = client.OwnLogId(log.Origin);
+        var logId = client.OwnLogId(Log.Origin);
         var logIdText = "0x" + Hex.Encode(logId);
-        var commitment = RegistryLog.KeyCommitment(signer.VerifierKey.ToString());
+        var commitment = RegistryLog.KeyCommitment(sealedLog.Signer.VerifierKey.ToString());
         var operatorAddress = await client.OperatorOfAsync(logId, ct);
         if (IsZero(operatorAddress))
         {
-            var mined = await client.RegisterLogAsync(log.Origin, commitment, ct);
+            var mined = await client.RegisterLogAsync(Log.Origin, commitment, ct);
             await anchors.SaveFromBlockAsync(Chain, mined.BlockNumber);
-            LogRegistered(_logger, log.Origin, Chain, logIdText, client.Account ?? "", mined.BlockNumber);
+            LogRegistered(_logger, Log.Origin, Chain, logIdText, client.Account ?? "", mined.BlockNumber);
             DropClient();
             client = await ClientAsync(ct);
         }
         else if (!string.Equals(operatorAddress, client.Account, StringComparison.OrdinalIgnoreCase))
-            throw new LogRegistrationMismatchException(Chain, logIdText, $"of '{log.Origin}' is operated by {operatorAddress}, not by this node's account {client.Account}");
+            throw new LogRegistrationMismatchException(Chain, logIdText, $"of '{Log.Origin}' is operated by {operatorAddress}, not by this node's account {client.Account}");
         else if (Hex.Encode(await client.KeyCommitmentOfAsync(logId, ct)) is var onChain && onChain != Hex.Encode(commitment))
             throw new LogRegistrationMismatchException(Chain, logIdText,
-                $"of '{log.Origin}' was registered with key commitment {onChain}, but this node's log key {signer.VerifierKey} commits to {Hex.Encode(commitment)} (a new log key needs a new origin)");
+                $"of '{Log.Origin}' was registered with key commitment {onChain}, but this node's log key {sealedLog.Signer.VerifierKey} commits to {Hex.Encode(commitment)} (a new log key needs a new origin)");
         _logId = logId;
         _registered = true;
         return client;
@@ -263,9 +264,9 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         // Never anchor a head that lacks what was published (the chain's latest anchor among it): the sequencer's fork check
         // says so, and refuses to sequence as well.
         var published = onChain == 0 ? null : new PublishedTree(onChain, onChainRoot, $"the latest anchor on chain {Chain}");
-        if (await GrainFactory.GetGrain<ISequencerGrain>(log.Origin).CheckPublished(published) is { } rolledBack)
+        if (await sealedLog.CheckPublishedAsync(GrainFactory, published) is { } rolledBack)
             throw new LogRolledBackException($"{Chain}: not anchoring: {rolledBack}");
-        var head = await log.ReadHeadAsync();
+        var head = await sealedLog.HeadAsync(GrainFactory);
         if (head.Size == 0 || head.Checkpoint is null) return;
         await AdoptUnrecordedAsync(client, onChain, ct);
         if (onChain >= head.Size) return;
@@ -294,7 +295,7 @@ public sealed partial class ChainAnchorGrain(LogStore log, AnchorStore anchors, 
         if (onChain == 0) return;
         if ((await anchors.ReadFinalAtAsync(Chain, onChain)).Count > 0) return;
         if ((await anchors.ReadOpenAsync(Chain)).Select(StoredAnchor.FromJson).Any(r => r.TreeSize == onChain)) return;
-        if (await log.ReadKeptCheckpointAsync(onChain) is null) return; // Not ours to prove: no checkpoint was kept for it.
+        if (await Log.ReadKeptCheckpointAsync(onChain) is null) return; // Not ours to prove: no checkpoint was kept for it.
         if (await client.LookupAsync(_logId, onChain, ct) is not { } found) return;
         var id = StoredAnchor.NewId(onChain);
         await SaveAsync(new StoredAnchor(id, Chain, ToChainAnchor(found), AnchorStates.Pending, null, Now(), "found on chain without a record"));

@@ -16,7 +16,7 @@ namespace Anchor.Grains.Timestamping;
 ///    (<see cref="TsaQuery.Accept"/>), stored with the kept checkpoint; then clears pending.
 /// TSAs and chains fail independently: a TSA that is down only fails its rounds, and the log keeps sequencing.
 /// </summary>
-public sealed partial class TsaGrain(LogStore log, SealStore seals, TimestampStore stamps, IOptions<TimestampingOptions> options,
+public sealed partial class TsaGrain(Anchoring.SealedLog sealedLog, SealStore seals, TimestampStore stamps, IOptions<TimestampingOptions> options,
     TimeProvider time, ILoggerFactory loggers) : Grain, ITsaGrain, IRemindable
 {
     private const string ReminderName = "timestamp";
@@ -64,12 +64,12 @@ public sealed partial class TsaGrain(LogStore log, SealStore seals, TimestampSto
         try
         {
             pending = await stamps.ReadPendingAsync(Tsa);
-            var checkpoint = pending is { } owed ? await log.ReadKeptCheckpointAsync(owed) : null;
+            var checkpoint = pending is { } owed ? await sealedLog.Log.ReadKeptCheckpointAsync(owed) : null;
             if (checkpoint is null)
             {
                 // Nothing owed, or its kept checkpoint is gone (a restored backup): this round's seal, if it is new.
                 if (pending is not null) await stamps.ClearPendingAsync(Tsa);
-                var seal = await seals.CurrentAsync(await log.ReadHeadAsync(), options.Value.Interval);
+                var seal = await seals.CurrentAsync(await sealedLog.HeadAsync(GrainFactory), options.Value.Interval);
                 if (seal is null || seal.Size <= lastSize)
                 {
                     await SaveRoundAsync(new TimestampingRound("ok", lastSize, lastGenTime, null, null, null, Now()));
@@ -89,6 +89,12 @@ public sealed partial class TsaGrain(LogStore log, SealStore seals, TimestampSto
             LogStamped(_logger, Tsa, size, genTime, token.Serial);
             if (size >= lastSize) (lastSize, lastGenTime) = (size, genTime);
             await SaveRoundAsync(new TimestampingRound("ok", lastSize, lastGenTime, null, null, null, Now()));
+        }
+        catch (LogRolledBackException e)
+        {
+            // The root log lacks a tree it published (ForkGuard): nothing is sealed until an operator restores it.
+            LogRoundFailed(_logger, Tsa, "rolled_back", e.Message);
+            await SaveRoundAsync(new TimestampingRound("error", lastSize, lastGenTime, pending, e.Message, "rolled_back", Now()));
         }
         catch (TsaException e)
         {

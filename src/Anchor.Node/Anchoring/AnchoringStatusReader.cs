@@ -12,12 +12,12 @@ namespace Anchor.Node.Anchoring;
 /// (now minus the receivedAt, or registeredAt, of entry <c>lastAnchoredSize</c>), and 0 when every entry is covered.
 /// /healthz, `anchor status` and <c>anchor_anchoring_lag_seconds</c> all report it. It reads one record and one entry.
 /// </remarks>
-public sealed class AnchoringStatusReader(AnchorStore store, LogStore log, IOptions<AnchoringOptions> options, TimeProvider time)
+public sealed class AnchoringStatusReader(AnchorStore store, SealedLog sealedLog, IOptions<AnchoringOptions> options, TimeProvider time)
     : IAnchoringStatus
 {
     public async Task<IReadOnlyList<ChainStatus>> ChainsAsync(CancellationToken cancellationToken)
     {
-        var head = await log.ReadHeadAsync();
+        var head = await sealedLog.Log.ReadHeadAsync();
         var now = time.GetUtcNow();
         var result = new List<ChainStatus>();
         foreach (var chain in options.Value.Chains)
@@ -41,7 +41,7 @@ public sealed class AnchoringStatusReader(AnchorStore store, LogStore log, IOpti
     {
         try
         {
-            if (await log.ReadLeafAsync(index, head) is not { } leaf || JsonNode.Parse(leaf.Data) is not JsonObject entry) return null;
+            if (await sealedLog.Log.ReadLeafAsync(index, head) is not { } leaf || JsonNode.Parse(leaf.Data) is not JsonObject entry) return null;
             var at = (entry["receivedAt"] ?? entry["registeredAt"])?.GetValue<string>();
             return at is not null && Times.TryParse(at, out var t) ? t : null;
         }

@@ -53,12 +53,14 @@ public static class LogEndpoints
     /// What a client needs to know of the node: per chain the operator account and the log ID it anchors under (the log ID
     /// depends on the account), and its TSAs. Never the RPC URLs: they usually embed the RPC provider's API key.
     /// </summary>
-    private static IResult Describe(LogStore store, NoteSigner signer, NodeTrust trust, Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring,
-        Microsoft.Extensions.Options.IOptions<TimestampingOptions> timestamping) =>
+    private static IResult Describe(LogStore store, NoteSigner signer, NodeTrust trust, SealedLog sealedLog,
+        Microsoft.Extensions.Options.IOptions<AnchoringOptions> anchoring, Microsoft.Extensions.Options.IOptions<TimestampingOptions> timestamping) =>
         Results.Text(new JsonObject
         {
             ["origin"] = store.Origin,
             ["logKey"] = signer.VerifierKey.ToString(),
+            // With a root log, the chains and TSAs seal its checkpoints, which hold this log's (docs/sealing.md).
+            ["rootLog"] = sealedLog.Rooted ? new JsonObject { ["origin"] = sealedLog.Log.Origin, ["logKey"] = sealedLog.Signer.VerifierKey.ToString() } : null,
             ["chains"] = new JsonArray([.. anchoring.Value.Chains.Select(c =>
             {
                 var chain = new JsonObject

@@ -17,16 +17,26 @@ namespace Anchor.Node.Api;
 /// its TSAs (their <c>Roots</c> setting). What a court puts in its trust file is its own choice; this is what the
 /// operator publishes for it to compare with.
 /// </summary>
-public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<AnchoringOptions> anchoring, IOptions<TimestampingOptions> timestamping,
-    ProviderRoots providerRoots)
+public sealed class NodeTrust(LogStore store, NoteSigner signer, SealedLog sealedLog, IOptions<AnchoringOptions> anchoring,
+    IOptions<TimestampingOptions> timestamping, ProviderRoots providerRoots)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TrustedChain?> _chains = new(StringComparer.Ordinal);
-    private TrustedLog? _log;
+    private IReadOnlyList<TrustedLog>? _logs;
 
-    /// <summary>The log's entry (built once: keys and chains change only with a restart), the provider roots as they are now, and the TSA roots.</summary>
-    public TrustFile File => new([_log ??= new TrustedLog(store.Origin, [signer.VerifierKey.ToString()],
-        [.. anchoring.Value.Chains.Select(Chain).OfType<TrustedChain>()])], [.. providerRoots.Certificates().Select(CertificatePem.Encode)],
+    /// <summary>
+    /// The logs' entries (built once: keys and chains change only with a restart), the provider roots as they are now, and
+    /// the TSA roots. The chains are the sealed log's: with a root log, the log is listed with its key only, and the root
+    /// log with its key and the registries its checkpoints are anchored in.
+    /// </summary>
+    public TrustFile File => new(_logs ??= Logs(), [.. providerRoots.Certificates().Select(CertificatePem.Encode)],
         [.. timestamping.Value.Tsas.SelectMany(t => t.Roots).Select(CertificatePem.Encode).Distinct()]);
+
+    private List<TrustedLog> Logs()
+    {
+        var sealedEntry = new TrustedLog(sealedLog.Log.Origin, [sealedLog.Signer.VerifierKey.ToString()],
+            [.. anchoring.Value.Chains.Select(Chain).OfType<TrustedChain>()]);
+        return sealedLog.Rooted ? [new TrustedLog(store.Origin, [signer.VerifierKey.ToString()], []), sealedEntry] : [sealedEntry];
+    }
 
     /// <summary>Where this node anchors on <paramref name="chain"/>; null for a chain without a registry or an account, which anchors nothing.</summary>
     public TrustedChain? Chain(ChainTarget chain) => _chains.GetOrAdd(chain.Name, _ => Build(chain));
@@ -36,6 +46,6 @@ public sealed class NodeTrust(LogStore store, NoteSigner signer, IOptions<Anchor
         if (chain.Registry is null || chain.KeyFile is null) return null;
         var account = AccountKey.AddressOf(AccountKey.ReadFile(chain.KeyFile)).ToLowerInvariant();
         return new TrustedChain(chain.ChainId.ToString(CultureInfo.InvariantCulture), chain.Registry.ToLowerInvariant(), account,
-            RegistryLog.Id(account, store.Origin));
+            RegistryLog.Id(account, sealedLog.Log.Origin));
     }
 }

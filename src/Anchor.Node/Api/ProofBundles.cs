@@ -20,12 +20,14 @@ namespace Anchor.Node.Api;
 /// its own inclusion proof), an inclusion proof from the tiles, and a checkpoint of the same size. The stored entries are
 /// written into the answer as they are (<see cref="ProofBundle.Write"/>), never parsed into objects and serialised again.
 /// </summary>
-public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors anchors, RecordedTimestamps timestamps, TimeProvider time)
+public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors anchors, RecordedTimestamps timestamps, TimeProvider time,
+    SealedLog sealedLog, RootLogIndex? rootIndex = null)
 {
     // Key registration entries never change: kept by leaf index, with the key descriptor they state (the bundle's providerKey).
     private const int MaxCachedKeys = 10_000;
     private readonly LruCache<ulong, (byte[] Data, byte[] Key)> _keyEntries = new(MaxCachedKeys);
     private readonly string _logKey = signer.VerifierKey.ToString();
+    private readonly string _rootLogKey = sealedLog.Signer.VerifierKey.ToString();
     private sealed record RecentHead(LogHead Head, long ReadAt);
     private volatile RecentHead? _recentHead; // One reference, so concurrent requests never see a torn pair.
 
@@ -98,8 +100,12 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     private sealed record Parts(byte[] Entry, byte[] LeafHash, byte[] ProviderKey, ulong LeafIndex, List<byte[]> Inclusion, SealedTree Tree,
         ulong KeyIndex, byte[] KeyEntry, List<byte[]> KeyInclusion);
 
-    /// <summary>A checkpoint and what sealed it: the confirmed chain anchors and the TSA tokens of its size (none for the latest checkpoint).</summary>
-    private sealed record SealedTree(ulong Size, string Checkpoint, IReadOnlyList<ChainAnchor> Anchors, IReadOnlyList<TsaTimestamp> Timestamps);
+    /// <summary>
+    /// A checkpoint and what sealed it: the confirmed chain anchors and the TSA tokens of its size (none for the latest
+    /// checkpoint). With a root log, they seal the root tree of <paramref name="Root"/>, which holds this checkpoint.
+    /// </summary>
+    private sealed record SealedTree(ulong Size, string Checkpoint, IReadOnlyList<ChainAnchor> Anchors, IReadOnlyList<TsaTimestamp> Timestamps,
+        RootStep? Root = null);
 
     private async Task<Parts?> PartsAsync(ulong leafIndex, LogHead head, EntryFilter? filter, CancellationToken cancellationToken)
     {
@@ -141,7 +147,36 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     /// 4. on a tie, the smallest size: the earliest seal, so the tightest time.
     /// Null while nothing seals the leaf: its bundle names the latest checkpoint, with no anchors and no time-stamps.
     /// </summary>
-    private async Task<SealedTree?> SealedTreeAsync(ulong leafIndex, CancellationToken cancellationToken)
+    private Task<SealedTree?> SealedTreeAsync(ulong leafIndex, CancellationToken cancellationToken) =>
+        sealedLog.Rooted ? RootSealedTreeAsync(leafIndex, cancellationToken) : SealOfAsync(leafIndex, cancellationToken);
+
+    /// <summary>Member checkpoints read per bundle from the root log's index: the first few above the leaf.</summary>
+    private const int RootCandidates = 4;
+
+    /// <summary>
+    /// With a root log: the smallest member checkpoint above the leaf that the root log holds (its leaf j there), and the
+    /// sealed root tree that <see cref="SealOfAsync"/> picks for leaf j, with j's inclusion proof in it. A root leaf that no
+    /// sealed root tree covers yet leaves the bundle unsealed: later leaves are not covered either.
+    /// </summary>
+    private async Task<SealedTree?> RootSealedTreeAsync(ulong leafIndex, CancellationToken cancellationToken)
+    {
+        var root = sealedLog.Log;
+        foreach (var (size, rootLeaf) in await rootIndex!.FirstAboveAsync(store.Origin, leafIndex, RootCandidates))
+        {
+            if (await SealOfAsync(rootLeaf, cancellationToken) is not { } rootSeal) return null;
+            if (await store.ReadKeptCheckpointAsync(size) is not { } checkpoint) continue;
+            var rootHead = await root.ReadHeadAsync();
+            if (rootSeal.Size > rootHead.Size) return null; // The root log went backwards (its fork check stops sealing): no root proof.
+            var shape = ProofShape.Inclusion(rootLeaf, rootSeal.Size);
+            var inclusion = shape.Fold(await root.ReadNodeHashesAsync(shape.Nodes, rootHead), root.FoldMemory(rootHead));
+            var step = new RootStep(rootLeaf.ToString(CultureInfo.InvariantCulture), rootSeal.Size.ToString(CultureInfo.InvariantCulture),
+                [.. inclusion.Select(h => Hex.Encode(h))], rootSeal.Checkpoint, _rootLogKey);
+            return new SealedTree(size, checkpoint, rootSeal.Anchors, rootSeal.Timestamps, step);
+        }
+        return null;
+    }
+
+    private async Task<SealedTree?> SealOfAsync(ulong leafIndex, CancellationToken cancellationToken)
     {
         var anchored = (await anchors.FinalAboveAsync(leafIndex, cancellationToken))
             .Where(a => a.State == AnchorStates.Confirmed && a.TreeSize > leafIndex)
@@ -157,7 +192,7 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
         foreach (var size in sizes)
         {
             // Sealers keep the checkpoint before they seal it; a size without one cannot make a bundle.
-            if (await store.ReadKeptCheckpointAsync(size) is not { } checkpoint) continue;
+            if (await sealedLog.Log.ReadKeptCheckpointAsync(size) is not { } checkpoint) continue;
             var tokens = stamped.TryGetValue(size, out var tsas) ? await timestamps.ForSizeAsync(size, tsas) : [];
             return new SealedTree(size, checkpoint, anchored.GetValueOrDefault(size) ?? [], tokens);
         }
@@ -202,5 +237,5 @@ public sealed class ProofBundles(LogStore store, NoteSigner signer, ILogAnchors 
     private void Write(Utf8JsonWriter writer, Parts p) =>
         ProofBundle.Write(writer, p.Entry, p.ProviderKey, p.LeafIndex.ToString(CultureInfo.InvariantCulture), Hex.Encode(p.LeafHash),
             p.Tree.Size.ToString(CultureInfo.InvariantCulture), p.Inclusion.Select(h => Hex.Encode(h)), p.Tree.Checkpoint, _logKey,
-            p.KeyIndex.ToString(CultureInfo.InvariantCulture), p.KeyEntry, p.KeyInclusion.Select(h => Hex.Encode(h)), p.Tree.Anchors, p.Tree.Timestamps);
+            p.KeyIndex.ToString(CultureInfo.InvariantCulture), p.KeyEntry, p.KeyInclusion.Select(h => Hex.Encode(h)), p.Tree.Anchors, p.Tree.Timestamps, p.Tree.Root);
 }

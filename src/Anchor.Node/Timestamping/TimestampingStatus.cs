@@ -1,4 +1,5 @@
 using Anchor.Core.Records;
+using Anchor.Grains.Anchoring;
 using Anchor.Grains.Timestamping;
 using Anchor.Storage;
 using Microsoft.Extensions.Options;
@@ -13,12 +14,12 @@ public sealed record TsaStatus(string Name, string Url, string HashAlg, ulong La
     ulong LagEntries, double? LagSeconds, string State, string? LastError, string? LastReason);
 
 /// <summary>Each TSA's status from what its grain recorded, and the lag behind the log's head.</summary>
-public sealed class TimestampingStatus(TimestampStore store, LogStore log, IOptions<TimestampingOptions> options, TimeProvider time)
+public sealed class TimestampingStatus(TimestampStore store, SealedLog sealedLog, IOptions<TimestampingOptions> options, TimeProvider time)
 {
     public async Task<IReadOnlyList<TsaStatus>> TsasAsync()
     {
         if (options.Value.Tsas.Count == 0) return [];
-        var head = await log.ReadHeadAsync();
+        var head = await sealedLog.Log.ReadHeadAsync();
         var now = time.GetUtcNow();
         var result = new List<TsaStatus>();
         foreach (var tsa in options.Value.Tsas)
