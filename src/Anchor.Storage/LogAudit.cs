@@ -455,6 +455,12 @@ public sealed partial class LogAudit(IConnectionMultiplexer redis, string origin
     private static LogEntry? Parse(ulong index, byte[] data, KeyHistory keys, AuditFindings findings, out bool isEntry)
     {
         isEntry = false;
+        // A root log's leaf is the body of a member log's checkpoint (docs/sealing.md, "The root log"), not JSON.
+        if (data.Length > 0 && data[0] != (byte)'{' && IsCheckpointBody(data))
+        {
+            isEntry = true;
+            return null;
+        }
         try
         {
             var json = Jcs.ParseStrict(data);
@@ -486,6 +492,19 @@ public sealed partial class LogAudit(IConnectionMultiplexer redis, string origin
         {
             findings.Add(new($"entry {index}", $"is not a log entry: {ex.Message}"));
             return null;
+        }
+    }
+
+    private static bool IsCheckpointBody(byte[] data)
+    {
+        try
+        {
+            var text = new System.Text.UTF8Encoding(false, true).GetString(data);
+            return Checkpoint.ParseBody(text).Body() == text;
+        }
+        catch (Exception ex) when (ex is ArgumentException or NoteError or FormatException or AnchorException)
+        {
+            return false;
         }
     }
 

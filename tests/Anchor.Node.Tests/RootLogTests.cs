@@ -98,6 +98,11 @@ public sealed class RootLogTests(RedisServer redis) : IDisposable
         await File.WriteAllTextAsync(trustFile, trustJson.ToJsonString());
         var (exit, output, error) = await CliRunner.Run("verify", bundleFile, "--trust", trustFile, "--rpc", $"31337={anvil.Url}");
         Assert.True(exit == 0, output + error);
+
+        // The audit reads the root log's leaves as checkpoint bodies, and checks its kept checkpoints, anchors and tokens.
+        var (auditExit, auditText, auditError) = await CliRunner.Run("audit", "--redis", redis.Connection, "--origin", "root.test/root");
+        Assert.True(auditExit == 0, auditText + auditError);
+        Assert.Matches(@"[1-9]\d* time-stamp\(s\)", auditText);
     }
 
     /// <summary>Polls a leaf's bundle until a chain anchor and a TSA token seal it through the root log.</summary>
