@@ -37,7 +37,8 @@ public sealed record KeyEntryProof(string LeafIndex, KeyRegistration Entry, IRea
 
 /// <summary>
 /// <c>anchor-proof/v1</c>: everything a court needs to check one entry without the node (DESIGN A3).
-/// The inclusion proof, the checkpoint and (once sealed) the anchors and TSA time-stamps all name the tree of TreeSize.
+/// The inclusion proof and the checkpoint name the tree of TreeSize. Once sealed, the anchors and TSA time-stamps name
+/// the sealed tree: this log's own, or, with a <see cref="Root"/> step, the root log's tree that includes this checkpoint.
 /// </summary>
 public sealed record ProofBundle(
     LogEntry Entry,
@@ -50,7 +51,8 @@ public sealed record ProofBundle(
     string LogKey,
     KeyEntryProof KeyEntry,
     IReadOnlyList<ChainAnchor> Anchors,
-    IReadOnlyList<TsaTimestamp> Timestamps)
+    IReadOnlyList<TsaTimestamp> Timestamps,
+    RootStep? Root = null)
 {
     public const string FormatName = "anchor-proof/v1";
 
@@ -59,19 +61,21 @@ public sealed record ProofBundle(
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
             Write(writer, Entry.LeafData(), Encoding.UTF8.GetBytes(ProviderKey.ToJsonString()), LeafIndex, LeafHash, TreeSize, Inclusion,
-                Checkpoint, LogKey, KeyEntry.LeafIndex, KeyEntry.Entry.LeafData(), KeyEntry.Inclusion, Anchors, Timestamps);
+                Checkpoint, LogKey, KeyEntry.LeafIndex, KeyEntry.Entry.LeafData(), KeyEntry.Inclusion, Anchors, Timestamps, Root);
         return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
     /// <summary>
     /// The one encoder of the bundle format. The entry goes in as its leaf data (the JCS bytes the leaf hash covers)
     /// and the provider key as its descriptor JSON, both copied as they are: a node serving bundles writes what it
-    /// stored without parsing it into objects and back.
+    /// stored without parsing it into objects and back. <paramref name="root"/> is written when the bundle is sealed through
+    /// a root log (its member <c>root</c> goes between <c>keyEntry</c> and <c>anchors</c>), and then the anchors and
+    /// time-stamps are the root log's.
     /// </summary>
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> entryJson, ReadOnlySpan<byte> providerKeyJson, string leafIndex,
         string leafHash, string treeSize, IEnumerable<string> inclusion, string checkpoint, string logKey,
         string keyEntryIndex, ReadOnlySpan<byte> keyEntryJson, IEnumerable<string> keyEntryInclusion, IReadOnlyList<ChainAnchor> anchors,
-        IReadOnlyList<TsaTimestamp> timestamps)
+        IReadOnlyList<TsaTimestamp> timestamps, RootStep? root = null)
     {
         writer.WriteStartObject();
         writer.WriteString("format"u8, FormatName);
@@ -89,6 +93,11 @@ public sealed record ProofBundle(
         writer.WriteString("logKey"u8, logKey);
         writer.WritePropertyName("keyEntry"u8);
         KeyEntryProof.Write(writer, keyEntryIndex, keyEntryJson, keyEntryInclusion);
+        if (root is not null)
+        {
+            writer.WritePropertyName("root"u8);
+            root.Write(writer);
+        }
         writer.WriteStartArray("anchors"u8);
         foreach (var anchor in anchors) anchor.ToJson().WriteTo(writer);
         writer.WriteEndArray();
@@ -124,6 +133,8 @@ public sealed record ProofBundle(
             JsonFields.Required(obj, "logKey", what),
             KeyEntryProof.FromJson(obj["keyEntry"]),
             anchors,
-            timestamps);
+            timestamps,
+            // Absent in one-log bundles, which are sealed on their own tree; null (JSON null) is not a step.
+            obj.ContainsKey("root") ? RootStep.FromJson(obj["root"]) : null);
     }
 }
