@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Anchor.Core.Records;
-using Anchor.Core.Tests.Timestamping;
 using Anchor.Core.Timestamping;
 using Anchor.Core.Verification;
 

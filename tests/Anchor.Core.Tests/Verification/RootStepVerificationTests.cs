@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Anchor.Core.Checkpoints;
-using Anchor.Core.Merkle;
 using Anchor.Core.Records;
 using Anchor.Core.Signatures;
 using Anchor.Core.Tests.Timestamping;
@@ -204,8 +203,7 @@ public sealed class RootStepVerificationTests
     public async Task AnAnchorOfTheMemberTreeIsRefused()
     {
         using var c = new Cluster();
-        var memberTree = new ChainAnchor(RootChain.ChainId, RootChain.Registry, RootChain.LogId, c.Bundle.TreeSize, "0x" + Hex.Encode(c.Member.Root()),
-            "0x" + new string('2', 64), "5", "0x" + new string('3', 64), Times.ToText(DateTimeOffset.UtcNow));
+        var memberTree = c.Bundle.Anchors[0] with { TreeSize = c.Bundle.TreeSize, Root = "0x" + Hex.Encode(c.Member.Root()) };
         AssertFails(await Verify(c.Bundle with { Anchors = [memberTree] }, c.Trust()), "anchor chain 31337 names this tree");
     }
 
