@@ -6,8 +6,12 @@
 // possession and the provider signature, and each TSA time-stamp with OpenSSL: its imprint is the
 // hash of the checkpoint body, `openssl ts -verify` accepts it against the given TSA roots, and
 // receivedAt is not after its genTime + accuracy + 1 s.
+// A bundle sealed through a cluster's root log (member `root`) is checked one step further: the checkpoint body is a
+// leaf of the root log (SHA-256(0x00 || body)), its inclusion proof folds to the root the root checkpoint names, that
+// checkpoint is signed by the root log key (--root-key, else the bundle's own root.logKey), and the anchors and
+// time-stamps are then the root tree's.
 // It also checks receipts (an answer to a submission, or one receipt): the inclusion or range proof and the checkpoint.
-// Usage: node verify-bundle.mjs BUNDLE.json|RECEIPT.json [VKEY] [--tsa-root ROOT.pem]...
+// Usage: node verify-bundle.mjs BUNDLE.json|RECEIPT.json [VKEY] [--tsa-root ROOT.pem]... [--root-key ROOT_VKEY]
 // Prints one line per check and exits 0 only when all pass. Other scripts import checkBundle and checkReceipt.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -107,8 +111,9 @@ function checkpointSignature(note, vkey) {
 }
 
 // Every check of the bundle, as [{ ok, what }] (skips as { skip }), against the verifier key vkey (the bundle's own when
-// not given) and the TSA root files tsaRoots. Other scripts import it (tests/faults/check.mjs).
-export function checkBundle(bundle, vkey = bundle.logKey, tsaRoots = []) {
+// not given), the TSA root files tsaRoots and the root log's verifier key rootKey (the bundle's root.logKey when not
+// given). Other scripts import it (tests/faults/check.mjs).
+export function checkBundle(bundle, vkey = bundle.logKey, tsaRoots = [], rootKey = bundle.root?.logKey) {
   const checks = [];
   const report = (ok, what) => checks.push({ ok, what });
 
@@ -151,7 +156,28 @@ if (key.alg === 'ed25519' && !bundle.entry.batch) {
   report(ok, 'ed25519 provider signature under the registered key');
 }
 
-for (const a of bundle.anchors) report(a.treeSize === bundle.treeSize && root !== null && a.root.replace(/^0x/, '') === root.toString('hex'), `anchor on chain ${a.chainId} names the same tree`);
+// The tree the anchors and time-stamps seal: this log's, or the root log's that holds this checkpoint body as a leaf.
+const bodyOf = note => note.slice(0, note.lastIndexOf('\n\n') + 1);
+let sealed = { checkpoint: bundle.checkpoint, treeSize: bundle.treeSize, root, what: 'checkpoint' };
+if (bundle.root) {
+  const step = bundle.root;
+  let rootRoot = null;
+  report(step.checkpoint.split('\n')[0] !== bundle.checkpoint.split('\n')[0], `root log ${step.checkpoint.split('\n')[0]} is another log than ${bundle.checkpoint.split('\n')[0]}`);
+  try {
+    const leaf = sha256(Buffer.from([0]), Buffer.from(bodyOf(bundle.checkpoint), 'utf8'));
+    rootRoot = rootFromInclusion(BigInt(step.leafIndex), BigInt(step.treeSize), leaf, step.inclusion.map(h => Buffer.from(h, 'hex')));
+    report(true, `root inclusion: checkpoint body leaf ${leaf.toString('hex')} at ${step.leafIndex} of ${step.treeSize} -> root ${rootRoot.toString('hex')}`);
+  } catch (e) { report(false, 'root inclusion: ' + e.message); }
+  try {
+    const { ok, text } = checkpointSignature(step.checkpoint, rootKey);
+    report(ok, 'root checkpoint signature by ' + rootKey);
+    const [, size, rootB64] = text.split('\n');
+    report(size === step.treeSize && rootRoot !== null && Buffer.from(rootB64, 'base64').equals(rootRoot), `root checkpoint names size ${size}, root ${Buffer.from(rootB64, 'base64').toString('hex')}`);
+  } catch (e) { report(false, 'root checkpoint: ' + e.message); }
+  sealed = { checkpoint: step.checkpoint, treeSize: step.treeSize, root: rootRoot, what: 'root checkpoint' };
+}
+
+for (const a of bundle.anchors) report(a.treeSize === sealed.treeSize && sealed.root !== null && a.root.replace(/^0x/, '') === sealed.root.toString('hex'), `anchor on chain ${a.chainId} names the sealed tree (${sealed.what}, size ${sealed.treeSize})`);
 
 // RFC 3161 tokens, with OpenSSL: `openssl ts -reply -token_in -text` to read them, `openssl ts -verify` to check them.
 const openssl = (...argv) => spawnSync('openssl', argv, { encoding: 'utf8' });
@@ -159,7 +185,7 @@ const work = mkdtempSync(join(tmpdir(), 'verify-bundle-'));
 try {
   const rootsFile = join(work, 'roots.pem');
   writeFileSync(rootsFile, tsaRoots.map(f => readFileSync(f, 'utf8')).join('\n'));
-  const body = bundle.checkpoint.slice(0, bundle.checkpoint.lastIndexOf('\n\n') + 1);
+  const body = bodyOf(sealed.checkpoint);
   (bundle.timestamps ?? []).forEach((t, i) => {
     const what = `tsa ${t.tsa}`;
     const token = join(work, `token-${i}.der`);
@@ -168,7 +194,7 @@ try {
     const imprint = [...text.slice(text.indexOf('Message data:'), text.indexOf('Serial number:')).matchAll(/^\s+[0-9a-f]{4} - ([0-9a-f -]+?)  /gm)]
       .map(m => m[1].replace(/[ -]/g, '')).join('');
     const digest = ['sha256', 'sm3'].includes(t.hashAlg) ? createHash(t.hashAlg).update(body, 'utf8').digest('hex') : '(unknown hashAlg)';
-    report(text.includes(`Hash Algorithm: ${t.hashAlg}`) && imprint === digest, `${what} imprint ${imprint} = ${t.hashAlg}(checkpoint body)`);
+    report(text.includes(`Hash Algorithm: ${t.hashAlg}`) && imprint === digest, `${what} imprint ${imprint} = ${t.hashAlg}(${sealed.what} body)`);
     const sm2 = (openssl('asn1parse', '-inform', 'DER', '-in', token).stdout ?? '').includes('SM2-with-SM3');
     if (sm2) checks.push({ ok: true, skip: `${what} signature: OpenSSL 3.0 cannot verify SM2 signatures` });
     else if (tsaRoots.length === 0) checks.push({ ok: true, skip: `${what} signature: no --tsa-root given` });
@@ -222,18 +248,20 @@ export function checkReceipt(receipt, vkey, entry = null) {
 }
 
 // The checks of a file that is a bundle, a receipt, or an answer that carries receipts.
-function checkFile(json, vkey, tsaRoots) {
+function checkFile(json, vkey, tsaRoots, rootKey) {
   if (json.receipts) return json.receipts.flatMap(r => checkReceipt(r, vkey));
   if (json.receipt) return checkReceipt(json.receipt, vkey, json.entry);
   if (json.range || (json.inclusion && !json.entry)) return checkReceipt(json, vkey);
-  return checkBundle(json, vkey ?? json.logKey, tsaRoots);
+  return checkBundle(json, vkey ?? json.logKey, tsaRoots, rootKey ?? json.root?.logKey);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   const tsaRoots = [];
   for (let i = args.indexOf('--tsa-root'); i >= 0; i = args.indexOf('--tsa-root')) tsaRoots.push(...args.splice(i, 2).slice(1));
-  const checks = checkFile(JSON.parse(readFileSync(args[0], 'utf8')), args[1], tsaRoots);
+  const rootKeyAt = args.indexOf('--root-key');
+  const rootKey = rootKeyAt >= 0 ? args.splice(rootKeyAt, 2)[1] : undefined;
+  const checks = checkFile(JSON.parse(readFileSync(args[0], 'utf8')), args[1], tsaRoots, rootKey);
   for (const c of checks) console.log(c.skip ? `skip ${c.skip}` : `${c.ok ? 'ok  ' : 'FAIL'} ${c.what}`);
   const failed = checks.filter(c => !c.skip && !c.ok).length;
   console.log(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);

@@ -28,6 +28,11 @@ public static class CheckWording
         ["key registration inclusion"] = (new("密钥登记的包含证明", "key registration inclusion"), new("密钥登记条目在同一棵树中", "the key's registration entry is in the same tree")),
         ["checkpoint signature"] = (new("检查点签名", "checkpoint signature"), new("日志的受信任密钥签署了这棵树", "a trusted key of the log signed that tree")),
         ["checkpoint matches proof"] = (new("检查点与证明一致", "checkpoint matches proof"), new("签署的树正是包含证明所指的树", "the signed tree is the one the proof leads to")),
+        ["root log"] = (new("根日志", "root log"), new("封存本日志的根日志是信任文件为它指定的", "the root log that seals this log is the one the trust file names for it")),
+        ["root leaf"] = (new("根日志叶", "root leaf"), new("本日志的检查点正文是根日志的一个叶", "this log's checkpoint body is a leaf of the root log")),
+        ["root inclusion"] = (new("根日志包含证明", "root inclusion"), new("本日志的检查点在根日志的默克尔树中", "this log's checkpoint is in the root log's Merkle tree")),
+        ["root checkpoint signature"] = (new("根检查点签名", "root checkpoint signature"), new("根日志的受信任密钥签署了根日志的树", "a trusted key of the root log signed the root tree")),
+        ["root checkpoint matches proof"] = (new("根检查点与证明一致", "root checkpoint matches proof"), new("签署的根树正是根包含证明所指的树；锚定和时间戳针对这棵树", "the signed root tree is the one the root proof leads to; the anchors and time-stamps seal it")),
     };
 
     private static readonly Dictionary<string, (Words Name, Words Meaning)> AnchorSteps = new()

@@ -27,6 +27,12 @@ public sealed record SignedNote(string Text, IReadOnlyList<NoteSignature> Signat
 
     public override string ToString() => Text + "\n" + string.Concat(Signatures.Select(s => s.Line));
 
+    /// <summary>
+    /// The UTF-8 bytes of a note's text, the checkpoint body for a checkpoint: what a TSA's imprint hashes and what a
+    /// root log holds as a member's leaf. Throws <see cref="MalformedNoteError"/> on a malformed note.
+    /// </summary>
+    public static byte[] TextBytes(string note) => Encoding.UTF8.GetBytes(Parse(note).Text);
+
     public static SignedNote Parse(string note)
     {
         // UTF-8 text with no control characters other than newline.

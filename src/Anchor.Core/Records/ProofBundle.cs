@@ -37,7 +37,8 @@ public sealed record KeyEntryProof(string LeafIndex, KeyRegistration Entry, IRea
 
 /// <summary>
 /// <c>anchor-proof/v1</c>: everything a court needs to check one entry without the node (DESIGN A3).
-/// The inclusion proof, the checkpoint and (once sealed) the anchors and TSA time-stamps all name the tree of TreeSize.
+/// The inclusion proof and the checkpoint name the tree of TreeSize. Once sealed, the anchors and TSA time-stamps name
+/// the sealed tree: this log's own, or, with a <see cref="Root"/> step, the root log's tree that includes this checkpoint.
 /// </summary>
 public sealed record ProofBundle(
     LogEntry Entry,
@@ -67,12 +68,14 @@ public sealed record ProofBundle(
     /// <summary>
     /// The one encoder of the bundle format. The entry goes in as its leaf data (the JCS bytes the leaf hash covers)
     /// and the provider key as its descriptor JSON, both copied as they are: a node serving bundles writes what it
-    /// stored without parsing it into objects and back.
+    /// stored without parsing it into objects and back. <paramref name="root"/> is written when the bundle is sealed through
+    /// a root log (its member <c>root</c> goes between <c>keyEntry</c> and <c>anchors</c>), and then the anchors and
+    /// time-stamps are the root log's.
     /// </summary>
     public static void Write(Utf8JsonWriter writer, ReadOnlySpan<byte> entryJson, ReadOnlySpan<byte> providerKeyJson, string leafIndex,
         string leafHash, string treeSize, IEnumerable<string> inclusion, string checkpoint, string logKey,
         string keyEntryIndex, ReadOnlySpan<byte> keyEntryJson, IEnumerable<string> keyEntryInclusion, IReadOnlyList<ChainAnchor> anchors,
-        IReadOnlyList<TsaTimestamp> timestamps, RootStep? root)
+        IReadOnlyList<TsaTimestamp> timestamps, RootStep? root = null)
     {
         writer.WriteStartObject();
         writer.WriteString("format"u8, FormatName);
@@ -131,6 +134,7 @@ public sealed record ProofBundle(
             KeyEntryProof.FromJson(obj["keyEntry"]),
             anchors,
             timestamps,
+            // Absent in one-log bundles, which are sealed on their own tree; null (JSON null) is not a step.
             obj.ContainsKey("root") ? RootStep.FromJson(obj["root"]) : null);
     }
 }

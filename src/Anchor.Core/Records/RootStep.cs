@@ -6,8 +6,12 @@ using Anchor.Core.Merkle;
 namespace Anchor.Core.Records;
 
 /// <summary>
-/// The root log's step of a member log's bundle: the member checkpoint's leaf in the root log, its inclusion proof in the
-/// root tree of TreeSize, and the root log's checkpoint of that size, which the bundle's anchors and time-stamps seal.
+/// The step from a member log's checkpoint to the root log that seals a cluster's logs together: the root log is an
+/// RFC 9162 log whose leaves are member checkpoint bodies, and only its checkpoint is anchored and time-stamped.
+/// The member checkpoint (the bundle's own) is leaf <see cref="LeafIndex"/> of the root tree of <see cref="TreeSize"/>,
+/// <see cref="Inclusion"/> folds it to the root that <see cref="Checkpoint"/> (the root log's signed note) names, and
+/// <see cref="LogKey"/> is the root log's key, information only as a bundle's logKey is.
+/// <code>{ "leafIndex", "treeSize", "inclusion": [hex, ...], "checkpoint", "logKey" }</code>
 /// </summary>
 public sealed record RootStep(string LeafIndex, string TreeSize, IReadOnlyList<string> Inclusion, string Checkpoint, string LogKey)
 {
@@ -36,8 +40,13 @@ public sealed record RootStep(string LeafIndex, string TreeSize, IReadOnlyList<s
         return step;
     }
 
-    /// <summary>A root leaf's data: the member checkpoint's body, the note text without its signature lines.</summary>
-    public static byte[] LeafData(string memberCheckpoint) => System.Text.Encoding.UTF8.GetBytes(SignedNote.Parse(memberCheckpoint).Text);
+    /// <summary>
+    /// A member checkpoint's leaf data in the root log: its body (the note text before the blank line, final newline
+    /// included), the same bytes a TSA imprint hashes, so cosignatures added to the note later leave the leaf unchanged.
+    /// Throws <see cref="NoteError"/> on a malformed note.
+    /// </summary>
+    public static byte[] LeafData(string memberCheckpoint) => SignedNote.TextBytes(memberCheckpoint);
 
+    /// <summary>SHA-256(0x00 ‖ body): the member checkpoint's leaf hash in the root log.</summary>
     public static byte[] LeafHash(string memberCheckpoint) => TreeHasher.HashLeaf(LeafData(memberCheckpoint));
 }

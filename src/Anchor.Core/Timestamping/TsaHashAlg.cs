@@ -47,5 +47,5 @@ public static class TsaHashAlg
 
     /// <summary>The imprint a TSA signs for a checkpoint: the hash of its body, the signed note's text.</summary>
     public static byte[] CheckpointImprint(string hashAlg, string checkpointNote) =>
-        Digest(hashAlg, System.Text.Encoding.UTF8.GetBytes(Checkpoints.SignedNote.Parse(checkpointNote).Text));
+        Digest(hashAlg, Checkpoints.SignedNote.TextBytes(checkpointNote));
 }

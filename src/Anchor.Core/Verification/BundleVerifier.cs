@@ -75,7 +75,7 @@ public static class BundleVerifier
             : Check.Fail("leaf hash", $"SHA-256(0x00 || JCS(entry)) = {leafHex}, bundle.leafHash = {bundle.LeafHash}"));
 
         // 4. Inclusion of the leaf in the tree of treeSize.
-        var (inclusionCheck, root, size) = Inclusion(bundle, leafHash);
+        var (inclusionCheck, root, size) = Inclusion("inclusion proof", bundle.LeafIndex, bundle.TreeSize, bundle.Inclusion, leafHash);
         checks.Add(inclusionCheck);
         checks.Add(KeyEntryInclusion(bundle, root, size));
 
@@ -83,16 +83,19 @@ public static class BundleVerifier
         var trust = LogTrust.Resolve(bundle.Checkpoint, bundle.LogKey, options);
         var (signatureCheck, checkpoint, signedBy) = CheckpointSignature(bundle.Checkpoint, bundle.LogKey, trust);
         checks.Add(signatureCheck);
-        checks.Add(signatureCheck.Status == CheckStatus.NotChecked
-            ? Check.NotChecked("checkpoint matches proof", "no checkpoint verified under a trusted key to compare with")
-            : CheckpointMatch(checkpoint, root, size));
+        checks.Add(SignedTreeMatch(signatureCheck, checkpoint, root, size, "checkpoint matches proof"));
 
-        // 7. Every anchor: on a registry the verifier trusts, in agreement with the proof, then on the chain itself.
+        // 7. The tree the anchors and time-stamps seal: this log's own, or the root log's that includes this checkpoint.
+        var seal = bundle.Root is { } step
+            ? RootStepChecks(bundle, step, trust, options, checks)
+            : new SealedTree(bundle.Checkpoint, trust, signedBy, root, size, "checkpoint");
+
+        // 8. Every anchor: on a registry the verifier trusts for the sealed log, in agreement with the sealed tree, then on the chain itself.
         foreach (var anchor in bundle.Anchors)
         {
             var label = $"anchor chain {anchor.ChainId}";
-            checks.Add(AnchorAgreement(anchor, root, size, label));
-            var (registryCheck, expected) = AnchorRegistry(anchor, trust, signedBy, label);
+            checks.Add(AnchorAgreement(anchor, seal.Root, seal.Size, label));
+            var (registryCheck, expected) = AnchorRegistry(anchor, seal.Trust, seal.SignedBy, label);
             checks.Add(registryCheck);
             if (expected is null)
             {
@@ -111,13 +114,63 @@ public static class BundleVerifier
             else checks.Add(Check.NotChecked($"{label} on chain", $"no RPC for chain {anchor.ChainId}: transaction {anchor.TxHash} in block {anchor.BlockNumber} not checked"));
         }
 
-        // 8. Every TSA time-stamp: over this checkpoint, signed by a TSA, chaining to a root the verifier trusts, and not
-        // earlier than the node claims to have received the entry.
-        var stamps = bundle.Timestamps.Select(t => TimestampChecks(bundle, t, options, trust, checks)).ToList();
+        // 9. Every TSA time-stamp: over the sealed checkpoint, signed by a TSA, chaining to a root the verifier trusts,
+        // and not earlier than the node claims to have received the entry.
+        var stamps = bundle.Timestamps.Select(t => TimestampChecks(bundle, t, options, seal, checks)).ToList();
 
-        var outcome = Outcome(checks, trust);
+        var outcome = Outcome(checks, trust, seal.Trust);
         var earliest = EarliestTrustedTime(bundle, checks, stamps);
-        return new VerificationReport(checks, outcome, Verdict(bundle, checks, outcome, trust, earliest), Summary(bundle, checks, trust, stamps, earliest));
+        return new VerificationReport(checks, outcome, Verdict(bundle, checks, outcome, trust, seal, earliest), Summary(bundle, checks, trust, seal, stamps, earliest));
+    }
+
+    /// <summary>
+    /// The checkpoint that the anchors and time-stamps seal, its log's trust, the trusted key that signed it, and the
+    /// tree it names as the proofs folded it (null root: a proof did not fold). <see cref="What"/> names it in reports.
+    /// </summary>
+    private sealed record SealedTree(string Checkpoint, LogTrust Trust, string? SignedBy, byte[]? Root, ulong Size, string What);
+
+    /// <summary>
+    /// The root step: the bundle's (member) checkpoint body is a leaf of the root log, included in the tree its signed
+    /// checkpoint names, under a key the verifier trusts for the root log's origin. Returns that root tree, which the
+    /// anchors and time-stamps then must name.
+    /// </summary>
+    private static SealedTree RootStepChecks(ProofBundle bundle, RootStep step, LogTrust memberTrust, VerifyOptions options, List<Check> checks)
+    {
+        var rootTrust = LogTrust.Resolve(step.Checkpoint, step.LogKey, options);
+        checks.Add(RootLogCheck(bundle, step, memberTrust));
+        byte[]? leaf = null;
+        try
+        {
+            leaf = RootStep.LeafHash(bundle.Checkpoint);
+            checks.Add(Check.Pass("root leaf", $"SHA-256(0x00 || member checkpoint body) = {Hex.Encode(leaf)}"));
+        }
+        catch (NoteError e) { checks.Add(Check.Fail("root leaf", $"the member checkpoint is not a signed note: {e.Message}")); }
+        var (inclusionCheck, root, size) = leaf is null
+            ? (Check.Fail("root inclusion", "no leaf to fold"), null, 0)
+            : Inclusion("root inclusion", step.LeafIndex, step.TreeSize, step.Inclusion, leaf);
+        checks.Add(inclusionCheck);
+        var (signatureCheck, checkpoint, signedBy) = CheckpointSignature(step.Checkpoint, step.LogKey, rootTrust, "root checkpoint signature");
+        checks.Add(signatureCheck);
+        checks.Add(SignedTreeMatch(signatureCheck, checkpoint, root, size, "root checkpoint matches proof"));
+        return new SealedTree(step.Checkpoint, rootTrust, signedBy, root, size, "root checkpoint");
+    }
+
+    /// <summary>
+    /// The root log is another log than the member, and, when the trust file names the root log that seals the member
+    /// (<see cref="TrustedLog.SealedBy"/>), that one: a root log the verifier trusts for other members seals nothing here.
+    /// </summary>
+    private static Check RootLogCheck(ProofBundle bundle, RootStep step, LogTrust memberTrust)
+    {
+        const string name = "root log";
+        var member = LogTrust.OriginOf(bundle.Checkpoint);
+        var rootOrigin = LogTrust.OriginOf(step.Checkpoint);
+        if (rootOrigin == member) return Check.Fail(name, $"the root step names the member log '{member}' itself");
+        if (memberTrust.Log is not { } log) return Check.NotChecked(name, $"no trusted member log '{member}' to name its root log");
+        if (log.SealedBy is null)
+            return Check.Info(name, $"'{member}' sealed by root log '{rootOrigin}'; the trust file names no sealedBy for '{member}', so any root log it lists may seal it");
+        return log.SealedBy == rootOrigin
+            ? Check.Pass(name, $"'{member}' sealed by root log '{rootOrigin}', as the trust file's sealedBy names")
+            : Check.Fail(name, $"the trust file says '{member}' is sealed by '{log.SealedBy}', the bundle's root step is of '{rootOrigin}'");
     }
 
     /// <summary>
@@ -264,13 +317,12 @@ public static class BundleVerifier
         }
     }
 
-    private static (Check, byte[]? Root, ulong Size) Inclusion(ProofBundle bundle, byte[] leafHash)
+    private static (Check, byte[]? Root, ulong Size) Inclusion(string name, string leafIndex, string treeSize, IReadOnlyList<string> inclusion, byte[] leafHash)
     {
-        const string name = "inclusion proof";
-        if (!TryCount(bundle.LeafIndex, out var index) || !TryCount(bundle.TreeSize, out var size))
-            return (Check.Fail(name, $"leafIndex '{bundle.LeafIndex}' or treeSize '{bundle.TreeSize}' is not a decimal count"), null, 0);
+        if (!TryCount(leafIndex, out var index) || !TryCount(treeSize, out var size))
+            return (Check.Fail(name, $"leafIndex '{leafIndex}' or treeSize '{treeSize}' is not a decimal count"), null, 0);
         var proof = new List<byte[]>();
-        foreach (var h in bundle.Inclusion)
+        foreach (var h in inclusion)
         {
             if (!Hex.TryDecodeCanonical(h, 32, out var bytes)) return (Check.Fail(name, $"inclusion hash '{h}' is not 32 bytes of lowercase hex"), null, size);
             proof.Add(bytes);
@@ -286,9 +338,8 @@ public static class BundleVerifier
         }
     }
 
-    internal static (Check, Checkpoint?, string? SignedBy) CheckpointSignature(string note, string? ownKey, LogTrust trust)
+    internal static (Check, Checkpoint?, string? SignedBy) CheckpointSignature(string note, string? ownKey, LogTrust trust, string name = "checkpoint signature")
     {
-        const string name = "checkpoint signature";
         if (trust.Log is not { } log) return (Check.NotChecked(name, trust.Missing!), null, null);
         var errors = new List<string>();
         foreach (var keyText in log.Keys)
@@ -308,9 +359,14 @@ public static class BundleVerifier
         return (Check.Fail(name, $"not signed by any trusted key of '{log.Origin}': {string.Join("; ", errors)}"), null, null);
     }
 
-    internal static Check CheckpointMatch(Checkpoint? checkpoint, byte[]? root, ulong size)
+    /// <summary>The signed checkpoint names the tree the proof folded to; not checked when no trusted key could verify it.</summary>
+    private static Check SignedTreeMatch(Check signature, Checkpoint? checkpoint, byte[]? root, ulong size, string name) =>
+        signature.Status == CheckStatus.NotChecked
+            ? Check.NotChecked(name, "no checkpoint verified under a trusted key to compare with")
+            : CheckpointMatch(checkpoint, root, size, name);
+
+    internal static Check CheckpointMatch(Checkpoint? checkpoint, byte[]? root, ulong size, string name = "checkpoint matches proof")
     {
-        const string name = "checkpoint matches proof";
         if (checkpoint is null || root is null) return Check.Fail(name, "no verified checkpoint or no root from the proof to compare");
         var cpRoot = Hex.Encode(checkpoint.Root);
         var proofRoot = Hex.Encode(root);
@@ -362,7 +418,7 @@ public static class BundleVerifier
     /// <summary>The time the entry existed by at the latest, and who vouches for it: a trusted TSA or a chain checked on chain.</summary>
     private sealed record TrustedTime(DateTimeOffset Time, string Source);
 
-    private static StampResult TimestampChecks(ProofBundle bundle, TsaTimestamp stamp, VerifyOptions options, LogTrust trust, List<Check> checks)
+    private static StampResult TimestampChecks(ProofBundle bundle, TsaTimestamp stamp, VerifyOptions options, SealedTree seal, List<Check> checks)
     {
         var label = $"tsa {stamp.Tsa}";
         TsaToken token;
@@ -377,14 +433,14 @@ public static class BundleVerifier
             return new StampResult(stamp, null, null, false);
         }
         var first = checks.Count;
-        checks.Add(TimestampImprint(bundle, stamp, token, label));
+        checks.Add(TimestampImprint(seal, stamp, token, label));
         checks.Add(Attempt($"{label} signature", () =>
         {
             token.CheckSignature();
             return $"{token.SignatureKind} signature by {token.Signer.Subject}, {token.CertIdKind} and the critical timeStamping EKU verify";
         }));
         string? root = null;
-        if (trust.Log is null || trust.Untrusted || options.Trust is null)
+        if (seal.Trust.Log is null || seal.Trust.Untrusted || options.Trust is null)
             checks.Add(Check.NotChecked($"{label} trusted root", $"{token.Signer.Subject} not checked against a TSA root: no trust file"));
         else
             checks.Add(Attempt($"{label} trusted root", () =>
@@ -396,13 +452,13 @@ public static class BundleVerifier
         return new StampResult(stamp, token, root, root is not null && checks.Skip(first).All(c => c.Status == CheckStatus.Pass));
     }
 
-    private static Check TimestampImprint(ProofBundle bundle, TsaTimestamp stamp, TsaToken token, string label) => Attempt($"{label} imprint", () =>
+    private static Check TimestampImprint(SealedTree seal, TsaTimestamp stamp, TsaToken token, string label) => Attempt($"{label} imprint", () =>
     {
         byte[] digest;
-        try { digest = TsaHashAlg.CheckpointImprint(stamp.HashAlg, bundle.Checkpoint); }
+        try { digest = TsaHashAlg.CheckpointImprint(stamp.HashAlg, seal.Checkpoint); }
         catch (Exception e) when (e is NoteError or AnchorException) { throw new TsaException(TsaFailure.Imprint, e.Message, e); }
         token.CheckImprint(stamp.HashAlg, digest);
-        return $"the token time-stamps {stamp.HashAlg}(checkpoint body) = {Hex.Encode(digest)}";
+        return $"the token time-stamps {stamp.HashAlg}({seal.What} body) = {Hex.Encode(digest)}";
     });
 
     /// <summary>
@@ -438,19 +494,24 @@ public static class BundleVerifier
         return times.MinBy(t => t.Time);
     }
 
-    internal static VerificationOutcome Outcome(List<Check> checks, LogTrust trust)
+    /// <summary>Valid only when every log the verdict rests on (the entry's, and the root log that seals it) is trusted.</summary>
+    internal static VerificationOutcome Outcome(List<Check> checks, LogTrust trust, LogTrust? sealing = null)
     {
         if (checks.Any(c => c.Status == CheckStatus.Fail)) return VerificationOutcome.Invalid;
-        if (trust.Log is null) return VerificationOutcome.Unverified;
-        return trust.Untrusted ? VerificationOutcome.Untrusted : VerificationOutcome.Valid;
+        if (trust.Log is null || sealing is { Log: null }) return VerificationOutcome.Unverified;
+        return trust.Untrusted || sealing is { Untrusted: true } ? VerificationOutcome.Untrusted : VerificationOutcome.Valid;
     }
 
-    private static string Verdict(ProofBundle bundle, List<Check> checks, VerificationOutcome outcome, LogTrust trust, TrustedTime? earliest)
+    private static string Verdict(ProofBundle bundle, List<Check> checks, VerificationOutcome outcome, LogTrust trust, SealedTree seal, TrustedTime? earliest)
     {
         var failed = checks.Where(c => c.Status == CheckStatus.Fail).ToList();
         if (outcome == VerificationOutcome.Invalid) return $"INVALID: {failed.Count} check(s) failed: {string.Join("; ", failed.Select(c => c.Name))}";
-        if (outcome == VerificationOutcome.Unverified) return $"UNVERIFIED: {trust.Missing}";
-        var proven = $"entry {bundle.LeafIndex} ({bundle.Entry.Evidence.HashAlg} {bundle.Entry.Evidence.Hash}) was signed by {bundle.Entry.Provider} and is in the log's tree of size {bundle.TreeSize}";
+        if (outcome == VerificationOutcome.Unverified) return $"UNVERIFIED: {(trust.Log is null ? trust : seal.Trust).Missing}";
+        var signed = $"entry {bundle.LeafIndex} ({bundle.Entry.Evidence.HashAlg} {bundle.Entry.Evidence.Hash}) was signed by {bundle.Entry.Provider}";
+        var proven = bundle.Root is { } step
+            ? $"{signed} and is in the tree of size {bundle.TreeSize} of log '{LogTrust.OriginOf(bundle.Checkpoint)}', included in root log '{LogTrust.OriginOf(step.Checkpoint)}' at leaf {step.LeafIndex} of {step.TreeSize} (anchored and time-stamped there)"
+            : $"{signed} and is in the log's tree of size {bundle.TreeSize}";
+        var keys = bundle.Root is null ? "the trusted log key" : "the trusted keys of both logs";
         if (outcome == VerificationOutcome.Untrusted)
             return $"UNTRUSTED: the bundle agrees with itself, but its log key and registry are its own, so nothing was checked against a root you chose. If that key is the log's: {proven}.";
         var notChecked = checks.Where(c => c.Status == CheckStatus.NotChecked).ToList();
@@ -459,15 +520,15 @@ public static class BundleVerifier
             : "";
         var existed = earliest is null ? "" : $" Existed no later than {TsaToken.Utc(earliest.Time)} (source: {earliest.Source}).";
         if (bundle.Anchors.Count == 0 && notChecked.Count == 0)
-            return $"VALID, NOT ANCHORED: {proven} under the trusted log key. No anchor yet: no chain fixes its time.{existed}{identity}";
+            return $"VALID, NOT ANCHORED: {proven} under {keys}. No anchor yet: no chain fixes its time.{existed}{identity}";
         if (notChecked.Count > 0)
-            return $"{(notChecked.All(c => c.Name.StartsWith("anchor chain", StringComparison.Ordinal)) ? "VALID OFFLINE, ANCHORS NOT CHECKED" : "VALID OFFLINE, NOT EVERYTHING CHECKED")}: {proven} under the trusted log key. {notChecked.Count} check(s) were not run ({string.Join("; ", notChecked.Select(c => c.Name))}), " +
+            return $"{(notChecked.All(c => c.Name.StartsWith("anchor chain", StringComparison.Ordinal)) ? "VALID OFFLINE, ANCHORS NOT CHECKED" : "VALID OFFLINE, NOT EVERYTHING CHECKED")}: {proven} under {keys}. {notChecked.Count} check(s) were not run ({string.Join("; ", notChecked.Select(c => c.Name))}), " +
                    (earliest is null ? "so the existence time is NOT proven; for anchors give --rpc CHAINID=URL." : $"(for anchors give --rpc CHAINID=URL).{existed}") + identity;
-        return $"VALID: {proven} under the trusted log key, anchored on chain; existed no later than {TsaToken.Utc(earliest!.Time)} (source: {earliest.Source}).{identity}";
+        return $"VALID: {proven} under {keys}, anchored on chain; existed no later than {TsaToken.Utc(earliest!.Time)} (source: {earliest.Source}).{identity}";
     }
 
     /// <summary>Who, what, when, where, and on whose authority: the facts a reader of the verdict asks for, each as checked.</summary>
-    private static IReadOnlyList<SummaryLine> Summary(ProofBundle bundle, List<Check> checks, LogTrust trust, List<StampResult> stamps, TrustedTime? earliest)
+    private static IReadOnlyList<SummaryLine> Summary(ProofBundle bundle, List<Check> checks, LogTrust trust, SealedTree seal, List<StampResult> stamps, TrustedTime? earliest)
     {
         var e = bundle.Entry;
         var lines = new List<SummaryLine>
@@ -481,6 +542,9 @@ public static class BundleVerifier
             new("what", $"{e.Evidence.HashAlg} {e.Evidence.Hash}, contract {e.Evidence.ContractId}, kind {e.Evidence.Kind}"),
             new("when", $"client time {e.Evidence.ClientTime} (provider clock); received {e.ReceivedAt} (node clock)"),
         };
+        if (bundle.Root is { } step)
+            lines.Add(new("root log", $"log '{LogTrust.OriginOf(bundle.Checkpoint)}' at size {bundle.TreeSize} is included in root log '{LogTrust.OriginOf(step.Checkpoint)}' at leaf {step.LeafIndex} of {step.TreeSize}, " +
+                                      $"{(checks.Any(c => c.Name == "root checkpoint matches proof" && c.Status == CheckStatus.Pass) ? "checked" : "NOT established")}; the anchors and time-stamps are the root log's"));
         foreach (var a in bundle.Anchors)
         {
             var onChain = checks.Any(c => c.Status == CheckStatus.Pass && c.Name == $"anchor chain {a.ChainId} block time");
@@ -503,10 +567,17 @@ public static class BundleVerifier
         {
             { Untrusted: true } => "none: the bundle's own log key (--allow-untrusted)",
             { Log: null } => trust.Fingerprint is null ? "none given" : $"trust file {trust.Fingerprint}: {trust.Missing}",
-            _ => $"trust file {trust.Fingerprint}: log '{trust.Log.Origin}'{(bundle.Timestamps.Count > 0 ? $", {stamps.Count(s => s.Root is not null)} of {bundle.Timestamps.Count} time-stamp(s) from a trusted TSA root" : "")}",
+            _ => $"trust file {trust.Fingerprint}: log '{trust.Log.Origin}'{RootTrust(trust, seal.Trust)}{(bundle.Timestamps.Count > 0 ? $", {stamps.Count(s => s.Root is not null)} of {bundle.Timestamps.Count} time-stamp(s) from a trusted TSA root" : "")}",
         }));
         return lines;
     }
+
+    private static string RootTrust(LogTrust trust, LogTrust sealing) => sealing == trust ? "" : sealing switch
+    {
+        { Log: null } => $", {sealing.Missing}",
+        { Untrusted: true } => $", root log '{sealing.Log.Origin}' under its own key (--allow-untrusted)",
+        _ => $", root log '{sealing.Log.Origin}'",
+    };
 
     /// <summary>The leaf certificate's subject, issuer, serial and credit code, as far as it parses.</summary>
     private static string Leaf(IReadOnlyList<string> certificates)

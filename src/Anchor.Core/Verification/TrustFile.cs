@@ -32,20 +32,28 @@ public sealed record TrustedChain(string ChainId, string Registry, string Operat
     }
 }
 
-/// <summary>One log a verifier trusts: its checkpoint origin, its verifier keys (vkeys), and where it is anchored.</summary>
-public sealed record TrustedLog(string Origin, IReadOnlyList<string> Keys, IReadOnlyList<TrustedChain> Chains)
+/// <summary>
+/// One log a verifier trusts: its checkpoint origin, its verifier keys (vkeys), where it is anchored, and, for a member
+/// log of a cluster, the origin of the root log that must seal it (<see cref="SealedBy"/>; null: any root log listed).
+/// </summary>
+public sealed record TrustedLog(string Origin, IReadOnlyList<string> Keys, IReadOnlyList<TrustedChain> Chains, string? SealedBy = null)
 {
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
-        ["origin"] = Origin,
-        ["keys"] = new JsonArray([.. Keys.Select(k => (JsonNode)k)]),
-        ["chains"] = new JsonArray([.. Chains.Select(c => (JsonNode)c.ToJson())]),
-    };
+        var json = new JsonObject
+        {
+            ["origin"] = Origin,
+            ["keys"] = new JsonArray([.. Keys.Select(k => (JsonNode)k)]),
+            ["chains"] = new JsonArray([.. Chains.Select(c => (JsonNode)c.ToJson())]),
+        };
+        if (SealedBy is not null) json["sealedBy"] = SealedBy;
+        return json;
+    }
 
     public static TrustedLog FromJson(JsonNode? node, string what)
     {
         var obj = JsonFields.Object(node, what);
-        JsonFields.OnlyKnown(obj, what, "origin", "keys", "chains");
+        JsonFields.OnlyKnown(obj, what, "origin", "keys", "chains", "sealedBy");
         var origin = JsonFields.Required(obj, "origin", what);
         var keys = JsonFields.StringArray(obj, "keys", what);
         if (keys.Count == 0) throw new AnchorException(ErrorCodes.Malformed, $"{what}.keys must name at least one verifier key");
@@ -59,7 +67,10 @@ public sealed record TrustedLog(string Origin, IReadOnlyList<string> Keys, IRead
         var chains = obj["chains"] is null ? [] : obj["chains"] is JsonArray a
             ? a.Select((c, i) => TrustedChain.FromJson(c, $"{what}.chains[{i}]")).ToList()
             : throw new AnchorException(ErrorCodes.Malformed, $"{what}.chains must be an array");
-        return new TrustedLog(origin, keys, chains);
+        var sealedBy = JsonFields.Optional(obj, "sealedBy", what);
+        if (sealedBy is not null && (sealedBy.Length == 0 || sealedBy == origin))
+            throw new AnchorException(ErrorCodes.Malformed, $"{what}.sealedBy must name another log's origin");
+        return new TrustedLog(origin, keys, chains, sealedBy);
     }
 }
 

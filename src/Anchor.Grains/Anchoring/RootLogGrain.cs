@@ -39,7 +39,7 @@ public sealed partial class RootLogGrain(SealedLog sealedLog, IMemberLogs member
             if (memberHead.Checkpoint is null || memberHead.Size <= await index.LastSizeAsync(member.Origin)) continue;
             // Kept before its leaf exists: a bundle can always name a member checkpoint the root log holds.
             await member.KeepCheckpointAsync(memberHead.Size, memberHead.Checkpoint);
-            var leaf = LeafData(memberHead.Checkpoint);
+            var leaf = Core.Records.RootStep.LeafData(memberHead.Checkpoint);
             placed.Add((member.Origin, memberHead.Size, batch.Add(leaf, TreeHasher.HashLeaf(leaf))));
         }
         if (placed.Count == 0) return head.Checkpoint;
@@ -53,9 +53,6 @@ public sealed partial class RootLogGrain(SealedLog sealedLog, IMemberLogs member
     }
 
     public async Task<string?> CheckPublished(PublishedTree? tree) => (await Guard.CheckAsync(Root.ReadHeadAsync, tree)).Problem;
-
-    /// <summary>A root leaf's data: the member checkpoint's body, the note text without its signature lines.</summary>
-    public static byte[] LeafData(string memberCheckpoint) => System.Text.Encoding.UTF8.GetBytes(SignedNote.Parse(memberCheckpoint).Text);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Root log {Origin}: appended {Count} member checkpoints, size {Size}")]
     private static partial void LogAppended(ILogger logger, string origin, int count, ulong size);

@@ -36,7 +36,12 @@ export function keyDescriptor(k, what) {
 
 export function parseBundle(text) {
   const b = parseStrict(text, 'bundle');
-  fields(b, 'bundle', ['format', 'entry', 'providerKey', 'leafIndex', 'leafHash', 'treeSize', 'inclusion', 'checkpoint', 'logKey', 'keyEntry', 'anchors'], ['timestamps']);
+  // `root` (the step to a cluster's root log) is read apart: its name is also a string member of anchors and batches.
+  fields({ ...b, root: undefined }, 'bundle', ['format', 'entry', 'providerKey', 'leafIndex', 'leafHash', 'treeSize', 'inclusion', 'checkpoint', 'logKey', 'keyEntry', 'anchors'], ['timestamps', 'root']);
+  if (b.root !== undefined) {
+    fields(b.root, 'bundle.root', ['leafIndex', 'treeSize', 'inclusion', 'checkpoint', 'logKey']);
+    strings(b.root.inclusion, 'bundle.root.inclusion');
+  }
   if (b.format !== 'anchor-proof/v1') throw new Error(`bundle.format is '${b.format}', want 'anchor-proof/v1'`);
   const e = fields(b.entry, 'bundle.entry', ['v', 'provider', 'keyId', 'evidence', 'sig', 'keyEntry', 'receivedAt'], ['batch']);
   if (e.v !== '1') throw new Error(`bundle.entry.v is '${e.v}', want '1'`);
@@ -68,7 +73,8 @@ export async function parseTrust(text) {
   const logs = [];
   for (const [i, l] of t.logs.entries()) {
     const what = `trust.logs[${i}]`;
-    fields(l, what, ['origin', 'keys'], ['chains']);
+    fields(l, what, ['origin', 'keys'], ['chains', 'sealedBy']);
+    if (l.sealedBy !== undefined && (l.sealedBy === '' || l.sealedBy === l.origin)) throw new Error(`${what}.sealedBy must name another log's origin`);
     strings(l.keys, `${what}.keys`);
     if (l.keys.length === 0) throw new Error(`${what}.keys must name at least one verifier key`);
     for (const key of l.keys) if ((await parseVerifierKey(key)).name !== l.origin) throw new Error(`${what}.keys: a key is not named '${l.origin}'`);
@@ -79,7 +85,8 @@ export async function parseTrust(text) {
       if (!/^0x[0-9a-fA-F]{64}$/.test(c.logId)) throw new Error(`${what}.chains[${j}].logId must be 0x and 64 hex characters`);
       return { chainId: c.chainId, registry: c.registry.toLowerCase(), operator: c.operator.toLowerCase(), logId: c.logId.toLowerCase() };
     });
-    logs.push({ origin: l.origin, keys: l.keys, chains });
+    // sealedBy only when given, as Core writes it: the fingerprint is over the same JCS.
+    logs.push({ origin: l.origin, keys: l.keys, chains, ...(l.sealedBy !== undefined ? { sealedBy: l.sealedBy } : {}) });
   }
   const providerRoots = strings(t.providerRoots ?? [], 'trust.providerRoots');
   const tsaRoots = strings(t.tsaRoots ?? [], 'trust.tsaRoots');

@@ -46,20 +46,23 @@ export async function verifyBundle(bundle, trust, options = {}) {
   checks.push(hex(leaf) === bundle.leafHash ? pass('leaf hash', `SHA-256(0x00 || JCS(entry)) = ${hex(leaf)}`)
     : fail('leaf hash', `SHA-256(0x00 || JCS(entry)) = ${hex(leaf)}, bundle.leafHash = ${bundle.leafHash}`));
 
-  const { check: inclusionCheck, root, size } = await inclusion(bundle, leaf);
+  const { check: inclusionCheck, root, size } = await inclusion('inclusion proof', bundle.leafIndex, bundle.treeSize, bundle.inclusion, leaf);
   checks.push(inclusionCheck);
   checks.push(await keyEntryInclusion(bundle, root, size));
 
-  const log = resolveTrust(bundle, trust);
-  const { check: signatureCheck, checkpoint, signedBy } = await checkpointSignature(bundle, log);
+  const log = resolveTrust(bundle.checkpoint, trust);
+  const { check: signatureCheck, checkpoint, signedBy } = await checkpointSignature(bundle.checkpoint, bundle.logKey, log);
   checks.push(signatureCheck);
-  checks.push(signatureCheck.status === 'notchecked' ? notChecked('checkpoint matches proof', 'no checkpoint verified under a trusted key to compare with')
-    : checkpointMatch(checkpoint, root, size));
+  checks.push(signedTreeMatch(signatureCheck, checkpoint, root, size, 'checkpoint matches proof'));
+
+  // The tree the anchors and time-stamps seal: this log's own, or the root log's that includes this checkpoint.
+  const seal = bundle.root ? await rootStepChecks(bundle, trust, log, checks)
+    : { checkpoint: bundle.checkpoint, log, signedBy, root, size, what: 'checkpoint' };
 
   for (const anchor of bundle.anchors) {
     const label = `anchor chain ${anchor.chainId}`;
-    checks.push(anchorAgreement(anchor, root, size, label));
-    const { check: registryCheck, expected } = anchorRegistry(anchor, log, signedBy, label);
+    checks.push(anchorAgreement(anchor, seal.root, seal.size, label));
+    const { check: registryCheck, expected } = anchorRegistry(anchor, seal.log, seal.signedBy, label);
     checks.push(registryCheck);
     if (!expected) {
       if (registryCheck.status === 'pass')
@@ -68,22 +71,57 @@ export async function verifyBundle(bundle, trust, options = {}) {
     }
     const url = options.rpc?.[anchor.chainId];
     if (url) {
-      try { checks.push(...await checkAnchor(url, anchor, { ...expected, keyCommitment: await sha256(utf8(signedBy)) }, options.minConfirmations ?? 1)); }
+      try { checks.push(...await checkAnchor(url, anchor, { ...expected, keyCommitment: await sha256(utf8(seal.signedBy)) }, options.minConfirmations ?? 1)); }
       catch (e) { checks.push(fail(`${label} lookup`, `${message(e)} (the RPC must allow this page's origin: CORS)`)); }
     } else checks.push(notChecked(`${label} on chain`, `no RPC for chain ${anchor.chainId}: transaction ${anchor.txHash} in block ${anchor.blockNumber} not checked`));
   }
 
   const stamps = [];
-  for (const stamp of bundle.timestamps) stamps.push(await timestampChecks(bundle, stamp, trust, log, checks, options.clockToleranceMs ?? 1000));
+  for (const stamp of bundle.timestamps) stamps.push(await timestampChecks(bundle, stamp, trust, seal, checks, options.clockToleranceMs ?? 1000));
 
-  const outcome = checks.some(c => c.status === 'fail') ? 'invalid' : !log.log ? 'unverified' : 'valid';
+  // Valid only when every log the verdict rests on (the entry's, and the root log that seals it) is trusted.
+  const outcome = checks.some(c => c.status === 'fail') ? 'invalid' : !log.log || !seal.log.log ? 'unverified' : 'valid';
   const earliest = earliestTrustedTime(bundle, checks, stamps);
-  return { checks, outcome, verdict: verdict(bundle, checks, outcome, log, earliest), summary: summary(bundle, checks, log, stamps, earliest) };
+  return { checks, outcome, verdict: verdict(bundle, checks, outcome, log, seal, earliest), summary: summary(bundle, checks, log, seal, stamps, earliest) };
 }
 
-/** The trusted log of the bundle's origin, or why there is none. The page never explores with the bundle's own key. */
-function resolveTrust(bundle, trust) {
-  const origin = originOf(bundle.checkpoint);
+/**
+ * The root step: the bundle's (member) checkpoint body is a leaf of the root log, included in the tree its signed
+ * checkpoint names, under a key the trust file lists for the root log's origin. Returns that root tree.
+ */
+async function rootStepChecks(bundle, trust, memberLog, checks) {
+  const step = bundle.root;
+  const rootLog = resolveTrust(step.checkpoint, trust);
+  checks.push(rootLogCheck(bundle, step, memberLog));
+  let leaf = null;
+  try {
+    leaf = await leafHash(utf8(body(bundle.checkpoint)));
+    checks.push(pass('root leaf', `SHA-256(0x00 || member checkpoint body) = ${hex(leaf)}`));
+  } catch (e) { checks.push(fail('root leaf', `the member checkpoint is not a signed note: ${message(e)}`)); }
+  const { check: inclusionCheck, root, size } = leaf ? await inclusion('root inclusion', step.leafIndex, step.treeSize, step.inclusion, leaf)
+    : { check: fail('root inclusion', 'no leaf to fold'), root: null, size: 0n };
+  checks.push(inclusionCheck);
+  const { check: signatureCheck, checkpoint, signedBy } = await checkpointSignature(step.checkpoint, step.logKey, rootLog, 'root checkpoint signature');
+  checks.push(signatureCheck);
+  checks.push(signedTreeMatch(signatureCheck, checkpoint, root, size, 'root checkpoint matches proof'));
+  return { checkpoint: step.checkpoint, log: rootLog, signedBy, root, size, what: 'root checkpoint' };
+}
+
+/** The root log is another log than the member and, when the trust file names the member's sealedBy, that one. */
+function rootLogCheck(bundle, step, memberLog) {
+  const name = 'root log';
+  const member = originOf(bundle.checkpoint), rootOrigin = originOf(step.checkpoint);
+  if (rootOrigin === member) return fail(name, `the root step names the member log '${member}' itself`);
+  if (!memberLog.log) return notChecked(name, `no trusted member log '${member}' to name its root log`);
+  const sealedBy = memberLog.log.sealedBy;
+  if (sealedBy === undefined) return info(name, `'${member}' sealed by root log '${rootOrigin}'; the trust file names no sealedBy for '${member}', so any root log it lists may seal it`);
+  return sealedBy === rootOrigin ? pass(name, `'${member}' sealed by root log '${rootOrigin}', as the trust file's sealedBy names`)
+    : fail(name, `the trust file says '${member}' is sealed by '${sealedBy}', the bundle's root step is of '${rootOrigin}'`);
+}
+
+/** The trusted log of a checkpoint's origin, or why there is none. The page never explores with the bundle's own key. */
+function resolveTrust(note, trust) {
+  const origin = originOf(note);
   if (!trust) return { log: null, missing: 'no trusted log key (give a trust file)' };
   const log = trust.logs.find(l => l.origin === origin);
   return log ? { log, fingerprint: trust.fingerprint } : { log: null, fingerprint: trust.fingerprint, missing: `the trust file lists no log '${origin}'` };
@@ -158,13 +196,12 @@ async function batchPath(e) {
   } catch (err) { return fail(name, `record ${b.index} of ${b.size}: ${message(err)}`); }
 }
 
-async function inclusion(bundle, leaf) {
-  const name = 'inclusion proof';
+async function inclusion(name, leafIndex, treeSize, proof, leaf) {
   let index, size;
-  try { index = count(bundle.leafIndex, 'leafIndex'); size = count(bundle.treeSize, 'treeSize'); }
-  catch { return { check: fail(name, `leafIndex '${bundle.leafIndex}' or treeSize '${bundle.treeSize}' is not a decimal count`), root: null, size: 0n }; }
+  try { index = count(leafIndex, 'leafIndex'); size = count(treeSize, 'treeSize'); }
+  catch { return { check: fail(name, `leafIndex '${leafIndex}' or treeSize '${treeSize}' is not a decimal count`), root: null, size: 0n }; }
   try {
-    const path = hashes(bundle.inclusion, 'inclusion');
+    const path = hashes(proof, 'inclusion');
     const root = await rootFromInclusion(index, size, leaf, path);
     return { check: pass(name, `leaf ${index} of ${size} folds to root ${hex(root)} (${path.length} hashes)`), root, size };
   } catch (e) { return { check: fail(name, `leaf ${index} of ${size}: ${message(e)}`), root: null, size }; }
@@ -181,23 +218,25 @@ async function keyEntryInclusion(bundle, root, size) {
   } catch (e) { return fail(name, `key entry ${bundle.keyEntry.leafIndex} of ${size}: ${message(e)}`); }
 }
 
-async function checkpointSignature(bundle, log) {
-  const name = 'checkpoint signature';
+async function checkpointSignature(note, ownKey, log, name = 'checkpoint signature') {
   if (!log.log) return { check: notChecked(name, log.missing) };
   const errors = [];
   for (const keyText of log.log.keys) {
     try {
       const key = await parseVerifierKey(keyText);
-      const checkpoint = await verifyCheckpoint(bundle.checkpoint, key);
-      const note = keyText !== bundle.logKey ? ` (the bundle names another key: ${bundle.logKey})` : '';
-      return { check: pass(name, `signed by trusted key ${key.text}${note}`), checkpoint, signedBy: key.text };
+      const checkpoint = await verifyCheckpoint(note, key);
+      const other = keyText !== ownKey ? ` (the bundle names another key: ${ownKey})` : '';
+      return { check: pass(name, `signed by trusted key ${key.text}${other}`), checkpoint, signedBy: key.text };
     } catch (e) { errors.push(`${message(e)} (key ${keyText})`); }
   }
   return { check: fail(name, `not signed by any trusted key of '${log.log.origin}': ${errors.join('; ')}`) };
 }
 
-function checkpointMatch(checkpoint, root, size) {
-  const name = 'checkpoint matches proof';
+/** The signed checkpoint names the tree the proof folded to; not checked when no trusted key could verify it. */
+const signedTreeMatch = (signature, checkpoint, root, size, name) => signature.status === 'notchecked'
+  ? notChecked(name, 'no checkpoint verified under a trusted key to compare with') : checkpointMatch(checkpoint, root, size, name);
+
+function checkpointMatch(checkpoint, root, size, name) {
   if (!checkpoint || !root) return fail(name, 'no verified checkpoint or no root from the proof to compare');
   const cpRoot = hex(checkpoint.root), proofRoot = hex(root);
   return checkpoint.size === size && cpRoot === proofRoot ? pass(name, `size ${size}, root ${proofRoot}`)
@@ -225,7 +264,7 @@ function anchorRegistry(anchor, log, signedBy, label) {
   return { check, expected: signedBy ? chain : null };
 }
 
-async function timestampChecks(bundle, stamp, trust, log, checks, toleranceMs) {
+async function timestampChecks(bundle, stamp, trust, seal, checks, toleranceMs) {
   const label = `tsa ${stamp.tsa}`;
   let token;
   try {
@@ -238,15 +277,15 @@ async function timestampChecks(bundle, stamp, trust, log, checks, toleranceMs) {
   const first = checks.length;
   try {
     if (!IMPRINT_OIDS[stamp.hashAlg]) throw new Error(`hashAlg '${stamp.hashAlg}' is not sha256 or sm3`);
-    const d = await hashWith(stamp.hashAlg, utf8(body(bundle.checkpoint)));
+    const d = await hashWith(stamp.hashAlg, utf8(body(seal.checkpoint)));
     if (token.imprintOid !== IMPRINT_OIDS[stamp.hashAlg]) throw new Error(`the token's imprint is ${token.imprintOid}, not ${stamp.hashAlg}`);
     if (!equal(token.imprint, d)) throw new Error(`the token time-stamps ${stamp.hashAlg} ${hex(token.imprint)}, not ${hex(d)}`);
-    checks.push(pass(`${label} imprint`, `the token time-stamps ${stamp.hashAlg}(checkpoint body) = ${hex(d)}`));
+    checks.push(pass(`${label} imprint`, `the token time-stamps ${stamp.hashAlg}(${seal.what} body) = ${hex(d)}`));
   } catch (e) { checks.push(fail(`${label} imprint`, message(e))); }
   let root = null;
   try { checks.push(pass(`${label} signature`, await checkSignature(token))); }
   catch (e) { checks.push((e.unsupported ? notChecked : fail)(`${label} signature`, message(e))); }
-  if (!log.log || !trust) checks.push(notChecked(`${label} trusted root`, `${token.signer.subjectText} not checked against a TSA root: no trust file`));
+  if (!seal.log.log || !trust) checks.push(notChecked(`${label} trusted root`, `${token.signer.subjectText} not checked against a TSA root: no trust file`));
   else {
     try {
       root = await checkChain(token, trust.tsaRoots.map(p => parseCertificate(pemToDer(p))));
@@ -270,22 +309,27 @@ function earliestTrustedTime(bundle, checks, stamps) {
   return times.sort((x, y) => x.time - y.time)[0] ?? null;
 }
 
-function verdict(bundle, checks, outcome, log, earliest) {
+function verdict(bundle, checks, outcome, log, seal, earliest) {
   const failed = checks.filter(c => c.status === 'fail');
   if (outcome === 'invalid') return `INVALID: ${failed.length} check(s) failed: ${failed.map(c => c.name).join('; ')}`;
-  if (outcome === 'unverified') return `UNVERIFIED: ${log.missing}`;
-  const proven = `entry ${bundle.leafIndex} (${bundle.entry.evidence.hashAlg} ${bundle.entry.evidence.hash}) was signed by ${bundle.entry.provider} and is in the log's tree of size ${bundle.treeSize}`;
+  if (outcome === 'unverified') return `UNVERIFIED: ${(log.log ? seal.log : log).missing}`;
+  const signed = `entry ${bundle.leafIndex} (${bundle.entry.evidence.hashAlg} ${bundle.entry.evidence.hash}) was signed by ${bundle.entry.provider}`;
+  const step = bundle.root;
+  const proven = step
+    ? `${signed} and is in the tree of size ${bundle.treeSize} of log '${originOf(bundle.checkpoint)}', included in root log '${originOf(step.checkpoint)}' at leaf ${step.leafIndex} of ${step.treeSize} (anchored and time-stamped there)`
+    : `${signed} and is in the log's tree of size ${bundle.treeSize}`;
+  const keys = step ? 'the trusted keys of both logs' : 'the trusted log key';
   const open = checks.filter(c => c.status === 'notchecked');
   const identity = checks.some(c => c.name === 'provider identity' && c.status === 'info') ? ' The provider\'s identity rests on the operator\'s word: its key is not certified by a CA.' : '';
   const existed = earliest ? ` Existed no later than ${earliest.time.toISOString()} (source: ${earliest.source}).` : '';
-  if (bundle.anchors.length === 0 && open.length === 0) return `VALID, NOT ANCHORED: ${proven} under the trusted log key. No anchor yet: no chain fixes its time.${existed}${identity}`;
+  if (bundle.anchors.length === 0 && open.length === 0) return `VALID, NOT ANCHORED: ${proven} under ${keys}. No anchor yet: no chain fixes its time.${existed}${identity}`;
   if (open.length > 0)
-    return `${open.every(c => c.name.startsWith('anchor chain')) ? 'VALID OFFLINE, ANCHORS NOT CHECKED' : 'VALID OFFLINE, NOT EVERYTHING CHECKED'}: ${proven} under the trusted log key. ${open.length} check(s) were not run (${open.map(c => c.name).join('; ')}), `
+    return `${open.every(c => c.name.startsWith('anchor chain')) ? 'VALID OFFLINE, ANCHORS NOT CHECKED' : 'VALID OFFLINE, NOT EVERYTHING CHECKED'}: ${proven} under ${keys}. ${open.length} check(s) were not run (${open.map(c => c.name).join('; ')}), `
       + (earliest ? `(for anchors give an RPC URL).${existed}` : 'so the existence time is NOT proven; for anchors give an RPC URL.') + identity;
-  return `VALID: ${proven} under the trusted log key, anchored on chain; existed no later than ${earliest.time.toISOString()} (source: ${earliest.source}).${identity}`;
+  return `VALID: ${proven} under ${keys}, anchored on chain; existed no later than ${earliest.time.toISOString()} (source: ${earliest.source}).${identity}`;
 }
 
-function summary(bundle, checks, log, stamps, earliest) {
+function summary(bundle, checks, log, seal, stamps, earliest) {
   const e = bundle.entry, r = bundle.keyEntry.entry;
   const lines = [
     ['who', `provider ${e.provider}, key ${e.keyId} (${r.key.alg}), registered at ${r.registeredAt} in entry ${bundle.keyEntry.leafIndex}; ` + (r.key.certificates?.length
@@ -294,6 +338,10 @@ function summary(bundle, checks, log, stamps, earliest) {
     ['what', `${e.evidence.hashAlg} ${e.evidence.hash}, contract ${e.evidence.contractId}, kind ${e.evidence.kind}`],
     ['when', `client time ${e.evidence.clientTime} (provider clock); received ${e.receivedAt} (node clock)`],
   ];
+  if (bundle.root) {
+    const sealed = checks.some(c => c.name === 'root checkpoint matches proof' && c.status === 'pass');
+    lines.push(['root log', `log '${originOf(bundle.checkpoint)}' at size ${bundle.treeSize} is included in root log '${originOf(bundle.root.checkpoint)}' at leaf ${bundle.root.leafIndex} of ${bundle.root.treeSize}, ${sealed ? 'checked' : 'NOT established'}; the anchors and time-stamps are the root log's`]);
+  }
   for (const a of bundle.anchors) {
     const onChain = checks.some(c => c.status === 'pass' && c.name === `anchor chain ${a.chainId} block time`);
     lines.push(['when', `block time ${a.blockTime} (chain ${a.chainId}, ${onChain ? 'checked on chain' : 'not checked on chain'})`]);
@@ -307,6 +355,6 @@ function summary(bundle, checks, log, stamps, earliest) {
   }
   if (earliest) lines.push(['no later than', `${earliest.time.toISOString()} UTC = ${cst(earliest.time)} (source: ${earliest.source})`]);
   lines.push(['trusted roots', !log.log ? (log.fingerprint ? `trust file ${log.fingerprint}: ${log.missing}` : 'none given')
-    : `trust file ${log.fingerprint}: log '${log.log.origin}'${bundle.timestamps.length ? `, ${stamps.filter(s => s.root).length} of ${bundle.timestamps.length} time-stamp(s) from a trusted TSA root` : ''}`]);
+    : `trust file ${log.fingerprint}: log '${log.log.origin}'${seal.log === log ? '' : seal.log.log ? `, root log '${seal.log.log.origin}'` : `, ${seal.log.missing}`}${bundle.timestamps.length ? `, ${stamps.filter(s => s.root).length} of ${bundle.timestamps.length} time-stamp(s) from a trusted TSA root` : ''}`]);
   return lines.map(([label, text]) => ({ label, text }));
 }

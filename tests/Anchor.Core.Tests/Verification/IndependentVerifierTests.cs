@@ -125,6 +125,55 @@ public sealed class IndependentVerifierTests : IDisposable
     }
 
     /// <summary>
+    /// A member bundle sealed through the root log: the script folds the checkpoint body into the root log, checks the
+    /// root checkpoint with the root key it is given, and the anchor and the token against the root tree (the token
+    /// with `openssl ts -verify`). Another size's step, a root checkpoint under another key, an anchor of the member
+    /// tree and a token over the member checkpoint each fail.
+    /// </summary>
+    [Fact]
+    public async Task NodeJsVerifierFollowsTheRootStep()
+    {
+        using var c = new RootStepVerificationTests.Cluster();
+        var vkey = c.Member.LogKey.VerifierKey.ToString();
+        var rootKey = c.Root.LogKey.VerifierKey.ToString();
+        var tsaRoot = Path.Combine(_dir, "tsa-root.pem");
+        File.WriteAllText(tsaRoot, c.Tsa.RootPem);
+        var path = Path.Combine(_dir, "sealed.json");
+        async Task<(int Exit, string Output)> Check(ProofBundle bundle)
+        {
+            File.WriteAllText(path, bundle.ToJson().ToJsonString());
+            return await RunNode(path, vkey, "--tsa-root", tsaRoot, "--root-key", rootKey);
+        }
+
+        var (exit, output) = await Check(c.Bundle);
+        Assert.True(exit == 0, output);
+        Assert.Contains("ok   root inclusion: checkpoint body leaf ", output);
+        Assert.Contains($"ok   root checkpoint signature by {rootKey}", output);
+        Assert.Contains("ok   anchor on chain 31337 names the sealed tree (root checkpoint, size 4)", output);
+        Assert.Contains("(root checkpoint body)", output);
+        Assert.Contains("ok   tsa dev openssl ts -verify", output);
+
+        (exit, output) = await Check(c.Bundle with { Root = c.Root.Step(c.EarlierLeaf) });
+        Assert.Equal(1, exit);
+        Assert.Contains("FAIL root checkpoint names size 4", output);
+
+        using var forged = new RootLog();
+        forged.Append(c.EarlierCheckpoint);
+        (exit, output) = await Check(c.Bundle with { Root = forged.Step(forged.Append(c.Bundle.Checkpoint)) });
+        Assert.Equal(1, exit);
+        Assert.Contains("FAIL root checkpoint", output);
+
+        var memberTree = c.Bundle.Anchors[0] with { TreeSize = c.Bundle.TreeSize, Root = "0x" + Hex.Encode(c.Member.Root()) };
+        (exit, output) = await Check(c.Bundle with { Anchors = [memberTree] });
+        Assert.Equal(1, exit);
+        Assert.Contains("FAIL anchor on chain 31337 names the sealed tree", output);
+
+        (exit, output) = await Check(c.Bundle with { Timestamps = [TimestampVerificationTests.Stamp(c.Bundle.Checkpoint, c.Tsa.Reply, TsaHashAlg.Sha256, "dev")] });
+        Assert.Equal(1, exit);
+        Assert.Contains("FAIL tsa dev imprint", output);
+    }
+
+    /// <summary>
     /// Receipts, cross-checked by the Node.js verifier's own range fold (written from the definition, sharing nothing with
     /// RangeProof): every (first, count) of a 41-leaf log as batch receipts, one single receipt with its entry, and a
     /// flipped hash in each.
