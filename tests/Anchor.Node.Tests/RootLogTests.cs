@@ -99,10 +99,29 @@ public sealed class RootLogTests(RedisServer redis) : IDisposable
         var (exit, output, error) = await CliRunner.Run("verify", bundleFile, "--trust", trustFile, "--rpc", $"31337={anvil.Url}");
         Assert.True(exit == 0, output + error);
 
+        // Node's own crypto and JCS (tests/independent, no code of ours) follow the root step, and the root token through
+        // openssl; the member key given as the root key is refused.
+        var memberKey = trust.Log("root.test/member")!.Keys[0];
+        var rootKey = trust.Log("root.test/root")!.Keys[0];
+        var (independent, independentText) = await IndependentAsync(bundleFile, memberKey, "--tsa-root", tsa.RootFile, "--root-key", rootKey);
+        Assert.True(independent == 0 && independentText.Contains("all checks passed", StringComparison.Ordinal), independentText);
+        var (wrongRoot, wrongRootText) = await IndependentAsync(bundleFile, memberKey, "--root-key", memberKey);
+        Assert.True(wrongRoot == 1, wrongRootText);
+
         // The audit reads the root log's leaves as checkpoint bodies, and checks its kept checkpoints, anchors and tokens.
         var (auditExit, auditText, auditError) = await CliRunner.Run("audit", "--redis", redis.Connection, "--origin", "root.test/root");
         Assert.True(auditExit == 0, auditText + auditError);
         Assert.Matches(@"[1-9]\d* time-stamp\(s\)", auditText);
+    }
+
+    private static async Task<(int Exit, string Output)> IndependentAsync(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(RepoRoot.Path, "tests", "independent", "verify-bundle.mjs") }.Concat(args)) start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output);
     }
 
     /// <summary>Polls a leaf's bundle until a chain anchor and a TSA token seal it through the root log.</summary>
