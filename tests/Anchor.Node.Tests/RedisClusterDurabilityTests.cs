@@ -51,7 +51,10 @@ public sealed class RedisClusterDurabilityTests : IDisposable
         Assert.Contains("cannot read Redis persistence settings", ex.Message);
         Assert.Contains("Anchor:Redis:AssertDurable=true", ex.Message);
 
-        await using var node = await TestNode.StartAsync(TestNode.Args(cluster.Connection, origin, _state, "--Anchor:Redis:AssertDurable=true", "--Anchor:Redis:Replicas=1"));
+        // A replica's acknowledgement can take more than the default wait on a loaded machine (this failed once in a full
+        // run, after 10 s): this test is about the assertion, not the wait, so the wait is long.
+        await using var node = await TestNode.StartAsync(TestNode.Args(cluster.Connection, origin, _state, "--Anchor:Redis:AssertDurable=true", "--Anchor:Redis:Replicas=1",
+            "--Anchor:Redis:ReplicaTimeoutMilliseconds=5000"));
         var (_, health) = await node.HealthAsync();
         Assert.StartsWith("asserted by Anchor:Redis:AssertDurable", health["durability"]!["guarantee"]!.GetValue<string>(), StringComparison.Ordinal);
         using var provider = new TestProvider("managed");
