@@ -38,6 +38,8 @@ until curl -sf "http://127.0.0.1:$OPERATOR_PORT/healthz" >/dev/null; do sleep 0.
 TOKEN="$WORK/state/admin-token"
 used() { redis-cli -p "$REDIS_PORT" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r'; }
 size() { curl -sf "$NODE/checkpoint" | sed -n 2p; }
+# Bytes Redis received and sent (every client: the node's appends and reads, and the bench's nothing: it talks to the node).
+net() { redis-cli -p "$REDIS_PORT" info stats | awk -F: '/^total_net_input_bytes:/{i=$2} /^total_net_output_bytes:/{o=$2} END{gsub("\r","",i); gsub("\r","",o); print i, o}'; }
 
 echo "== single ed25519, closed loop (maximum rate)"
 # The node is fresh: a longer warm-up, so that the figure is of tier-1 code, not of the JIT at work. 256 requests in flight:
@@ -53,13 +55,14 @@ M0=$(used); S0=$(size)
 # The node's allocations during this step: the runtime's counter dotnet.gc.heap.total_allocated (what dotnet-counters
 # shows), read from the node's /metrics before and after.
 allocated() { curl -sf "http://127.0.0.1:$OPERATOR_PORT/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/{print $2}' | head -1; }
-A0=$(allocated)
+A0=$(allocated); read -r N0 O0 < <(net)
 $ANCHOR bench --node "$NODE" --admin-token-file "$TOKEN" --mode seal --batch-size 1000 --records "$BATCH" --concurrency 4
-A1=$(allocated)
+A1=$(allocated); read -r N1 O1 < <(net)
 M1=$(used); S1=$(size)
 echo "redis used_memory delta $((M1 - M0)) bytes over $((S1 - S0)) records = $(( (M1 - M0) / (S1 - S0) )) bytes/record"
 ALLOC=$(awk -v a="$A0" -v b="$A1" 'BEGIN{printf "%.0f", b - a}')
 echo "node allocated (dotnet.gc.heap.total_allocated from /metrics) $ALLOC bytes over $((S1 - S0)) records = $(( ALLOC / (S1 - S0) )) bytes/record"
+echo "node to redis $((N1 - N0)) bytes, redis to node $((O1 - O0)) bytes over $((S1 - S0)) records = $(( (N1 - N0) / (S1 - S0) )) and $(( (O1 - O0) / (S1 - S0) )) bytes/record"
 
 echo "== proof GETs on a log of $(size) entries"
 # Steady state: 30 s of GETs first, so that the proof path runs tier-1 code and the node keeps the tiles and batches of the
