@@ -28,7 +28,7 @@ public static class LogEndpoints
             .WithMetadata(new OperatorOnly()).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> CheckpointAsync(LogStore store, NoteSigner signer)
+    internal static async Task<IResult> CheckpointAsync(LogStore store, NoteSigner signer)
     {
         var head = await store.ReadHeadAsync();
         // An empty log has no stored checkpoint yet; the checkpoint of size 0 is signed on demand.
@@ -36,7 +36,7 @@ public static class LogEndpoints
         return Results.Text(note, "text/plain; charset=utf-8");
     }
 
-    private static async Task<IResult> TileAsync(HttpContext context, string path, LogStore store)
+    internal static async Task<IResult> TileAsync(HttpContext context, string path, LogStore store)
     {
         // Tile level 7 already holds Merkle level 56; no log of 2^64 entries needs more.
         if (!TileId.TryParse(path, out var tile) || tile.Level is < 0 or > 7)
