@@ -6,15 +6,17 @@ using StackExchange.Redis;
 namespace Anchor.Storage;
 
 /// <summary>
-/// The logs of one cluster: a registry in Redis (<see cref="RegistryKey"/>, a HASH origin → <see cref="RegisteredLog"/> JSON)
+/// The logs of one cluster: a registry in Redis (<see cref="RegistryKey"/>, a HASH origin → <see cref="RegisteredLog"/> JSON, kept
+/// under the default log's hash tag, so clusters sharing a Redis keep their registries apart)
 /// and one <see cref="LogStore"/> per origin, made on first use and kept. The configured origin is the default log: it
 /// always exists, registered or not, so a one-log cluster works as before. Each log keeps its keys under its own hash tag
-/// (<see cref="LogKeys"/>), so Redis Cluster spreads logs over slots; the registry itself is one key, in one slot.
+/// (<see cref="LogKeys"/>), so Redis Cluster spreads logs over slots; the registry itself is one key, in the default log's slot.
 /// Invariant: a log is never removed from the registry, and a frozen log never opens again.
 /// </summary>
 public sealed class LogSet(IConnectionMultiplexer redis, LogStore defaultLog, Func<string, LogStore> open)
 {
-    public const string RegistryKey = "anchor:logs";
+    /// <summary><c>anchor:{DEFAULT ORIGIN}:logs</c>: one key, in the default log's slot.</summary>
+    public RedisKey RegistryKey { get; } = defaultLog.Keys.Prefix + "logs";
 
     /// <summary>The longest origin, in UTF-8 bytes, a created log may have.</summary>
     public const int MaxOriginBytes = 128;

@@ -53,7 +53,8 @@ public static class LogSetEndpoints
     {
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
         RequestBody.OnlyKnown(body, "origin");
-        var origin = RequestBody.String(body, "origin");
+        var origin = body["origin"] is JsonValue value && value.TryGetValue<string>(out var text) ? text
+            : throw new ProblemException(ErrorCodes.Malformed, "'origin' must be a string: the new log's name");
         if (LogSet.OriginProblem(origin) is { } problem) throw new ProblemException(ErrorCodes.OriginInvalid, $"origin '{Problem.Short(origin)}': {problem}");
         if (!await logs.Set.CreateAsync(origin, Times.ToText(time.GetUtcNow())))
             throw new ProblemException(ErrorCodes.LogExists, $"a log '{origin}' exists already", StatusCodes.Status409Conflict);

@@ -41,10 +41,11 @@ public sealed class ServedLogs(SequencedLogs logs, ProofBundles defaultBundles, 
 
     /// <summary>
     /// Splits a path below <c>/v1/logs/</c> into a registered origin and the rest. Origins may hold '/', so the longest
-    /// registered one that the path starts with, followed by '/', wins. Null when none does.
+    /// registered one that the path starts with, followed by '/', wins; the whole path names the log itself. Null when none does.
     /// </summary>
     public async Task<(string Origin, string Tail)?> SplitAsync(string path)
     {
+        if (await logs.Set.FindAsync(path) is not null) return (path, "");
         for (var at = path.LastIndexOf('/'); at > 0; at = path.LastIndexOf('/', at - 1))
             if (await logs.Set.FindAsync(path[..at]) is not null) return (path[..at], path[(at + 1)..]);
         return null;
