@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Anchor.Core.Checkpoints;
+using Anchor.Core.Tests.Cli;
 using Anchor.Core.Records;
 using Anchor.Core.Verification;
 using Anchor.Grains;
@@ -166,6 +167,34 @@ public sealed class ManyLogsTests(RedisServer redis) : IDisposable
         Assert.Equal([a, b, c], status.Select(l => l!["origin"]!.GetValue<string>()));
         Assert.Equal(["open", "frozen", "open"], status.Select(l => l!["state"]!.GetValue<string>()));
         Assert.All(status, l => Assert.Equal("ready", l!["sequencer"]!.GetValue<string>()));
+
+        // The audit covers every log of the cluster, each under its own key; --log picks one.
+        var (exit, output, error) = await CliRunner.Run("audit", "--redis", redis.Connection, "--origin", a, "--log-key", keyA);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains($"audit of {a} at size 4: entries, tiles,", output, StringComparison.Ordinal);
+        Assert.Contains($"audit of {b} at size 3: entries, tiles,", output, StringComparison.Ordinal);
+        Assert.Contains($"audit of {c} at size 2: entries, tiles,", output, StringComparison.Ordinal);
+        var (oneExit, one, oneError) = await CliRunner.Run("audit", "--redis", redis.Connection, "--origin", a, "--log", b, "--log-key", keyA);
+        Assert.True(oneExit == 0, one + oneError);
+        Assert.DoesNotContain($"audit of {a}", one, StringComparison.Ordinal);
+        Assert.Contains($"audit of {b} at size 3", one, StringComparison.Ordinal);
+
+        // The CLI lists, creates and freezes logs through the node.
+        var url = node.Http.BaseAddress!.ToString().TrimEnd('/');
+        var tokenFile = Path.Combine(_state, NodeState.AdminTokenFile);
+        var d = $"many-{_run}.test/d";
+        var (created2, createdOut, createdErr) = await CliRunner.Run("logs", "create", "--node", url, "--admin-token-file", tokenFile, "--origin", d);
+        Assert.True(created2 == 0, createdOut + createdErr);
+        Assert.StartsWith($"created {d}\tsize 0\topen\t{d}+", createdOut, StringComparison.Ordinal);
+        var (frozeExit, frozeOut, frozeErr) = await CliRunner.Run("logs", "freeze", "--node", url, "--admin-token-file", tokenFile, "--origin", d);
+        Assert.True(frozeExit == 0, frozeOut + frozeErr);
+        Assert.Contains("frozen at 0", frozeOut, StringComparison.Ordinal);
+        var (listExit, listOut, _) = await CliRunner.Run("logs", "list", "--node", url, "--admin-token-file", tokenFile);
+        Assert.Equal(0, listExit);
+        Assert.Equal([a, b, c, d], listOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')[0]));
+        var (dupExit, _, dupErr) = await CliRunner.Run("logs", "create", "--node", url, "--admin-token-file", tokenFile, "--origin", d);
+        Assert.NotEqual(0, dupExit);
+        Assert.Contains("log_exists", dupErr, StringComparison.Ordinal);
     }
 
     private static async Task<string> RegisterAsync(TestNode node, TestProvider provider, string? log)
