@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Anchor.Core;
@@ -45,24 +44,16 @@ public static partial class BenchCommand
             }
         }
 
-        var path = s.Batch ? "v1/evidence/batch" : "v1/evidence";
-        async Task<(bool, string, ulong)> Send(Request request, CancellationToken token)
-        {
-            using var content = new ByteArrayContent(request.Body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(path, content, token);
-            var bytes = await response.Content.ReadAsByteArrayAsync(token);
-            return response.IsSuccessStatusCode ? (true, "", LastLeafIndex(bytes, s.Batch)) : (false, ProblemCode(response.StatusCode, bytes), 0UL);
-        }
+        var send = Submitter(http, s);
         string CheckpointOf(Lane lane) => $"v1/logs/{LogsCommands.PathOf(lane.Origin)}/checkpoint";
 
         if (lanes.Any(l => l.Warmup.Count > 0))
         {
             progress.WriteLine($"\rwarm-up: up to {s.Warmup.TotalSeconds:0.#} s on {lanes.Count} logs, excluded from all figures          ");
-            await Task.WhenAll(lanes.Select(l => RunAsync(http, l.Warmup, s with { Duration = s.Warmup, Rate = null }, TextWriter.Null, ct, Send, CheckpointOf(l))));
+            await Task.WhenAll(lanes.Select(l => RunAsync(http, l.Warmup, s with { Duration = s.Warmup, Rate = null }, TextWriter.Null, ct, send, CheckpointOf(l))));
         }
         progress.WriteLine($"measuring {lanes.Count} logs in parallel, {s.Concurrency} in flight each…");
-        var runs = await Task.WhenAll(lanes.Select(l => RunAsync(http, l.Requests, s with { Rate = s.Rate / lanes.Count }, TextWriter.Null, ct, Send, CheckpointOf(l))));
+        var runs = await Task.WhenAll(lanes.Select(l => RunAsync(http, l.Requests, s with { Rate = s.Rate / lanes.Count }, TextWriter.Null, ct, send, CheckpointOf(l))));
 
         var seconds = runs.Max(r => r.Seconds);
         var accepted = runs.Sum(r => r.AcceptedRecords);

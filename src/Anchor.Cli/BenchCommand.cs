@@ -131,25 +131,16 @@ public static partial class BenchCommand
             hashRate = HashCeilingRate(requests[0].Body.Length / s.BatchSize, s.BatchSize);
         }
 
-        var path = s.Batch ? "v1/evidence/batch" : "v1/evidence";
-        async Task<(bool, string, ulong)> Send(Request request, CancellationToken token)
-        {
-            using var content = new ByteArrayContent(request.Body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(path, content, token);
-            var bytes = await response.Content.ReadAsByteArrayAsync(token);
-            if (!response.IsSuccessStatusCode) return (false, ProblemCode(response.StatusCode, bytes), 0UL);
-            return (true, "", LastLeafIndex(bytes, s.Batch));
-        }
+        var send = Submitter(http, s);
         RunResult? warm = null;
         if (warmupRequests.Count > 0)
         {
             progress.WriteLine($"\rwarm-up: up to {s.Warmup.TotalSeconds:0.#} s or {warmupRecords} records, excluded from all figures");
-            warm = await RunAsync(http, warmupRequests, s with { Duration = s.Warmup, Rate = null }, progress, ct, Send);
+            warm = await RunAsync(http, warmupRequests, s with { Duration = s.Warmup, Rate = null }, progress, ct, send);
         }
 
         var sizeBefore = await CheckpointSizeAsync(http, ct);
-        var run = await RunAsync(http, requests, s, progress, ct, Send);
+        var run = await RunAsync(http, requests, s, progress, ct, send);
         var sizeAfter = await CheckpointSizeAsync(http, ct);
 
         var rate = run.AcceptedRecords / run.Seconds;
@@ -185,6 +176,20 @@ public static partial class BenchCommand
             report["ratioToHashCeiling"] = Math.Round(rate / hashes, 3);
         }
         return report;
+    }
+
+    /// <summary>Sends one pre-built request to the evidence route of its mode: ok, or the problem's code, and the last leaf it got.</summary>
+    private static Func<Request, CancellationToken, Task<(bool Ok, string Code, ulong LastLeaf)>> Submitter(HttpClient http, BenchSettings s)
+    {
+        var path = s.Batch ? "v1/evidence/batch" : "v1/evidence";
+        return async (request, token) =>
+        {
+            using var content = new ByteArrayContent(request.Body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync(path, content, token);
+            var bytes = await response.Content.ReadAsByteArrayAsync(token);
+            return response.IsSuccessStatusCode ? (true, "", LastLeafIndex(bytes, s.Batch)) : (false, ProblemCode(response.StatusCode, bytes), 0UL);
+        };
     }
 
     /// <summary>At most this many warm-up records: enough for a few seconds of tier-1 code at any rate this machine reaches.</summary>
