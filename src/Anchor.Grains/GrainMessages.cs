@@ -164,8 +164,9 @@ public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id
     [property: Id(4)] string? Code = null);
 
 /// <summary>
-/// A key as registered: its descriptor JSON, its registration entry in the log, when it stops being valid, and for a
-/// certified key the window of its certificate chain.
+/// A key as registered: its descriptor JSON, its registration entry in the log, when it stops being valid, for a
+/// certified key the window of its certificate chain, and the log its registration entry is in (null: the default log,
+/// as for every key registered before logs were many).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ProviderKeyState(

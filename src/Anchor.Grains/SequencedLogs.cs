@@ -24,7 +24,4 @@ public sealed class SequencedLogs(LogSet logs, SequencedLog defaultLog, Func<str
 
     /// <summary>The log of a registered origin (the caller checked it, <see cref="FindAsync"/>).</summary>
     public SequencedLog Get(string origin) => _logs.GetOrAdd(origin, open);
-
-    /// <summary>The signer of a registered log (its vkey names the log).</summary>
-    public NoteSigner Signer(string origin) => Get(origin).Signer;
 }

@@ -23,8 +23,9 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
 {
     private const int MaxWaitingPools = 8;
     public static readonly TimeSpan RecheckRefusalEvery = TimeSpan.FromSeconds(5);
-    private LogStore store = null!;
-    private ForkGuard guard = null!;
+    // The log this activation sequences, resolved from its key at activation (SequencedLogs).
+    private LogStore _store = null!;
+    private ForkGuard _guard = null!;
     private LogSequencer _sequencer = null!;
     private RegisteredLog? _frozen;
     private bool _freezing;
@@ -43,7 +44,7 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
         var origin = this.GetPrimaryKeyString();
         var (log, registered) = await logs.FindAsync(origin)
             ?? throw new InvalidOperationException($"no log '{origin}' is registered in this cluster (POST /v1/admin/logs creates one)");
-        (store, guard) = (log.Store, log.Guard);
+        (_store, _guard) = (log.Store, log.Guard);
         _sequencer = new LogSequencer(log.Store, log.Signer, log.Guard);
         _metrics = new SequencerMetrics(origin);
         if (registered.IsFrozen) _frozen = registered;
@@ -73,9 +74,9 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
         if (records.Length == 0) return Task.FromResult(new SequencedCall([], null, 0, null, null));
         if (Frozen() is { } frozen) return Task.FromException<SequencedCall>(frozen);
         // The record names a key entry of its provider's log: in any other log that index is another entry.
-        if (records.FirstOrDefault(r => (r.Log ?? logs.Set.DefaultOrigin) != store.Origin) is { } stray)
+        if (records.FirstOrDefault(r => (r.Log ?? logs.Set.DefaultOrigin) != _store.Origin) is { } stray)
             return Task.FromException<SequencedCall>(new RecordRefusedException(ErrorCodes.LogMismatch,
-                $"provider '{stray.Provider}' submits to log '{stray.Log ?? logs.Set.DefaultOrigin}', not '{store.Origin}'"));
+                $"provider '{stray.Provider}' submits to log '{stray.Log ?? logs.Set.DefaultOrigin}', not '{_store.Origin}'"));
         if (_refusal is { } refusal) return Task.FromException<SequencedCall>(new SequencerUnavailableException(refusal, ErrorCodes.LogRolledBack));
         // Backpressure: when Redis is slower than the callers, refuse early rather than hold unbounded memory.
         if (_pooled + records.Length > MaxWaitingPools * _options.PoolSize && _pooled > 0)
@@ -99,9 +100,9 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
     }
 
     private RecordRefusedException? Frozen() => _frozen is { } f
-        ? new RecordRefusedException(ErrorCodes.LogFrozen, $"log '{store.Origin}' is frozen at size {f.FrozenSize} since {f.FrozenAt}: it takes no more records; " +
+        ? new RecordRefusedException(ErrorCodes.LogFrozen, $"log '{_store.Origin}' is frozen at size {f.FrozenSize} since {f.FrozenAt}: it takes no more records; " +
                                                           "its providers move to an open log (POST /v1/admin/providers/{id}/move)")
-        : _freezing ? new RecordRefusedException(ErrorCodes.LogFrozen, $"log '{store.Origin}' is being frozen: it takes no more records") : null;
+        : _freezing ? new RecordRefusedException(ErrorCodes.LogFrozen, $"log '{_store.Origin}' is being frozen: it takes no more records") : null;
 
     public async Task<ulong> Freeze()
     {
@@ -112,9 +113,9 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
         {
             while (_flushing) await Task.Delay(10);
             await FlushAsync();
-            var head = await store.ReadHeadAsync();
-            _frozen = await logs.Set.FreezeAsync(store.Origin, head.Size, Times.ToText(time.GetUtcNow()));
-            LogFrozen(logger, store.Origin, _frozen.FrozenSize!.Value);
+            var head = await _store.ReadHeadAsync();
+            _frozen = await logs.Set.FreezeAsync(_store.Origin, head.Size, Times.ToText(time.GetUtcNow()));
+            LogFrozen(logger, _store.Origin, _frozen.FrozenSize!.Value);
             return _frozen.FrozenSize!.Value;
         }
         finally
@@ -129,7 +130,7 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
 
     public async Task<string?> CheckPublished(PublishedTree? tree)
     {
-        var (_, problem) = await guard.CheckAsync(store.ReadHeadAsync, tree);
+        var (_, problem) = await _guard.CheckAsync(_store.ReadHeadAsync, tree);
         // A problem found here also stops sequencing; one resolved is picked up by the timer's reload (not here, where a
         // batch may be in flight).
         if (problem is not null) Refuse(problem);
@@ -266,7 +267,7 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
             var head = await _sequencer.LoadAsync();
             _problem = null;
             _refusal = null;
-            LogLoaded(logger, store.Origin, head.Size);
+            LogLoaded(logger, _store.Origin, head.Size);
         }
         catch (LogRolledBackException ex)
         {
@@ -276,7 +277,7 @@ public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time
         catch (Exception ex)
         {
             _problem = $"cannot load the log head: {ex.Message}";
-            LogLoadFailed(logger, ex, store.Origin);
+            LogLoadFailed(logger, ex, _store.Origin);
         }
     }
 

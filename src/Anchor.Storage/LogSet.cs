@@ -24,7 +24,6 @@ public sealed class LogSet(IConnectionMultiplexer redis, LogStore defaultLog, Fu
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly ConcurrentDictionary<string, LogStore> _stores = new(StringComparer.Ordinal) { [defaultLog.Origin] = defaultLog };
 
-    public LogStore Default => defaultLog;
     public string DefaultOrigin => defaultLog.Origin;
 
     /// <summary>

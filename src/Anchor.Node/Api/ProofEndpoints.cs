@@ -75,8 +75,9 @@ public static class ProofEndpoints
         // An unregistered name is refused like a wrong token, and without activating a grain for it.
         if (!access.ReadsEverything && !(await known.IsRegisteredAsync(provider) && await access.MayReadAsync(provider)))
             throw new ProblemException(ErrorCodes.Forbidden, $"this token does not read the proofs of provider '{provider}'");
-        // The provider's records are in its log (a provider that moved: the lookup covers its current log).
-        var (store, bundles) = await logs.OfProviderAsync(grains, provider) is var log ? (log.Store, log.Bundles) : default;
+        // The provider's records are in its log (one that moved: its current log). Only a registered provider's grain is asked.
+        var log = await known.IsRegisteredAsync(provider) ? await logs.OfProviderAsync(grains, provider) : await logs.GetAsync(logs.Set.DefaultOrigin);
+        var (store, bundles) = (log.Store, log.Bundles);
         var head = await store.ReadHeadAsync();
         var (indices, next) = await store.ReadIndicesByContractAsync(provider, contractId, head, (long)from, PageSize);
         // The index is a hint (AppendScript step 2): serve only entries of this provider and contract.

@@ -45,9 +45,11 @@ public sealed class ServedLogs(SequencedLogs logs, ProofBundles defaultBundles, 
     /// </summary>
     public async Task<(string Origin, string Tail)?> SplitAsync(string path)
     {
-        if (await logs.Set.FindAsync(path) is not null) return (path, "");
+        // No origin is longer than this: a long path costs no more registry reads than a short one.
+        var longest = Math.Max(LogSet.MaxOriginBytes, logs.Set.DefaultOrigin.Length);
+        if (path.Length <= longest && await logs.Set.FindAsync(path) is not null) return (path, "");
         for (var at = path.LastIndexOf('/'); at > 0; at = path.LastIndexOf('/', at - 1))
-            if (await logs.Set.FindAsync(path[..at]) is not null) return (path[..at], path[(at + 1)..]);
+            if (at <= longest && await logs.Set.FindAsync(path[..at]) is not null) return (path[..at], path[(at + 1)..]);
         return null;
     }
 }
