@@ -197,6 +197,54 @@ public sealed class ManyLogsTests(RedisServer redis) : IDisposable
         Assert.Contains("log_exists", dupErr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_freeze_under_load_records_the_last_size_and_every_acknowledged_record_is_below_it()
+    {
+        var a = $"freeze-{_run}.test/a";
+        var f = $"freeze-{_run}.test/f";
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, a, _state,
+            "--Anchor:RateLimit:PermitsPerSecond=100000", "--Anchor:RateLimit:Burst=100000"));
+        Assert.Equal(201, (await node.PostAsync("/v1/admin/logs", new JsonObject { ["origin"] = f }, node.AdminToken)).Status);
+        using var provider = new TestProvider("pf-" + _run);
+        Assert.Equal(f, await RegisterAsync(node, provider, f));
+
+        // Four clients submit without pause; the freeze comes in the middle of it.
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<ulong>();
+        var refusals = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var (status, answer) = await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()));
+                if (status == 200) acknowledged.Add(ulong.Parse(answer["leafIndex"]!.GetValue<string>()));
+                else
+                {
+                    refusals.Add(answer["code"]!.GetValue<string>());
+                    if (answer["code"]!.GetValue<string>() == "log_frozen") return;
+                }
+            }
+        })).ToList();
+        await Task.Delay(1500);
+        var (frozen, log) = await node.PostAsync($"/v1/admin/logs/{f}/freeze", new JsonObject(), node.AdminToken);
+        Assert.True(frozen == 200, log.ToJsonString());
+        stop.CancelAfter(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(clients);
+
+        var frozenSize = ulong.Parse(log["frozenSize"]!.GetValue<string>());
+        Assert.True(acknowledged.Count > 0, "nothing was acknowledged before the freeze");
+        Assert.All(acknowledged, i => Assert.True(i < frozenSize, $"leaf {i} acknowledged at or beyond the frozen size {frozenSize}"));
+        Assert.All(refusals, code => Assert.Equal("log_frozen", code));
+        Assert.Equal(4, refusals.Count); // Every client ended on log_frozen, none by the timeout.
+        // The log stopped where the freeze says, and stays there.
+        await Task.Delay(500);
+        Assert.Equal(frozenSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (await node.GetAnonymousAsync($"/v1/logs/{f}")).Body["size"]!.GetValue<string>());
+        var keyF = (await node.GetAnonymousAsync($"/v1/logs/{f}")).Body["logKey"]!.GetValue<string>();
+        Assert.Equal(frozenSize, Checkpoint.Verify(await node.Http.GetStringAsync($"/v1/logs/{f}/checkpoint"), VerifierKey.Parse(keyF)).Size);
+        Assert.Equal((409, "log_frozen"), TestNode.Code(await node.PostAsync("/v1/evidence", provider.Single(TestProvider.NewEvidence()))));
+    }
+
     private static async Task<string> RegisterAsync(TestNode node, TestProvider provider, string? log)
     {
         var registration = provider.Registration();
