@@ -14,7 +14,7 @@ public static class AdminCommands
     {
         var provider = new Command("provider", "Register providers and manage their keys.")
         {
-            Add(), List(), Show(), AddKey(), RevokeKey(), RotateReadToken(),
+            Add(), List(), Show(), AddKey(), RevokeKey(), RotateReadToken(), Move(),
         };
         return new Command("admin", "Operator commands (need the admin token).") { provider };
     }
@@ -26,9 +26,10 @@ public static class AdminCommands
         var keys = new Option<string[]>("--key") { Description = "A key file (only its public part is sent); repeatable.", Required = true };
         var keyIds = new Option<string[]>("--key-id") { Description = "The ID of each --key, in order (default: the key's fingerprint)." };
         var certificates = Certificates("each --key, in order");
-        var command = new Command("add", "Register a provider with one or more keys; prints its read token once. Each key signs its registration (proof of possession) and becomes an entry in the log.")
+        var log = new Option<string>("--log") { Description = "The log the provider submits to (default: the node picks the least loaded open log)." };
+        var command = new Command("add", "Register a provider with one or more keys; prints its read token once. Each key signs its registration (proof of possession) and becomes an entry in its log.")
         {
-            id, name, keys, keyIds, certificates,
+            id, name, keys, keyIds, certificates, log,
         };
         return WithNode(command, async (parseResult, client, ct) =>
         {
@@ -44,11 +45,10 @@ public static class AdminCommands
                     out var key, out var exit)) return exit;
                 keyList.Add(key);
             }
-            var answer = await client.PostAsync("v1/admin/providers", new JsonObject
-            {
-                ["id"] = parseResult.GetValue(id), ["name"] = parseResult.GetValue(name), ["keys"] = keyList,
-            }, ct);
-            Print(parseResult, answer, $"registered provider {parseResult.GetValue(id)}; its read token (shown once): {answer["readToken"] ?? answer["token"]}");
+            var registration = new JsonObject { ["id"] = parseResult.GetValue(id), ["name"] = parseResult.GetValue(name), ["keys"] = keyList };
+            if (parseResult.GetValue(log) is { } chosen) registration["log"] = chosen;
+            var answer = await client.PostAsync("v1/admin/providers", registration, ct);
+            Print(parseResult, answer, $"registered provider {parseResult.GetValue(id)} on log {answer["log"]}; its read token (shown once): {answer["readToken"] ?? answer["token"]}");
             return 0;
         });
     }
@@ -120,6 +120,20 @@ public static class AdminCommands
         {
             var answer = await client.PostAsync($"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}/read-token", new JsonObject(), ct);
             Print(parseResult, answer, $"new read token of {parseResult.GetValue(id)} (shown once): {answer["readToken"]}");
+            return 0;
+        });
+    }
+
+    private static Command Move()
+    {
+        var id = new Option<string>("--id") { Description = "The provider's ID.", Required = true };
+        var log = new Option<string>("--log") { Description = "The open log it moves to.", Required = true };
+        var command = new Command("move", "Move a provider to another open log (its valid keys are registered there first); its records go there from then on.") { id, log };
+        return WithNode(command, async (parseResult, client, ct) =>
+        {
+            var answer = await client.PostAsync($"v1/admin/providers/{Uri.EscapeDataString(parseResult.GetValue(id)!)}/move",
+                new JsonObject { ["log"] = parseResult.GetValue(log) }, ct);
+            Print(parseResult, answer, $"moved provider {parseResult.GetValue(id)} to log {answer["log"]}");
             return 0;
         });
     }

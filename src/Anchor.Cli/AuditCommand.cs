@@ -15,6 +15,10 @@ namespace Anchor.Cli;
 /// index, key registration, anchor or TSA time-stamp that does not agree. Anchors are checked on chain against the trust
 /// file's registry, operator and log ID (the node serves its own at GET /v1/trust), never against what the stored records
 /// say. Exit 0 only when nothing differs.
+/// A cluster of many logs is audited whole: every log its registry lists (<see cref="LogSet"/>, kept under the origin's hash
+/// tag), one report each, or the one named by <c>--log</c>. A log other than <c>--origin</c> is checked under its own
+/// entry in the trust file, else under the node's key with that log's name (every log of a node is signed by one key);
+/// only <c>--origin</c>'s anchors are checked on chain, since only the default log is anchored.
 /// </summary>
 public static class AuditCommand
 {
@@ -28,12 +32,11 @@ public static class AuditCommand
         var origin = new Option<string>("--origin") { Description = "The log's origin (its checkpoints' first line).", Required = true };
         var trust = new Option<string?>("--trust") { Description = "Trust file (anchor-trust/v1, e.g. from GET /v1/trust): the log key, and per chain the registry, operator and log ID that anchors are checked against." };
         var logKey = new Option<string?>("--log-key") { Description = "The log's verifier key (vkey, from GET /v1/node) alone; without it or --trust checkpoint signatures are not checked." };
+        var only = new Option<string?>("--log") { Description = "Audit only this log of the cluster (default: every log the cluster's registry lists)." };
         var rpc = RpcOption.Create();
-        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index, key registration, anchor and TSA time-stamp against it.") { redis, passwordFile, origin, trust, logKey, rpc };
+        var command = new Command("audit", "Recompute a log from its stored entries and check every tile, checkpoint, index, key registration, anchor and TSA time-stamp against it.") { redis, passwordFile, origin, only, trust, logKey, rpc };
         command.SetAction(async (parseResult, ct) =>
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var json = parseResult.GetValue(GlobalOptions.Json);
             var name = parseResult.GetValue(origin)!;
             if (!TrustOptions.TryRead(parseResult, trust, logKey, out var trustFile, out var trustExit)) return trustExit;
             if (!TryTrustedLog(parseResult, trustFile, parseResult.GetValue(logKey) is not null, name, out var key, out var trustedChains, out trustExit)) return trustExit;
@@ -74,52 +77,80 @@ public static class AuditCommand
                 }
             }
 
-            var bar = new ProgressBar(parseResult.InvocationConfiguration.Error);
-            AuditReport report;
-            try
+            var set = new LogSet(connection, new LogStore(connection, name), o => new LogStore(connection, o));
+            List<string> origins;
+            try { origins = [.. (await set.ListAsync()).Select(l => l.Origin)]; }
+            catch (RedisException e) { return CliErrors.Fail(parseResult, $"cannot read the cluster's logs: {e.Message}", "unreachable"); }
+            if (parseResult.GetValue(only) is { } one)
             {
-                report = await new LogAudit(connection, name).RunAsync(key, trustedChains, chains, onChain, bar, ct);
+                if (!origins.Contains(one, StringComparer.Ordinal)) return CliErrors.Fail(parseResult, $"the cluster of '{name}' has no log '{one}' (it has {string.Join(", ", origins)})");
+                origins = [one];
             }
-            catch (RedisException e)
+            var clean = true;
+            foreach (var audited in origins)
             {
-                return CliErrors.Fail(parseResult, $"Redis failed during the audit: {e.Message}", "unreachable");
+                var isDefault = audited == name;
+                var auditKey = isDefault ? key : trustFile?.Log(audited) is { Keys.Count: 1 } listed ? VerifierKey.Parse(listed.Keys[0])
+                    : key is null ? null : VerifierKey.ForEd25519(audited, key.PublicKey);
+                var exit = await AuditOneAsync(parseResult, connection, audited, auditKey, isDefault ? trustedChains : [], isDefault ? chains : new Dictionary<string, IAnchorLookup>(),
+                    isDefault ? onChain : [], ct);
+                clean &= exit == 0;
             }
-            finally
-            {
-                bar.Done();
-            }
-
-            if (json)
-            {
-                output.WriteLine(new JsonObject
-                {
-                    ["ok"] = report.Clean,
-                    ["origin"] = report.Origin,
-                    ["size"] = report.Size.ToString(CultureInfo.InvariantCulture),
-                    ["signaturesChecked"] = report.SignaturesChecked,
-                    ["keptCheckpoints"] = report.KeptCheckpoints.ToString(CultureInfo.InvariantCulture),
-                    ["anchors"] = report.Anchors.ToString(CultureInfo.InvariantCulture),
-                    ["chainAnchors"] = report.ChainAnchors.ToString(CultureInfo.InvariantCulture),
-                    ["unlisted"] = report.Unlisted.ToString(CultureInfo.InvariantCulture),
-                    ["timestamps"] = report.Timestamps.ToString(CultureInfo.InvariantCulture),
-                    ["uncheckedChains"] = new JsonArray([.. report.UncheckedChains.Select(c => (JsonNode)c)]),
-                    ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject { ["subject"] = f.Subject, ["problem"] = f.Problem })]),
-                }.ToJsonString());
-            }
-            else
-            {
-                foreach (var f in report.Findings) output.WriteLine($"{f.Subject}: {f.Problem}");
-                if (report.Unlisted > 0) output.WriteLine($"... and {report.Unlisted} more problem(s) not listed");
-                if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --trust or --log-key)");
-                foreach (var chain in report.UncheckedChains)
-                    output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --trust with that chain's registry and operator, and --rpc {chain}=URL)");
-                output.WriteLine(report.Clean
-                    ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s), {(report.ChainAnchors > 0 ? $"{report.ChainAnchors} on-chain anchor(s), " : "")}{report.Timestamps} time-stamp(s) and indexes agree"
-                    : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count + report.Unlisted} problem(s){(report.Unlisted > 0 ? "" : $" in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)")}");
-            }
-            return report.Clean ? 0 : 1;
+            return clean ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>One log's audit and its report: 0 when clean, 1 when it found problems or Redis failed (said on stderr).</summary>
+    private static async Task<int> AuditOneAsync(ParseResult parseResult, ConnectionMultiplexer connection, string name, VerifierKey? key,
+        IReadOnlyList<TrustedChain> trustedChains, IReadOnlyDictionary<string, IAnchorLookup> chains, List<OnChainAnchor> onChain, CancellationToken ct)
+    {
+        var output = parseResult.InvocationConfiguration.Output;
+        var json = parseResult.GetValue(GlobalOptions.Json);
+        var bar = new ProgressBar(parseResult.InvocationConfiguration.Error);
+        AuditReport report;
+        try
+        {
+            report = await new LogAudit(connection, name).RunAsync(key, trustedChains, chains, onChain, bar, ct);
+        }
+        catch (RedisException e)
+        {
+            return CliErrors.Fail(parseResult, $"Redis failed during the audit: {e.Message}", "unreachable");
+        }
+        finally
+        {
+            bar.Done();
+        }
+
+        if (json)
+        {
+            output.WriteLine(new JsonObject
+            {
+                ["ok"] = report.Clean,
+                ["origin"] = report.Origin,
+                ["size"] = report.Size.ToString(CultureInfo.InvariantCulture),
+                ["signaturesChecked"] = report.SignaturesChecked,
+                ["keptCheckpoints"] = report.KeptCheckpoints.ToString(CultureInfo.InvariantCulture),
+                ["anchors"] = report.Anchors.ToString(CultureInfo.InvariantCulture),
+                ["chainAnchors"] = report.ChainAnchors.ToString(CultureInfo.InvariantCulture),
+                ["unlisted"] = report.Unlisted.ToString(CultureInfo.InvariantCulture),
+                ["timestamps"] = report.Timestamps.ToString(CultureInfo.InvariantCulture),
+                ["uncheckedChains"] = new JsonArray([.. report.UncheckedChains.Select(c => (JsonNode)c)]),
+                ["findings"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject { ["subject"] = f.Subject, ["problem"] = f.Problem })]),
+            }.ToJsonString());
+        }
+        else
+        {
+            foreach (var f in report.Findings) output.WriteLine($"{f.Subject}: {f.Problem}");
+            if (report.Unlisted > 0) output.WriteLine($"... and {report.Unlisted} more problem(s) not listed");
+            if (!report.SignaturesChecked) output.WriteLine("note: checkpoint signatures were not checked (pass --trust or --log-key)");
+            foreach (var chain in report.UncheckedChains)
+                output.WriteLine($"note: anchors on chain {chain} were checked against the tree only (pass --trust with that chain's registry and operator, and --rpc {chain}=URL)");
+            output.WriteLine(report.Clean
+                ? $"audit of {report.Origin} at size {report.Size}: entries, tiles, {report.KeptCheckpoints + 1} checkpoint(s), {report.Anchors} anchor(s), {(report.ChainAnchors > 0 ? $"{report.ChainAnchors} on-chain anchor(s), " : "")}{report.Timestamps} time-stamp(s) and indexes agree"
+                : $"audit of {report.Origin} at size {report.Size}: {report.Findings.Count + report.Unlisted} problem(s){(report.Unlisted > 0 ? "" : $" in {report.Findings.Select(f => f.Subject).Distinct().Count()} object(s)")}");
+        }
+        return report.Clean ? 0 : 1;
     }
 
     /// <summary>The log key and chains to audit with: the trust file's entry for <paramref name="origin"/>, which must name one key.</summary>

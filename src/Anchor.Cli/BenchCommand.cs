@@ -25,7 +25,7 @@ namespace Anchor.Cli;
 /// in the same run; in batch mode also to a hash ceiling: the SHA-256 work one batch record costs the node, per second on
 /// all cores (receipts are proofs, so no signature per record bounds the batch path any more). <c>--proofs</c> instead fetches proof bundles of random existing leaves.
 /// </summary>
-public static class BenchCommand
+public static partial class BenchCommand
 {
     public static Command Build()
     {
@@ -46,9 +46,13 @@ public static class BenchCommand
         var rate = new Option<double?>("--rate") { Description = "Offer at most this many records/s (open loop), e.g. half the maximum for latency." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of warm-up (pre-signed records beyond --records, excluded from all figures) before measuring: a fresh node runs tier-0 code.", DefaultValueFactory = _ => 5 };
         var proofs = new Option<bool>("--proofs") { Description = "Measure GET /v1/proofs/{i} per second over random existing leaves instead of submitting." };
+        var logs = new Option<int>("--logs")
+        {
+            Description = "Drive N logs of the cluster in parallel, a throwaway provider on each (open logs first, new ones created as needed): per-log and total records/s.",
+        };
         var command = new Command("bench", "Load a node: records/s, latency percentiles, errors, and the ratio to this machine's verify-only rate.")
         {
-            node, tokenFile, mode, batchSize, alg, records, concurrency, duration, rate, warmup, proofs,
+            node, tokenFile, mode, batchSize, alg, records, concurrency, duration, rate, warmup, proofs, logs,
         };
         command.SetAction(async (parseResult, ct) =>
         {
@@ -61,7 +65,8 @@ public static class BenchCommand
                 parseResult.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
                 parseResult.GetValue(rate),
                 TimeSpan.FromSeconds(Math.Max(0, parseResult.GetValue(warmup))),
-                parseResult.GetValue(mode) == "seal");
+                parseResult.GetValue(mode) == "seal",
+                Math.Max(0, parseResult.GetValue(logs)));
             var progress = parseResult.InvocationConfiguration.Error;
             try
             {
@@ -69,8 +74,8 @@ public static class BenchCommand
                 JsonObject report;
                 // Proof reads need the admin token too: entries are private unless the node says otherwise.
                 if (!NodeOptions.TryAdminToken(parseResult, tokenFile, out var token, out var exit)) return exit;
-                report = parseResult.GetValue(proofs)
-                    ? await ProofsAsync(http, token, settings, progress, ct)
+                report = parseResult.GetValue(proofs) ? await ProofsAsync(http, token, settings, progress, ct)
+                    : settings.Logs > 0 ? await ManyLogsAsync(http, token, settings, progress, ct)
                     : await SubmitAsync(http, token, settings, progress, ct);
                 var output = parseResult.InvocationConfiguration.Output;
                 output.WriteLine(parseResult.GetValue(GlobalOptions.Json) ? report.ToJsonString() : Text(report));
@@ -89,7 +94,7 @@ public static class BenchCommand
     }
 
     private sealed record BenchSettings(bool Batch, int BatchSize, SignatureAlg Alg, int Records, int Concurrency, TimeSpan? Duration, double? Rate, TimeSpan Warmup,
-        bool Seal = false);
+        bool Seal = false, int Logs = 0);
 
     /// <summary>One pre-built request: its body and how many records it carries.</summary>
     private sealed record Request(byte[] Body, int Records);
@@ -126,25 +131,16 @@ public static class BenchCommand
             hashRate = HashCeilingRate(requests[0].Body.Length / s.BatchSize, s.BatchSize);
         }
 
-        var path = s.Batch ? "v1/evidence/batch" : "v1/evidence";
-        async Task<(bool, string, ulong)> Send(Request request, CancellationToken token)
-        {
-            using var content = new ByteArrayContent(request.Body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(path, content, token);
-            var bytes = await response.Content.ReadAsByteArrayAsync(token);
-            if (!response.IsSuccessStatusCode) return (false, ProblemCode(response.StatusCode, bytes), 0UL);
-            return (true, "", LastLeafIndex(bytes, s.Batch));
-        }
+        var send = Submitter(http, s);
         RunResult? warm = null;
         if (warmupRequests.Count > 0)
         {
             progress.WriteLine($"\rwarm-up: up to {s.Warmup.TotalSeconds:0.#} s or {warmupRecords} records, excluded from all figures");
-            warm = await RunAsync(http, warmupRequests, s with { Duration = s.Warmup, Rate = null }, progress, ct, Send);
+            warm = await RunAsync(http, warmupRequests, s with { Duration = s.Warmup, Rate = null }, progress, ct, send);
         }
 
         var sizeBefore = await CheckpointSizeAsync(http, ct);
-        var run = await RunAsync(http, requests, s, progress, ct, Send);
+        var run = await RunAsync(http, requests, s, progress, ct, send);
         var sizeAfter = await CheckpointSizeAsync(http, ct);
 
         var rate = run.AcceptedRecords / run.Seconds;
@@ -180,6 +176,20 @@ public static class BenchCommand
             report["ratioToHashCeiling"] = Math.Round(rate / hashes, 3);
         }
         return report;
+    }
+
+    /// <summary>Sends one pre-built request to the evidence route of its mode: ok, or the problem's code, and the last leaf it got.</summary>
+    private static Func<Request, CancellationToken, Task<(bool Ok, string Code, ulong LastLeaf)>> Submitter(HttpClient http, BenchSettings s)
+    {
+        var path = s.Batch ? "v1/evidence/batch" : "v1/evidence";
+        return async (request, token) =>
+        {
+            using var content = new ByteArrayContent(request.Body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync(path, content, token);
+            var bytes = await response.Content.ReadAsByteArrayAsync(token);
+            return response.IsSuccessStatusCode ? (true, "", LastLeafIndex(bytes, s.Batch)) : (false, ProblemCode(response.StatusCode, bytes), 0UL);
+        };
     }
 
     /// <summary>At most this many warm-up records: enough for a few seconds of tier-1 code at any rate this machine reaches.</summary>
@@ -307,14 +317,14 @@ public static class BenchCommand
     /// accepted request's submit→checkpointed time is when a checkpoint covering its last leaf was first seen.
     /// </summary>
     private static async Task<RunResult> RunAsync(HttpClient http, List<Request> requests, BenchSettings s, TextWriter progress, CancellationToken ct,
-        Func<Request, CancellationToken, Task<(bool Ok, string Code, ulong LastLeaf)>> send)
+        Func<Request, CancellationToken, Task<(bool Ok, string Code, ulong LastLeaf)>> send, string checkpointPath = "checkpoint")
     {
         var result = new RunResult();
         var pending = new ConcurrentQueue<(ulong LastLeaf, long Start)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
         var next = -1;
-        var poller = PollCheckpointsAsync(http, pending, result.Checkpointed, stop.Token);
+        var poller = PollCheckpointsAsync(http, pending, result.Checkpointed, checkpointPath, stop.Token);
         var reporter = ProgressAsync(progress, result, clock, stop.Token);
         var workers = Enumerable.Range(0, s.Concurrency).Select(async _ =>
         {
@@ -360,7 +370,7 @@ public static class BenchCommand
     }
 
     private static async Task PollCheckpointsAsync(HttpClient http, ConcurrentQueue<(ulong LastLeaf, long Start)> pending, ConcurrentBag<double> latencies,
-        CancellationToken ct)
+        string checkpointPath, CancellationToken ct)
     {
         var waiting = new List<(ulong LastLeaf, long Start)>();
         while (!ct.IsCancellationRequested)
@@ -370,7 +380,7 @@ public static class BenchCommand
                 // Take the answered requests first, then read: a checkpoint is only credited to requests whose receipt
                 // came before it was read, so submit→checkpointed is never shorter than submit→receipt.
                 while (pending.TryDequeue(out var p)) waiting.Add(p);
-                var size = await CheckpointSizeAsync(http, ct);
+                var size = await CheckpointSizeAsync(http, ct, checkpointPath);
                 var seen = Stopwatch.GetTimestamp();
                 waiting.RemoveAll(p =>
                 {
@@ -447,9 +457,9 @@ public static class BenchCommand
         };
     }
 
-    private static async Task<ulong> CheckpointSizeAsync(HttpClient http, CancellationToken ct)
+    private static async Task<ulong> CheckpointSizeAsync(HttpClient http, CancellationToken ct, string path = "checkpoint")
     {
-        using var response = await http.GetAsync("checkpoint", ct);
+        using var response = await http.GetAsync(path, ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return 0;
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode) throw new NodeProblemException((int)response.StatusCode, ProblemCode(response.StatusCode, Encoding.UTF8.GetBytes(text)), "GET /checkpoint failed");
@@ -498,7 +508,14 @@ public static class BenchCommand
     private static string Text(JsonObject r)
     {
         var sb = new StringBuilder();
-        if ((string?)r["mode"] == "proofs")
+        if (r["logs"] is JsonArray lanes)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{r["mode"]} {r["alg"]}, batch size {r["batchSize"]}, {lanes.Count} logs, concurrency {r["concurrency"]} per log\n");
+            foreach (var lane in lanes)
+                sb.Append(CultureInfo.InvariantCulture, $"  {lane!["origin"]}: {lane["accepted"]} of {lane["records"]} records in {lane["seconds"]} s = {lane["recordsPerSecond"]} records/s; receipt {Line(lane["latencyMs"]!["receipt"]!)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"total: {r["accepted"]} records in {r["seconds"]} s = {r["recordsPerSecond"]} records/s\n");
+        }
+        else if ((string?)r["mode"] == "proofs")
         {
             sb.Append(CultureInfo.InvariantCulture, $"proofs: {r["accepted"]} of {r["requests"]} GETs in {r["seconds"]} s on a log of {r["logSize"]}: {r["proofsPerSecond"]} proofs/s\n");
             sb.Append(CultureInfo.InvariantCulture, $"latency ms: {Line(r["latencyMs"]!["proof"]!)}\n");

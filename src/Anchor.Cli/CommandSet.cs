@@ -20,6 +20,7 @@ public static class CommandSet
         ProofCommand.Build(),
         InfoCommand.Build(),
         AdminCommands.Build(),
+        LogsCommands.Build(),
         ChainCommands.Build(),
         StatusCommand.Build(),
         AuditCommand.Build(),

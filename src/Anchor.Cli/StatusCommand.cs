@@ -39,6 +39,16 @@ public static class StatusCommand
             text.AppendLine(log?["checkpointAgeSeconds"] is { } age ? $", last checkpoint {age} s ago ({log?["checkpointTime"]})" : ", no checkpoint yet");
             if (log?["refusing"] is { } code) text.AppendLine($"  REFUSING TO SEQUENCE ({code}): {log?["problem"]}");
         }
+        if (status["logs"] is JsonArray logs)
+        {
+            text.AppendLine("logs");
+            foreach (var l in logs)
+            {
+                text.AppendLine($"  {l?["origin"]}  size {l?["size"]}  {l?["state"]}{(l?["frozenSize"] is { } frozen ? $" at {frozen}" : "")}  sequencer {l?["sequencer"]}");
+                if (l?["problem"] is { } problem) text.AppendLine($"    problem: {problem}");
+            }
+        }
+        else if (status["logs"]?["error"] is { } logsError) text.AppendLine($"logs\n  unavailable: {logsError}");
         text.AppendLine("chains");
         if (status["chains"] is JsonArray chains)
         {

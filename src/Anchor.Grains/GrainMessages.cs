@@ -46,18 +46,19 @@ public sealed record VerifiedRecord(
     [property: Id(7)] ulong KeyEntry,
     [property: Id(8)] string ReceivedAt,
     [property: Id(9)] byte[] LeafData,
-    [property: Id(10)] byte[] LeafHash)
+    [property: Id(10)] byte[] LeafHash,
+    [property: Id(11)] string? Log = null)
 {
     /// <summary>
     /// A single record received at <paramref name="receivedAt"/>: d_i's leaf hash (<paramref name="contentDigest"/> when the
     /// caller has it already: the verifier hashes it from the statement it checked), its entry and its leaf hash.
     /// </summary>
     public static VerifiedRecord Single(string provider, string keyId, CanonicalEvidence evidence, string sig, ulong keyEntry, string receivedAt,
-        byte[]? contentDigest = null)
+        byte[]? contentDigest = null, string? log = null)
     {
         var data = LogEntry.LeafData(provider, keyId, evidence.Jcs, sig, receivedAt, Text(keyEntry));
         return new(provider, keyId, evidence, sig, null, 0, contentDigest ?? Statements.BatchLeafHash(provider, keyId, evidence.Jcs), keyEntry, receivedAt,
-            data, TreeHasher.HashLeaf(data));
+            data, TreeHasher.HashLeaf(data), log);
     }
 
     /// <summary>
@@ -66,7 +67,7 @@ public sealed record VerifiedRecord(
     /// <paramref name="sig"/> signs. Each record's entry carries its path in that tree.
     /// </summary>
     public static VerifiedRecord[] OfBatch(string provider, string keyId, CanonicalEvidence[] evidence, string sig, string root, ulong keyEntry,
-        string receivedAt, byte[] tree)
+        string receivedAt, byte[] tree, string? log = null)
     {
         var size = (ulong)evidence.Length;
         var batch = new BatchRef(root, Text(size), tree);
@@ -76,7 +77,7 @@ public sealed record VerifiedRecord(
         {
             var data = shared.LeafData((ulong)i, evidence[i].Jcs, FlatTree.Inclusion(tree, size, (ulong)i));
             records[i] = new VerifiedRecord(provider, keyId, evidence[i], sig, batch, i, tree[(i * TreeHasher.HashSize)..((i + 1) * TreeHasher.HashSize)],
-                keyEntry, receivedAt, data, TreeHasher.HashLeaf(data));
+                keyEntry, receivedAt, data, TreeHasher.HashLeaf(data), log);
         }
         return records;
     }
@@ -163,8 +164,9 @@ public sealed record SequencerStatus([property: Id(0)] bool Ready, [property: Id
     [property: Id(4)] string? Code = null);
 
 /// <summary>
-/// A key as registered: its descriptor JSON, its registration entry in the log, when it stops being valid, and for a
-/// certified key the window of its certificate chain.
+/// A key as registered: its descriptor JSON, its registration entry in the log, when it stops being valid, for a
+/// certified key the window of its certificate chain, and the log its registration entry is in (null: the default log,
+/// as for every key registered before logs were many).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ProviderKeyState(
@@ -173,7 +175,8 @@ public sealed record ProviderKeyState(
     [property: Id(2)] DateTimeOffset? RevokedAt,
     [property: Id(3)] ulong KeyEntry,
     [property: Id(4)] DateTimeOffset? CertifiedFrom = null,
-    [property: Id(5)] DateTimeOffset? CertifiedUntil = null)
+    [property: Id(5)] DateTimeOffset? CertifiedUntil = null,
+    [property: Id(6)] string? Log = null)
 {
     /// <summary>A key signs for entries received before its revocation, never after.</summary>
     public bool ValidAt(DateTimeOffset time) => RevokedAt is null || time < RevokedAt;
@@ -239,4 +242,5 @@ public sealed class SequencerUnavailableException(string detail, string code = S
 public sealed record ProviderDescription(
     [property: Id(0)] string Name,
     [property: Id(1)] DateTimeOffset RegisteredAt,
-    [property: Id(2)] Dictionary<string, ProviderKeyState> Keys);
+    [property: Id(2)] Dictionary<string, ProviderKeyState> Keys,
+    [property: Id(3)] string? Log = null);

@@ -4,10 +4,17 @@ namespace Anchor.Grains;
 public interface IProviderGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Registers the provider and appends a registration entry per key to the log. False when the provider already exists
-    /// (nothing changes then); throws <see cref="RecordRefusedException"/> when a key's proof of possession does not verify.
+    /// Registers the provider on <paramref name="log"/> (a registered origin) and appends a registration entry per key to
+    /// that log. False when the provider already exists (nothing changes then); throws <see cref="RecordRefusedException"/>
+    /// when a key's proof of possession does not verify, or the log is frozen.
     /// </summary>
-    Task<bool> Register(string name, NewKey[] keys, byte[] readTokenHash);
+    Task<bool> Register(string name, NewKey[] keys, byte[] readTokenHash, string log);
+
+    /// <summary>
+    /// Moves the provider to <paramref name="log"/> (a registered, open log): appends the registrations of its valid keys there,
+    /// then sends its key events and records there. Answers the provider's log; null when the provider is unknown.
+    /// </summary>
+    Task<string?> MoveTo(string log);
 
     /// <summary>False when the provider is unknown; throws <see cref="RecordRefusedException"/> when the key id is taken or its proof of possession fails.</summary>
     Task<bool> AddKey(NewKey key);

@@ -21,6 +21,13 @@ public interface ISequencerGrain : IGrainWithStringKey
     Task<SequencerStatus> Status();
 
     /// <summary>
+    /// Freezes the log at its size once what is pooled is committed: from then on every record and key event is refused
+    /// with <c>log_frozen</c>, and the log stays readable. Answers the frozen size; a second call answers the first freeze's.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ulong> Freeze();
+
+    /// <summary>
     /// Checks that the log's head contains every tree the node published, and <paramref name="tree"/> too (say, the latest
     /// anchor on a chain); null when it does, else the problem, and the sequencer refuses from then on (<see cref="ForkGuard"/>).
     /// Anchoring calls it before each round, so that a rolled-back head is never anchored.

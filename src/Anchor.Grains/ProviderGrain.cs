@@ -15,16 +15,21 @@ public sealed class ProviderState
     [Id(1)] public Dictionary<string, ProviderKeyState> Keys { get; set; } = new(StringComparer.Ordinal);
     [Id(2)] public byte[]? ReadTokenHash { get; set; }
     [Id(3)] public DateTimeOffset RegisteredAt { get; set; }
+    /// <summary>The log its key events and records go to; null (state written before logs were many): the default log.</summary>
+    [Id(4)] public string? Log { get; set; }
 }
 
 /// <summary>
 /// Holds one provider's keys and revocations. Every key registration and revocation is first appended to the log as an
 /// entry (<see cref="KeyRegistration"/>, <see cref="KeyRevocation"/>), then written to grain state, then told to every
 /// silo's key cache that holds a lease (<see cref="ProviderKeyCache"/>), and only then acknowledged.
+/// A provider belongs to one log of the cluster: its key events and records go to that log's sequencer, and each key
+/// state names the log its registration entry is in. Moving to another log appends the registrations of its valid keys
+/// there first (bundles prove a record's key from the record's own log), then switches the state in one write.
 /// </summary>
 public sealed class ProviderGrain(
     [PersistentState("provider", ProviderGrain.StorageName)] IPersistentState<ProviderState> state,
-    TimeProvider time, LogStore store) : Grain, IProviderGrain
+    TimeProvider time, LogSet logs) : Grain, IProviderGrain
 {
     public const string StorageName = "providers";
 
@@ -44,19 +49,21 @@ public sealed class ProviderGrain(
         return base.OnActivateAsync(cancellationToken);
     }
 
-    public async Task<bool> Register(string name, NewKey[] keys, byte[] readTokenHash)
+    public async Task<bool> Register(string name, NewKey[] keys, byte[] readTokenHash, string log)
     {
         if (Known) return false;
         var now = time.GetUtcNow();
         var provider = this.GetPrimaryKeyString();
         // In the log first: a key the log does not show registered signs nothing a court could check.
-        var indices = await Sequencer.AppendKeyEvents([.. keys.Select(k => new KeyEvent(Registration(provider, k, now).LeafData(), null))]);
+        var indices = await SequencerOf(log).AppendKeyEvents([.. keys.Select(k => new KeyEvent(Registration(provider, k, now).LeafData(), null))]);
         state.State = new ProviderState
         {
             Name = name,
-            Keys = keys.Select((k, i) => (k, i)).ToDictionary(x => x.k.KeyId, x => new ProviderKeyState(x.k.DescriptorJson, now, null, indices[x.i], x.k.CertifiedFrom, x.k.CertifiedUntil), StringComparer.Ordinal),
+            Keys = keys.Select((k, i) => (k, i)).ToDictionary(x => x.k.KeyId,
+                x => new ProviderKeyState(x.k.DescriptorJson, now, null, indices[x.i], x.k.CertifiedFrom, x.k.CertifiedUntil, log), StringComparer.Ordinal),
             ReadTokenHash = readTokenHash,
             RegisteredAt = now,
+            Log = log,
         };
         await state.WriteStateAsync();
         await TellCachesAsync();
@@ -70,8 +77,8 @@ public sealed class ProviderGrain(
         if (state.State.Keys.ContainsKey(key.KeyId))
             throw new RecordRefusedException("key_exists", $"provider {this.GetPrimaryKeyString()} already has a key '{key.KeyId}'");
         var now = time.GetUtcNow();
-        var indices = await Sequencer.AppendKeyEvents([new KeyEvent(Registration(this.GetPrimaryKeyString(), key, now).LeafData(), null)]);
-        state.State.Keys[key.KeyId] = new ProviderKeyState(key.DescriptorJson, now, null, indices[0], key.CertifiedFrom, key.CertifiedUntil);
+        var indices = await SequencerOf(Log).AppendKeyEvents([new KeyEvent(Registration(this.GetPrimaryKeyString(), key, now).LeafData(), null)]);
+        state.State.Keys[key.KeyId] = new ProviderKeyState(key.DescriptorJson, now, null, indices[0], key.CertifiedFrom, key.CertifiedUntil, Log);
         await state.WriteStateAsync();
         await TellCachesAsync();
         return true;
@@ -86,7 +93,8 @@ public sealed class ProviderGrain(
         var at = time.GetUtcNow();
         // The sequencer refuses records under the key from the revocation entry on, whatever a cache still holds.
         var revocation = new KeyRevocation(this.GetPrimaryKeyString(), keyId, key.KeyEntry.ToString(System.Globalization.CultureInfo.InvariantCulture), Times.ToText(at));
-        await Sequencer.AppendKeyEvents([new KeyEvent(revocation.LeafData(), key.KeyEntry)]);
+        // In the log of its registration, which the revocation names by index.
+        await SequencerOf(key.Log ?? logs.DefaultOrigin).AppendKeyEvents([new KeyEvent(revocation.LeafData(), key.KeyEntry)]);
         state.State.Keys[keyId] = key with { RevokedAt = at };
         await state.WriteStateAsync();
         // Revocation holds from the moment the caller is answered: no silo may still hold the key valid then.
@@ -94,7 +102,40 @@ public sealed class ProviderGrain(
         return at;
     }
 
-    private ISequencerGrain Sequencer => GrainFactory.GetGrain<ISequencerGrain>(store.Origin);
+    /// <summary>The provider's log.</summary>
+    private string Log => state.State.Log ?? logs.DefaultOrigin;
+
+    private ISequencerGrain SequencerOf(string log) => GrainFactory.GetGrain<ISequencerGrain>(log);
+
+    public async Task<string?> MoveTo(string log)
+    {
+        if (!Known) return null;
+        var from = Log;
+        if (log == from) return from;
+        var provider = this.GetPrimaryKeyString();
+        var now = time.GetUtcNow();
+        // Each valid key's registration again, in the new log, with its proof of possession read from the old one (the pop
+        // signs provider, key id and key, not a log): records there name entries of that log. Revoked keys stay behind.
+        var source = logs.Store(from);
+        var head = await source.ReadHeadAsync();
+        var moving = state.State.Keys.Where(k => k.Value.RevokedAt is null).OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
+        var events = new List<KeyEvent>();
+        foreach (var (keyId, key) in moving)
+        {
+            var stored = await source.ReadLeafAsync(key.KeyEntry, head)
+                ?? throw new InvalidOperationException($"key '{keyId}' names entry {key.KeyEntry} of log '{from}', which it does not hold");
+            var old = KeyRegistration.FromJson(Anchor.Core.Json.Jcs.ParseStrict(stored.Data));
+            events.Add(new KeyEvent(new KeyRegistration(provider, keyId, old.Key, old.Pop, Times.ToText(now)).LeafData(), null));
+        }
+        var indices = await SequencerOf(log).AppendKeyEvents([.. events]);
+        for (var i = 0; i < moving.Count; i++) state.State.Keys[moving[i].Key] = moving[i].Value with { KeyEntry = indices[i], Log = log };
+        state.State.Log = log;
+        await state.WriteStateAsync();
+        // Records verified under the old state still go to the old log, which is frozen (or was left): they are refused there,
+        // and their retries find the new state.
+        await TellCachesAsync();
+        return log;
+    }
 
     /// <summary>The key's registration entry; refuses a key whose proof of possession does not verify.</summary>
     private static KeyRegistration Registration(string provider, NewKey key, DateTimeOffset at)
@@ -162,7 +203,7 @@ public sealed class ProviderGrain(
     }
 
     public Task<ProviderDescription?> Describe() =>
-        Task.FromResult(Known ? new ProviderDescription(state.State.Name!, state.State.RegisteredAt, new(state.State.Keys, StringComparer.Ordinal)) : null);
+        Task.FromResult(Known ? new ProviderDescription(state.State.Name!, state.State.RegisteredAt, new(state.State.Keys, StringComparer.Ordinal), Log) : null);
 
     public Task<bool> CheckReadToken(byte[] tokenHash) =>
         Task.FromResult(Known && state.State.ReadTokenHash is { } stored && CryptographicOperations.FixedTimeEquals(stored, tokenHash));

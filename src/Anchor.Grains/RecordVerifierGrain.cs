@@ -34,18 +34,18 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
 
     private async Task<VerifiedRecord> CheckSingle(string provider, string keyId, CanonicalEvidence evidence, string sig)
     {
-        var (verifier, keyEntry) = await KeyFor(provider, keyId);
+        var (verifier, keyEntry, log) = await KeyFor(provider, keyId);
         var statement = Statements.Single(provider, keyId, evidence.Jcs);
         var signature = Signature(sig);
         if (!verifier.Verify(statement, signature)) throw NotVerified(provider, keyId, verifier, signature.Length);
         // The statement is the prefix then d_i: the content digest is d_i's leaf hash.
         return VerifiedRecord.Single(provider, keyId, evidence, sig, keyEntry, Times.ToText(time.GetUtcNow()),
-            TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length)));
+            TreeHasher.HashLeaf(statement.AsSpan(Statements.SinglePrefix.Length)), log);
     }
 
     private async Task<VerifiedRecord[]> CheckBatch(string provider, string keyId, CanonicalEvidence[] evidence, string root, string sig)
     {
-        var (verifier, keyEntry) = await KeyFor(provider, keyId);
+        var (verifier, keyEntry, log) = await KeyFor(provider, keyId);
         var leafHashes = new byte[evidence.Length * TreeHasher.HashSize];
         for (var i = 0; i < evidence.Length; i++) Statements.BatchLeafHash(provider, keyId, evidence[i].Jcs).CopyTo(leafHashes, i * TreeHasher.HashSize);
         // The whole tree once: its root is checked here, its paths go into the entries, and the sequencer stores it as it is.
@@ -58,11 +58,14 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         var signature = Signature(sig);
         if (!verifier.Verify(Statements.Batch(provider, keyId, root, size), signature)) throw NotVerified(provider, keyId, verifier, signature.Length);
 
-        return VerifiedRecord.OfBatch(provider, keyId, evidence, sig, root, keyEntry, Times.ToText(time.GetUtcNow()), tree);
+        return VerifiedRecord.OfBatch(provider, keyId, evidence, sig, root, keyEntry, Times.ToText(time.GetUtcNow()), tree, log);
     }
 
-    /// <summary>The key's verifier and the leaf index of its registration entry, which the record's entry will name.</summary>
-    private async Task<(SignatureVerifier Verifier, ulong KeyEntry)> KeyFor(string provider, string keyId)
+    /// <summary>
+    /// The key's verifier, the leaf index of its registration entry, which the record's entry will name, and the log that
+    /// entry is in (null: the default log): the record goes to that log, whose bundles prove the key from the same tree.
+    /// </summary>
+    private async Task<(SignatureVerifier Verifier, ulong KeyEntry, string? Log)> KeyFor(string provider, string keyId)
     {
         var lookup = await keys.GetAsync(provider, keyId);
         if (!lookup.ProviderKnown) throw new RecordRefusedException(ErrorCodes.ProviderUnknown, $"no provider '{Short(provider)}' is registered");
@@ -73,13 +76,13 @@ public sealed class RecordVerifierGrain(TimeProvider time, ProviderKeyCache keys
         if (!key.CertifiedAt(now))
             throw new RecordRefusedException(ErrorCodes.CertificateExpired,
                 $"the certificate chain of key '{keyId}' of provider '{provider}' is valid from {Times.ToText(key.CertifiedFrom!.Value)} to {Times.ToText(key.CertifiedUntil!.Value)}, not now");
-        if (Verifiers.TryGet(key.DescriptorJson, out var cached)) return (cached, key.KeyEntry);
+        if (Verifiers.TryGet(key.DescriptorJson, out var cached)) return (cached, key.KeyEntry, key.Log);
         var error = "not a JSON object";
         if (JsonNode.Parse(key.DescriptorJson) is not JsonObject json || !KeyDescriptor.TryFromJson(json, out var descriptor, out error)
             || !SignatureVerifier.TryCreate(descriptor, out var verifier, out error))
             throw new InvalidOperationException($"stored key '{keyId}' of provider '{provider}' no longer parses: {error}");
         Verifiers.Set(key.DescriptorJson, verifier);
-        return (verifier, key.KeyEntry);
+        return (verifier, key.KeyEntry, key.Log);
     }
 
     /// <summary>

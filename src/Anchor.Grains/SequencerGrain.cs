@@ -13,18 +13,27 @@ namespace Anchor.Grains;
 /// exist (a partition, a stale silo), the head CAS makes the loser fail its callers instead of forking.
 /// While the head lacks a tree the node already published (<see cref="ForkGuard"/>), it refuses every record with
 /// <c>log_rolled_back</c> and checks again every <see cref="RecheckRefusalEvery"/>.
+/// Keyed by origin: one activation per registered log (<see cref="SequencedLogs"/>), each with its own store, signer and
+/// guard; an unknown origin fails the activation. A frozen log (<see cref="Freeze"/>) refuses every record and key event
+/// with <c>log_frozen</c>; the freeze is recorded by this grain once no append is in flight, so the size it records is the log's last.
 /// </summary>
 [Reentrant, Orleans.Placement.PreferLocalPlacement] // Local: the first silo to need the sequencer runs it, without a network hop for its callers.
-public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, TimeProvider time, ForkGuard guard,
+public sealed partial class SequencerGrain(SequencedLogs logs, TimeProvider time,
     IOptions<SequencerOptions> options, ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
     private const int MaxWaitingPools = 8;
     public static readonly TimeSpan RecheckRefusalEvery = TimeSpan.FromSeconds(5);
-    private readonly LogSequencer _sequencer = new(store, signer, guard);
+    // The log this activation sequences, resolved from its key at activation (SequencedLogs).
+    private LogStore _store = null!;
+    private ForkGuard _guard = null!;
+    private LogSequencer _sequencer = null!;
+    private RegisteredLog? _frozen;
+    private bool _freezing;
     private readonly SequencerOptions _options = options.Value;
     private List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedCall> Done)> _pool = [];
     private List<(KeyEvent[] Events, TaskCompletionSource<ulong[]> Done)> _keyEvents = [];
     private int _pooled;
+    private SequencerMetrics _metrics = null!;
     private bool _flushing;
     private string? _problem;
     private string? _refusal;
@@ -32,8 +41,13 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (this.GetPrimaryKeyString() != store.Origin)
-            throw new InvalidOperationException($"this silo sequences log '{store.Origin}', not '{this.GetPrimaryKeyString()}'");
+        var origin = this.GetPrimaryKeyString();
+        var (log, registered) = await logs.FindAsync(origin)
+            ?? throw new InvalidOperationException($"no log '{origin}' is registered in this cluster (POST /v1/admin/logs creates one)");
+        (_store, _guard) = (log.Store, log.Guard);
+        _sequencer = new LogSequencer(log.Store, log.Signer, log.Guard);
+        _metrics = new SequencerMetrics(origin);
+        if (registered.IsFrozen) _frozen = registered;
         await TryLoadAsync();
         // KeepAlive: an idle sequencer stays, so the next caller does not wait for a reload.
         this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(_options.Period, _options.Period) { Interleave = true, KeepAlive = true });
@@ -58,6 +72,11 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     {
         var done = new TaskCompletionSource<SequencedCall>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (records.Length == 0) return Task.FromResult(new SequencedCall([], null, 0, null, null));
+        if (Frozen() is { } frozen) return Task.FromException<SequencedCall>(frozen);
+        // The record names a key entry of its provider's log: in any other log that index is another entry.
+        if (records.FirstOrDefault(r => (r.Log ?? logs.Set.DefaultOrigin) != _store.Origin) is { } stray)
+            return Task.FromException<SequencedCall>(new RecordRefusedException(ErrorCodes.LogMismatch,
+                $"provider '{stray.Provider}' submits to log '{stray.Log ?? logs.Set.DefaultOrigin}', not '{_store.Origin}'"));
         if (_refusal is { } refusal) return Task.FromException<SequencedCall>(new SequencerUnavailableException(refusal, ErrorCodes.LogRolledBack));
         // Backpressure: when Redis is slower than the callers, refuse early rather than hold unbounded memory.
         if (_pooled + records.Length > MaxWaitingPools * _options.PoolSize && _pooled > 0)
@@ -73,10 +92,36 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
     public Task<ulong[]> AppendKeyEvents(KeyEvent[] events)
     {
         if (events.Length == 0) return Task.FromResult<ulong[]>([]);
+        if (Frozen() is { } frozen) return Task.FromException<ulong[]>(frozen);
         var done = new TaskCompletionSource<ulong[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         _keyEvents.Add((events, done));
         if (!_flushing) _ = FlushSoonAsync();
         return done.Task;
+    }
+
+    private RecordRefusedException? Frozen() => _frozen is { } f
+        ? new RecordRefusedException(ErrorCodes.LogFrozen, $"log '{_store.Origin}' is frozen at size {f.FrozenSize} since {f.FrozenAt}: it takes no more records; " +
+                                                          "its providers move to an open log (POST /v1/admin/providers/{id}/move)")
+        : _freezing ? new RecordRefusedException(ErrorCodes.LogFrozen, $"log '{_store.Origin}' is being frozen: it takes no more records") : null;
+
+    public async Task<ulong> Freeze()
+    {
+        if (_frozen is { } frozen) return frozen.FrozenSize!.Value;
+        // From now on nothing joins the pool; what was accepted before is committed first, so the size recorded is the last.
+        _freezing = true;
+        try
+        {
+            while (_flushing) await Task.Delay(10);
+            await FlushAsync();
+            var head = await _store.ReadHeadAsync();
+            _frozen = await logs.Set.FreezeAsync(_store.Origin, head.Size, Times.ToText(time.GetUtcNow()));
+            LogFrozen(logger, _store.Origin, _frozen.FrozenSize!.Value);
+            return _frozen.FrozenSize!.Value;
+        }
+        finally
+        {
+            _freezing = false; // Not recorded (Redis failed): the log stays open.
+        }
     }
 
     public Task<SequencerStatus> Status() =>
@@ -85,7 +130,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     public async Task<string?> CheckPublished(PublishedTree? tree)
     {
-        var (_, problem) = await guard.CheckAsync(store.ReadHeadAsync, tree);
+        var (_, problem) = await _guard.CheckAsync(_store.ReadHeadAsync, tree);
         // A problem found here also stops sequencing; one resolved is picked up by the timer's reload (not here, where a
         // batch may be in flight).
         if (problem is not null) Refuse(problem);
@@ -163,27 +208,27 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
 
     private async Task CommitAsync(List<(VerifiedRecord[] Records, TaskCompletionSource<SequencedCall> Done)> take, int count)
     {
-        var started = SequencerMetrics.CommitStarted();
+        var started = _metrics.CommitStarted();
         try
         {
             if (_sequencer.Head is null) await _sequencer.LoadAsync();
             var results = await _sequencer.SequenceAsync([.. take.Select(t => t.Records)]);
             _problem = null;
             for (var i = 0; i < take.Count; i++) take[i].Done.SetResult(results[i]);
-            SequencerMetrics.Committed(started, count);
+            _metrics.Committed(started, count);
             LogCommitted(logger, count, _sequencer.Head!.Size);
         }
         catch (LogRolledBackException ex)
         {
             Refuse(ex.Message);
-            SequencerMetrics.CommitFailed();
+            _metrics.CommitFailed();
             foreach (var (_, done) in take) done.SetException(new SequencerUnavailableException(ex.Message, ErrorCodes.LogRolledBack));
         }
         catch (Exception ex)
         {
             var failure = ex as SequencerUnavailableException ?? new SequencerUnavailableException($"the sequencer failed: {ex.Message}");
             _problem = failure.Detail;
-            SequencerMetrics.CommitFailed();
+            _metrics.CommitFailed();
             LogBatchFailed(logger, count, failure.Detail);
             foreach (var (_, done) in take) done.SetException(failure);
             await TryLoadAsync();
@@ -222,7 +267,7 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
             var head = await _sequencer.LoadAsync();
             _problem = null;
             _refusal = null;
-            LogLoaded(logger, store.Origin, head.Size);
+            LogLoaded(logger, _store.Origin, head.Size);
         }
         catch (LogRolledBackException ex)
         {
@@ -232,9 +277,12 @@ public sealed partial class SequencerGrain(LogStore store, NoteSigner signer, Ti
         catch (Exception ex)
         {
             _problem = $"cannot load the log head: {ex.Message}";
-            LogLoadFailed(logger, ex, store.Origin);
+            LogLoadFailed(logger, ex, _store.Origin);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log {Origin} is frozen at size {Size}: it takes no more records")]
+    private static partial void LogFrozen(ILogger logger, string origin, ulong size);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Committed {Count} records; log size {Size}")]
     private static partial void LogCommitted(ILogger logger, int count, ulong size);

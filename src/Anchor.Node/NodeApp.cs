@@ -78,7 +78,6 @@ public static partial class NodeApp
         var logStore = new LogStore(redis, options.Origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20, commit);
         var anchorStore = new AnchorStore(redis, options.Origin);
         builder.Services.AddSingleton(logStore);
-        builder.Services.AddSingleton<IMemberLogs>(new NodeLogs(logStore));
         builder.Services.AddSingleton<ProviderRoots>();
         builder.Services.AddSingleton<NodeTrust>();
         builder.Services.AddSingleton(durability);
@@ -103,6 +102,13 @@ public static partial class NodeApp
         }
         else builder.Services.AddSingleton(new SealedLog(logStore, signer, null));
         builder.Services.AddSingleton(sealedAnchors);
+        // Many logs: the configured origin is the default; others are created through the admin API (docs/api.md).
+        var logSet = new LogSet(redis, logStore, origin => new LogStore(redis, origin, (long)options.Cache.TileMiB << 20, (long)options.Cache.BatchMiB << 20, commit));
+        builder.Services.AddSingleton(logSet);
+        builder.Services.AddSingleton<IMemberLogs>(logSet);
+        builder.Services.AddSingleton(sp => new SequencedLogs(logSet, new SequencedLog(logStore, signer, sp.GetRequiredService<ForkGuard>()),
+            origin => OpenLog(logSet.Store(origin), options, redis, sp)));
+        builder.Services.AddSingleton<ServedLogs>();
         builder.Services.Configure<AnchoringOptions>(a =>
         {
             a.Interval = TimeSpan.FromSeconds(options.Anchoring.IntervalSeconds);
@@ -175,6 +181,7 @@ public static partial class NodeApp
         EvidenceEndpoints.Map(app);
         ProofEndpoints.Map(app);
         LogEndpoints.Map(app);
+        LogSetEndpoints.Map(app);
         VerifyPage.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new OperatorOnly()).ExcludeFromDescription();
         app.MapOrleansDashboard(routePrefix: "/dashboard").WithMetadata(new OperatorOnly()).ExcludeFromDescription();
@@ -187,6 +194,19 @@ public static partial class NodeApp
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Anchor.Node.Startup");
         LogStarting(log, options.Origin, signer.VerifierKey.ToString(), options.Http.Port, options.Silo.Port);
         return app;
+    }
+
+    /// <summary>
+    /// A log other than the default: the node's log key under the log's origin, and its own witness and fork guard. Its
+    /// witness is in a folder of its own under the witness folder (the default log's stays where it was).
+    /// </summary>
+    private static SequencedLog OpenLog(LogStore store, AnchorOptions options, IConnectionMultiplexer redis, IServiceProvider services)
+    {
+        var signer = NodeState.LoadLogKey(options.StateDir, store.Origin);
+        var witness = new CheckpointWitness(NodeState.WitnessDirOf(options.StateDir, store.Origin), signer.VerifierKey);
+        var guard = new ForkGuard(store, new AnchorStore(redis, store.Origin), witness, signer.VerifierKey, [.. options.Chains.Select(c => c.Name)],
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<ForkGuard>>());
+        return new SequencedLog(store, signer, guard);
     }
 
     /// <summary>Plain HTTP/1.1 (what a cleartext Kestrel listener speaks anyway), with Kestrel's own refusals as problem+json.</summary>

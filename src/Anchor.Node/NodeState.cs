@@ -15,6 +15,13 @@ public static class NodeState
     /// <summary>The folder of the checkpoint witness (<see cref="Anchor.Storage.CheckpointWitness"/>), one pair of files per log.</summary>
     public const string WitnessDir = "witness";
 
+    /// <summary>
+    /// The witness folder of a log other than the configured one: a folder per log under <see cref="WitnessDir"/>, named
+    /// by the first 8 bytes of SHA-256 of its origin in hex (origins may hold '/').
+    /// </summary>
+    public static string WitnessDirOf(string stateDir, string origin) =>
+        Path.Combine(stateDir, WitnessDir, Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(origin)).AsSpan(0, 8)));
+
     public static NoteSigner LoadLogKey(string stateDir, string origin)
     {
         var seed = ReadOrCreate(Path.Combine(stateDir, LogKeyFile), () => RandomNumberGenerator.GetBytes(32));

@@ -99,6 +99,31 @@ public sealed class BenchCommandTests(RedisServer redis) : IDisposable
         Assert.Equal(0UL, await SizeAsync(node));
     }
 
+    [Fact]
+    public async Task With_logs_it_drives_each_log_and_counts_what_each_grew()
+    {
+        var nodeOrigin = $"bench-logs-{Guid.NewGuid():N}.test/log";
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, nodeOrigin, _state, $"--Anchor:RootOrigin={nodeOrigin}/root",
+            "--Anchor:RateLimit:PermitsPerSecond=100000", "--Anchor:RateLimit:Burst=100000"));
+        var tokenFile = Path.Combine(_state, "admin-token");
+        var (exit, output, error) = await CliRunner.Run("bench", "--node", node.Http.BaseAddress!.ToString(), "--admin-token-file", tokenFile,
+            "--mode", "batch", "--records", "300", "--batch-size", "50", "--concurrency", "2", "--warmup", "0", "--logs", "3", "--json");
+        Assert.True(exit == 0, output + error);
+        var report = JsonNode.Parse(output)!.AsObject();
+        var lanes = report["logs"]!.AsArray();
+        Assert.Equal(3, lanes.Count);
+        Assert.Equal(300, (long)report["accepted"]!);
+        foreach (var lane in lanes)
+        {
+            Assert.Equal(100, (long)lane!["accepted"]!);
+            // Each log grew by its provider's key registration and its 100 records, nothing else: the lanes did not mix.
+            var origin = (string)lane["origin"]!;
+            Assert.Equal("101", (await node.GetAnonymousAsync($"/v1/logs/{origin}")).Body["size"]!.GetValue<string>());
+        }
+        Assert.Equal(3, lanes.Select(l => (string)l!["origin"]!).Distinct().Count());
+        Assert.Equal(3, (await node.GetAnonymousAsync("/v1/logs")).Body["logs"]!.AsArray().Count); // The default and two created.
+    }
+
     private static async Task<ulong> SizeAsync(TestNode node)
     {
         var response = await node.Http.GetAsync("/checkpoint");

@@ -35,7 +35,8 @@ public sealed class OpenApiTests(RedisServer redis) : IDisposable
                 Assert.True(content.Value!["schema"] is JsonObject, $"{where}: no answer schema");
                 foreach (var (code, response) in operation["responses"]!.AsObject().Where(r => !r.Key.StartsWith('2')))
                     Assert.True(response!["content"]?["application/problem+json"]?["schema"] is JsonObject, $"{where} {code}: no problem schema");
-                if (method == "post" && !path.EndsWith("/read-token", StringComparison.Ordinal))
+                // Rotating a read token and freezing a log (POST /v1/admin/logs/{origin}/freeze) take no body.
+                if (method == "post" && !path.EndsWith("/read-token", StringComparison.Ordinal) && path != "/v1/admin/logs/{path}")
                     Assert.True(operation["requestBody"]?["content"]?["application/json"]?["schema"] is JsonObject, $"{where}: no request schema");
                 var security = operation["security"]?.AsArray().SelectMany(r => r!.AsObject().Select(s => s.Key)).ToList() ?? [];
                 if (path.StartsWith("/v1/admin", StringComparison.Ordinal)) Assert.Equal(["adminToken"], security);

@@ -75,7 +75,7 @@ public sealed class RedisClusterTests : IDisposable
         Assert.Contains("at size 303: entries, tiles,", output, StringComparison.Ordinal);
     }
 
-    private static async Task<int> CountKeysAsync(RedisServer server, string pattern)
+    internal static async Task<int> CountKeysAsync(RedisServer server, string pattern)
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { server.Connection } });
         var count = 0;

@@ -20,7 +20,7 @@ namespace Anchor.Node.Tests;
 /// checkpoint, and a trust file without the root log is refused.
 /// </summary>
 [Collection(NodeCollection.Name)]
-public sealed class RootLogTests(RedisServer redis) : IDisposable
+public sealed class RootLogTests(RedisServer redis, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("anchor-root-").FullName;
 
@@ -112,6 +112,91 @@ public sealed class RootLogTests(RedisServer redis) : IDisposable
         var (auditExit, auditText, auditError) = await CliRunner.Run("audit", "--redis", redis.Connection, "--origin", "root.test/root");
         Assert.True(auditExit == 0, auditText + auditError);
         Assert.Matches(@"[1-9]\d* time-stamp\(s\)", auditText);
+    }
+
+    /// <summary>
+    /// One anchor per round, whatever the number of logs: a round that seals 16 member checkpoints costs the gas of one that
+    /// seals one. Gas differs only by the calldata's zero bytes (4 gas each, 16 for others: roots are random), so the
+    /// execution gas (gasUsed − 21,000 − calldata) is compared exactly; both raw figures are printed.
+    /// </summary>
+    [Fact]
+    public async Task A_round_costs_the_same_gas_for_1_and_16_logs()
+    {
+        await using var anvil = await Anvil.StartAsync(31337);
+        string registry;
+        using (var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("deploy", anvil.Url, anvil.ChainId), DevAccounts.Key0))
+            registry = (await deployer.DeployAsync()).ContractAddress!;
+        var keyFile = Path.Combine(_state, "chain.key");
+        await File.WriteAllTextAsync(keyFile, DevAccounts.Key0 + "\n");
+        var run = Guid.NewGuid().ToString("N")[..8];
+        // Rounds an hour apart: after the first (at start), the test runs each round itself.
+        await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, $"gas-{run}.test/log0", Path.Combine(_state, "node"),
+        [
+            $"--Anchor:RootOrigin=gas-{run}.test/root", "--Anchor:Anchoring:IntervalSeconds=3600",
+            "--Anchor:Chains:0:Name=local", $"--Anchor:Chains:0:RpcUrl={anvil.Url}", "--Anchor:Chains:0:ChainId=31337",
+            $"--Anchor:Chains:0:Registry={registry}", $"--Anchor:Chains:0:KeyFile={keyFile}",
+        ]));
+        var chain = node.Services.GetRequiredService<IGrainFactory>().GetGrain<IChainAnchorGrain>("local");
+        var providers = new List<TestProvider> { new($"gas0-{run}") };
+        await providers[0].RegisterAsync(node);
+
+        // A first anchor writes the log's registry slots from zero; the rounds compared both update them.
+        await AnchoringTests.SubmitAsync(node, providers[0], 1);
+        var (_, first, _) = await RoundAsync(node, chain);
+        await AnchoringTests.SubmitAsync(node, providers[0], 1);
+        var (oneGas, oneSize, oneExecution) = await RoundAsync(node, chain);
+        Assert.Equal(first + 1, oneSize); // One member checkpoint: one root leaf.
+
+        for (var i = 1; i < 16; i++)
+        {
+            var origin = $"gas-{run}.test/log{i}";
+            Assert.Equal(201, (await node.PostAsync("/v1/admin/logs", new JsonObject { ["origin"] = origin }, node.AdminToken)).Status);
+            providers.Add(new TestProvider($"gas{i}-{run}"));
+            await providers[i].RegisterAsync(node, origin);
+        }
+        foreach (var provider in providers) await AnchoringTests.SubmitAsync(node, provider, 1);
+        var (sixteenGas, sixteenSize, sixteenExecution) = await RoundAsync(node, chain);
+        Assert.Equal(oneSize + 16, sixteenSize); // Sixteen member checkpoints in one round: sixteen root leaves, one anchor.
+
+        output.WriteLine($"gas of one anchoring round: 1 log {oneGas} (execution {oneExecution}), 16 logs {sixteenGas} (execution {sixteenExecution})");
+        Assert.Equal(oneExecution, sixteenExecution);
+
+        // Any log's entry verifies through the root log against the node's trust file, which lists all 16 logs and the root log.
+        var trust = TrustFile.FromJson((await node.GetAsync("/v1/trust")).Body);
+        Assert.Equal(17, trust.Logs.Count);
+        var (status, bundle) = await node.GetAsync($"/v1/logs/gas-{run}.test/log9/proofs/1");
+        Assert.True(status == 200 && bundle["root"] is not null && bundle["anchors"] is JsonArray { Count: 1 }, bundle.ToJsonString());
+        var report = await BundleVerifier.VerifyAsync(ProofBundle.FromJson(bundle), new VerifyOptions
+        {
+            Trust = trust,
+            Chains = new Dictionary<string, IAnchorLookup> { ["31337"] = new RpcAnchorLookup(anvil.Url) },
+        });
+        Assert.True(report.AllPassed, Describe(report));
+        foreach (var provider in providers) provider.Dispose();
+    }
+
+    /// <summary>Runs one anchoring round with a fresh seal; the anchor's gas, root tree size, and gas less the intrinsic and calldata cost.</summary>
+    private static async Task<(ulong Gas, ulong Size, ulong Execution)> RoundAsync(TestNode node, IChainAnchorGrain chain)
+    {
+        var sealedLog = node.Services.GetRequiredService<SealedLog>();
+        await node.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().KeyDeleteAsync(sealedLog.Log.Keys.Full("seal"));
+        var size = await chain.AnchorNow();
+        var record = Anchor.Grains.Anchoring.StoredAnchor.FromJson((await node.Services.GetRequiredService<AnchorStore>().ReadLatestRecordAsync("local"))!);
+        Assert.Equal(size, record.TreeSize);
+        var gas = record.GasUsed ?? throw new InvalidOperationException("the anchor has no gas recorded");
+        var input = await TransactionInputAsync(node, record.Anchor.TxHash);
+        var calldata = (ulong)input.Sum(b => b == 0 ? 4L : 16L);
+        return (gas, size, gas - 21_000 - calldata);
+    }
+
+    private static async Task<byte[]> TransactionInputAsync(TestNode node, string txHash)
+    {
+        var rpc = node.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AnchoringOptions>>().Value.Chains[0].RpcUrl;
+        using var http = new HttpClient();
+        var request = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "eth_getTransactionByHash", ["params"] = new JsonArray(txHash) };
+        using var answer = await http.PostAsync(rpc, new StringContent(request.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        var json = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
+        return Convert.FromHexString(json["result"]!["input"]!.GetValue<string>()[2..]);
     }
 
     private static async Task<(int Exit, string Output)> IndependentAsync(params string[] args)

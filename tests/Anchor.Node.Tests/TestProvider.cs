@@ -30,9 +30,11 @@ public sealed class TestProvider(string id, SignatureAlg alg = SignatureAlg.Ed25
         return json;
     }
 
-    public async Task RegisterAsync(TestNode node)
+    public async Task RegisterAsync(TestNode node, string? log = null)
     {
-        var (status, body) = await node.PostAsync("/v1/admin/providers", Registration(), node.AdminToken);
+        var registration = Registration();
+        if (log is not null) registration["log"] = log;
+        var (status, body) = await node.PostAsync("/v1/admin/providers", registration, node.AdminToken);
         Assert.True(status == 201, $"register {Id}: {status} {body.ToJsonString()}");
         ReadToken = body["readToken"]!.GetValue<string>();
     }

@@ -33,7 +33,7 @@ public sealed partial class RootLogGrain(SealedLog sealedLog, IMemberLogs member
         if (await seals.PublishedAsync() is not null) return head.Checkpoint;
         var batch = new LogBatch(head, await Root.ReadRangeAsync(head));
         var placed = new List<(string Member, ulong Size, ulong LeafIndex)>();
-        foreach (var member in (await members.ListAsync()).OrderBy(m => m.Origin, StringComparer.Ordinal))
+        foreach (var member in (await members.MembersAsync()).OrderBy(m => m.Origin, StringComparer.Ordinal))
         {
             var memberHead = await member.ReadHeadAsync();
             if (memberHead.Checkpoint is null || memberHead.Size <= await index.LastSizeAsync(member.Origin)) continue;

@@ -24,8 +24,11 @@ public static class AdminEndpoints
         admin.MapPost("/providers/{id}/keys", AddKeyAsync).WithSummary("Add a key { keyId, alg, publicKey | address, certificates?, pop }: a registration entry in the log");
         admin.MapDelete("/providers/{id}/keys/{keyId}", RevokeAsync)
             .WithSummary("Revoke a key from now on (a revocation entry in the log); entries before it stay valid");
+        admin.MapPost("/providers/{id}/move", MoveAsync)
+            .WithSummary("Move the provider to another open log { log }: its valid keys are registered there, and its records go there from then on");
         admin.MapPost("/providers/{id}/read-token", RotateReadTokenAsync)
             .WithSummary("Give the provider a new read token (shown once); the old one reads nothing from then on");
+        LogSetEndpoints.MapAdmin(admin);
         Observability.StatusEndpoint.Map(admin);
     }
 
@@ -65,15 +68,19 @@ public static class AdminEndpoints
             if (key.RevokedAt is { } revoked) json["revokedAt"] = Times.ToText(revoked);
             keys.Add(json);
         }
-        return new JsonObject { ["id"] = id, ["name"] = provider.Name, ["registeredAt"] = Times.ToText(provider.RegisteredAt), ["keys"] = keys };
+        var described = new JsonObject { ["id"] = id, ["name"] = provider.Name, ["registeredAt"] = Times.ToText(provider.RegisteredAt), ["keys"] = keys };
+        if (provider.Log is not null) described["log"] = provider.Log;
+        return described;
     }
 
-    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains, LogStore store, ProviderRoots roots, TimeProvider time)
+    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains, LogStore store, ServedLogs logs, ProviderRoots roots, TimeProvider time)
     {
         var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
-        RequestBody.OnlyKnown(body, "id", "name", "keys");
+        RequestBody.OnlyKnown(body, "id", "name", "keys", "log");
         var id = RequestBody.Id(body, "id");
         var name = RequestBody.String(body, "name");
+        // The operator's choice, or the least loaded open log.
+        var log = body["log"] is null ? await LogSetEndpoints.LeastLoadedAsync(logs) : (await LogSetEndpoints.OpenLogAsync(logs, RequestBody.String(body, "log"))).Registered.Origin;
         if (body["keys"] is not JsonArray keys || keys.Count == 0) throw new ProblemException(ErrorCodes.Malformed, "'keys' must be a non-empty array");
         var parsed = new List<NewKey>();
         foreach (var key in keys)
@@ -88,11 +95,25 @@ public static class AdminEndpoints
         await store.AddProviderAsync(id);
         var unknownLapsed = Task.Delay(KnownProviders.UnknownFor);
         bool registered;
-        try { registered = await grains.GetGrain<IProviderGrain>(id).Register(name, [.. parsed], hash); }
+        try { registered = await grains.GetGrain<IProviderGrain>(id).Register(name, [.. parsed], hash, log); }
         catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail); }
         if (!registered) throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
         await unknownLapsed;
-        return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token }.ToJsonString(), "application/json", statusCode: 201);
+        return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token, ["log"] = log }.ToJsonString(), "application/json", statusCode: 201);
+    }
+
+    private static async Task<IResult> MoveAsync(HttpContext context, string id, IGrainFactory grains, ServedLogs logs)
+    {
+        RequestBody.CheckId(id, "id");
+        var body = await RequestBody.ReadObjectAsync(context.Request, RequestBody.SingleLimit, context.RequestAborted);
+        RequestBody.OnlyKnown(body, "log");
+        var target = await LogSetEndpoints.OpenLogAsync(logs, RequestBody.String(body, "log"));
+        string? log;
+        try { log = await grains.GetGrain<IProviderGrain>(id).MoveTo(target.Registered.Origin); }
+        catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail); }
+        if (log is null) throw new ProblemException(ErrorCodes.ProviderUnknown, $"no provider '{id}' is registered", StatusCodes.Status404NotFound);
+        var provider = await grains.GetGrain<IProviderGrain>(id).Describe();
+        return Results.Text(Describe(id, provider!).ToJsonString(), "application/json");
     }
 
     private static async Task<IResult> RotateReadTokenAsync(string id, IGrainFactory grains, KnownProviders known)

@@ -58,6 +58,10 @@ public static class ApiDescription
             ("GET", "/v1/admin/providers") => (null, "ProviderList", "application/json"),
             ("GET", "/v1/admin/providers/{id}") => (null, "Provider", "application/json"),
             ("GET", "/v1/admin/status") => (null, "Status", "application/json"),
+            ("POST", "/v1/admin/providers/{id}/move") => ("ProviderMove", "Provider", "application/json"),
+            ("POST", "/v1/admin/logs") => ("LogCreation", "Log", "application/json"),
+            ("POST", "/v1/admin/logs/{path}") => (null, "Log", "application/json"),
+            ("GET", "/v1/logs") => (null, "LogList", "application/json"),
             ("GET", "/v1/proofs/{leafIndex}") => (null, "ProofBundle", "application/json"),
             ("GET", "/v1/proofs") or ("GET", "/v1/contracts/{contractId}/proofs") => (null, "BundlePage", "application/json"),
             ("GET", "/v1/consistency") => (null, "ConsistencyProof", "application/json"),
@@ -77,7 +81,7 @@ public static class ApiDescription
             };
         }
         operation.Responses ??= new OpenApiResponses();
-        var ok = method == "POST" && path == "/v1/admin/providers" ? "201" : "200";
+        var ok = method == "POST" && path is "/v1/admin/providers" or "/v1/admin/logs" ? "201" : "200";
         foreach (var code in operation.Responses.Keys.Where(c => c.StartsWith('2') && c != ok).ToList()) operation.Responses.Remove(code);
         operation.Responses[ok] = new OpenApiResponse
         {
@@ -138,8 +142,14 @@ public static class ApiDescription
             ("publicKey", Text("base64 (not for eth-personal)")), ("address", Text("0x address (eth-personal only)")), ("certificates", Array(Text("base64 DER, leaf first"))),
             ("pop", Text("base64 signature"))));
         yield return ("ProviderRegistration", Object("A provider and its keys.", ["id", "name", "keys"], ("id", Text("provider ID")), ("name", Text("display name")),
-            ("keys", Array(Ref("ProviderKey")))));
-        yield return ("ReadToken", Object("Shown once.", ["id", "readToken"], ("id", Text("provider ID")), ("readToken", Text("bearer token for the provider's entries"))));
+            ("keys", Array(Ref("ProviderKey"))), ("log", Text("the log's origin; without it, the least loaded open log"))));
+        yield return ("ReadToken", Object("Shown once.", ["id", "readToken"], ("id", Text("provider ID")), ("readToken", Text("bearer token for the provider's entries")),
+            ("log", Text("the provider's log (at registration)"))));
+        yield return ("ProviderMove", Object("The open log the provider moves to.", ["log"], ("log", Text("a registered, open log's origin"))));
+        yield return ("LogCreation", Object("A new log.", ["origin"], ("origin", Text("its name: first line of its checkpoints and name of its key"))));
+        yield return ("Log", Object("One log of the cluster.", ["origin", "logKey", "size", "state"], ("origin", Text("the log's name")), ("logKey", Text("vkey")),
+            ("size", Text("decimal")), ("state", Text("open or frozen")), ("createdAt", Text("RFC 3339")), ("frozenSize", Text("decimal")), ("frozenAt", Text("RFC 3339"))));
+        yield return ("LogList", Object("Every log of the cluster, the default first.", ["logs"], ("logs", Array(Ref("Log")))));
         yield return ("Provider", Any("A provider with its keys and their revocation times."));
         yield return ("ProviderList", Object("Every provider.", ["providers"], ("providers", Array(Ref("Provider")))));
         yield return ("Status", Any("Operational status: log size and checkpoint age, anchoring per chain, time-stamping per TSA, silos, Redis persistence. May hold numbers."));

@@ -29,7 +29,7 @@ public static class EvidenceEndpoints
     }
 
     private static async Task<IResult> SubmitAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter,
-        ProofBundles bundles, LogStore store, string? wait)
+        ServedLogs logs, string? wait)
     {
         var waitCheckpoint = ParseWait(wait);
         var (provider, keyId, evidence, sig) = await RequestBody.ReadAsync(context.Request, RequestBody.SingleLimit, SingleBody.Read, context.RequestAborted);
@@ -37,13 +37,15 @@ public static class EvidenceEndpoints
         var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifySingle(provider, keyId, evidence, sig);
         // Only now, with the signature verified, is the request the provider's to be counted against it.
         limiter.Acquire(context, provider);
-        var call = await grains.GetGrain<ISequencerGrain>(store.Origin).Append([verified]);
+        // The provider's log, as its key's registration entry is in it (null: the default log).
+        var origin = verified.Log ?? logs.Set.DefaultOrigin;
+        var call = await grains.GetGrain<ISequencerGrain>(origin).Append([verified]);
         var result = call.Records[0];
         if (result.ErrorCode is not null) throw new ProblemException(result.ErrorCode, result.ErrorDetail ?? result.ErrorCode);
-        var receipt = new Receipt(store.Origin, Text(result.LeafIndex), result.LeafHash!, Text(call.TreeSize),
+        var receipt = new Receipt(origin, Text(result.LeafIndex), result.LeafHash!, Text(call.TreeSize),
             [.. call.Inclusion!.Select(h => Core.Hex.Encode(h))], call.Checkpoint!);
 
-        var bundle = waitCheckpoint ? await bundles.AtCheckpointAsync(result.LeafIndex, result.Checkpoint!, context.RequestAborted) : null;
+        var bundle = waitCheckpoint ? await (await logs.GetAsync(origin)).Bundles.AtCheckpointAsync(result.LeafIndex, result.Checkpoint!, context.RequestAborted) : null;
         return Json(writer =>
         {
             // The entry arrives as its JCS: written as it is, never parsed again.
@@ -63,13 +65,14 @@ public static class EvidenceEndpoints
         });
     }
 
-    private static async Task<IResult> SubmitBatchAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter, LogStore store)
+    private static async Task<IResult> SubmitBatchAsync(HttpContext context, IGrainFactory grains, ProviderRateLimiter limiter, ServedLogs logs)
     {
         var (provider, keyId, evidence, root, sig) = await RequestBody.ReadAsync(context.Request, RequestBody.BatchLimit, BatchBody.Read, context.RequestAborted);
 
         var verified = await grains.GetGrain<IRecordVerifierGrain>(0).VerifyBatch(provider, keyId, new Orleans.Concurrency.Immutable<CanonicalEvidence[]>(evidence), root, sig);
         limiter.Acquire(context, provider); // After the signature, as for single records.
-        var call = await grains.GetGrain<ISequencerGrain>(store.Origin).Append(verified);
+        var origin = verified.FirstOrDefault()?.Log ?? logs.Set.DefaultOrigin;
+        var call = await grains.GetGrain<ISequencerGrain>(origin).Append(verified);
         if (call.Records.FirstOrDefault(r => r.ErrorCode is not null) is { } refused)
             throw new ProblemException(refused.ErrorCode!, refused.ErrorDetail ?? refused.ErrorCode!);
         return Json(writer =>
@@ -80,7 +83,7 @@ public static class EvidenceEndpoints
             var at = 0;
             foreach (var run in call.Runs!)
             {
-                new BatchReceipt(store.Origin, Text(run.First), Text((ulong)run.Count),
+                new BatchReceipt(origin, Text(run.First), Text((ulong)run.Count),
                     [.. call.Records.Skip(at).Take(run.Count).Select(r => r.LeafHash!)], Text(call.TreeSize), call.Checkpoint!,
                     [.. run.Left.Select(h => Core.Hex.Encode(h))], [.. run.Right.Select(h => Core.Hex.Encode(h))]).WriteTo(writer);
                 at += run.Count;

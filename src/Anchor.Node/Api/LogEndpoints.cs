@@ -21,14 +21,14 @@ public static class LogEndpoints
         app.MapGet("/tile/{**path}", TileAsync).WithSummary("A hash tile, tile/L/N[.p/W] (c2sp tlog-tiles); entry bundles are not public")
             .Produces<byte[]>(200, "application/octet-stream").ProducesProblem(404);
         app.MapGet("/v1/node", Describe).WithSummary("Origin, log key (vkey), chains (name, chain ID, registry, operator, log ID), TSAs and version");
-        app.MapGet("/v1/trust", (NodeTrust trust) => Results.Text(trust.File.ToJson().ToJsonString(), "application/json"))
+        app.MapGet("/v1/trust", async (NodeTrust trust) => Results.Text((await trust.FileAsync()).ToJson().ToJsonString(), "application/json"))
             .WithSummary("This node's entry for a verifier's trust file (anchor-trust/v1): origin, log key, per chain registry, operator and log ID, and its TSAs' roots");
         app.MapGet("/v1/anchors", AnchorsAsync).WithSummary("Anchors of the log on every chain, newest first, with their state (pending, confirmed, orphaned)");
         app.MapGet("/healthz", HealthAsync).WithSummary("Redis reachable, sequencer ready (not refusing), durability as checked at start (operator listener only)")
             .WithMetadata(new OperatorOnly()).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> CheckpointAsync(LogStore store, NoteSigner signer)
+    internal static async Task<IResult> CheckpointAsync(LogStore store, NoteSigner signer)
     {
         var head = await store.ReadHeadAsync();
         // An empty log has no stored checkpoint yet; the checkpoint of size 0 is signed on demand.
@@ -36,7 +36,7 @@ public static class LogEndpoints
         return Results.Text(note, "text/plain; charset=utf-8");
     }
 
-    private static async Task<IResult> TileAsync(HttpContext context, string path, LogStore store)
+    internal static async Task<IResult> TileAsync(HttpContext context, string path, LogStore store)
     {
         // Tile level 7 already holds Merkle level 56; no log of 2^64 entries needs more.
         if (!TileId.TryParse(path, out var tile) || tile.Level is < 0 or > 7)

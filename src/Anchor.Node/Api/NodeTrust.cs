@@ -3,6 +3,7 @@ using Anchor.Chain;
 using Anchor.Core.Checkpoints;
 using Anchor.Core.Records;
 using Anchor.Core.Verification;
+using Anchor.Grains;
 using Anchor.Grains.Anchoring;
 using Anchor.Grains.Timestamping;
 using Anchor.Storage;
@@ -17,25 +18,24 @@ namespace Anchor.Node.Api;
 /// its TSAs (their <c>Roots</c> setting). What a court puts in its trust file is its own choice; this is what the
 /// operator publishes for it to compare with.
 /// </summary>
-public sealed class NodeTrust(LogStore store, NoteSigner signer, SealedLog sealedLog, IOptions<AnchoringOptions> anchoring,
+public sealed class NodeTrust(LogStore store, SealedLog sealedLog, SequencedLogs logs, IOptions<AnchoringOptions> anchoring,
     IOptions<TimestampingOptions> timestamping, ProviderRoots providerRoots)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TrustedChain?> _chains = new(StringComparer.Ordinal);
-    private IReadOnlyList<TrustedLog>? _logs;
 
     /// <summary>
-    /// The logs' entries (built once: keys and chains change only with a restart), the provider roots as they are now, and
-    /// the TSA roots. The chains are the sealed log's: with a root log, the log is listed with its key only, and the root
-    /// log with its key and the registries its checkpoints are anchored in.
+    /// Every log of the cluster and the provider roots as they are now, and the TSA roots. The chains are the sealed log's:
+    /// with a root log, every log is listed with its key only, and the root log with its key and the registries its
+    /// checkpoints are anchored in; without one, the node's log with its registries (other logs, unsealed, with their keys).
     /// </summary>
-    public TrustFile File => new(_logs ??= Logs(), [.. providerRoots.Certificates().Select(CertificatePem.Encode)],
-        [.. timestamping.Value.Tsas.SelectMany(t => t.Roots).Select(CertificatePem.Encode).Distinct()]);
-
-    private List<TrustedLog> Logs()
+    public async Task<TrustFile> FileAsync()
     {
-        var sealedEntry = new TrustedLog(sealedLog.Log.Origin, [sealedLog.Signer.VerifierKey.ToString()],
-            [.. anchoring.Value.Chains.Select(Chain).OfType<TrustedChain>()]);
-        return sealedLog.Rooted ? [new TrustedLog(store.Origin, [signer.VerifierKey.ToString()], []), sealedEntry] : [sealedEntry];
+        var chains = anchoring.Value.Chains.Select(Chain).OfType<TrustedChain>().ToList();
+        var entries = (await logs.Set.ListAsync()).Select(l => l.Origin).OrderBy(o => o != store.Origin).ThenBy(o => o, StringComparer.Ordinal)
+            .Select(o => new TrustedLog(o, [logs.Get(o).Signer.VerifierKey.ToString()], !sealedLog.Rooted && o == store.Origin ? chains : [])).ToList();
+        if (sealedLog.Rooted) entries.Add(new TrustedLog(sealedLog.Log.Origin, [sealedLog.Signer.VerifierKey.ToString()], chains));
+        return new TrustFile(entries, [.. providerRoots.Certificates().Select(CertificatePem.Encode)],
+            [.. timestamping.Value.Tsas.SelectMany(t => t.Roots).Select(CertificatePem.Encode).Distinct()]);
     }
 
     /// <summary>Where this node anchors on <paramref name="chain"/>; null for a chain without a registry or an account, which anchors nothing.</summary>

@@ -26,13 +26,14 @@ public static class Problem
 
     public static int StatusOf(string code) => code switch
     {
-        ErrorCodes.Malformed or ErrorCodes.HashMalformed or ErrorCodes.ProviderUnknown or ErrorCodes.KeyUnknown
+        ErrorCodes.Malformed or ErrorCodes.OriginInvalid or ErrorCodes.HashMalformed or ErrorCodes.ProviderUnknown or ErrorCodes.KeyUnknown
             or ErrorCodes.SignatureInvalid or ErrorCodes.PopInvalid or ErrorCodes.CertificateUntrusted or ErrorCodes.CertificateExpired
             or ErrorCodes.CertificateRevoked or ErrorCodes.CertificateKeyMismatch => StatusCodes.Status400BadRequest,
         ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorCodes.KeyRevoked or ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
-        ErrorCodes.NotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.NonceConflict or ProviderExists or KeyExists => StatusCodes.Status409Conflict,
+        ErrorCodes.NotFound or ErrorCodes.LogUnknown => StatusCodes.Status404NotFound,
+        ErrorCodes.NonceConflict or ProviderExists or KeyExists or ErrorCodes.LogExists or ErrorCodes.LogFrozen or ErrorCodes.NoOpenLog or ErrorCodes.RootLogRequired
+            or ErrorCodes.LogMismatch => StatusCodes.Status409Conflict,
         MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
         ErrorCodes.TooLarge => StatusCodes.Status413PayloadTooLarge,
         UriTooLong => StatusCodes.Status414UriTooLong,

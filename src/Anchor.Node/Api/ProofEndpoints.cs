@@ -33,7 +33,7 @@ public static class ProofEndpoints
             .Produces<JsonObject>().ProducesProblem(400).ProducesProblem(404);
     }
 
-    private static async Task<IResult> ByLeafAsync(HttpContext context, string leafIndex, ProofBundles bundles, IOptions<AnchorOptions> options,
+    internal static async Task<IResult> ByLeafAsync(HttpContext context, string leafIndex, ProofBundles bundles, IOptions<AnchorOptions> options,
         CancellationToken cancellationToken)
     {
         var index = ParseCount(leafIndex, "leafIndex");
@@ -47,7 +47,7 @@ public static class ProofEndpoints
     }
 
     /// <summary>The cursor is the first leaf index of the next page: the hash index lists leaves in ascending order.</summary>
-    private static async Task<IResult> ByHashAsync(HttpContext context, string? hash, string? cursor, LogStore store, ProofBundles bundles,
+    internal static async Task<IResult> ByHashAsync(HttpContext context, string? hash, string? cursor, LogStore store, ProofBundles bundles,
         IOptions<AnchorOptions> options, CancellationToken cancellationToken)
     {
         if (!Hex.TryDecodeCanonical(hash, -1, out var bytes) || bytes.Length is 0 or > 64)
@@ -64,8 +64,8 @@ public static class ProofEndpoints
     }
 
     /// <summary>The cursor is a position in the contract index (a list that only grows).</summary>
-    private static async Task<IResult> ByContractAsync(HttpContext context, string contractId, string? provider, string? cursor, LogStore store,
-        ProofBundles bundles, KnownProviders known, IOptions<AnchorOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> ByContractAsync(HttpContext context, string contractId, string? provider, string? cursor, ServedLogs logs,
+        IGrainFactory grains, KnownProviders known, IOptions<AnchorOptions> options, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(provider)) throw new ProblemException(ErrorCodes.Malformed, "?provider= is required");
         RequestBody.CheckId(provider, "provider");
@@ -75,6 +75,9 @@ public static class ProofEndpoints
         // An unregistered name is refused like a wrong token, and without activating a grain for it.
         if (!access.ReadsEverything && !(await known.IsRegisteredAsync(provider) && await access.MayReadAsync(provider)))
             throw new ProblemException(ErrorCodes.Forbidden, $"this token does not read the proofs of provider '{provider}'");
+        // The provider's records are in its log (one that moved: its current log). Only a registered provider's grain is asked.
+        var log = await known.IsRegisteredAsync(provider) ? await logs.OfProviderAsync(grains, provider) : await logs.GetAsync(logs.Set.DefaultOrigin);
+        var (store, bundles) = (log.Store, log.Bundles);
         var head = await store.ReadHeadAsync();
         var (indices, next) = await store.ReadIndicesByContractAsync(provider, contractId, head, (long)from, PageSize);
         // The index is a hint (AppendScript step 2): serve only entries of this provider and contract.
@@ -87,7 +90,7 @@ public static class ProofEndpoints
     private static string? ContractOf(byte[] leafData) =>
         JsonNode.Parse(leafData)?["evidence"]?["contractId"] is JsonValue v && v.TryGetValue<string>(out var id) ? id : null;
 
-    private static async Task<IResult> ConsistencyAsync(string? from, string? to, LogStore store)
+    internal static async Task<IResult> ConsistencyAsync(string? from, string? to, LogStore store)
     {
         var head = await store.ReadHeadAsync();
         var m = ParseCount(from ?? "", "from");

@@ -27,6 +27,7 @@ public static class StatusEndpoint
         var now = time.GetUtcNow();
         var status = new JsonObject { ["origin"] = store.Origin, ["time"] = Times.ToText(now), ["durability"] = durability.ToJson() };
         status["log"] = await Part(() => LogAsync(store, grains, now));
+        status["logs"] = await Part(() => LogsAsync(services.GetRequiredService<ServedLogs>(), grains));
         status["chains"] = await Part(() => ChainsAsync(services, cancellationToken));
         status["tsa"] = await Part(async () => (JsonNode)new JsonArray([.. (await services.GetRequiredService<TimestampingStatus>().TsasAsync())
             .Select(t => (JsonNode)LogEndpoints.TsaHealth(t))]));
@@ -73,6 +74,28 @@ public static class StatusEndpoint
             log["checkpointAgeSeconds"] = Math.Round(Math.Max(0, (now - at).TotalSeconds), 3);
         }
         return log;
+    }
+
+    /// <summary>Every log of the cluster: its description (<see cref="LogSetEndpoints.DescribeAsync"/>) and its sequencer's state.</summary>
+    private static async Task<JsonNode> LogsAsync(ServedLogs logs, IGrainFactory grains)
+    {
+        var list = new JsonArray();
+        foreach (var registered in await logs.Set.ListAsync())
+        {
+            var log = await LogSetEndpoints.DescribeAsync(await logs.GetAsync(registered.Origin));
+            try
+            {
+                var sequencer = await grains.GetGrain<Grains.ISequencerGrain>(registered.Origin).Status().WaitAsync(TimeSpan.FromSeconds(5));
+                log["sequencer"] = sequencer.Code ?? (sequencer.Ready ? "ready" : "loading");
+                if (sequencer.Problem is not null) log["problem"] = sequencer.Problem;
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException)
+            {
+                log["sequencer"] = ex.GetType().Name + ": " + ex.Message;
+            }
+            list.Add(log);
+        }
+        return list;
     }
 
     private static async Task<JsonNode> ChainsAsync(IServiceProvider services, CancellationToken cancellationToken)
