@@ -37,19 +37,14 @@ public sealed class ReportTests(RedisServer redis) : IDisposable
     {
         await using var tsa = await DevTsa.StartAsync(RepoRoot.Path);
         await using var anvil = await Anvil.StartAsync(31337);
-        string registry;
-        using (var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("deploy", anvil.Url, anvil.ChainId), DevAccounts.Key0))
-            registry = (await deployer.DeployAsync()).ContractAddress!;
-        var keyFile = Path.Combine(_state, "chain.key");
-        await File.WriteAllTextAsync(keyFile, DevAccounts.Key0 + "\n");
+        var chainArgs = await LocalChain.ArgsAsync(anvil, _state);
         var roots = Directory.CreateDirectory(Path.Combine(_state, "roots")).FullName;
         using var ca = new ProviderCa();
         await File.WriteAllTextAsync(Path.Combine(roots, "ca.pem"), ca.Pem);
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "report.test/log", Path.Combine(_state, "node"),
         [
             "--Anchor:Anchoring:IntervalSeconds=1", $"--Anchor:Trust:ProviderRoots={roots}",
-            "--Anchor:Chains:0:Name=local", $"--Anchor:Chains:0:RpcUrl={anvil.Url}", "--Anchor:Chains:0:ChainId=31337",
-            $"--Anchor:Chains:0:Registry={registry}", $"--Anchor:Chains:0:KeyFile={keyFile}",
+            .. chainArgs,
             "--Anchor:Tsa:0:Name=dev", $"--Anchor:Tsa:0:Url={tsa.Url}", "--Anchor:Tsa:0:HashAlg=sha256", "--Anchor:Tsa:0:TimeoutSeconds=5", $"--Anchor:Tsa:0:Roots={tsa.RootFile}",
         ]));
 

@@ -34,17 +34,12 @@ public sealed class RootLogTests(RedisServer redis, Xunit.Abstractions.ITestOutp
     {
         await using var tsa = await DevTsa.StartAsync(RepoRoot.Path);
         await using var anvil = await Anvil.StartAsync(31337);
-        string registry;
-        using (var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("deploy", anvil.Url, anvil.ChainId), DevAccounts.Key0))
-            registry = (await deployer.DeployAsync()).ContractAddress!;
-        var keyFile = Path.Combine(_state, "chain.key");
-        await File.WriteAllTextAsync(keyFile, DevAccounts.Key0 + "\n");
+        var chainArgs = await LocalChain.ArgsAsync(anvil, _state);
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "root.test/member", Path.Combine(_state, "node"),
         [
             "--Anchor:RootOrigin=root.test/root",
             "--Anchor:Anchoring:IntervalSeconds=1",
-            "--Anchor:Chains:0:Name=local", $"--Anchor:Chains:0:RpcUrl={anvil.Url}", "--Anchor:Chains:0:ChainId=31337",
-            $"--Anchor:Chains:0:Registry={registry}", $"--Anchor:Chains:0:KeyFile={keyFile}",
+            .. chainArgs,
             "--Anchor:Tsa:0:Name=dev", $"--Anchor:Tsa:0:Url={tsa.Url}", "--Anchor:Tsa:0:HashAlg=sha256", $"--Anchor:Tsa:0:Roots={tsa.RootFile}",
         ]));
         using var provider = new TestProvider("acme");
@@ -123,18 +118,13 @@ public sealed class RootLogTests(RedisServer redis, Xunit.Abstractions.ITestOutp
     public async Task A_round_costs_the_same_gas_for_1_and_16_logs()
     {
         await using var anvil = await Anvil.StartAsync(31337);
-        string registry;
-        using (var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("deploy", anvil.Url, anvil.ChainId), DevAccounts.Key0))
-            registry = (await deployer.DeployAsync()).ContractAddress!;
-        var keyFile = Path.Combine(_state, "chain.key");
-        await File.WriteAllTextAsync(keyFile, DevAccounts.Key0 + "\n");
+        var chainArgs = await LocalChain.ArgsAsync(anvil, _state);
         var run = Guid.NewGuid().ToString("N")[..8];
         // Rounds an hour apart: after the first (at start), the test runs each round itself.
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, $"gas-{run}.test/log0", Path.Combine(_state, "node"),
         [
             $"--Anchor:RootOrigin=gas-{run}.test/root", "--Anchor:Anchoring:IntervalSeconds=3600",
-            "--Anchor:Chains:0:Name=local", $"--Anchor:Chains:0:RpcUrl={anvil.Url}", "--Anchor:Chains:0:ChainId=31337",
-            $"--Anchor:Chains:0:Registry={registry}", $"--Anchor:Chains:0:KeyFile={keyFile}",
+            .. chainArgs,
         ]));
         var chain = node.Services.GetRequiredService<IGrainFactory>().GetGrain<IChainAnchorGrain>("local");
         var providers = new List<TestProvider> { new($"gas0-{run}") };

@@ -76,16 +76,11 @@ public sealed class TimestampingTests(RedisServer redis) : IDisposable
     {
         await using var tsa = await DevTsa.StartAsync(RepoRoot.Path);
         await using var anvil = await Anvil.StartAsync(31337);
-        string registry;
-        using (var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("deploy", anvil.Url, anvil.ChainId), DevAccounts.Key0))
-            registry = (await deployer.DeployAsync()).ContractAddress!;
-        var keyFile = Path.Combine(_state, "chain.key");
-        await File.WriteAllTextAsync(keyFile, DevAccounts.Key0 + "\n");
+        var chainArgs = await LocalChain.ArgsAsync(anvil, _state);
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "tsa.test/dev", Path.Combine(_state, "node"),
         [
             "--Anchor:Anchoring:IntervalSeconds=1",
-            "--Anchor:Chains:0:Name=local", $"--Anchor:Chains:0:RpcUrl={anvil.Url}", "--Anchor:Chains:0:ChainId=31337",
-            $"--Anchor:Chains:0:Registry={registry}", $"--Anchor:Chains:0:KeyFile={keyFile}",
+            .. chainArgs,
             .. Tsa(0, "dev", tsa.Url, "sha256", tsa.RootFile),
         ]));
         using var provider = new TestProvider("acme");

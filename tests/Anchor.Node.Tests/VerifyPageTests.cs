@@ -46,11 +46,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         await using var tsa = await DevTsa.StartAsync(RepoRoot.Path, Path.Combine(_state, "tsa"));
         await using var sm2Tsa = await TestTsaServer.StartAsync(TestTsa.Sm2("SM2 TSA")); // BouncyCastle: SM3withSM2, an SM3 imprint
         await using var anvil = await Anvil.StartAsync(31337);
-        string registry;
-        using (var deployer = await AnchorRegistryClient.ConnectAsync(new ChainTarget("deploy", anvil.Url, anvil.ChainId), DevAccounts.Key0))
-            registry = (await deployer.DeployAsync()).ContractAddress!;
-        var keyFile = Path.Combine(_state, "chain.key");
-        await File.WriteAllTextAsync(keyFile, DevAccounts.Key0 + "\n");
+        var chainArgs = await LocalChain.ArgsAsync(anvil, _state);
         var roots = Directory.CreateDirectory(Path.Combine(_state, "roots")).FullName;
         using var ca = new ProviderCa();
         await File.WriteAllTextAsync(Path.Combine(roots, "ca.pem"), ca.Pem);
@@ -59,8 +55,7 @@ public sealed class VerifyPageTests(RedisServer redis, ITestOutputHelper output)
         await using var node = await TestNode.StartAsync(TestNode.Args(redis.Connection, "page.test/log", Path.Combine(_state, "node"),
         [
             "--Anchor:Anchoring:IntervalSeconds=1",
-            "--Anchor:Chains:0:Name=local", $"--Anchor:Chains:0:RpcUrl={anvil.Url}", "--Anchor:Chains:0:ChainId=31337",
-            $"--Anchor:Chains:0:Registry={registry}", $"--Anchor:Chains:0:KeyFile={keyFile}",
+            .. chainArgs,
             "--Anchor:Tsa:0:Name=dev", $"--Anchor:Tsa:0:Url={tsa.Url}", "--Anchor:Tsa:0:HashAlg=sha256", $"--Anchor:Tsa:0:Roots={tsa.RootFile}",
             "--Anchor:Tsa:1:Name=cn", $"--Anchor:Tsa:1:Url={sm2Tsa.Url}", "--Anchor:Tsa:1:HashAlg=sm3", $"--Anchor:Tsa:1:Roots={sm2Tsa.WriteRoot(_state)}",
             $"--Anchor:Trust:ProviderRoots={roots}",
