@@ -33,6 +33,18 @@ public sealed class KnownProviders(LogStore store)
         return registered;
     }
 
+    /// <summary>
+    /// Completes once <see cref="UnknownFor"/> has passed since <paramref name="added"/> (a Stopwatch timestamp taken after the
+    /// id joined the set), by the Stopwatch that "unknown" answers expire by. Task.Delay alone is not enough: its timers run
+    /// on a coarse clock (CLOCK_MONOTONIC_COARSE on Linux, a few ms a tick) and may end that much early, so an answer sent
+    /// right after it could meet an "unknown" that had not lapsed (KeyCacheTests failed so once in CI).
+    /// </summary>
+    public static async Task UnknownLapsedAsync(long added)
+    {
+        for (var elapsed = Stopwatch.GetElapsedTime(added); elapsed < UnknownFor; elapsed = Stopwatch.GetElapsedTime(added))
+            await Task.Delay(UnknownFor - elapsed + TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+    }
+
     /// <summary>How many answers are kept (bounded by <see cref="MaxRemembered"/>).</summary>
     internal int Count => _answers.Count;
 }

@@ -93,12 +93,12 @@ public static class AdminEndpoints
         // The id joins the set of registered ids first, and the answer waits until no silo can still hold an
         // "unknown" answer for it (KnownProviders): from the 201 on, every silo accepts the provider.
         await store.AddProviderAsync(id);
-        var unknownLapsed = Task.Delay(KnownProviders.UnknownFor);
+        var added = System.Diagnostics.Stopwatch.GetTimestamp();
         bool registered;
         try { registered = await grains.GetGrain<IProviderGrain>(id).Register(name, [.. parsed], hash, log); }
         catch (RecordRefusedException ex) { throw new ProblemException(ex.Code, ex.Detail); }
         if (!registered) throw new ProblemException(Problem.ProviderExists, $"provider '{id}' is already registered");
-        await unknownLapsed;
+        await KnownProviders.UnknownLapsedAsync(added);
         return Results.Text(new JsonObject { ["id"] = id, ["readToken"] = token, ["log"] = log }.ToJsonString(), "application/json", statusCode: 201);
     }
 
