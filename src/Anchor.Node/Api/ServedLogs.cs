@@ -14,9 +14,9 @@ namespace Anchor.Node.Api;
 public sealed record ServedLog(RegisteredLog Registered, LogStore Store, NoteSigner Signer, ProofBundles Bundles);
 
 /// <summary>
-/// The logs of the cluster as the HTTP routes read them. The default log's bundles are the node's (sealed by its chains and
-/// TSAs); every other log's read their own anchor and time-stamp records, which nothing writes yet, so their bundles come
-/// out unsealed, in the same format, naming their own checkpoint and log key. An unknown origin is <c>404 log_unknown</c>.
+/// The logs of the cluster as the HTTP routes read them. With a root log, every log's bundles are sealed through it (the
+/// root log's anchors and tokens, and the root step); without one the node has one log, whose bundles its own chains and
+/// TSAs seal. An unknown origin is <c>404 log_unknown</c>.
 /// </summary>
 public sealed class ServedLogs(SequencedLogs logs, ProofBundles defaultBundles, StackExchange.Redis.IConnectionMultiplexer redis,
     IOptions<AnchoringOptions> anchoring, TimeProvider time, SealedLog sealedLog, ILogAnchors rootAnchors, RecordedTimestamps rootTimestamps,
